@@ -1,0 +1,44 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MLNet.Transfer.Models.Bert;
+
+/// <summary>Multi-head scaled dot-product self-attention with query/key/value projections.</summary>
+public sealed class BertSelfAttention : nn.Module<Tensor, Tensor?, Tensor>
+{
+#pragma warning disable IDE1006
+    private readonly Linear query;
+    private readonly Linear key;
+    private readonly Linear value;
+#pragma warning restore IDE1006
+    private readonly int _heads;
+    private readonly int _headSize;
+    private readonly double _dropout;
+
+    /// <summary>Creates randomly initialised projections for <paramref name="config"/>.</summary>
+    public BertSelfAttention(EncoderConfig config) : base(nameof(BertSelfAttention))
+    {
+        query = nn.Linear(config.HiddenSize, config.HiddenSize);
+        key = nn.Linear(config.HiddenSize, config.HiddenSize);
+        value = nn.Linear(config.HiddenSize, config.HiddenSize);
+        _heads = config.NumAttentionHeads;
+        _headSize = config.HeadSize;
+        _dropout = config.AttentionProbsDropoutProb;
+        RegisterComponents();
+    }
+
+    /// <summary>
+    /// Attends over <paramref name="hidden"/> [batch, seq, hidden]. <paramref name="additiveMask"/> is
+    /// [batch, 1, 1 or seq, seq] with 0 where attention is allowed and a large negative value elsewhere,
+    /// or null when every position may attend to every other.
+    /// </summary>
+    public override Tensor forward(Tensor hidden, Tensor? additiveMask)
+    {
+        using var scope = NewDisposeScope();
+        long batch = hidden.shape[0], seq = hidden.shape[1];
+        Tensor Heads(Linear projection) => projection.call(hidden).view(batch, seq, _heads, _headSize).transpose(1, 2);
+        var context = nn.functional.scaled_dot_product_attention(
+            Heads(query), Heads(key), Heads(value), additiveMask, training ? _dropout : 0.0);
+        return context.transpose(1, 2).reshape(batch, seq, _heads * _headSize).MoveToOuterDisposeScope();
+    }
+}

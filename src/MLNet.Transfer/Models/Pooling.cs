@@ -1,0 +1,55 @@
+using static TorchSharp.torch;
+
+namespace MLNet.Transfer.Models;
+
+/// <summary>How token states become one sentence vector.</summary>
+public enum PoolingMode
+{
+    /// <summary>The first ([CLS]) token's state.</summary>
+    Cls,
+    /// <summary>Mean over real (non-padding) tokens — what sentence-transformers models are trained with.</summary>
+    Mean,
+    /// <summary>Element-wise maximum over real tokens.</summary>
+    Max,
+    /// <summary>Mean and max concatenated (twice the width).</summary>
+    MeanMax,
+}
+
+/// <summary>Pools [batch, seq, hidden] token states into [batch, width] sentence vectors, ignoring padding.</summary>
+public static class Pooling
+{
+    /// <summary>Output width for a hidden size.</summary>
+    public static int Width(PoolingMode mode, int hiddenSize) => mode == PoolingMode.MeanMax ? 2 * hiddenSize : hiddenSize;
+
+    /// <summary>Pools <paramref name="states"/> using <paramref name="attentionMask"/> [batch, seq] (1 = token; null = none padded).</summary>
+    public static Tensor Pool(Tensor states, Tensor? attentionMask, PoolingMode mode)
+    {
+        using var scope = NewDisposeScope();
+        Tensor result = mode switch
+        {
+            PoolingMode.Cls => states.select(1, 0),
+            PoolingMode.Mean => Mean(states, attentionMask),
+            PoolingMode.Max => Max(states, attentionMask),
+            PoolingMode.MeanMax => cat([Mean(states, attentionMask), Max(states, attentionMask)], 1),
+            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown pooling mode."),
+        };
+        return result.MoveToOuterDisposeScope();
+    }
+
+    private static Tensor Mean(Tensor states, Tensor? mask)
+    {
+        if (mask is null) return states.mean([1]);
+        var weights = mask.to(states.dtype).unsqueeze(-1);
+        return (states * weights).sum(1) / weights.sum(1).clamp_min(1e-9);
+    }
+
+    private static Tensor Max(Tensor states, Tensor? mask)
+    {
+        if (mask is null) return states.amax([1]);
+        var padding = mask.eq(0).unsqueeze(-1);
+        return states.masked_fill(padding, finfo(states.dtype).min).amax([1]);
+    }
+
+    /// <summary>Scales each row to unit L2 norm (rows of zeros stay zero).</summary>
+    public static Tensor L2Normalize(Tensor vectors) => nn.functional.normalize(vectors, p: 2, dim: 1);
+}
