@@ -1,0 +1,84 @@
+using MLNet.Transfer.Models;
+using MLNet.Transfer.Text;
+
+namespace MLNet.Transfer.Encoders;
+
+/// <summary>How several layers' states are combined into one (ELMo-style transfer uses all layers).</summary>
+public enum LayerCombination
+{
+    /// <summary>Plain average of the selected layers.</summary>
+    Average,
+    /// <summary>Concatenation (width × number of layers).</summary>
+    Concatenate,
+    /// <summary>ELMo scalar mix with <see cref="EmbeddingSettings.MixWeights"/> (softmax-normalised) and scale 1.</summary>
+    ScalarMix,
+}
+
+/// <summary>Settings for turning texts into vectors with a <see cref="PretrainedEncoder"/>.</summary>
+public sealed record EmbeddingSettings
+{
+    /// <summary>Token pooling. Default mean (what all-MiniLM-L6-v2 was trained with; arctic-embed uses CLS).</summary>
+    public PoolingMode Pooling { get; init; } = PoolingMode.Mean;
+
+    /// <summary>
+    /// Hidden-state indices to use: 0 = embedding output, 1..N = blocks, negative counts from the end
+    /// (-1 = last block). Null = the last block only.
+    /// </summary>
+    public IReadOnlyList<int>? Layers { get; init; }
+
+    /// <summary>How the selected <see cref="Layers"/> are combined. Default average.</summary>
+    public LayerCombination Combination { get; init; } = LayerCombination.Average;
+
+    /// <summary>Pre-softmax weights for <see cref="LayerCombination.ScalarMix"/>, one per selected layer.</summary>
+    public IReadOnlyList<float>? MixWeights { get; init; }
+
+    /// <summary>Scale each vector to unit L2 norm. Default false.</summary>
+    public bool Normalize { get; init; }
+
+    /// <summary>Token budget per sequence including [CLS]/[SEP]; at most the model's positions. Default 256.</summary>
+    public int MaxTokens { get; init; } = 256;
+
+    /// <summary>What to keep of texts longer than <see cref="MaxTokens"/> (ignored when windows are on). Default head.</summary>
+    public TruncationStrategy Truncation { get; init; } = TruncationStrategy.Head;
+
+    /// <summary>
+    /// When &gt; 0, texts longer than <see cref="MaxTokens"/> are split into overlapping windows of
+    /// <see cref="MaxTokens"/> tokens starting this many word pieces apart, and the window vectors are averaged,
+    /// so the whole text counts. Default 0 (truncate).
+    /// </summary>
+    public int WindowStride { get; init; }
+
+    /// <summary>Sequences per forward pass (texts are grouped by length to minimise padding). Default 32.</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Width of the produced vectors for an encoder with <paramref name="hiddenSize"/> and <paramref name="layerCount"/> blocks.</summary>
+    public int OutputWidth(int hiddenSize, int layerCount) =>
+        Models.Pooling.Width(Pooling, hiddenSize) * (Combination == LayerCombination.Concatenate ? ResolveLayers(layerCount).Length : 1);
+
+    /// <summary>The selected hidden-state indices in 0..<paramref name="layerCount"/>, validated.</summary>
+    public int[] ResolveLayers(int layerCount)
+    {
+        if (Layers is null || Layers.Count == 0) return [layerCount];
+        return Layers.Select(l =>
+        {
+            int index = l < 0 ? layerCount + 1 + l : l;
+            if (index < 0 || index > layerCount)
+                throw new ArgumentOutOfRangeException(nameof(Layers), l, $"Layer {l} does not exist; the model has hidden states 0..{layerCount} (or -1..-{layerCount + 1}).");
+            return index;
+        }).ToArray();
+    }
+
+    /// <summary>Checks every value against the encoder; throws naming the bad setting.</summary>
+    public void Validate(EncoderConfig config)
+    {
+        if (MaxTokens < 2 || MaxTokens > config.MaxPositionEmbeddings)
+            throw new ArgumentOutOfRangeException(nameof(MaxTokens), MaxTokens, $"MaxTokens must be between 2 and the model's max_position_embeddings ({config.MaxPositionEmbeddings}).");
+        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be at least 1.");
+        if (WindowStride < 0 || WindowStride > MaxTokens - 2)
+            throw new ArgumentOutOfRangeException(nameof(WindowStride), WindowStride, $"WindowStride must be between 0 (off) and MaxTokens - 2 ({MaxTokens - 2}).");
+        int layers = ResolveLayers(config.NumHiddenLayers).Length;
+        if (Combination == LayerCombination.ScalarMix && (MixWeights is null || MixWeights.Count != layers))
+            throw new ArgumentException($"ScalarMix needs one MixWeights entry per selected layer ({layers}), got {MixWeights?.Count ?? 0}.", nameof(MixWeights));
+        if (!Enum.IsDefined(Pooling)) throw new ArgumentOutOfRangeException(nameof(Pooling), Pooling, "Unknown pooling.");
+    }
+}

@@ -1,0 +1,134 @@
+using MLNet.Transfer.Models;
+using MLNet.Transfer.Text;
+using static TorchSharp.torch;
+
+namespace MLNet.Transfer.Encoders;
+
+/// <summary>
+/// Turns texts into vectors: tokenize, group by length, encode without autograd, pool the selected layers,
+/// combine them, average windows of long texts, normalise. Thread-safe: holds no per-call state.
+/// </summary>
+public sealed class SentenceEmbedder
+{
+    private readonly PretrainedEncoder _encoder;
+    private readonly EmbeddingSettings _settings;
+    private readonly int[] _layers;
+    private readonly float[]? _mix;
+
+    /// <summary>Validates <paramref name="settings"/> against <paramref name="encoder"/>.</summary>
+    public SentenceEmbedder(PretrainedEncoder encoder, EmbeddingSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate(encoder.Config);
+        _encoder = encoder;
+        _settings = settings;
+        _layers = settings.ResolveLayers(encoder.Config.NumHiddenLayers);
+        if (settings.Combination == LayerCombination.ScalarMix)
+        {
+            var weights = settings.MixWeights!.Select(w => Math.Exp(w)).ToArray();
+            _mix = weights.Select(w => (float)(w / weights.Sum())).ToArray();
+        }
+        Width = settings.OutputWidth(encoder.HiddenSize, encoder.Config.NumHiddenLayers);
+    }
+
+    /// <summary>Length of every produced vector.</summary>
+    public int Width { get; }
+
+    /// <summary>Embeds each text (with its pair, when given), returning vectors in input order.</summary>
+    /// <exception cref="ArgumentNullException">A text is null (the message gives its index).</exception>
+    public float[][] Embed(IReadOnlyList<string> texts, IReadOnlyList<string>? pairs = null)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        if (pairs is not null && pairs.Count != texts.Count)
+            throw new ArgumentException($"Got {texts.Count} texts but {pairs.Count} second segments; they must pair up.", nameof(pairs));
+        var (items, owners) = Tokenize(texts, pairs);
+        var itemVectors = new float[items.Count][];
+        foreach (var group in LengthBatching.Batches(items.Select(i => i.Length).ToArray(), _settings.BatchSize))
+        {
+            var batch = group.Select(i => items[i]).ToArray();
+            var rows = EncodeBatch(batch);
+            for (int r = 0; r < group.Length; r++) itemVectors[group[r]] = rows[r];
+        }
+        return Aggregate(itemVectors, owners, texts.Count);
+    }
+
+    private (List<EncodedText> Items, List<int> Owners) Tokenize(IReadOnlyList<string> texts, IReadOnlyList<string>? pairs)
+    {
+        var tokenizer = _encoder.Tokenizer;
+        var items = new List<EncodedText>(texts.Count);
+        var owners = new List<int>(texts.Count);
+        for (int i = 0; i < texts.Count; i++)
+        {
+            string text = texts[i] ?? throw new ArgumentNullException(nameof(texts), $"Text at index {i} is null; use an empty string for missing text.");
+            if (pairs is not null)
+            {
+                string pair = pairs[i] ?? throw new ArgumentNullException(nameof(pairs), $"Second segment at index {i} is null.");
+                items.Add(tokenizer.EncodePair(text, pair, _settings.MaxTokens));
+                owners.Add(i);
+            }
+            else if (_settings.WindowStride > 0)
+            {
+                foreach (var window in tokenizer.EncodeWindows(text, _settings.MaxTokens, _settings.WindowStride))
+                {
+                    items.Add(window);
+                    owners.Add(i);
+                }
+            }
+            else
+            {
+                items.Add(tokenizer.Encode(text, _settings.MaxTokens, _settings.Truncation));
+                owners.Add(i);
+            }
+        }
+        return (items, owners);
+    }
+
+    /// <summary>Runs one padded batch through the encoder and returns one pooled, combined row per item.</summary>
+    private float[][] EncodeBatch(IReadOnlyList<EncodedText> batch)
+    {
+        using var scope = NewDisposeScope();
+        using var mode = inference_mode();
+        using var tokens = TokenBatch.Create(batch, _encoder.Tokenizer.PadId, _encoder.Device);
+        var states = _encoder.Model.Forward(tokens.InputIds, tokens.TokenTypeIds, tokens.AttentionMask);
+        var pooled = _layers.Select(l => Pooling.Pool(states[l], tokens.AttentionMask, _settings.Pooling)).ToList();
+        Tensor combined = _settings.Combination switch
+        {
+            LayerCombination.Concatenate => cat(pooled, 1),
+            LayerCombination.ScalarMix => pooled.Select((p, i) => p * _mix![i]).Aggregate((a, b) => a + b),
+            _ => pooled.Count == 1 ? pooled[0] : stack(pooled).mean([0]),
+        };
+        var flat = combined.to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
+        var rows = new float[batch.Count][];
+        for (int r = 0; r < rows.Length; r++) rows[r] = flat.AsSpan(r * Width, Width).ToArray();
+        return rows;
+    }
+
+    private float[][] Aggregate(float[][] itemVectors, List<int> owners, int count)
+    {
+        var result = new float[count][];
+        var windows = new int[count];
+        for (int i = 0; i < itemVectors.Length; i++)
+        {
+            int owner = owners[i];
+            if (result[owner] is null) result[owner] = itemVectors[i];
+            else for (int d = 0; d < Width; d++) result[owner][d] += itemVectors[i][d];
+            windows[owner]++;
+        }
+        for (int t = 0; t < count; t++)
+        {
+            if (windows[t] > 1) for (int d = 0; d < Width; d++) result[t][d] /= windows[t];
+            if (_settings.Normalize) NormalizeInPlace(result[t]);
+        }
+        return result;
+    }
+
+    private static void NormalizeInPlace(float[] vector)
+    {
+        double sum = 0;
+        foreach (float v in vector) sum += (double)v * v;
+        double norm = Math.Sqrt(sum);
+        if (norm < 1e-12) return;
+        for (int d = 0; d < vector.Length; d++) vector[d] = (float)(vector[d] / norm);
+    }
+}

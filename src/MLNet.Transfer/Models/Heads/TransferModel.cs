@@ -1,0 +1,86 @@
+using MLNet.Transfer.Models.Bert;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MLNet.Transfer.Models.Heads;
+
+/// <summary>A task head: dropout then a linear layer over the pooled sentence vector.</summary>
+public sealed class TaskHead : nn.Module<Tensor, Tensor>
+{
+#pragma warning disable IDE1006
+    private readonly Dropout dropout;
+    private readonly Linear classifier;
+#pragma warning restore IDE1006
+
+    /// <summary>Creates a head mapping <paramref name="inputSize"/> features to <paramref name="outputs"/> logits.</summary>
+    public TaskHead(int inputSize, int outputs, double dropoutProbability, double initializerRange) : base(nameof(TaskHead))
+    {
+        dropout = nn.Dropout(dropoutProbability);
+        classifier = nn.Linear(inputSize, outputs);
+        RegisterComponents();
+        using var _ = no_grad();
+        nn.init.normal_(classifier.weight!, 0, initializerRange);
+        nn.init.zeros_(classifier.bias!);
+    }
+
+    /// <summary>Logits for pooled <paramref name="features"/> [batch, inputSize].</summary>
+    public override Tensor forward(Tensor features)
+    {
+        using var dropped = dropout.call(features);
+        return classifier.call(dropped);
+    }
+}
+
+/// <summary>
+/// One shared BERT encoder ("bert.*", the Hugging Face task-model prefix) with one or more task heads
+/// ("heads.&lt;task&gt;.*") over a pooled sentence vector. Knows nothing of ML.NET.
+/// </summary>
+public sealed class TransferModel : nn.Module
+{
+#pragma warning disable IDE1006
+    private readonly BertModel bert;
+    private readonly ModuleDict<TaskHead> heads;
+#pragma warning restore IDE1006
+
+    /// <summary>Wraps <paramref name="encoder"/> (shared, not copied) with fresh heads for <paramref name="tasks"/>.</summary>
+    public TransferModel(BertModel encoder, IReadOnlyList<TaskSpec> tasks, PoolingMode pooling, double headDropout) : base(nameof(TransferModel))
+    {
+        if (tasks.Count == 0) throw new ArgumentException("At least one task is needed.", nameof(tasks));
+        if (tasks.Select(t => t.Name).Distinct().Count() != tasks.Count) throw new ArgumentException("Task names must be unique.", nameof(tasks));
+        bert = encoder;
+        Tasks = tasks.Select(t => t.Validate()).ToArray();
+        Pooling = pooling;
+        int width = Models.Pooling.Width(pooling, encoder.Config.HiddenSize);
+        heads = new ModuleDict<TaskHead>();
+        foreach (var task in Tasks) heads.Add(task.Name, new TaskHead(width, task.Outputs, headDropout, encoder.Config.InitializerRange));
+        RegisterComponents();
+    }
+
+    /// <summary>The shared encoder.</summary>
+    public BertModel Encoder => bert;
+
+    /// <summary>The tasks, in head order.</summary>
+    public IReadOnlyList<TaskSpec> Tasks { get; }
+
+    /// <summary>How token states are pooled for the heads.</summary>
+    public PoolingMode Pooling { get; }
+
+    /// <summary>The head of <paramref name="task"/>.</summary>
+    public TaskHead Head(string task) => heads[task];
+
+    /// <summary>Pooled sentence vectors [batch, width] for a padded batch.</summary>
+    public Tensor Features(Tensor inputIds, Tensor tokenTypeIds, Tensor attentionMask)
+    {
+        using var scope = NewDisposeScope();
+        var states = bert.Forward(inputIds, tokenTypeIds, attentionMask);
+        return Models.Pooling.Pool(states[^1], attentionMask, Pooling).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Logits of every task head [batch, outputs], keyed by task name.</summary>
+    public Dictionary<string, Tensor> Forward(Tensor inputIds, Tensor tokenTypeIds, Tensor attentionMask)
+    {
+        using var features = Features(inputIds, tokenTypeIds, attentionMask);
+        return Tasks.ToDictionary(t => t.Name, t => heads[t.Name].call(features));
+    }
+}

@@ -1,0 +1,77 @@
+using MLNet.Transfer.Models;
+
+namespace MLNet.Transfer.Training;
+
+/// <summary>
+/// Hyperparameters for fine-tuning an encoder with task heads. Defaults follow BERT / ULMFiT practice for
+/// small encoders on a CPU; every value is validated by <see cref="Validate"/>.
+/// </summary>
+public sealed record FineTuneSettings
+{
+    /// <summary>Peak learning rate of the head and top block. Default 1e-4 (small 6-layer encoders tolerate more than BERT-base's 2e-5).</summary>
+    public double LearningRate { get; init; } = 1e-4;
+    /// <summary>Passes over the training data. Default 3.</summary>
+    public int Epochs { get; init; } = 3;
+    /// <summary>Sequences per optimisation step. Default 32.</summary>
+    public int BatchSize { get; init; } = 32;
+    /// <summary>Token budget per text including [CLS]/[SEP]. Default 128.</summary>
+    public int MaxTokens { get; init; } = 128;
+    /// <summary>Learning-rate shape. Default linear warm-up and decay.</summary>
+    public ScheduleKind Schedule { get; init; } = ScheduleKind.LinearWarmupDecay;
+    /// <summary>Warm-up share of all steps (cut fraction for slanted triangular). Default 0.1.</summary>
+    public double WarmupFraction { get; init; } = 0.1;
+    /// <summary>Discriminative fine-tuning: each block below the top gets this factor of the rate above it (ULMFiT: 1/2.6 ≈ 0.38; common: 0.8–0.95). Default 1 (off).</summary>
+    public double LayerLearningRateDecay { get; init; } = 1.0;
+    /// <summary>
+    /// Gradual unfreezing: 0 (default) trains everything from the start. With k &gt; 0 only the head trains in the first
+    /// epoch, and each later epoch unfreezes k more blocks from the top (embeddings last). A large k freezes the encoder
+    /// for exactly the first epoch.
+    /// </summary>
+    public int UnfreezeBlocksPerEpoch { get; init; }
+    /// <summary>AdamW decoupled weight decay, not applied to biases and LayerNorm weights. Default 0.01.</summary>
+    public double WeightDecay { get; init; } = 0.01;
+    /// <summary>Dropout before the head. Default 0.1.</summary>
+    public double HeadDropout { get; init; } = 0.1;
+    /// <summary>Gradient-norm clipping threshold; 0 turns it off. Default 1.</summary>
+    public double MaxGradNorm { get; init; } = 1.0;
+    /// <summary>Pooling of the last layer's token states for the head. Default mean.</summary>
+    public PoolingMode Pooling { get; init; } = PoolingMode.Mean;
+    /// <summary>Weigh classes by inverse frequency in the loss (imbalanced data). Default false.</summary>
+    public bool BalanceClasses { get; init; }
+    /// <summary>Evaluate on validation data every this many steps (0 = at each epoch end). Default 0.</summary>
+    public int EvaluateEverySteps { get; init; }
+    /// <summary>Stop after this many evaluations without improvement (0 = never stop early). Default 0.</summary>
+    public int EarlyStoppingPatience { get; init; }
+    /// <summary>Put back the weights of the best validation evaluation at the end. Default true.</summary>
+    public bool RestoreBestWeights { get; init; } = true;
+    /// <summary>Seed for initialisation, shuffling and dropout; same seed and data give identical weights on CPU. Default 42.</summary>
+    public int Seed { get; init; } = 42;
+    /// <summary>Folder for resumable checkpoints (null = none). A run finding a checkpoint there resumes from it.</summary>
+    public string? CheckpointDirectory { get; init; }
+    /// <summary>Write a checkpoint every this many steps (needs <see cref="CheckpointDirectory"/>; 0 = at each epoch end). Default 0.</summary>
+    public int CheckpointEverySteps { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first bad value.</summary>
+    public FineTuneSettings Validate(int maxPositions)
+    {
+        Check(LearningRate > 0 && double.IsFinite(LearningRate), nameof(LearningRate), LearningRate, "must be a positive number");
+        Check(Epochs >= 1, nameof(Epochs), Epochs, "must be at least 1");
+        Check(BatchSize >= 1, nameof(BatchSize), BatchSize, "must be at least 1");
+        Check(MaxTokens >= 2 && MaxTokens <= maxPositions, nameof(MaxTokens), MaxTokens, $"must be between 2 and the model's max_position_embeddings ({maxPositions})");
+        Check(WarmupFraction is >= 0 and < 1, nameof(WarmupFraction), WarmupFraction, "must be in [0, 1)");
+        Check(LayerLearningRateDecay is > 0 and <= 1, nameof(LayerLearningRateDecay), LayerLearningRateDecay, "must be in (0, 1]");
+        Check(UnfreezeBlocksPerEpoch >= 0, nameof(UnfreezeBlocksPerEpoch), UnfreezeBlocksPerEpoch, "must be 0 (off) or positive");
+        Check(WeightDecay >= 0, nameof(WeightDecay), WeightDecay, "must not be negative");
+        Check(HeadDropout is >= 0 and < 1, nameof(HeadDropout), HeadDropout, "must be in [0, 1)");
+        Check(MaxGradNorm >= 0, nameof(MaxGradNorm), MaxGradNorm, "must not be negative");
+        Check(EvaluateEverySteps >= 0, nameof(EvaluateEverySteps), EvaluateEverySteps, "must not be negative");
+        Check(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "must not be negative");
+        Check(CheckpointEverySteps >= 0, nameof(CheckpointEverySteps), CheckpointEverySteps, "must not be negative");
+        return this;
+    }
+
+    private static void Check(bool ok, string name, object value, string rule)
+    {
+        if (!ok) throw new ArgumentOutOfRangeException(name, value, $"{name} {rule}; got {value}.");
+    }
+}
