@@ -26,7 +26,7 @@ public sealed class PretrainedEncoder : IDisposable
         Vocabulary = vocabulary;
         Model = model;
         Device = device;
-        Tokenizer = WordPieceTokenizer.FromVocabulary(vocabulary, config.DoLowerCase);
+        Tokenizer = BertWordPieceTokenizer.FromTokens(vocabulary, new BertWordPieceOptions { LowerCase = config.DoLowerCase });
     }
 
     /// <summary>The embedded name or directory this encoder was loaded from.</summary>
@@ -39,7 +39,7 @@ public sealed class PretrainedEncoder : IDisposable
     public IReadOnlyList<string> Vocabulary { get; }
 
     /// <summary>The tokenizer matching the model's vocabulary and casing.</summary>
-    public WordPieceTokenizer Tokenizer { get; }
+    public BertWordPieceTokenizer Tokenizer { get; }
 
     /// <summary>The TorchSharp module (in eval mode after loading).</summary>
     public BertModel Model { get; }

