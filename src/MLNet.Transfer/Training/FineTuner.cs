@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MLNet.Transfer.Checkpoints;
 using MLNet.Transfer.Models.Heads;
 using MLNet.Transfer.Text;
 using TorchSharp;
@@ -131,7 +132,7 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
         return new FineTuneResult(state.Step, stoppedEarly, bestMetrics, history, clock.Elapsed, tokensSeen / Math.Max(clock.Elapsed.TotalSeconds, 1e-9));
     }
 
-    private double TrainStep(TrainingExample[] batch, optim.Optimizer optimizer, float[]?[] classWeights, Device device, int step)
+    private double TrainStep(TrainingExample[] batch, OptimizerHelper optimizer, float[]?[] classWeights, Device device, int step)
     {
         using var scope = NewDisposeScope();
         using var tokens = TokenBatch.Create(batch.Select(b => b.Tokens).ToArray(), padId, device);

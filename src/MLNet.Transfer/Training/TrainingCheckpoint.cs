@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MLNet.Transfer.Checkpoints;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace MLNet.Transfer.Training;
@@ -27,7 +28,7 @@ public static class TrainingCheckpoint
     private const string Latest = "latest";
 
     /// <summary>Writes a checkpoint atomically.</summary>
-    public static void Save(string root, nn.Module model, optim.Optimizer optimizer, TrainingState state, IReadOnlyDictionary<string, Tensor>? bestWeights)
+    public static void Save(string root, nn.Module model, OptimizerHelper optimizer, TrainingState state, IReadOnlyDictionary<string, Tensor>? bestWeights)
     {
         Directory.CreateDirectory(root);
         string temp = Path.Combine(root, $".{Latest}.{Guid.NewGuid():N}.tmp");
@@ -60,7 +61,7 @@ public static class TrainingCheckpoint
         root is not null && Directory.Exists(Path.Combine(root, $".{Latest}.old")) && File.Exists(Path.Combine(root, $".{Latest}.old", "state.json"));
 
     /// <summary>Restores weights, optimiser and RNG state; returns the counters and the best weights if saved.</summary>
-    public static (TrainingState State, Dictionary<string, Tensor>? BestWeights) Load(string root, nn.Module model, optim.Optimizer optimizer)
+    public static (TrainingState State, Dictionary<string, Tensor>? BestWeights) Load(string root, nn.Module model, OptimizerHelper optimizer)
     {
         string dir = Path.Combine(root, Latest);
         if (!File.Exists(Path.Combine(dir, "state.json"))) dir = Path.Combine(root, $".{Latest}.old"); // crash between the two renames

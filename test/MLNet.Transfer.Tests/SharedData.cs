@@ -1,4 +1,4 @@
-namespace MLNet.Transfer.Tests.Text;
+namespace MLNet.Transfer.Tests;
 
 /// <summary>Finds ../shared/data (beside the repository), which CI provides; tests using it are ignored without it.</summary>
 internal static class SharedData
