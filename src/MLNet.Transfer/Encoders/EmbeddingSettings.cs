@@ -35,8 +35,11 @@ public sealed record EmbeddingSettings
     /// <summary>Scale each vector to unit L2 norm. Default false.</summary>
     public bool Normalize { get; init; }
 
-    /// <summary>Token budget per sequence including [CLS]/[SEP]; at most the model's positions. Default 256.</summary>
-    public int MaxTokens { get; init; } = 256;
+    /// <summary>Token budget per sequence including [CLS]/[SEP]; at most the model's positions. Default (null): 256 or the model's positions if fewer.</summary>
+    public int? MaxTokens { get; init; }
+
+    /// <summary>The token budget used with <paramref name="config"/>.</summary>
+    public int EffectiveMaxTokens(EncoderConfig config) => MaxTokens ?? Math.Min(256, config.MaxPositionEmbeddings);
 
     /// <summary>What to keep of texts longer than <see cref="MaxTokens"/> (ignored when windows are on). Default head.</summary>
     public TruncationStrategy Truncation { get; init; } = TruncationStrategy.Head;
@@ -71,11 +74,12 @@ public sealed record EmbeddingSettings
     /// <summary>Checks every value against the encoder; throws naming the bad setting.</summary>
     public void Validate(EncoderConfig config)
     {
-        if (MaxTokens < 2 || MaxTokens > config.MaxPositionEmbeddings)
-            throw new ArgumentOutOfRangeException(nameof(MaxTokens), MaxTokens, $"MaxTokens must be between 2 and the model's max_position_embeddings ({config.MaxPositionEmbeddings}).");
+        int maxTokens = EffectiveMaxTokens(config);
+        if (maxTokens < 2 || maxTokens > config.MaxPositionEmbeddings)
+            throw new ArgumentOutOfRangeException(nameof(MaxTokens), maxTokens, $"MaxTokens must be between 2 and the model's max_position_embeddings ({config.MaxPositionEmbeddings}).");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be at least 1.");
-        if (WindowStride < 0 || WindowStride > MaxTokens - 2)
-            throw new ArgumentOutOfRangeException(nameof(WindowStride), WindowStride, $"WindowStride must be between 0 (off) and MaxTokens - 2 ({MaxTokens - 2}).");
+        if (WindowStride < 0 || WindowStride > maxTokens - 2)
+            throw new ArgumentOutOfRangeException(nameof(WindowStride), WindowStride, $"WindowStride must be between 0 (off) and MaxTokens - 2 ({maxTokens - 2}).");
         int layers = ResolveLayers(config.NumHiddenLayers).Length;
         if (Combination == LayerCombination.ScalarMix && (MixWeights is null || MixWeights.Count != layers))
             throw new ArgumentException($"ScalarMix needs one MixWeights entry per selected layer ({layers}), got {MixWeights?.Count ?? 0}.", nameof(MixWeights));

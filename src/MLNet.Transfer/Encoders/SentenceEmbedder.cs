@@ -14,6 +14,7 @@ public sealed class SentenceEmbedder
     private readonly EmbeddingSettings _settings;
     private readonly int[] _layers;
     private readonly float[]? _mix;
+    private readonly int _maxTokens;
 
     /// <summary>Validates <paramref name="settings"/> against <paramref name="encoder"/>.</summary>
     public SentenceEmbedder(PretrainedEncoder encoder, EmbeddingSettings settings)
@@ -24,6 +25,7 @@ public sealed class SentenceEmbedder
         _encoder = encoder;
         _settings = settings;
         _layers = settings.ResolveLayers(encoder.Config.NumHiddenLayers);
+        _maxTokens = settings.EffectiveMaxTokens(encoder.Config);
         if (settings.Combination == LayerCombination.ScalarMix)
         {
             var weights = settings.MixWeights!.Select(w => Math.Exp(w)).ToArray();
@@ -64,12 +66,12 @@ public sealed class SentenceEmbedder
             if (pairs is not null)
             {
                 string pair = pairs[i] ?? throw new ArgumentNullException(nameof(pairs), $"Second segment at index {i} is null.");
-                items.Add(tokenizer.EncodePair(text, pair, _settings.MaxTokens));
+                items.Add(tokenizer.EncodePair(text, pair, _maxTokens));
                 owners.Add(i);
             }
             else if (_settings.WindowStride > 0)
             {
-                foreach (var window in tokenizer.EncodeWindows(text, _settings.MaxTokens, _settings.WindowStride))
+                foreach (var window in tokenizer.EncodeWindows(text, _maxTokens, _settings.WindowStride))
                 {
                     items.Add(window);
                     owners.Add(i);
@@ -77,7 +79,7 @@ public sealed class SentenceEmbedder
             }
             else
             {
-                items.Add(tokenizer.Encode(text, _settings.MaxTokens, _settings.Truncation));
+                items.Add(tokenizer.Encode(text, _maxTokens, _settings.Truncation));
                 owners.Add(i);
             }
         }
