@@ -1,1 +1,3 @@
-return 0;
+using MLNet.Transfer.Cli;
+
+return CliApp.Run(args);

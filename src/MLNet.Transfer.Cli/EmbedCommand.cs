@@ -1,0 +1,58 @@
+using System.Text.Json;
+using MLNet.Transfer.Encoders;
+using MLNet.Transfer.Models;
+
+namespace MLNet.Transfer.Cli;
+
+/// <summary><c>embed</c>: print sentence vectors for a text or a file of lines.</summary>
+public static class EmbedCommand
+{
+    /// <summary>Usage text.</summary>
+    public const string Help = """
+        mlnet-transfer embed --model minilm|arctic-xs|<hf-dir> --pooling cls|mean|max [--normalize]
+                             (--text "..." | --input file.txt) [--json] [--max-tokens N] [--device cpu|cuda]
+          Prints one vector per text; with --json one JSON object per line: {"text": ..., "embedding": [...]}.
+          --input reads one text per line. Default pooling: the model's own (mean for minilm, cls for arctic-xs).
+        """;
+
+    /// <summary>Runs the verb.</summary>
+    public static int Run(CliArguments args)
+    {
+        string model = args.Optional("model") ?? "minilm";
+        string? poolingText = args.Choice("pooling", "cls", "mean", "max", "meanmax");
+        bool normalize = args.Flag("normalize"), json = args.Flag("json");
+        string? text = args.Optional("text"), input = args.Optional("input");
+        int? maxTokens = args.Int("max-tokens", 2, 512);
+        string? device = args.Optional("device");
+        args.RejectUnknown("embed");
+        if (text is null && input is null) throw new CliException("Give --text \"...\" or --input file.txt.");
+        var texts = new List<string>();
+        if (text is not null) texts.Add(text);
+        if (input is not null)
+        {
+            if (!File.Exists(input)) throw new CliException($"Input file '{input}' does not exist.");
+            texts.AddRange(File.ReadLines(input));
+        }
+
+        using var encoder = PretrainedEncoder.Load(model, device);
+        var pooling = poolingText switch
+        {
+            "cls" => PoolingMode.Cls, "mean" => PoolingMode.Mean, "max" => PoolingMode.Max, "meanmax" => PoolingMode.MeanMax,
+            _ => EmbeddedModels.IsKnown(model) ? EmbeddedModels.RecommendedPooling(model) : PoolingMode.Mean,
+        };
+        var settings = new EmbeddingSettings { Pooling = pooling, Normalize = normalize, MaxTokens = maxTokens };
+        var stdout = Console.Out;
+        const int chunk = 256; // stream large inputs instead of holding every vector
+        for (int start = 0; start < texts.Count; start += chunk)
+        {
+            var part = texts.Skip(start).Take(chunk).ToList();
+            var vectors = encoder.Embed(part, settings);
+            for (int i = 0; i < part.Count; i++)
+            {
+                if (json) stdout.WriteLine(JsonSerializer.Serialize(new { text = part[i], embedding = vectors[i] }));
+                else stdout.WriteLine(string.Join(' ', vectors[i].Select(v => v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture))));
+            }
+        }
+        return 0;
+    }
+}
