@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MLNet.Transfer.Checkpoints;
 using MLNet.Transfer.Models;
 using MLNet.Transfer.Models.Bert;
@@ -71,17 +70,43 @@ public sealed class PretrainedEncoder : IDisposable
             nameof(nameOrDirectory));
     }
 
-    /// <summary>Builds an encoder from an in-memory checkpoint (weights are copied; the caller still owns them).</summary>
-    internal static PretrainedEncoder FromCheckpoint(HuggingFaceCheckpoint checkpoint, string name, Device device)
+    /// <summary>Builds an encoder from a checkpoint read from disk (weights are copied; the caller still owns them).</summary>
+    internal static PretrainedEncoder FromCheckpoint(HuggingFaceCheckpoint checkpoint, string name, Device device) =>
+        FromParts(checkpoint.Config, ReadVocabulary(checkpoint.VocabPath, checkpoint.Config), checkpoint.Weights,
+                  name, device, Path.Combine(checkpoint.Directory, HuggingFaceDirectory.WeightsFile));
+
+    /// <summary>
+    /// Builds an encoder from its parts (e.g. read back from a saved ML.NET model). Weights are copied into a new
+    /// module; keys under "pooler.", "cls." (heads other models add) are ignored, anything else must match exactly.
+    /// </summary>
+    /// <param name="config">Architecture.</param>
+    /// <param name="vocabulary">WordPiece vocabulary by id.</param>
+    /// <param name="weights">Encoder weights with Hugging Face BertModel names (a "bert." prefix is accepted).</param>
+    /// <param name="name">Display name.</param>
+    /// <param name="device">Target device.</param>
+    /// <param name="source">File or stream name for error messages.</param>
+    public static PretrainedEncoder FromParts(EncoderConfig config, IReadOnlyList<string> vocabulary, IReadOnlyDictionary<string, Tensor> weights,
+                                              string name, Device device, string source)
     {
-        var vocabulary = ReadVocabulary(checkpoint.VocabPath, checkpoint.Config);
-        var model = new BertModel(checkpoint.Config);
-        StateDictLoader.Load(model, checkpoint.Weights, Path.Combine(checkpoint.Directory, HuggingFaceDirectory.WeightsFile),
-                             "pooler.", "cls.", "embeddings.position_ids");
-        model.to(device);
-        model.eval();
-        return new PretrainedEncoder(name, checkpoint.Config, vocabulary, model, device);
+        if (vocabulary.Count == 0 || vocabulary.Count > config.VocabSize)
+            throw new InvalidDataException($"{source}: the vocabulary has {vocabulary.Count} tokens but vocab_size is {config.VocabSize}.");
+        var model = new BertModel(config);
+        try
+        {
+            StateDictLoader.Load(model, weights, source, "pooler.", "cls.", "embeddings.position_ids");
+            model.to(device);
+            model.eval();
+            return new PretrainedEncoder(name, config, vocabulary.ToArray(), model, device);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
     }
+
+    /// <summary>An independent copy (own weights) — for fine-tuning without touching a shared encoder.</summary>
+    public PretrainedEncoder Clone() => FromParts(Config, Vocabulary, Model.state_dict(), Name, Device, Name);
 
     /// <summary>
     /// Saves the encoder (including fine-tuned weights) as a Hugging Face directory that this library,
