@@ -1,0 +1,68 @@
+using Microsoft.ML;
+
+namespace MLNet.Transfer.MLNetIntegration;
+
+/// <summary>
+/// A <see cref="BatchedTransformerBase"/> bound to one input schema: where its input columns are, and the output
+/// schema (all input columns, then the added columns, which hide input columns of the same name).
+/// </summary>
+internal sealed class BoundColumns
+{
+    internal BoundColumns(BatchedTransformerBase owner, DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        Owner = owner;
+        InputSchema = inputSchema;
+        SourceIndices = owner.InputColumns.Select(c => Find(inputSchema, c)).ToArray();
+
+        var builder = new DataViewSchema.Builder();
+        builder.AddColumns(inputSchema);
+        foreach (BatchOutputColumn output in owner.OutputColumns)
+            builder.AddColumn(output.Name, output.Type, output.Annotations);
+        OutputSchema = builder.ToSchema();
+    }
+
+    internal BatchedTransformerBase Owner { get; }
+    internal DataViewSchema InputSchema { get; }
+    internal DataViewSchema OutputSchema { get; }
+
+    /// <summary>Input-schema index of each of the owner's input columns.</summary>
+    internal int[] SourceIndices { get; }
+
+    /// <summary>Number of leading output columns that pass input columns through.</summary>
+    internal int PassThroughCount => InputSchema.Count;
+
+    /// <summary>Active flags of the added columns among <paramref name="columns"/> (output-schema columns).</summary>
+    internal bool[] ActiveOutputs(IEnumerable<DataViewSchema.Column> columns)
+    {
+        var active = new bool[Owner.OutputColumns.Count];
+        foreach (DataViewSchema.Column column in columns)
+            if (column.Index >= PassThroughCount)
+                active[column.Index - PassThroughCount] = true;
+        return active;
+    }
+
+    /// <summary>The input columns that must be read to produce <paramref name="columns"/> (output-schema columns).</summary>
+    internal IEnumerable<DataViewSchema.Column> Dependencies(IEnumerable<DataViewSchema.Column> columns)
+    {
+        var needed = new SortedSet<int>();
+        bool anyOutput = false;
+        foreach (DataViewSchema.Column column in columns)
+        {
+            if (column.Index < PassThroughCount) needed.Add(column.Index);
+            else anyOutput = true;
+        }
+        if (anyOutput) needed.UnionWith(SourceIndices);
+        return needed.Select(i => InputSchema[i]).ToArray();
+    }
+
+    private static int Find(DataViewSchema schema, BatchInputColumn column)
+    {
+        DataViewSchema.Column found = schema.GetColumnOrNull(column.Name)
+            ?? throw new ArgumentOutOfRangeException("inputSchema", $"Could not find input column '{column.Name}'.");
+        if (!column.Accepts(found.Type))
+            throw new ArgumentOutOfRangeException("inputSchema",
+                $"Schema mismatch for input column '{column.Name}': expected {column.Type}, got {found.Type}.");
+        return found.Index;
+    }
+}

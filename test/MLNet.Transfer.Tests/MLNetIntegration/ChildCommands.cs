@@ -1,0 +1,21 @@
+using Microsoft.ML;
+using MLNet.Transfer.MLNetIntegration;
+
+namespace MLNet.Transfer.Tests.MLNetIntegration;
+
+/// <summary>Commands run in a child process by persistence tests.</summary>
+internal static class ChildCommands
+{
+    public const string ScoreModel = "score-model";
+
+    /// <summary>Loads <paramref name="modelPath"/> in a fresh MLContext, scores <see cref="SyntheticData.Rows"/> and writes the fingerprint.</summary>
+    public static int RunScoreModel(string modelPath, string outputPath)
+    {
+        var mlContext = new MLContext(seed: 123);
+        TransferComponents.Register(mlContext, typeof(ScaleTransformer).Assembly);
+        ITransformer model = mlContext.Model.Load(modelPath, out _);
+        IDataView data = mlContext.Data.LoadFromEnumerable(SyntheticData.Rows());
+        File.WriteAllLines(outputPath, SyntheticData.Fingerprint(model.Transform(data)));
+        return 0;
+    }
+}
