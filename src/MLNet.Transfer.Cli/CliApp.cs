@@ -29,6 +29,9 @@ public static class CliApp
         (string Help, Func<CliArguments, int> Run)? command = verb switch
         {
             "embed" => (EmbedCommand.Help, EmbedCommand.Run),
+            "train" => (TrainCommand.Help, TrainCommand.Run),
+            "evaluate" => (EvaluateCommand.Help, EvaluateCommand.Run),
+            "predict" => (PredictCommand.Help, PredictCommand.Run),
             _ => null,
         };
         if (command is null)

@@ -46,18 +46,6 @@ public static class TransferComponents
         mlContext.ComponentCatalog.RegisterAssembly(registration);
     }
 
-    /// <summary>
-    /// Registers MLNet.Transfer's persistable components in this context (same as <see cref="Register(MLContext)"/>)
-    /// and returns it, e.g. <c>var mlContext = new MLContext(seed: 1).RegisterTransferComponents();</c>.
-    /// </summary>
-    /// <param name="mlContext">The context that will load models.</param>
-    /// <returns><paramref name="mlContext"/>.</returns>
-    public static MLContext RegisterTransferComponents(this MLContext mlContext)
-    {
-        Register(mlContext);
-        return mlContext;
-    }
-
     /// <summary>The persistable component types of <paramref name="assembly"/>: classes implementing <see cref="IPersistableModel{TSelf}"/> of themselves.</summary>
     internal static IReadOnlyList<Type> FindComponentTypes(Assembly assembly)
     {

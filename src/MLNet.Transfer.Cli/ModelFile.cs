@@ -1,0 +1,74 @@
+using System.IO.Compression;
+using System.Text.Json;
+using Microsoft.ML;
+using MLNet.Transfer.Checkpoints;
+
+namespace MLNet.Transfer.Cli;
+
+/// <summary>What the CLI needs to know about a saved model besides the ML.NET pipeline.</summary>
+/// <param name="Task">binary, multiclass or regression.</param>
+/// <param name="Approach">finetune, features or baseline.</param>
+/// <param name="LabelColumn">TSV label column used in training.</param>
+/// <param name="TextColumn">TSV text column used in training.</param>
+/// <param name="Labels">Class names seen in training (multiclass).</param>
+/// <param name="Model">Encoder the model was built from.</param>
+public sealed record ModelInfo(string Task, string Approach, string LabelColumn, string TextColumn, string[]? Labels, string? Model);
+
+/// <summary>
+/// A model.zip: a standard ML.NET model (mlContext.Model.Save) plus one extra entry with <see cref="ModelInfo"/>.
+/// Saving is atomic (temp file + rename): a failed save never leaves a partial file or destroys an older one.
+/// </summary>
+public static class ModelFile
+{
+    private const string InfoEntry = "MLNetTransfer.Cli.json";
+
+    /// <summary>Saves <paramref name="model"/> with its input <paramref name="schema"/> and <paramref name="info"/> to <paramref name="path"/>.</summary>
+    public static void Save(MLContext mlContext, ITransformer model, DataViewSchema schema, ModelInfo info, string path)
+    {
+        AtomicFile.Write(path, stream =>
+        {
+            using var buffer = new MemoryStream();
+            mlContext.Model.Save(model, schema, buffer);
+            buffer.Position = 0;
+            using (var zip = new ZipArchive(buffer, ZipArchiveMode.Update, leaveOpen: true))
+            {
+                var entry = zip.CreateEntry(InfoEntry);
+                using var writer = new StreamWriter(entry.Open());
+                writer.Write(JsonSerializer.Serialize(info));
+            }
+            buffer.Position = 0;
+            buffer.CopyTo(stream);
+        });
+    }
+
+    /// <summary>Loads a model.zip; a missing, non-zip, truncated or foreign file is a clear error.</summary>
+    public static (ITransformer Model, ModelInfo Info) Load(MLContext mlContext, string path)
+    {
+        if (!File.Exists(path)) throw new CliException($"Model file '{path}' does not exist.");
+        ModelInfo info;
+        try
+        {
+            using var zip = ZipFile.OpenRead(path);
+            var entry = zip.GetEntry(InfoEntry) ?? throw new CliException($"'{path}' is not a model written by mlnet-transfer train (no {InfoEntry} inside).");
+            using var reader = new StreamReader(entry.Open());
+            info = JsonSerializer.Deserialize<ModelInfo>(reader.ReadToEnd()) ?? throw new CliException($"'{path}': empty {InfoEntry}.");
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CliException($"'{path}' is not a valid model file (not a zip archive or corrupt: {e.Message}).");
+        }
+        catch (JsonException e)
+        {
+            throw new CliException($"'{path}': corrupt {InfoEntry} ({e.Message}).");
+        }
+        mlContext.RegisterTransferComponents();
+        try
+        {
+            return (mlContext.Model.Load(path, out _), info);
+        }
+        catch (Exception e) when (e is not CliException)
+        {
+            throw new CliException($"'{path}' could not be loaded as a model (corrupt or from an incompatible version): {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,42 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MLNet.Transfer.Cli;
+
+/// <summary><c>predict</c>: label and score for one text.</summary>
+public static class PredictCommand
+{
+    /// <summary>Usage text.</summary>
+    public const string Help = """
+        mlnet-transfer predict --model-file model.zip --text "..."
+          Prints the predicted label and its score (binary: probability of the positive class; multiclass: the
+          class probability; regression: the predicted value).
+        """;
+
+    /// <summary>Runs the verb.</summary>
+    public static int Run(CliArguments args)
+    {
+        string modelPath = args.Required("model-file"), text = args.Required("text");
+        args.RejectUnknown("predict");
+        var mlContext = new MLContext(1);
+        var (model, info) = ModelFile.Load(mlContext, modelPath);
+        IDataView input = info.Task switch
+        {
+            "binary" => mlContext.Data.LoadFromEnumerable([new BinaryRow { Text = text }]),
+            "multiclass" => mlContext.Data.LoadFromEnumerable([new MulticlassRow { Text = text, Label = info.Labels![0] }]),
+            _ => mlContext.Data.LoadFromEnumerable([new RegressionRow { Text = text }]),
+        };
+        var scored = model.Transform(input);
+        using var cursor = scored.GetRowCursor(scored.Schema);
+        cursor.MoveNext();
+        T Get<T>(string column) { T value = default!; cursor.GetGetter<T>(scored.Schema[column])(ref value); return value; }
+        string line = info.Task switch
+        {
+            "binary" => $"label: {(Get<bool>("PredictedLabel") ? 1 : 0)}  score: {Get<float>("Probability"):F4}",
+            "multiclass" => $"label: {Get<ReadOnlyMemory<char>>("PredictedLabel")}  score: {Get<VBuffer<float>>("Score").DenseValues().Max():F4}",
+            _ => $"score: {Get<float>("Score"):F4}",
+        };
+        Console.WriteLine(line);
+        return 0;
+    }
+}

@@ -1,0 +1,46 @@
+using MLNet.Transfer.Encoders;
+using MLNet.Transfer.Models;
+using MLNet.Transfer.Text;
+
+namespace MLNet.Transfer.MLNetIntegration;
+
+/// <summary>Options of <see cref="ContextualEmbeddingEstimator"/> (ELMo-style contextual features from a pretrained encoder).</summary>
+public sealed class ContextualEmbeddingOptions
+{
+    /// <summary>Output column: a known-size vector of Single. Default "Features".</summary>
+    public string OutputColumnName { get; set; } = "Features";
+    /// <summary>Input text column. Default "Text".</summary>
+    public string InputColumnName { get; set; } = "Text";
+    /// <summary>Optional second text column: rows are encoded as sentence pairs ([CLS] a [SEP] b [SEP]).</summary>
+    public string? SecondInputColumnName { get; set; }
+    /// <summary>Embedded model name ("minilm", "arctic-xs") or a Hugging Face directory. Default "minilm". Ignored when <see cref="Encoder"/> is set.</summary>
+    public string Model { get; set; } = "minilm";
+    /// <summary>An already loaded encoder to use (shared, not copied). Optional.</summary>
+    public PretrainedEncoder? Encoder { get; set; }
+    /// <summary>Token pooling. Default mean.</summary>
+    public PoolingMode Pooling { get; set; } = PoolingMode.Mean;
+    /// <summary>Hidden-state indices (0 = embeddings, -1 = last block). Null = last block.</summary>
+    public int[]? Layers { get; set; }
+    /// <summary>How several <see cref="Layers"/> combine. Default average.</summary>
+    public LayerCombination Combination { get; set; } = LayerCombination.Average;
+    /// <summary>ELMo scalar-mix weights (pre-softmax), one per layer, for <see cref="LayerCombination.ScalarMix"/>.</summary>
+    public float[]? MixWeights { get; set; }
+    /// <summary>L2-normalise the vectors. Default false.</summary>
+    public bool Normalize { get; set; }
+    /// <summary>Token budget per text; null = min(256, model positions).</summary>
+    public int? MaxTokens { get; set; }
+    /// <summary>Which part of a long text to keep when not using windows. Default head.</summary>
+    public TruncationStrategy Truncation { get; set; } = TruncationStrategy.Head;
+    /// <summary>&gt; 0: split long texts into overlapping windows this many word pieces apart and average them. Default 0.</summary>
+    public int WindowStride { get; set; }
+    /// <summary>Rows per forward pass. Default 32.</summary>
+    public int BatchSize { get; set; } = 32;
+    /// <summary>"cpu" (default), "cuda" or "cuda:N". Loaded models run on the CPU unless changed.</summary>
+    public string Device { get; set; } = "cpu";
+
+    internal EmbeddingSettings ToSettings() => new()
+    {
+        Pooling = Pooling, Layers = Layers, Combination = Combination, MixWeights = MixWeights, Normalize = Normalize,
+        MaxTokens = MaxTokens, Truncation = Truncation, WindowStride = WindowStride, BatchSize = BatchSize,
+    };
+}

@@ -1,0 +1,121 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNet.Transfer.Encoders;
+using MLNet.Transfer.Models;
+using MLNet.Transfer.Text;
+
+namespace MLNet.Transfer.MLNetIntegration;
+
+/// <summary>
+/// Adds a vector column of contextual sentence embeddings computed by a pretrained encoder, a batch of rows at a
+/// time. Saved with <c>mlContext.Model.Save</c> together with the encoder's weights and vocabulary (the zip is
+/// self-contained); call <c>mlContext.RegisterTransferComponents()</c> before <c>mlContext.Model.Load</c>.
+/// </summary>
+public sealed class ContextualEmbeddingTransformer : BatchedTransformerBase, IPersistableModel<ContextualEmbeddingTransformer>
+{
+    private readonly PretrainedEncoder _encoder;
+    private readonly ContextualEmbeddingOptions _options;
+    private readonly SentenceEmbedder _embedder;
+
+    /// <summary>Rows read per cursor batch, in forward batches: more rows let length bucketing cut padding.</summary>
+    internal const int ReadAhead = 8;
+
+    internal ContextualEmbeddingTransformer(PretrainedEncoder encoder, ContextualEmbeddingOptions options)
+        : base(Inputs(options), [new BatchOutputColumn(options.OutputColumnName, new VectorDataViewType(NumberDataViewType.Single, Width(encoder, options)))],
+               options.BatchSize * ReadAhead)
+    {
+        _encoder = encoder;
+        _options = options;
+        _embedder = new SentenceEmbedder(encoder, options.ToSettings());
+    }
+
+    /// <summary>Length of the produced vectors.</summary>
+    public int Dimension => _embedder.Width;
+
+    /// <summary>The encoder in use.</summary>
+    public PretrainedEncoder Encoder => _encoder;
+
+    private static BatchInputColumn[] Inputs(ContextualEmbeddingOptions options) => options.SecondInputColumnName is { } second
+        ? [new BatchInputColumn(options.InputColumnName, TextDataViewType.Instance), new BatchInputColumn(second, TextDataViewType.Instance)]
+        : [new BatchInputColumn(options.InputColumnName, TextDataViewType.Instance)];
+
+    private static int Width(PretrainedEncoder encoder, ContextualEmbeddingOptions options)
+    {
+        var settings = options.ToSettings();
+        settings.Validate(encoder.Config);
+        return settings.OutputWidth(encoder.HiddenSize, encoder.Config.NumHiddenLayers);
+    }
+
+    /// <inheritdoc/>
+    protected internal override void ComputeBatch(ColumnBatch batch)
+    {
+        var texts = ToStrings(batch.Input<ReadOnlyMemory<char>>(0));
+        var pairs = _options.SecondInputColumnName is null ? null : ToStrings(batch.Input<ReadOnlyMemory<char>>(1));
+        var vectors = _embedder.Embed(texts, pairs);
+        var output = batch.Output<VBuffer<float>>(0);
+        for (int i = 0; i < vectors.Length; i++) output[i] = new VBuffer<float>(vectors[i].Length, vectors[i]);
+    }
+
+    private static string[] ToStrings(ReadOnlySpan<ReadOnlyMemory<char>> values)
+    {
+        var result = new string[values.Length];
+        for (int i = 0; i < values.Length; i++) result[i] = values[i].ToString();
+        return result;
+    }
+
+    /// <inheritdoc/>
+    protected override void SaveModel(ModelSaveContext ctx) => ModelPersistence.Save<ContextualEmbeddingTransformer>(ctx, model =>
+    {
+        var w = model.Writer;
+        w.Write(_options.OutputColumnName);
+        w.Write(_options.InputColumnName);
+        w.Write(_options.SecondInputColumnName ?? "");
+        w.Write(_encoder.Name);
+        w.Write((int)_options.Pooling);
+        var layers = _options.Layers ?? [];
+        w.Write(layers.Length);
+        foreach (int l in layers) w.Write(l);
+        w.Write((int)_options.Combination);
+        var mix = _options.MixWeights ?? [];
+        w.Write(mix.Length);
+        foreach (float m in mix) w.Write(m);
+        w.Write(_options.Normalize);
+        w.Write(_options.MaxTokens ?? 0);
+        w.Write((int)_options.Truncation);
+        w.Write(_options.WindowStride);
+        w.Write(_options.BatchSize);
+        EncoderPayload.Write(model, _encoder.Config, _encoder.Vocabulary, _encoder.Model.state_dict());
+    });
+
+    static PersistedModelInfo IPersistableModel<ContextualEmbeddingTransformer>.ModelInfo { get; } = new("MLNTCEMB", "MLNetTransferEmbeddings", 1);
+
+    static ContextualEmbeddingTransformer IPersistableModel<ContextualEmbeddingTransformer>.Load(PersistedModelReader model)
+    {
+        var r = model.Reader;
+        var options = new ContextualEmbeddingOptions
+        {
+            OutputColumnName = r.ReadString(),
+            InputColumnName = r.ReadString(),
+        };
+        string second = r.ReadString();
+        options.SecondInputColumnName = second.Length == 0 ? null : second;
+        string name = r.ReadString();
+        options.Pooling = (PoolingMode)r.ReadInt32();
+        var layers = new int[r.ReadInt32()];
+        for (int i = 0; i < layers.Length; i++) layers[i] = r.ReadInt32();
+        options.Layers = layers.Length == 0 ? null : layers;
+        options.Combination = (LayerCombination)r.ReadInt32();
+        var mix = new float[r.ReadInt32()];
+        for (int i = 0; i < mix.Length; i++) mix[i] = r.ReadSingle();
+        options.MixWeights = mix.Length == 0 ? null : mix;
+        options.Normalize = r.ReadBoolean();
+        int maxTokens = r.ReadInt32();
+        options.MaxTokens = maxTokens == 0 ? null : maxTokens;
+        options.Truncation = (TruncationStrategy)r.ReadInt32();
+        options.WindowStride = r.ReadInt32();
+        options.BatchSize = r.ReadInt32();
+        var encoder = EncoderPayload.ReadEncoder(model, name);
+        options.Encoder = encoder;
+        return new ContextualEmbeddingTransformer(encoder, options);
+    }
+}

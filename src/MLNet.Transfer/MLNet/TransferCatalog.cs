@@ -1,0 +1,69 @@
+using MLNet.Transfer.Models;
+using MLNet.Transfer.Models.Heads;
+using MLNet.Transfer.MLNetIntegration;
+
+namespace Microsoft.ML;
+
+/// <summary>MLNet.Transfer's entries in the ML.NET catalogs.</summary>
+public static class TransferCatalog
+{
+    /// <summary>
+    /// Registers MLNet.Transfer's saved-model loaders in this context; call it once before <c>mlContext.Model.Load</c>
+    /// of a model that contains contextual embeddings or a fine-tuned transformer (ML.NET's loader catalog is
+    /// internal, so it cannot find them on its own). Returns the context, e.g.
+    /// <c>var mlContext = new MLContext(seed: 1).RegisterTransferComponents();</c>.
+    /// </summary>
+    public static MLContext RegisterTransferComponents(this MLContext mlContext)
+    {
+        TransferComponents.Register(mlContext);
+        return mlContext;
+    }
+
+    /// <summary>
+    /// Contextual sentence embeddings from a pretrained encoder (default all-MiniLM-L6-v2, mean pooling) as a
+    /// known-size Single vector column, ready for any ML.NET trainer.
+    /// </summary>
+    /// <param name="catalog">The text transforms catalog.</param>
+    /// <param name="outputColumnName">Vector column to create.</param>
+    /// <param name="inputColumnName">Text column to read (default: same as output).</param>
+    /// <param name="model">Embedded model name ("minilm", "arctic-xs") or Hugging Face directory.</param>
+    /// <param name="pooling">Token pooling.</param>
+    /// <param name="normalize">L2-normalise the vectors.</param>
+    public static ContextualEmbeddingEstimator ApplyContextualEmbeddings(this TransformsCatalog.TextTransforms catalog, string outputColumnName,
+        string? inputColumnName = null, string model = "minilm", PoolingMode pooling = PoolingMode.Mean, bool normalize = false) =>
+        new(new ContextualEmbeddingOptions
+        {
+            OutputColumnName = outputColumnName, InputColumnName = inputColumnName ?? outputColumnName, Model = model,
+            Pooling = pooling, Normalize = normalize,
+        });
+
+    /// <summary>Contextual embeddings with every option (layers, ELMo scalar mix, windows, pairs, ...).</summary>
+    public static ContextualEmbeddingEstimator ApplyContextualEmbeddings(this TransformsCatalog.TextTransforms catalog, ContextualEmbeddingOptions options) => new(options);
+
+    /// <summary>Fine-tunes a pretrained encoder as a binary classifier on a text column (outputs Score, Probability, PredictedLabel).</summary>
+    public static FineTuneTransformerEstimator FineTuneTransformer(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
+        string labelColumnName = "Label", string textColumnName = "Text", string model = "minilm", int epochs = 3) =>
+        new(new FineTuneTransformerOptions { LabelColumnName = labelColumnName, TextColumnName = textColumnName, Model = model, Epochs = epochs }, TaskKind.Binary);
+
+    /// <summary>Binary fine-tuning with every option.</summary>
+    public static FineTuneTransformerEstimator FineTuneTransformer(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, FineTuneTransformerOptions options) =>
+        new(options, TaskKind.Binary);
+
+    /// <summary>Fine-tunes a pretrained encoder as a multiclass classifier; the label must be a key (MapValueToKey). Outputs Score (probabilities) and PredictedLabel (key).</summary>
+    public static FineTuneTransformerEstimator FineTuneTransformer(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        string labelColumnName = "Label", string textColumnName = "Text", string model = "minilm", int epochs = 3) =>
+        new(new FineTuneTransformerOptions { LabelColumnName = labelColumnName, TextColumnName = textColumnName, Model = model, Epochs = epochs }, TaskKind.Multiclass);
+
+    /// <summary>Multiclass fine-tuning with every option.</summary>
+    public static FineTuneTransformerEstimator FineTuneTransformer(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, FineTuneTransformerOptions options) =>
+        new(options, TaskKind.Multiclass);
+
+    /// <summary>Fine-tunes a pretrained encoder as a regressor on a text column (outputs Score).</summary>
+    public static FineTuneTransformerEstimator FineTuneTransformer(this RegressionCatalog.RegressionTrainers catalog,
+        string labelColumnName = "Label", string textColumnName = "Text", string model = "minilm", int epochs = 3) =>
+        new(new FineTuneTransformerOptions { LabelColumnName = labelColumnName, TextColumnName = textColumnName, Model = model, Epochs = epochs }, TaskKind.Regression);
+
+    /// <summary>Regression fine-tuning with every option.</summary>
+    public static FineTuneTransformerEstimator FineTuneTransformer(this RegressionCatalog.RegressionTrainers catalog, FineTuneTransformerOptions options) =>
+        new(options, TaskKind.Regression);
+}
