@@ -26,7 +26,7 @@ public static class Pipelines
         else
         {
             IEstimator<ITransformer> features = approach == "features"
-                ? mlContext.Transforms.Text.ApplyContextualEmbeddings("Features", "Text", fineTune.Model)
+                ? mlContext.Transforms.Text.ApplyContextualEmbeddings("Features", "Text", fineTune.Model, normalize: true)
                 : mlContext.Transforms.Text.FeaturizeText("Features", "Text");
             IEstimator<ITransformer> trainer = task switch
             {

@@ -15,6 +15,7 @@ public static class Program
             return args.FirstOrDefault() switch
             {
                 ChildCommands.ScoreModel => ChildCommands.RunScoreModel(args[1], args[2]),
+                ChildCommands.ScoreTexts => ChildCommands.RunScoreTexts(args[1], args[2], args[3]),
                 _ => Usage(),
             };
         }

@@ -19,6 +19,13 @@ internal static class SchemaShapes
     public static SchemaShape.Column Column(string name, SchemaShape.Column.VectorKind kind, DataViewType itemType, bool isKey, SchemaShape? annotations = null) =>
         (SchemaShape.Column)ColumnConstructor.Invoke([name, kind, itemType, isKey, annotations]);
 
+    /// <summary>The shape of a concrete schema (ML.NET's own SchemaShape.Create is internal).</summary>
+    public static SchemaShape FromSchema(DataViewSchema schema) => new(schema.Select(c => c.Type switch
+    {
+        VectorDataViewType v => Column(c.Name, v.IsKnownSize ? SchemaShape.Column.VectorKind.Vector : SchemaShape.Column.VectorKind.VariableVector, v.ItemType, v.ItemType is KeyDataViewType),
+        _ => Column(c.Name, SchemaShape.Column.VectorKind.Scalar, c.Type, c.Type is KeyDataViewType),
+    }));
+
     /// <summary><paramref name="input"/> with <paramref name="added"/> columns added (replacing same-named ones).</summary>
     public static SchemaShape With(SchemaShape input, params SchemaShape.Column[] added)
     {

@@ -7,6 +7,16 @@ namespace MLNet.Transfer.Tests.MLNetIntegration;
 internal static class ChildCommands
 {
     public const string ScoreModel = "score-model";
+    public const string ScoreTexts = "score-texts";
+
+    /// <summary>Loads a text model zip in a fresh MLContext, applies it to <see cref="TextRows.Sample"/> and writes one line per row of <paramref name="column"/>.</summary>
+    public static int RunScoreTexts(string modelPath, string column, string outputPath)
+    {
+        var mlContext = new MLContext(seed: 123).RegisterTransferComponents();
+        ITransformer model = mlContext.Model.Load(modelPath, out _);
+        File.WriteAllLines(outputPath, TextRows.Column(model.Transform(TextRows.Sample(mlContext)), column));
+        return 0;
+    }
 
     /// <summary>Loads <paramref name="modelPath"/> in a fresh MLContext, scores <see cref="SyntheticData.Rows"/> and writes the fingerprint.</summary>
     public static int RunScoreModel(string modelPath, string outputPath)

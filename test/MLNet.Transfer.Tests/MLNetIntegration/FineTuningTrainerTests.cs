@@ -1,0 +1,133 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNet.Transfer.Checkpoints;
+using MLNet.Transfer.MLNetIntegration;
+using MLNet.Transfer.Models.Bert;
+using MLNet.Transfer.Training;
+
+namespace MLNet.Transfer.Tests.MLNetIntegration;
+
+/// <summary>The fine-tuning trainers on real data (all-MiniLM-L6-v2) and on a tiny random model for the plumbing.</summary>
+public class FineTuningTrainerTests
+{
+    private static FineTuneTransformerOptions RealModel(int epochs) => new() { Encoder = TestModels.MiniLm, Epochs = epochs, Seed = 1 };
+
+    [Test]
+    public void BinaryFineTuningReachesNinetyPercentOnUciSentences()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var estimator = mlContext.BinaryClassification.Trainers.FineTuneTransformer(RealModel(epochs: 2));
+        var model = estimator.Fit(TextRows.Uci(mlContext, "yelp", "amazon"));
+        var metrics = mlContext.BinaryClassification.Evaluate(model.Transform(TextRows.Uci(mlContext, "imdb")));
+        TestContext.Out.WriteLine($"UCI imdb: accuracy {metrics.Accuracy:P1}, AUC {metrics.AreaUnderRocCurve:F4}, F1 {metrics.F1Score:F4}; {estimator.LastResult!.TokensPerSecond:F0} tokens/s");
+        Assert.That(metrics.Accuracy, Is.GreaterThanOrEqualTo(0.90));
+        Assert.That(TestModels.MiniLm.Embed(["unchanged?"])[0], Is.EqualTo(PretrainedEncoderSnapshot.Value), "the shared encoder must not be modified by fine-tuning");
+    }
+
+    [Test]
+    public void MulticlassFineTuningOnAgNewsWithKeyMappingAndRoundTrip()
+    {
+        var mlContext = new MLContext(seed: 1);
+        IDataView Load(string file, int take) => mlContext.Data.LoadFromEnumerable(File.ReadLines(SharedData.Path("agnews", file)).Skip(1)
+            .Select(l => l.Split('\t', 2)).Where((_, i) => i % (file == "train.tsv" ? 15 : 4) == 0).Take(take)
+            .Select(p => new NewsRow { Label = p[0], Text = p[1] }).ToList());
+        var train = Load("train.tsv", 400);
+        var test = Load("test.tsv", 400);
+        var pipeline = mlContext.Transforms.Conversion.MapValueToKey("Label")
+            .Append(mlContext.MulticlassClassification.Trainers.FineTuneTransformer(RealModel(epochs: 2)))
+            .Append(mlContext.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
+        var model = pipeline.Fit(train);
+        var scored = model.Transform(test);
+        var metrics = mlContext.MulticlassClassification.Evaluate(scored);
+        TestContext.Out.WriteLine($"AG News (400 train): MicroAccuracy {metrics.MicroAccuracy:P1}, MacroAccuracy {metrics.MacroAccuracy:P1}");
+        Assert.That(metrics.MicroAccuracy, Is.GreaterThan(0.8));
+        var predicted = scored.GetColumn<string>("PredictedLabel").Take(20).ToArray();
+        Assert.That(predicted, Is.SubsetOf(new[] { "1", "2", "3", "4" }));
+
+        using var temp = TestModels.TempDir();
+        string zip = Path.Combine(temp.Path, "news.zip");
+        mlContext.Model.Save(model, train.Schema, zip);
+        var fresh = new MLContext(seed: 3).RegisterTransferComponents();
+        var loaded = fresh.Model.Load(zip, out _);
+        Assert.That(fresh.MulticlassClassification.Evaluate(loaded.Transform(test)).MicroAccuracy, Is.EqualTo(metrics.MicroAccuracy));
+        var engine = fresh.Model.CreatePredictionEngine<NewsRow, NewsPrediction>(loaded);
+        Assert.That(engine.Predict(new NewsRow { Text = "The striker scored twice as the home side won the cup final." }).PredictedLabel, Is.EqualTo("2"));
+    }
+
+    [Test]
+    public void RegressionFineTuningBeatsPredictingTheMean()
+    {
+        var mlContext = new MLContext(seed: 1);
+        IDataView AsRegression(IDataView data) => mlContext.Data.LoadFromEnumerable(
+            mlContext.Data.CreateEnumerable<TextRow>(data, false).Select(r => new ScoreRow { Label = r.Label ? 5f : 1f, Text = r.Text }).ToList());
+        var train = AsRegression(TextRows.Uci(mlContext, "yelp"));
+        var test = AsRegression(TextRows.Uci(mlContext, "imdb"));
+        var model = mlContext.Regression.Trainers.FineTuneTransformer(RealModel(epochs: 2)).Fit(train);
+        var metrics = mlContext.Regression.Evaluate(model.Transform(test));
+        TestContext.Out.WriteLine($"regression (1/5 stars from UCI labels, train yelp, test imdb): R² {metrics.RSquared:F3}, RMSE {metrics.RootMeanSquaredError:F3}");
+        Assert.That(metrics.RSquared, Is.GreaterThan(0.4));
+    }
+
+    [Test]
+    public void TinyModelRoundTripsThroughAFreshProcessWithIdenticalScores()
+    {
+        using var temp = TestModels.TempDir();
+        string modelDir = TinyModelDirectory(temp.Path);
+        var mlContext = new MLContext(seed: 1);
+        var data = TextRows.Sample(mlContext);
+        var model = mlContext.BinaryClassification.Trainers.FineTuneTransformer(new FineTuneTransformerOptions { Model = modelDir, Epochs = 1, BatchSize = 4, MaxTokens = 64 }).Fit(data);
+        var expected = TextRows.Column(model.Transform(data), "Score");
+        string zip = Path.Combine(temp.Path, "model.zip");
+        mlContext.Model.Save(model, data.Schema, zip);
+        Directory.Delete(modelDir, true);
+
+        string output = Path.Combine(temp.Path, "child.txt");
+        var child = ChildProcess.Run(ChildCommands.ScoreTexts, zip, "Score", output);
+        Assert.That(child.ExitCode, Is.EqualTo(0), child.StandardError);
+        Assert.That(File.ReadAllLines(output), Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void BadTrainingDataGivesClearErrors()
+    {
+        using var temp = TestModels.TempDir();
+        string modelDir = TinyModelDirectory(temp.Path);
+        var mlContext = new MLContext(seed: 1);
+        var options = new FineTuneTransformerOptions { Model = modelDir, Epochs = 1 };
+        var oneClass = mlContext.Data.LoadFromEnumerable(Enumerable.Range(0, 5).Select(i => new TextRow { Label = true, Text = $"text {i}" }).ToList());
+        Assert.That(() => mlContext.BinaryClassification.Trainers.FineTuneTransformer(options).Fit(oneClass),
+            Throws.InstanceOf<InvalidDataException>().With.Message.Contain("only one class"));
+        var empty = mlContext.Data.LoadFromEnumerable(new List<TextRow>());
+        Assert.That(() => mlContext.BinaryClassification.Trainers.FineTuneTransformer(options).Fit(empty),
+            Throws.InstanceOf<InvalidDataException>().With.Message.Contain("empty"));
+        var nan = mlContext.Data.LoadFromEnumerable(new[] { new ScoreRow { Label = 1, Text = "a" }, new ScoreRow { Label = float.NaN, Text = "b" } });
+        Assert.That(() => mlContext.Regression.Trainers.FineTuneTransformer(options).Fit(nan),
+            Throws.InstanceOf<InvalidDataException>().With.Message.Contain("row 2").And.Message.Contain("NaN"));
+        var text = mlContext.Data.LoadFromEnumerable(new[] { new NewsRow { Label = "1", Text = "a" } });
+        Assert.That(() => mlContext.MulticlassClassification.Trainers.FineTuneTransformer(options).Fit(text),
+            Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contain("MapValueToKey"));
+        Assert.That(() => mlContext.BinaryClassification.Trainers.FineTuneTransformer(new FineTuneTransformerOptions { Model = modelDir, TextColumnName = "Body" }).Fit(oneClass),
+            Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contain("'Body' was not found"));
+        Assert.That(() => mlContext.BinaryClassification.Trainers.FineTuneTransformer(new FineTuneTransformerOptions { Model = modelDir, LearningRate = -1 }).Fit(TextRows.Sample(mlContext)),
+            Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contain("LearningRate"));
+    }
+
+    private static string TinyModelDirectory(string root)
+    {
+        string dir = Path.Combine(root, "tiny");
+        var config = TestModels.TinyConfig();
+        using var bert = new BertModel(config);
+        HuggingFaceDirectory.Write(dir, config, bert.state_dict(), TestModels.MiniLm.Vocabulary);
+        return dir;
+    }
+
+    private static readonly Lazy<float[]> PretrainedEncoderSnapshotLazy = new(() => TestModels.MiniLm.Embed(["unchanged?"])[0]);
+    private static class PretrainedEncoderSnapshot { public static float[] Value => PretrainedEncoderSnapshotLazy.Value; }
+
+    [OneTimeSetUp]
+    public void TakeSnapshot() => _ = PretrainedEncoderSnapshot.Value;
+
+    public sealed class NewsRow { public string Label { get; set; } = ""; public string Text { get; set; } = ""; }
+    public sealed class NewsPrediction { public string PredictedLabel { get; set; } = ""; }
+    public sealed class ScoreRow { public float Label { get; set; } public string Text { get; set; } = ""; }
+}
