@@ -37,7 +37,7 @@ public static class Pipelines
             // Trainers pass over the data many times: cache the features instead of re-encoding every pass.
             body = features.AppendCacheCheckpoint(mlContext).Append(trainer);
         }
-        var pipeline = start.Append(body);
-        return task == "multiclass" ? pipeline.Append(mlContext.Transforms.Conversion.MapKeyToValue("PredictedLabel")) : pipeline;
+        // PredictedLabel stays a key (what ML.NET's multiclass evaluator expects); predict maps it back to its name.
+        return start.Append(body);
     }
 }

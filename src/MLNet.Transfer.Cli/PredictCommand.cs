@@ -33,10 +33,17 @@ public static class PredictCommand
         string line = info.Task switch
         {
             "binary" => $"label: {(Get<bool>("PredictedLabel") ? 1 : 0)}  score: {Get<float>("Probability"):F4}",
-            "multiclass" => $"label: {Get<ReadOnlyMemory<char>>("PredictedLabel")}  score: {Get<VBuffer<float>>("Score").DenseValues().Max():F4}",
+            "multiclass" => $"label: {KeyName(scored.Schema["PredictedLabel"], Get<uint>("PredictedLabel"))}  score: {Get<VBuffer<float>>("Score").DenseValues().Max():F4}",
             _ => $"score: {Get<float>("Score"):F4}",
         };
         Console.WriteLine(line);
         return 0;
+    }
+
+    private static string KeyName(DataViewSchema.Column column, uint key)
+    {
+        VBuffer<ReadOnlyMemory<char>> names = default;
+        column.GetKeyValues(ref names);
+        return key == 0 ? "?" : names.GetItemOrDefault((int)key - 1).ToString();
     }
 }

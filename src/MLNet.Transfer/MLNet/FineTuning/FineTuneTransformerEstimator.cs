@@ -70,7 +70,7 @@ public sealed class FineTuneTransformerEstimator : IEstimator<FineTunedTextTrans
     {
         SchemaShapes.RequireText(inputSchema, _options.TextColumnName, "Text");
         if (_options.SecondTextColumnName is { } second) SchemaShapes.RequireText(inputSchema, second, "Second text");
-        SchemaShapes.Find(inputSchema, _options.LabelColumnName, "Label");
+        var label = SchemaShapes.Find(inputSchema, _options.LabelColumnName, "Label");
         var scalar = SchemaShape.Column.VectorKind.Scalar;
         return _kind switch
         {
@@ -78,9 +78,11 @@ public sealed class FineTuneTransformerEstimator : IEstimator<FineTunedTextTrans
                 SchemaShapes.Column(_options.ScoreColumnName, scalar, NumberDataViewType.Single, false),
                 SchemaShapes.Column(_options.ProbabilityColumnName, scalar, NumberDataViewType.Single, false),
                 SchemaShapes.Column(_options.PredictedLabelColumnName, scalar, BooleanDataViewType.Instance, false)),
+            // The predicted key carries the label's key values (so MapKeyToValue works); the score slots are named after them.
             TaskKind.Multiclass => SchemaShapes.With(inputSchema,
-                SchemaShapes.Column(_options.ScoreColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false),
-                SchemaShapes.Column(_options.PredictedLabelColumnName, scalar, NumberDataViewType.UInt32, true)),
+                SchemaShapes.Column(_options.ScoreColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false,
+                    new SchemaShape([SchemaShapes.Column("SlotNames", SchemaShape.Column.VectorKind.Vector, TextDataViewType.Instance, false)])),
+                SchemaShapes.Column(_options.PredictedLabelColumnName, scalar, NumberDataViewType.UInt32, true, label.Annotations)),
             _ => SchemaShapes.With(inputSchema, SchemaShapes.Column(_options.ScoreColumnName, scalar, NumberDataViewType.Single, false)),
         };
     }
