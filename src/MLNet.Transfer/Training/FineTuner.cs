@@ -174,23 +174,9 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
         finally { model.train(); }
     }
 
-    /// <summary>Shuffled batches of similar length (fastai's "sortish" sampler): little padding, still random.</summary>
-    private List<int[]> SortishBatches(IReadOnlyList<TrainingExample> train, int epoch)
-    {
-        var random = new Random(unchecked(_settings.Seed * 1_000_003 + epoch)); // stable across processes (resume)
-        var order = Enumerable.Range(0, train.Count).ToArray();
-        random.Shuffle(order);
-        int chunk = _settings.BatchSize * 50;
-        var batches = new List<int[]>();
-        for (int start = 0; start < order.Length; start += chunk)
-        {
-            var sorted = order.Skip(start).Take(chunk).OrderByDescending(i => train[i].Tokens.Length).ToArray();
-            for (int b = 0; b < sorted.Length; b += _settings.BatchSize) batches.Add(sorted.Skip(b).Take(_settings.BatchSize).ToArray());
-        }
-        var shuffled = batches.ToArray();
-        random.Shuffle(shuffled);
-        return shuffled.ToList();
-    }
+    /// <summary>Shuffled batches of similar length (fastai's "sortish" sampler), seeded per epoch so a resumed run sees the same order.</summary>
+    private List<int[]> SortishBatches(IReadOnlyList<TrainingExample> train, int epoch) =>
+        LengthBatching.ShuffledBatches(train.Select(t => t.Tokens.Length).ToArray(), _settings.BatchSize, unchecked(_settings.Seed * 1_000_003 + epoch)).ToList();
 
     private void CheckExamples(IReadOnlyList<TrainingExample> examples, string what)
     {
