@@ -1,0 +1,85 @@
+using System.Text.Json;
+using MLNet.Transfer.Cli;
+
+namespace MLNet.Transfer.Tests.Cli;
+
+/// <summary>The mlnet-transfer contract (DESIGN.md): verbs, JSON shapes, and one-line errors with exit code 2.</summary>
+[NonParallelizable]
+public class CliTests
+{
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var (stdout, stderr) = (Console.Out, Console.Error);
+        using var o = new StringWriter();
+        using var e = new StringWriter();
+        Console.SetOut(o);
+        Console.SetError(e);
+        try { return (CliApp.Run(args), o.ToString(), e.ToString()); }
+        finally { Console.SetOut(stdout); Console.SetError(stderr); }
+    }
+
+    [Test]
+    public void EmbedPrintsOneJsonObjectPerLineMatchingTheReference()
+    {
+        using var temp = TestModels.TempDir();
+        string input = Path.Combine(temp.Path, "lines.txt");
+        File.WriteAllLines(input, ["first line", "second line"]);
+        var (code, output, _) = Run("embed", "--model", "minilm", "--pooling", "mean", "--normalize", "--json", "--text", "This is an example sentence", "--input", input);
+        Assert.That(code, Is.EqualTo(0));
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines, Has.Length.EqualTo(3));
+        using var json = JsonDocument.Parse(lines[0]);
+        Assert.That(json.RootElement.GetProperty("text").GetString(), Is.EqualTo("This is an example sentence"));
+        var embedding = json.RootElement.GetProperty("embedding").EnumerateArray().Select(v => v.GetSingle()).ToArray();
+        Assert.That(embedding, Has.Length.EqualTo(384));
+        Assert.That(embedding[0], Is.EqualTo(0.0677).Within(1e-4));
+    }
+
+    [Test]
+    public void TrainEvaluatePredictWithTheBaselineApproach()
+    {
+        using var temp = TestModels.TempDir();
+        string zip = Path.Combine(temp.Path, "model.zip");
+        string train = SharedData.Path("sentiment-uci", "yelp.tsv"), test = SharedData.Path("sentiment-uci", "imdb.tsv");
+        var trained = Run("train", "--task", "binary", "--approach", "baseline", "--train", train, "--label-col", "Label", "--text-col", "Text", "--output", zip);
+        Assert.That(trained.Code, Is.EqualTo(0), trained.Err);
+        Assert.That(trained.Out, Does.Contain("Accuracy"));
+        var evaluated = Run("evaluate", "--model-file", zip, "--test", test, "--json");
+        Assert.That(evaluated.Code, Is.EqualTo(0), evaluated.Err);
+        using var json = JsonDocument.Parse(evaluated.Out.Trim());
+        Assert.That(json.RootElement.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[] { "Accuracy", "AreaUnderRocCurve", "F1Score" }));
+        Assert.That(json.RootElement.GetProperty("Accuracy").GetDouble(), Is.GreaterThan(0.55)); // bag-of-ngrams across sites: ~0.6
+        var predicted = Run("predict", "--model-file", zip, "--text", "I loved every minute of it");
+        Assert.That(predicted.Out, Does.Match("label: [01]  score: 0\\.\\d{4}"));
+    }
+
+    [Test]
+    public void BadInputIsOneErrorLineWithExitCodeTwoAndNoPartialFile()
+    {
+        using var temp = TestModels.TempDir();
+        string empty = Path.Combine(temp.Path, "empty.tsv"), junk = Path.Combine(temp.Path, "junk.zip"), output = Path.Combine(temp.Path, "out.zip");
+        File.WriteAllText(empty, "Label\tText\n");
+        File.WriteAllBytes(junk, Enumerable.Range(0, 3000).Select(i => (byte)(i * 7)).ToArray());
+        string yelp = SharedData.Path("sentiment-uci", "yelp.tsv");
+        string[][] cases =
+        [
+            ["train", "--task", "binary", "--train", Path.Combine(temp.Path, "nope.tsv"), "--label-col", "Label", "--text-col", "Text", "--output", output],
+            ["train", "--task", "binary", "--train", empty, "--label-col", "Label", "--text-col", "Text", "--output", output],
+            ["train", "--task", "binary", "--train", yelp, "--label-col", "Stars", "--text-col", "Text", "--output", output],
+            ["train", "--task", "binary", "--train", yelp, "--epochs", "0", "--output", output],
+            ["predict", "--model-file", junk, "--text", "hi"],
+            ["embed", "--model", "no-such-model", "--pooling", "mean", "--text", "hi"],
+            ["embed", "--model", "minilm", "--pooling", "median", "--text", "hi"],
+            ["train", "--task", "binary", "--train", yelp, "--epoch", "2", "--output", output],
+        ];
+        foreach (var args in cases)
+        {
+            var (code, stdout, stderr) = Run(args);
+            string all = (stdout + stderr).Trim();
+            Assert.That(code, Is.EqualTo(2), string.Join(' ', args) + " → " + all);
+            Assert.That(stderr.Trim().Split('\n'), Has.Length.EqualTo(1), all);
+            Assert.That(stderr, Does.StartWith("error: ").And.Not.Contain("   at "), all);
+            Assert.That(File.Exists(output), Is.False, "no partial model file");
+        }
+    }
+}
