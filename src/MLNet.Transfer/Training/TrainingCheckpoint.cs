@@ -26,6 +26,7 @@ public sealed record TrainingState
 public static class TrainingCheckpoint
 {
     private const string Latest = "latest";
+    private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     /// <summary>Writes a checkpoint atomically.</summary>
     public static void Save(string root, nn.Module model, OptimizerHelper optimizer, TrainingState state, IReadOnlyDictionary<string, Tensor>? bestWeights)
@@ -40,7 +41,7 @@ public static class TrainingCheckpoint
             using (var file = File.Create(Path.Combine(temp, "optimizer.bin")))
             using (var writer = new BinaryWriter(file)) optimizer.save_state_dict(writer);
             using (var rng = get_rng_state()) File.WriteAllBytes(Path.Combine(temp, "rng.bin"), rng.bytes.ToArray());
-            File.WriteAllText(Path.Combine(temp, "state.json"), JsonSerializer.Serialize(state));
+            File.WriteAllText(Path.Combine(temp, "state.json"), JsonSerializer.Serialize(state, Json));
 
             string target = Path.Combine(root, Latest);
             string old = Path.Combine(root, $".{Latest}.old");
@@ -65,7 +66,7 @@ public static class TrainingCheckpoint
     {
         string dir = Path.Combine(root, Latest);
         if (!File.Exists(Path.Combine(dir, "state.json"))) dir = Path.Combine(root, $".{Latest}.old"); // crash between the two renames
-        var state = JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(Path.Combine(dir, "state.json")))
+        var state = JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(Path.Combine(dir, "state.json")), Json)
                     ?? throw new InvalidDataException($"{dir}: state.json is empty.");
         var weights = Safetensors.Load(Path.Combine(dir, "model.safetensors"));
         try { StateDictLoader.Load(model, weights, Path.Combine(dir, "model.safetensors")); }
