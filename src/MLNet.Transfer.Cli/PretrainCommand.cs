@@ -16,13 +16,16 @@ public static class PretrainCommand
         mlnet-transfer pretrain --corpus file.txt --model minilm|arctic-xs|<hf-dir>|scratch --objective mlm|clm
                                 [--steps N] [--valid-fraction F] --output <dir> [--json]
                                 [--arch transformer] [--tokenizer minilm|<hf-dir>] [--seed N] [--max-tokens N]
-                                [--batch-size N] [--lr X] [--masking token|whole-word] [--device cpu|cuda]
+                                [--batch-size N] [--lr X] [--masking token|whole-word] [--head-warmup N] [--device cpu|cuda]
           Trains a language model on one text per line of --corpus: continues pretraining (domain adaptation) of an
           existing model, or trains a small transformer (4 layers, hidden 256) from scratch with the vocabulary of
           --tokenizer (default minilm). mlm = BERT masked LM (15% of tokens: 80% [MASK], 10% random, 10% kept);
           clm = causal next-token LM (decoder, saved with is_decoder). A seeded --valid-fraction of the lines
           (default 0.05) is held out and scored with a fixed masking before and after training.
           --steps defaults to one pass over the text; --lr to 1e-4 (5e-4 from scratch); --batch-size 32; --max-tokens 128.
+          --head-warmup N first trains only a new (random) LM head for N extra steps with the encoder frozen, so its
+          large early gradients never reach the pretrained weights; the held-out loss after it is a fair baseline.
+          Default: min(200, --steps) when a pretrained model has no LM head (e.g. minilm), else 0.
           Writes a Hugging Face directory (encoder + cls.* head) usable as --model <dir> by every other verb; it is
           written under a temporary name and renamed when complete. With --json the last line is one JSON object
           with HeldOutLossBefore and HeldOutLossAfter (and perplexities, accuracies, steps, tokens per second).
@@ -45,6 +48,7 @@ public static class PretrainCommand
         int? batchSize = args.Int("batch-size", 1, 4096);
         double? learningRate = args.Double("lr", 1e-8, 1);
         string masking = args.Choice("masking", "token", "whole-word") ?? "token";
+        int? headWarmup = args.Int("head-warmup", 0);
         string? device = args.Optional("device");
         args.RejectUnknown("pretrain");
 
@@ -70,6 +74,7 @@ public static class PretrainCommand
             BatchSize = batchSize ?? 32,
             LearningRate = learningRate ?? (scratch ? 5e-4 : 1e-4),
             Masking = new MaskingOptions { WholeWordMasking = masking == "whole-word" },
+            HeadWarmupSteps = headWarmup, // null: automatic (200 head-only steps, at most --steps, when the head starts random)
         };
 
         var stdout = Console.Out;
@@ -78,6 +83,8 @@ public static class PretrainCommand
                          (!scratch && !model.HeadLoaded ? " (the checkpoint has no LM head: starting it from random weights)" : ""));
         var progress = new ConsoleProgress(stdout, settings.Steps);
         var result = LanguageModelTrainer.Train(model, corpus, settings, progress);
+        if (result.AfterHeadWarmup is { } warm)
+            stdout.WriteLine(Invariant($"after the head-only warm-up: held-out loss {warm.Loss:F4}, perplexity {warm.Perplexity:F2}, accuracy {warm.Accuracy:P1}"));
         stdout.WriteLine(Invariant($"held-out ({result.HeldOutLines} lines, {result.After.Predictions} predicted tokens): loss {result.HeldOutLossBefore:F4} → {result.HeldOutLossAfter:F4}, ") +
                          Invariant($"perplexity {result.PerplexityBefore:F2} → {result.PerplexityAfter:F2}, accuracy {result.Before.Accuracy:P1} → {result.After.Accuracy:P1}"));
         stdout.WriteLine(Invariant($"{result.Steps} steps on {result.TrainLines} lines, {result.TokensPerSecond:F0} tokens/s, {result.Duration.TotalSeconds:F1} s"));
@@ -89,6 +96,7 @@ public static class PretrainCommand
             stdout.WriteLine(JsonSerializer.Serialize(new
             {
                 result.HeldOutLossBefore, result.HeldOutLossAfter, result.PerplexityBefore, result.PerplexityAfter,
+                HeldOutLossAfterHeadWarmup = result.AfterHeadWarmup?.Loss,
                 AccuracyBefore = result.Before.Accuracy, AccuracyAfter = result.After.Accuracy, HeldOutPredictions = result.After.Predictions,
                 result.Steps, result.TokensPerSecond, DurationSeconds = result.Duration.TotalSeconds, Objective = objectiveText, Output = output,
             }));

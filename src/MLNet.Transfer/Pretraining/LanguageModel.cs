@@ -54,6 +54,9 @@ public sealed class LanguageModel : IDisposable
     /// </summary>
     public bool HeadLoaded { get; private set; }
 
+    /// <summary>Whether the encoder was created by <see cref="FromScratch"/> (random weights).</summary>
+    public bool IsFromScratch { get; private init; }
+
     /// <summary>Adds a fresh, randomly initialised head to <paramref name="encoder"/>, which stays owned by the caller and is trained in place.</summary>
     /// <param name="encoder">A loaded encoder.</param>
     /// <param name="objective">What the head predicts.</param>
@@ -137,7 +140,7 @@ public sealed class LanguageModel : IDisposable
         model.to(torchDevice);
         model.eval();
         var encoder = PretrainedEncoder.FromModel("scratch", model, tokenizer.Vocabulary, torchDevice);
-        return new LanguageModel(encoder, objective, ownsEncoder: true, seed);
+        return new LanguageModel(encoder, objective, ownsEncoder: true, seed) { IsFromScratch = true };
     }
 
     /// <summary>A small BERT for training from scratch on a CPU: 4 layers, hidden 256, 4 heads, FFN 1024, 512 positions.</summary>

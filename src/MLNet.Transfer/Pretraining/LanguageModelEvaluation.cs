@@ -19,6 +19,7 @@ public sealed record LanguageModelEvaluation(double Loss, double Perplexity, dou
 /// <summary>Outcome of <see cref="LanguageModelTrainer"/>.</summary>
 /// <param name="Objective">Masked or causal.</param>
 /// <param name="Before">Held-out figures before training.</param>
+/// <param name="AfterHeadWarmup">Held-out figures after the head-only warm-up (encoder unchanged), or null without one.</param>
 /// <param name="After">Held-out figures after training (same held-out text and masking).</param>
 /// <param name="Steps">Optimisation steps done (including those before a resume).</param>
 /// <param name="TrainLines">Corpus lines trained on.</param>
@@ -27,7 +28,8 @@ public sealed record LanguageModelEvaluation(double Loss, double Perplexity, dou
 /// <param name="Duration">Wall time of this call, evaluations included.</param>
 /// <param name="TokensPerSecond">Training throughput (non-padding tokens per second of training steps, evaluations excluded).</param>
 /// <param name="History">Progress reports that followed a periodic evaluation.</param>
-public sealed record PretrainingResult(LanguageModelObjective Objective, LanguageModelEvaluation Before, LanguageModelEvaluation After, int Steps,
+public sealed record PretrainingResult(LanguageModelObjective Objective, LanguageModelEvaluation Before, LanguageModelEvaluation? AfterHeadWarmup,
+                                       LanguageModelEvaluation After, int Steps,
                                        int TrainLines, int HeldOutLines, long TrainTokens, TimeSpan Duration, double TokensPerSecond,
                                        IReadOnlyList<TrainingProgress> History)
 {

@@ -73,7 +73,15 @@ public static class LanguageModelTrainer
             if (state.RunFingerprint != expected)
                 throw new InvalidOperationException($"The checkpoint in '{s.CheckpointDirectory}' belongs to a run with other settings or data; delete it or use another CheckpointDirectory.");
         }
-        else
+        LanguageModelEvaluation? afterHeadWarmup = null;
+        int headWarmupSteps = s.HeadWarmupSteps ?? (model.HeadLoaded || model.IsFromScratch ? 0 : Math.Min(200, totalSteps));
+        if (state.Step == 0 && headWarmupSteps > 0)
+        {
+            manual_seed(s.Seed);
+            HeadWarmup(module, data, s, headWarmupSteps, masking, padId, device, cancellation);
+            afterHeadWarmup = LanguageModelEvaluator.Evaluate(module, data.HeldOut, padId);
+        }
+        else if (state.Step == 0)
         {
             manual_seed(s.Seed);
         }
@@ -132,8 +140,37 @@ public static class LanguageModelTrainer
         }
 
         var after = LanguageModelEvaluator.Evaluate(module, data.HeldOut, padId);
-        return new PretrainingResult(model.Objective, before, after, state.Step, data.TrainLines, data.HeldOutLines, tokensSeen, clock.Elapsed,
+        return new PretrainingResult(model.Objective, before, afterHeadWarmup, after, state.Step, data.TrainLines, data.HeldOutLines, tokensSeen, clock.Elapsed,
                                      tokensSeen / Math.Max(trainClock.Elapsed.TotalSeconds, 1e-9), history);
+    }
+
+    /// <summary>Trains only the head's own parameters (transform, bias) for <paramref name="steps"/> steps (<see cref="PretrainingSettings.HeadWarmupSteps"/>).</summary>
+    private static void HeadWarmup(BertLanguageModel module, PretrainingData data, PretrainingSettings s, int steps, TokenMasking masking, int padId,
+                                   Device device, CancellationToken cancellation)
+    {
+        var encoderParameters = module.Encoder.parameters().ToArray();
+        foreach (var p in encoderParameters) p.requires_grad = false;
+        using var optimizer = optim.AdamW(module.Head.parameters(), lr: s.HeadWarmupLearningRate, weight_decay: 0);
+        var lengths = data.Train.Select(w => w.Length).ToArray();
+        int stepsPerEpoch = (data.Train.Count + s.BatchSize - 1) / s.BatchSize;
+        module.train();
+        try
+        {
+            int[][] batches = [];
+            for (int k = 0; k < steps; k++)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                if (k % stepsPerEpoch == 0)
+                    batches = [.. LengthBatching.ShuffledBatches(lengths, s.BatchSize, unchecked(s.Seed * 1_000_003 - 1 - k / stepsPerEpoch))];
+                var examples = PretrainingData.StepExamples(data.Train, batches[k % stepsPerEpoch], s.Objective, masking, s.Seed, -1 - k);
+                TrainStep(module, optimizer, examples, padId, device, s.MaxGradNorm, k);
+            }
+        }
+        finally
+        {
+            foreach (var p in encoderParameters) p.requires_grad = true;
+            module.eval();
+        }
     }
 
     /// <summary>One AdamW step on the mean cross-entropy of the batch's predicted tokens; returns that loss.</summary>
@@ -152,7 +189,7 @@ public static class LanguageModelTrainer
         loss.backward();
         if (maxGradNorm > 0)
         {
-            double norm = nn.utils.clip_grad_norm_(module.parameters(), maxGradNorm);
+            double norm = nn.utils.clip_grad_norm_(module.parameters().Where(p => p.requires_grad).ToArray(), maxGradNorm);
             if (!double.IsFinite(norm))
                 throw new TrainingDivergedException($"Language-model training diverged at step {step + 1}: the gradient norm is {norm}. Lower the learning rate; the last checkpoint (if any) is intact.");
         }

@@ -46,6 +46,17 @@ public sealed record PretrainingSettings
     public int MaxTokens { get; init; } = 128;
     /// <summary>Peak AdamW learning rate. Default 1e-4.</summary>
     public double LearningRate { get; init; } = 1e-4;
+    /// <summary>
+    /// Extra steps before <see cref="Steps"/> that train only the head's transform and bias, with the encoder and the
+    /// tied embeddings frozen, at <see cref="HeadWarmupLearningRate"/> (constant). Use it when the head starts random
+    /// (<see cref="LanguageModel.HeadLoaded"/> false): its early, large gradients then never reach the pretrained encoder,
+    /// and the held-out loss measured after it (<see cref="PretrainingResult.AfterHeadWarmup"/>) is a fair "before
+    /// adaptation" baseline. Null (default) = automatic: min(200, <see cref="Steps"/>) when a pretrained encoder gets a
+    /// random head, else none; 0 turns it off.
+    /// </summary>
+    public int? HeadWarmupSteps { get; init; }
+    /// <summary>Learning rate of the head warm-up steps. Default 1e-3.</summary>
+    public double HeadWarmupLearningRate { get; init; } = 1e-3;
     /// <summary>Learning-rate shape. Default linear warm-up and decay.</summary>
     public ScheduleKind Schedule { get; init; } = ScheduleKind.LinearWarmupDecay;
     /// <summary>Warm-up share of the steps. Default 0.1.</summary>
@@ -79,6 +90,8 @@ public sealed record PretrainingSettings
         MaskingOptions.Check(MaxTokens >= 3 && MaxTokens <= maxPositions, nameof(MaxTokens), MaxTokens,
                              $"must be between 3 and the model's max_position_embeddings ({maxPositions})");
         MaskingOptions.Check(LearningRate > 0 && double.IsFinite(LearningRate), nameof(LearningRate), LearningRate, "must be a positive number");
+        MaskingOptions.Check(HeadWarmupSteps is null or >= 0, nameof(HeadWarmupSteps), HeadWarmupSteps ?? 0, "must be null (automatic), 0 (off) or positive");
+        MaskingOptions.Check(HeadWarmupLearningRate > 0 && double.IsFinite(HeadWarmupLearningRate), nameof(HeadWarmupLearningRate), HeadWarmupLearningRate, "must be a positive number");
         MaskingOptions.Check(WarmupFraction is >= 0 and < 1, nameof(WarmupFraction), WarmupFraction, "must be in [0, 1)");
         MaskingOptions.Check(LayerLearningRateDecay is > 0 and <= 1, nameof(LayerLearningRateDecay), LayerLearningRateDecay, "must be in (0, 1]");
         MaskingOptions.Check(WeightDecay >= 0, nameof(WeightDecay), WeightDecay, "must not be negative");

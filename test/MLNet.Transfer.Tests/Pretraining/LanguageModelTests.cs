@@ -79,6 +79,24 @@ public class LanguageModelTests
     }
 
     [Test]
+    public void HeadWarmupTrainsOnlyTheHeadAndIsMeasuredSeparately()
+    {
+        using var lm = TinyScratch();
+        var encoderBefore = lm.Module.Encoder.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
+        var headBefore = lm.Module.Head.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
+        // One main step at a negligible rate: whatever moved the encoder would have to be the head warm-up.
+        var settings = new PretrainingSettings { HeadWarmupSteps = 40, Steps = 1, LearningRate = 1e-12, BatchSize = 16, MaxTokens = 32 };
+        var result = LanguageModelTrainer.Train(lm, AlphabetCorpus(200, seed: 6), settings);
+        foreach (var (name, tensor) in lm.Module.Encoder.state_dict())
+            Assert.That((tensor - encoderBefore[name]).abs().max().item<float>(), Is.LessThan(1e-8f), $"encoder tensor {name} changed");
+        Assert.That(lm.Module.Head.state_dict().Any(kv => (kv.Value - headBefore[kv.Key]).abs().max().item<float>() > 1e-4f), Is.True, "the head trained");
+        Assert.That(lm.Module.parameters().All(p => p.requires_grad), Is.True, "everything is trainable again");
+        Assert.That(result.AfterHeadWarmup, Is.Not.Null);
+        Assert.That(result.AfterHeadWarmup!.Loss, Is.LessThan(result.Before.Loss));
+        Assert.That(result.Steps, Is.EqualTo(1), "warm-up steps are extra");
+    }
+
+    [Test]
     public void SavedLanguageModelLoadsBackWithIdenticalHeldOutLossAndAsAPlainEncoder()
     {
         using var temp = TestModels.TempDir();

@@ -19,6 +19,8 @@ public class MiniLmAdaptationTests
         Assert.That(result.HeldOutLines, Is.EqualTo(60));
         Assert.That(result.After.Predictions, Is.EqualTo(result.Before.Predictions), "same fixed masking before and after");
         Assert.That(result.HeldOutLossAfter, Is.LessThan(result.HeldOutLossBefore));
+        Assert.That(result.AfterHeadWarmup, Is.Not.Null, "minilm has no LM head: by default the random head is trained alone first");
+        TestContext.Out.WriteLine($"after 20 head-only steps: {result.AfterHeadWarmup!.Loss:F3}");
         Assert.That(encoder.Model.training, Is.False, "the adapted encoder is back in eval mode");
     }
 }
