@@ -28,6 +28,7 @@ public static class CliApp
         bool verbose = args.Contains("--verbose");
         (string Help, Func<CliArguments, int> Run)? command = verb switch
         {
+            "pretrain" => (PretrainCommand.Help, PretrainCommand.Run),
             "embed" => (EmbedCommand.Help, EmbedCommand.Run),
             "train" => (TrainCommand.Help, TrainCommand.Run),
             "evaluate" => (EvaluateCommand.Help, EvaluateCommand.Run),

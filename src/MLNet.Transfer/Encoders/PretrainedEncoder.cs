@@ -141,6 +141,14 @@ public sealed class PretrainedEncoder : IDisposable
         return lines[..count];
     }
 
+    /// <summary>Wraps an in-memory model (e.g. one built from scratch for pretraining) with its vocabulary; takes ownership of it.</summary>
+    internal static PretrainedEncoder FromModel(string name, BertModel model, IReadOnlyList<string> vocabulary, Device device)
+    {
+        if (vocabulary.Count == 0 || vocabulary.Count > model.Config.VocabSize)
+            throw new ArgumentException($"The vocabulary has {vocabulary.Count} tokens; it must have between 1 and vocab_size ({model.Config.VocabSize}).", nameof(vocabulary));
+        return new PretrainedEncoder(name, model.Config, [.. vocabulary], model, device);
+    }
+
     /// <summary>Releases the model's native memory.</summary>
     public void Dispose() => Model.Dispose();
 }

@@ -39,6 +39,11 @@ public sealed record EncoderConfig
     [JsonPropertyName("initializer_range")] public double InitializerRange { get; init; } = 0.02;
     /// <summary>Hugging Face class names, written for other tools (e.g. "BertModel").</summary>
     [JsonPropertyName("architectures")] public string[]? Architectures { get; init; }
+    /// <summary>
+    /// True for a decoder (causal, left-to-right attention) as written by Hugging Face <c>BertLMHeadModel</c>; null
+    /// (not written) for encoders. <see cref="Bert.BertModel"/> then always attends causally, as Hugging Face does.
+    /// </summary>
+    [JsonPropertyName("is_decoder")] public bool? IsDecoder { get; init; }
     /// <summary>Whether the tokenizer lower-cases (read from tokenizer_config.json when present).</summary>
     [JsonIgnore] public bool DoLowerCase { get; init; } = true;
 

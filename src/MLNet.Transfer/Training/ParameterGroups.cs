@@ -18,9 +18,15 @@ public sealed record ParameterGroup(int Depth, double PeakLearningRate, double W
 public static class ParameterGroups
 {
     /// <summary>Groups every parameter by depth and by whether weight decay applies.</summary>
-    public static IReadOnlyList<ParameterGroup> Build(TransferModel model, double learningRate, double layerDecay, double weightDecay)
+    public static IReadOnlyList<ParameterGroup> Build(TransferModel model, double learningRate, double layerDecay, double weightDecay) =>
+        Build(model, model.Encoder.Config.NumHiddenLayers, learningRate, layerDecay, weightDecay);
+
+    /// <summary>
+    /// Groups the parameters of any module whose encoder lives under "bert." (e.g. a language model: encoder + "cls.*"
+    /// head) by depth and by whether weight decay applies; <paramref name="blocks"/> is the encoder's layer count.
+    /// </summary>
+    public static IReadOnlyList<ParameterGroup> Build(TorchSharp.torch.nn.Module model, int blocks, double learningRate, double layerDecay, double weightDecay)
     {
-        int blocks = model.Encoder.Config.NumHiddenLayers;
         var buckets = new SortedDictionary<(int Depth, bool Decay), List<(string Name, Parameter Parameter)>>();
         foreach (var (name, parameter) in model.named_parameters())
         {

@@ -56,7 +56,7 @@ public sealed class BertModel : nn.Module
     /// Encodes a padded batch. Returns <see cref="EncoderConfig.NumHiddenLayers"/> + 1 hidden states
     /// [batch, seq, hidden]: the embedding output first, the last block's output last (as HF's
     /// output_hidden_states). With <paramref name="causal"/> each position attends only to itself and
-    /// earlier positions.
+    /// earlier positions; a decoder config (<see cref="EncoderConfig.IsDecoder"/>) is always causal.
     /// </summary>
     /// <param name="inputIds">Token ids, int64 [batch, seq].</param>
     /// <param name="tokenTypeIds">Segment ids, int64 [batch, seq].</param>
@@ -65,6 +65,7 @@ public sealed class BertModel : nn.Module
     public Tensor[] Forward(Tensor inputIds, Tensor tokenTypeIds, Tensor? attentionMask, bool causal = false)
     {
         using var scope = NewDisposeScope();
+        causal |= Config.IsDecoder == true;
         var additiveMask = AttentionMasks.Additive(attentionMask, causal, inputIds.shape[1], embeddings.WordEmbeddingWeight.dtype);
         var states = new Tensor[Layers.Count + 1];
         states[0] = embeddings.call(inputIds, tokenTypeIds);

@@ -1,0 +1,196 @@
+using MLNet.Transfer.Checkpoints;
+using MLNet.Transfer.Encoders;
+using MLNet.Transfer.Models;
+using MLNet.Transfer.Models.Bert;
+using MLNet.Transfer.Runtime;
+using MLNet.Transfer.Text;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLNet.Transfer.Pretraining;
+
+/// <summary>
+/// A pretrained encoder with a language-model head, for pretraining and domain adaptation. Saved as a Hugging Face
+/// <c>BertForMaskedLM</c> (or <c>BertLMHeadModel</c>) directory, which <see cref="PretrainedEncoder.Load"/> — and so
+/// every verb taking <c>--model &lt;dir&gt;</c> — reads as a plain encoder (the "cls." head is ignored there).
+/// </summary>
+/// <example><code>
+/// using var lm = LanguageModel.Load("minilm");
+/// var result = LanguageModelTrainer.Train(lm, File.ReadAllLines("reviews.txt"), new PretrainingSettings { Steps = 500 });
+/// lm.Save("minilm-reviews");            // then PretrainedEncoder.Load("minilm-reviews")
+/// </code></example>
+public sealed class LanguageModel : IDisposable
+{
+    private const string HeadPrefix = "cls.predictions.";
+    private readonly bool _ownsEncoder;
+
+    private LanguageModel(PretrainedEncoder encoder, LanguageModelObjective objective, bool ownsEncoder, int seed)
+    {
+        if (encoder.Config.IsDecoder == true && objective == LanguageModelObjective.MaskedLm)
+            throw new ArgumentException($"'{encoder.Name}' is a decoder (is_decoder: causal attention); train it with the causal objective, not the masked one.");
+        Encoder = encoder;
+        _ownsEncoder = ownsEncoder;
+        manual_seed(seed);
+        Module = new BertLanguageModel(encoder.Model, objective);
+        Module.eval();
+    }
+
+    /// <summary>The encoder (its <see cref="PretrainedEncoder.Model"/> is the module's "bert" part, trained in place).</summary>
+    public PretrainedEncoder Encoder { get; }
+
+    /// <summary>Encoder + head as one TorchSharp module (Hugging Face key names).</summary>
+    public BertLanguageModel Module { get; }
+
+    /// <summary>Masked or causal.</summary>
+    public LanguageModelObjective Objective => Module.Objective;
+
+    /// <summary>The tokenizer of the encoder's vocabulary.</summary>
+    public BertWordPieceTokenizer Tokenizer => Encoder.Tokenizer;
+
+    /// <summary>
+    /// Whether the head's weights came from the checkpoint. False for models published without one (e.g. the
+    /// embedded sentence-transformers models): the head transform then starts random, so the first held-out loss
+    /// is high and mostly measures the untrained head.
+    /// </summary>
+    public bool HeadLoaded { get; private set; }
+
+    /// <summary>Whether the encoder was created by <see cref="FromScratch"/> (random weights).</summary>
+    public bool IsFromScratch { get; private init; }
+
+    /// <summary>Adds a fresh, randomly initialised head to <paramref name="encoder"/>, which stays owned by the caller and is trained in place.</summary>
+    /// <param name="encoder">A loaded encoder.</param>
+    /// <param name="objective">What the head predicts.</param>
+    /// <param name="seed">Seed of the head's initialisation.</param>
+    public static LanguageModel FromEncoder(PretrainedEncoder encoder, LanguageModelObjective objective = LanguageModelObjective.MaskedLm, int seed = 42)
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        return new LanguageModel(encoder, objective, ownsEncoder: false, seed);
+    }
+
+    /// <summary>
+    /// Loads an embedded model ("minilm", "arctic-xs") or a Hugging Face directory. A directory written by
+    /// <see cref="Save"/> or by Hugging Face <c>BertForMaskedLM</c>/<c>BertForPreTraining</c> brings its head
+    /// weights (cls.predictions.*); otherwise the head starts random (<see cref="HeadLoaded"/> is false).
+    /// </summary>
+    /// <param name="nameOrDirectory">Embedded model name or directory.</param>
+    /// <param name="objective">Null: causal for a decoder config (is_decoder), else masked.</param>
+    /// <param name="device">"cpu" (default), "cuda" or "cuda:N".</param>
+    /// <param name="seed">Seed of a random head's initialisation.</param>
+    public static LanguageModel Load(string nameOrDirectory, LanguageModelObjective? objective = null, string? device = null, int seed = 42)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(nameOrDirectory);
+        if (!Directory.Exists(nameOrDirectory))
+        {
+            var embedded = PretrainedEncoder.Load(nameOrDirectory, device);
+            return new LanguageModel(embedded, objective ?? DefaultObjective(embedded.Config), ownsEncoder: true, seed);
+        }
+        var checkpoint = HuggingFaceDirectory.Read(nameOrDirectory);
+        try
+        {
+            var encoder = PretrainedEncoder.FromCheckpoint(checkpoint, nameOrDirectory, TorchDevice.Resolve(device));
+            var model = new LanguageModel(encoder, objective ?? DefaultObjective(encoder.Config), ownsEncoder: true, seed);
+            try
+            {
+                var head = checkpoint.Weights.Where(kv => kv.Key.StartsWith(HeadPrefix, StringComparison.Ordinal) &&
+                                                          !kv.Key.StartsWith(HeadPrefix + "decoder.", StringComparison.Ordinal)) // tied to the embeddings
+                                             .ToDictionary(kv => kv.Key["cls.".Length..], kv => kv.Value);
+                if (head.Count > 0)
+                {
+                    StateDictLoader.Load(model.Module.Head, head, Path.Combine(nameOrDirectory, HuggingFaceDirectory.WeightsFile));
+                    model.HeadLoaded = true;
+                }
+                return model;
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
+        }
+        finally
+        {
+            foreach (var w in checkpoint.Weights.Values) w.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// A randomly initialised model of shape <paramref name="config"/> over <paramref name="tokenizer"/>'s vocabulary
+    /// (e.g. that of an existing model), for pretraining from scratch.
+    /// </summary>
+    /// <param name="config">Architecture; vocab_size is raised to the vocabulary size when smaller. See <see cref="SmallConfig"/>.</param>
+    /// <param name="tokenizer">Supplies the vocabulary and casing.</param>
+    /// <param name="objective">What the head predicts; a causal model is saved with is_decoder.</param>
+    /// <param name="seed">Seed of the initialisation.</param>
+    /// <param name="device">"cpu" (default), "cuda" or "cuda:N".</param>
+    public static LanguageModel FromScratch(EncoderConfig config, BertWordPieceTokenizer tokenizer,
+                                            LanguageModelObjective objective = LanguageModelObjective.MaskedLm, int seed = 42, string? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        config = config with
+        {
+            VocabSize = Math.Max(config.VocabSize, tokenizer.VocabSize),
+            PadTokenId = tokenizer.PadId,
+            DoLowerCase = tokenizer.LowerCase,
+            IsDecoder = objective == LanguageModelObjective.CausalLm ? true : null,
+        };
+        var torchDevice = TorchDevice.Resolve(device);
+        manual_seed(seed);
+        var model = new BertModel(config);
+        model.to(torchDevice);
+        model.eval();
+        var encoder = PretrainedEncoder.FromModel("scratch", model, tokenizer.Vocabulary, torchDevice);
+        return new LanguageModel(encoder, objective, ownsEncoder: true, seed) { IsFromScratch = true };
+    }
+
+    /// <summary>A small BERT for training from scratch on a CPU: 4 layers, hidden 256, 4 heads, FFN 1024, 512 positions.</summary>
+    /// <param name="vocabSize">Vocabulary size (the tokenizer's).</param>
+    public static EncoderConfig SmallConfig(int vocabSize) => new()
+    {
+        VocabSize = vocabSize, HiddenSize = 256, NumHiddenLayers = 4, NumAttentionHeads = 4, IntermediateSize = 1024,
+        MaxPositionEmbeddings = 512,
+    };
+
+    /// <summary>
+    /// Saves encoder and head as one Hugging Face directory (keys "bert.*" and "cls.predictions.*", architectures
+    /// BertForMaskedLM or BertLMHeadModel with is_decoder). Written to a temporary folder and renamed into place, so
+    /// a failure never leaves a half-written model; an existing model directory is replaced.
+    /// </summary>
+    public void Save(string directory)
+    {
+        var config = Encoder.Config with
+        {
+            Architectures = [Objective == LanguageModelObjective.CausalLm ? "BertLMHeadModel" : "BertForMaskedLM"],
+            IsDecoder = Objective == LanguageModelObjective.CausalLm ? true : null,
+        };
+        AtomicDirectory.Write(directory, temp =>
+            HuggingFaceDirectory.Write(temp, config, Module.state_dict(), Encoder.Vocabulary,
+                                       new Dictionary<string, string> { ["objective"] = Objective.ToString() }));
+    }
+
+    /// <summary>
+    /// Held-out loss, perplexity and accuracy on <paramref name="texts"/> with a fixed, seeded masking (masked
+    /// objective) or next-token targets (causal), so numbers from different models or times compare.
+    /// </summary>
+    /// <param name="texts">Texts; long ones are cut into windows of <paramref name="maxTokens"/>.</param>
+    /// <param name="maxTokens">Tokens per window including [CLS]/[SEP].</param>
+    /// <param name="masking">Masking proportions (default BERT's).</param>
+    /// <param name="seed">Seed of the masking.</param>
+    public LanguageModelEvaluation Evaluate(IReadOnlyList<string> texts, int maxTokens = 128, MaskingOptions? masking = null, int seed = 42)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        var windows = PretrainingData.Encode(Tokenizer, texts, maxTokens);
+        var examples = PretrainingData.FixedTargets(windows, Objective, new TokenMasking(Tokenizer, masking), seed);
+        return LanguageModelEvaluator.Evaluate(Module, examples, Tokenizer.PadId);
+    }
+
+    private static LanguageModelObjective DefaultObjective(EncoderConfig config) =>
+        config.IsDecoder == true ? LanguageModelObjective.CausalLm : LanguageModelObjective.MaskedLm;
+
+    /// <summary>Releases the head, and the encoder when this object loaded it.</summary>
+    public void Dispose()
+    {
+        Module.Head.Dispose();
+        if (_ownsEncoder) Encoder.Dispose();
+    }
+}

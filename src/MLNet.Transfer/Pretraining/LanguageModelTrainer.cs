@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using MLNet.Transfer.Encoders;
+using MLNet.Transfer.Text;
+using MLNet.Transfer.Training;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MLNet.Transfer.Pretraining;
+
+/// <summary>
+/// Language-model pretraining and domain adaptation (ULMFiT stage 2, BERT's masked LM, the OpenAI transformer's
+/// causal LM) on unlabelled text: AdamW with warm-up/decay, clipping, dynamic masking, held-out loss measured with
+/// a fixed masking before and after, resumable checkpoints, progress and cancellation.
+/// </summary>
+/// <example><code>
+/// using var encoder = PretrainedEncoder.Load("minilm");
+/// var result = LanguageModelTrainer.Adapt(encoder, File.ReadAllLines("movie-reviews.txt"), new PretrainingSettings { Steps = 1000 });
+/// Console.WriteLine($"held-out loss {result.HeldOutLossBefore:F3} → {result.HeldOutLossAfter:F3}");
+/// encoder.Save("minilm-movies");
+/// </code></example>
+public static class LanguageModelTrainer
+{
+    /// <summary>
+    /// Adapts <paramref name="encoder"/> in place to the domain of <paramref name="corpus"/> (one text per item) with
+    /// a temporary language-model head, discarded afterwards; save the encoder with <see cref="PretrainedEncoder.Save"/>.
+    /// To keep the head too, use <see cref="LanguageModel.FromEncoder"/>, <see cref="Train"/> and <see cref="LanguageModel.Save"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The corpus is empty or too small to hold out text.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; the encoder keeps the weights of the last step.</exception>
+    public static PretrainingResult Adapt(PretrainedEncoder encoder, IReadOnlyList<string> corpus, PretrainingSettings? settings = null,
+                                          IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        settings ??= new PretrainingSettings();
+        using var model = LanguageModel.FromEncoder(encoder, settings.Objective, settings.Seed);
+        return Train(model, corpus, settings, progress, cancellation);
+    }
+
+    /// <summary>Trains <paramref name="model"/> (encoder and head) in place on <paramref name="corpus"/>.</summary>
+    /// <exception cref="ArgumentException">The corpus is empty or too small, or the settings' objective is not the model's.</exception>
+    /// <exception cref="TrainingDivergedException">The loss or gradient norm became NaN or infinite.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; the model keeps the weights of the last step.</exception>
+    public static PretrainingResult Train(LanguageModel model, IReadOnlyList<string> corpus, PretrainingSettings? settings = null,
+                                          IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var s = (settings ?? new PretrainingSettings { Objective = model.Objective }).Validate(model.Encoder.Config.MaxPositionEmbeddings);
+        if (s.Objective != model.Objective)
+            throw new ArgumentException($"The settings ask for {s.Objective} but the model's head is for {model.Objective}.", nameof(settings));
+        var clock = Stopwatch.StartNew();
+        var module = model.Module;
+        var masking = new TokenMasking(model.Tokenizer, s.Masking);
+        var data = PretrainingData.Prepare(model.Tokenizer, masking, corpus, s);
+        int padId = model.Tokenizer.PadId;
+        var device = module.Encoder.Embeddings.WordEmbeddingWeight.device;
+        var before = LanguageModelEvaluator.Evaluate(module, data.HeldOut, padId);
+
+        var groups = ParameterGroups.Build(module, module.Encoder.Config.NumHiddenLayers, s.LearningRate, s.LayerLearningRateDecay, s.WeightDecay);
+        using var optimizer = optim.AdamW(groups.Select(g => new AdamW.ParamGroup(g.Parameters, lr: g.PeakLearningRate, weight_decay: g.WeightDecay)),
+                                          lr: s.LearningRate);
+        int stepsPerEpoch = (data.Train.Count + s.BatchSize - 1) / s.BatchSize;
+        int totalSteps = s.Steps > 0 ? s.Steps : stepsPerEpoch;
+        int epochs = (totalSteps + stepsPerEpoch - 1) / stepsPerEpoch;
+        var lengths = data.Train.Select(w => w.Length).ToArray();
+
+        var state = new TrainingState { RunFingerprint = Fingerprint(s, data) };
+        if (TrainingCheckpoint.Exists(s.CheckpointDirectory))
+        {
+            var expected = state.RunFingerprint;
+            (state, var best) = TrainingCheckpoint.Load(s.CheckpointDirectory!, module, optimizer);
+            if (best is not null) foreach (var w in best.Values) w.Dispose();
+            if (state.RunFingerprint != expected)
+                throw new InvalidOperationException($"The checkpoint in '{s.CheckpointDirectory}' belongs to a run with other settings or data; delete it or use another CheckpointDirectory.");
+        }
+        LanguageModelEvaluation? afterHeadWarmup = null;
+        int headWarmupSteps = s.HeadWarmupSteps ?? (model.HeadLoaded || model.IsFromScratch ? 0 : Math.Min(200, totalSteps));
+        if (state.Step == 0 && headWarmupSteps > 0)
+        {
+            manual_seed(s.Seed);
+            HeadWarmup(module, data, s, headWarmupSteps, masking, padId, device, cancellation);
+            afterHeadWarmup = LanguageModelEvaluator.Evaluate(module, data.HeldOut, padId);
+        }
+        else if (state.Step == 0)
+        {
+            manual_seed(s.Seed);
+        }
+
+        var history = new List<TrainingProgress>();
+        var recentLoss = new Queue<double>();
+        var trainClock = new Stopwatch();
+        long tokensSeen = 0;
+        int startStep = state.Step, batchesEpoch = -1;
+        int[][] batches = [];
+        module.train();
+        try
+        {
+            for (int step = state.Step; step < totalSteps; step++)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                trainClock.Start();
+                int epoch = step / stepsPerEpoch;
+                if (epoch != batchesEpoch)
+                {
+                    batches = [.. LengthBatching.ShuffledBatches(lengths, s.BatchSize, unchecked(s.Seed * 1_000_003 + epoch))];
+                    batchesEpoch = epoch;
+                }
+                double multiplier = LearningRateSchedule.Multiplier(s.Schedule, step, totalSteps, s.WarmupFraction);
+                var optimizerGroups = optimizer.ParamGroups.ToList();
+                for (int g = 0; g < groups.Count; g++) optimizerGroups[g].LearningRate = groups[g].PeakLearningRate * multiplier;
+
+                var examples = PretrainingData.StepExamples(data.Train, batches[step % stepsPerEpoch], s.Objective, masking, s.Seed, step);
+                double loss = TrainStep(module, optimizer, examples, padId, device, s.MaxGradNorm, step);
+                tokensSeen += examples.Sum(e => (long)e.InputIds.Length);
+                trainClock.Stop();
+                if (!double.IsNaN(loss))
+                {
+                    recentLoss.Enqueue(loss);
+                    if (recentLoss.Count > 20) recentLoss.Dequeue();
+                }
+                state = state with { Step = step + 1 };
+
+                IReadOnlyDictionary<string, double>? metrics = null;
+                if (s.EvaluateEverySteps > 0 && (step + 1) % s.EvaluateEverySteps == 0 && step + 1 < totalSteps)
+                    metrics = LanguageModelEvaluator.Evaluate(module, data.HeldOut, padId).ToMetrics();
+                if (s.CheckpointDirectory is not null && ((step + 1) % s.CheckpointEverySteps == 0 || step + 1 == totalSteps))
+                    TrainingCheckpoint.Save(s.CheckpointDirectory, module, optimizer, state, null);
+
+                double seconds = trainClock.Elapsed.TotalSeconds;
+                var eta = TimeSpan.FromSeconds(seconds / (step + 1 - startStep) * (totalSteps - step - 1));
+                var report = new TrainingProgress(epoch + 1, epochs, step + 1, totalSteps, recentLoss.Count > 0 ? recentLoss.Average() : double.NaN,
+                                                  groups[0].PeakLearningRate * multiplier, tokensSeen / Math.Max(seconds, 1e-9), eta, metrics);
+                if (metrics is not null) history.Add(report);
+                progress?.Report(report);
+            }
+        }
+        finally
+        {
+            module.eval();
+        }
+
+        var after = LanguageModelEvaluator.Evaluate(module, data.HeldOut, padId);
+        return new PretrainingResult(model.Objective, before, afterHeadWarmup, after, state.Step, data.TrainLines, data.HeldOutLines, tokensSeen, clock.Elapsed,
+                                     tokensSeen / Math.Max(trainClock.Elapsed.TotalSeconds, 1e-9), history);
+    }
+
+    /// <summary>Trains only the head's own parameters (transform, bias) for <paramref name="steps"/> steps (<see cref="PretrainingSettings.HeadWarmupSteps"/>).</summary>
+    private static void HeadWarmup(BertLanguageModel module, PretrainingData data, PretrainingSettings s, int steps, TokenMasking masking, int padId,
+                                   Device device, CancellationToken cancellation)
+    {
+        var encoderParameters = module.Encoder.parameters().ToArray();
+        foreach (var p in encoderParameters) p.requires_grad = false;
+        using var optimizer = optim.AdamW(module.Head.parameters(), lr: s.HeadWarmupLearningRate, weight_decay: 0);
+        var lengths = data.Train.Select(w => w.Length).ToArray();
+        int stepsPerEpoch = (data.Train.Count + s.BatchSize - 1) / s.BatchSize;
+        module.train();
+        try
+        {
+            int[][] batches = [];
+            for (int k = 0; k < steps; k++)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                if (k % stepsPerEpoch == 0)
+                    batches = [.. LengthBatching.ShuffledBatches(lengths, s.BatchSize, unchecked(s.Seed * 1_000_003 - 1 - k / stepsPerEpoch))];
+                var examples = PretrainingData.StepExamples(data.Train, batches[k % stepsPerEpoch], s.Objective, masking, s.Seed, -1 - k);
+                TrainStep(module, optimizer, examples, padId, device, s.MaxGradNorm, k);
+            }
+        }
+        finally
+        {
+            foreach (var p in encoderParameters) p.requires_grad = true;
+            module.eval();
+        }
+    }
+
+    /// <summary>One AdamW step on the mean cross-entropy of the batch's predicted tokens; returns that loss.</summary>
+    private static double TrainStep(BertLanguageModel module, OptimizerHelper optimizer, LanguageModelExample[] examples, int padId, Device device,
+                                    double maxGradNorm, int step)
+    {
+        using var scope = NewDisposeScope();
+        if (examples.All(e => e.Predictions == 0)) return double.NaN; // nothing to predict (only special tokens)
+        var (tokens, labels) = LanguageModelBatch.Create(examples, padId, device);
+        var predictions = module.Predict(tokens.InputIds, tokens.TokenTypeIds, tokens.AttentionMask, labels);
+        var loss = nn.functional.cross_entropy(predictions.Logits, predictions.Targets);
+        double value = loss.item<float>();
+        if (!double.IsFinite(value))
+            throw new TrainingDivergedException($"Language-model training diverged at step {step + 1}: the loss is {value}. Lower the learning rate; the last checkpoint (if any) is intact.");
+        optimizer.zero_grad();
+        loss.backward();
+        if (maxGradNorm > 0)
+        {
+            double norm = nn.utils.clip_grad_norm_(module.parameters().Where(p => p.requires_grad).ToArray(), maxGradNorm);
+            if (!double.IsFinite(norm))
+                throw new TrainingDivergedException($"Language-model training diverged at step {step + 1}: the gradient norm is {norm}. Lower the learning rate; the last checkpoint (if any) is intact.");
+        }
+        optimizer.step();
+        return value;
+    }
+
+    /// <summary>A stable (cross-process) fingerprint of settings and data shape, to refuse resuming another run.</summary>
+    private static string Fingerprint(PretrainingSettings settings, PretrainingData data)
+    {
+        var text = new System.Text.StringBuilder();
+        text.Append(settings with { CheckpointDirectory = null, EvaluateEverySteps = 0 }).Append('|').Append(settings.Masking).Append('|').Append(data.Train.Count);
+        foreach (var window in data.Train) text.Append(',').Append(window.Length).Append(':').Append(window.Length > 1 ? window[1] : 0);
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString())))[..16];
+    }
+}
