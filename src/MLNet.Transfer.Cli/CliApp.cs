@@ -13,6 +13,7 @@ public static class CliApp
           train      fine-tune (or featurize / baseline) a text classifier or regressor → model.zip
           evaluate   ML.NET metrics of a model.zip on a labelled TSV
           predict    label and score for one text
+          pretrain   adapt or train a language model (masked or causal) → Hugging Face directory
         Run 'mlnet-transfer <verb> --help' for a verb's options.
         """;
 
@@ -37,7 +38,7 @@ public static class CliApp
         };
         if (command is null)
         {
-            Console.Error.WriteLine($"error: unknown verb '{verb}'. Verbs: embed, train, evaluate, predict.");
+            Console.Error.WriteLine($"error: unknown verb '{verb}'. Verbs: embed, train, evaluate, predict, pretrain.");
             return 2;
         }
         if (args.Contains("--help") || args.Contains("-h"))

@@ -105,10 +105,6 @@ public sealed class PretrainedEncoder : IDisposable
         }
     }
 
-    /// <summary>Wraps an already built module (e.g. the encoder inside a restored fine-tuned model).</summary>
-    internal static PretrainedEncoder Wrap(string name, EncoderConfig config, IReadOnlyList<string> vocabulary, BertModel model, Device device) =>
-        new(name, config, vocabulary.ToArray(), model, device);
-
     /// <summary>An independent copy (own weights) — for fine-tuning without touching a shared encoder.</summary>
     public PretrainedEncoder Clone() => FromParts(Config, Vocabulary, Model.state_dict(), Name, Device, Name);
 

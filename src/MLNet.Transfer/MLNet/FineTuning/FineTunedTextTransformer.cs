@@ -167,7 +167,7 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
             var transfer = new TransferModel(bert, [task], pooling, 0);
             StateDictLoader.Load(transfer, weights, "model zip Weights.safetensors");
             transfer.eval();
-            var encoder = PretrainedEncoder.Wrap(name, config, vocabulary, bert, CPU);
+            var encoder = PretrainedEncoder.FromModel(name, bert, vocabulary, CPU);
             var columns = new ColumnNames(text, second.Length == 0 ? null : second, score, probability, predicted, maxTokens, truncation, names.Length == 0 ? null : names);
             return new FineTunedTextTransformer(encoder, transfer, columns, batchSize);
         }
