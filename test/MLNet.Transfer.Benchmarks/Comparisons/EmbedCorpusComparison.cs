@@ -1,0 +1,57 @@
+using MLNet.Transfer.Benchmarks.Quick;
+using MLNet.Transfer.Benchmarks.Support;
+using MLNet.Transfer.Encoders;
+using MLNet.Transfer.Text;
+
+namespace MLNet.Transfer.Benchmarks.Comparisons;
+
+/// <summary>
+/// embed-2000-sentences-vs-ort: the public <see cref="PretrainedEncoder.Embed"/> (tokenization, length bucketing,
+/// batch 32, mean pooling) on 2,000 real sentences of mixed length, against ONNX Runtime fed the same way: our
+/// tokenizer, <see cref="LengthBatching.Batches"/> with batch 32, padding per batch, C# mean pooling. Two rows:
+/// sentences/s and real (non-padding) tokens/s.
+/// </summary>
+internal sealed class EmbedCorpusComparison : IComparison
+{
+    private const int BatchSize = 32;
+
+    public string Name => "embed-2000-sentences-vs-ort";
+
+    public IEnumerable<ComparisonResult> Run(BenchContext context)
+    {
+        var encoder = context.Encoder;
+        var ort = context.Ort;
+        var texts = context.Corpus.EmbedSet;
+        var settings = new EmbeddingSettings { BatchSize = BatchSize };
+        int maxTokens = settings.EffectiveMaxTokens(encoder.Config);
+        long tokens = texts.Sum(t => (long)encoder.Tokenizer.Encode(t, maxTokens).Length);
+
+        float[][] Reference()
+        {
+            var items = texts.Select(t => encoder.Tokenizer.Encode(t, maxTokens)).ToArray();
+            var vectors = new float[items.Length][];
+            foreach (int[] group in LengthBatching.Batches(items.Select(i => i.Length).ToArray(), BatchSize))
+            {
+                var rows = ort.EmbedMean(group.Select(i => items[i]).ToArray(), encoder.Tokenizer.PadId);
+                for (int r = 0; r < group.Length; r++) vectors[group[r]] = rows[r];
+            }
+            return vectors;
+        }
+
+        var (oursVectors, oursSeconds) = Timed.Run(() => encoder.Embed(texts, settings));
+        var (referenceVectors, referenceSeconds) = Timed.Run(Reference);
+        double difference = TorchEmbedder.MaxAbsDifference(oursVectors, referenceVectors);
+        if (difference > 1e-4) context.Note($"{Name}: vectors differ from ORT by up to {difference:G3}.");
+
+        var (ours, reference) = Interleaved.Measure(
+            () => { encoder.Embed(texts, settings); return texts.Count; },
+            () => { Reference(); return texts.Count; },
+            context.Measure, Math.Max(oursSeconds, referenceSeconds));
+        double perSentence = (double)tokens / texts.Count;
+        context.Log.WriteLine($"  {Name}: {tokens} real tokens ({perSentence:F1}/sentence); parity max|Δ| {difference:G2}; " +
+                              $"median ours {ours.Median:F1}, ORT {reference.Median:F1} sentences/s");
+        double oursRate = ours.Pick(context.Measure), referenceRate = reference.Pick(context.Measure);
+        yield return new ComparisonResult(Name, oursRate, referenceRate, "sentences/s");
+        yield return new ComparisonResult(Name + "-tokens", oursRate * perSentence, referenceRate * perSentence, "tokens/s");
+    }
+}

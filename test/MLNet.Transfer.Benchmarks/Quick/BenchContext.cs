@@ -1,0 +1,65 @@
+using MLNet.Transfer.Benchmarks.Support;
+using MLNet.Transfer.Checkpoints;
+using MLNet.Transfer.Encoders;
+using MLNet.Transfer.Text;
+using TorchSharp;
+
+namespace MLNet.Transfer.Benchmarks.Quick;
+
+/// <summary>
+/// What the comparisons share: thread count (applied to LibTorch and ONNX Runtime alike), measurement
+/// settings, the corpus, one loaded encoder, one ORT session on the same model file, and notes for the report.
+/// Expensive members load on first use.
+/// </summary>
+internal sealed class BenchContext : IDisposable
+{
+    public const string ModelName = "minilm";
+    private readonly Lazy<Corpus> _corpus = new(Corpus.Load);
+    private readonly Lazy<PretrainedEncoder> _encoder = new(() => PretrainedEncoder.Load(ModelName));
+    private readonly Lazy<OrtEncoder> _ort;
+    private readonly Dictionary<int, (EncodedText[] Items, string[] Texts, int Exact)> _fixed = [];
+
+    public BenchContext(int threads, MeasureSettings measure, TextWriter log)
+    {
+        Threads = threads;
+        Measure = measure;
+        Log = log;
+        torch.set_num_threads(threads);
+        _ort = new(() => new OrtEncoder(EmbeddedModelFiles.Find(ModelName).ReadOnnx(), threads));
+    }
+
+    public int Threads { get; }
+    public MeasureSettings Measure { get; }
+    public TextWriter Log { get; }
+    public List<string> Notes { get; } = [];
+    public Corpus Corpus => _corpus.Value;
+    public PretrainedEncoder Encoder => _encoder.Value;
+    public OrtEncoder Ort => _ort.Value;
+
+    /// <summary>128 encoded texts of exactly <paramref name="tokens"/> tokens (see <see cref="FixedLengthTexts"/>).</summary>
+    public EncodedText[] FixedLength(int tokens) => FixedLengthWithTexts(tokens).Items;
+
+    /// <summary>The texts of <see cref="FixedLength"/> with their encodings (texts may be cut: encode them with <paramref name="tokens"/>).</summary>
+    public (EncodedText[] Items, string[] Texts) FixedLengthWithTexts(int tokens)
+    {
+        if (!_fixed.TryGetValue(tokens, out var entry))
+        {
+            entry = FixedLengthTexts.Build(Encoder.Tokenizer, Corpus.Sentences, tokens, 128);
+            _fixed[tokens] = entry;
+            Note($"{tokens}-token texts: {entry.Exact} real sentences of exactly that length, {128 - entry.Exact} joined consecutive sentences cut at {tokens}.");
+        }
+        return (entry.Items, entry.Texts);
+    }
+
+    public void Note(string note)
+    {
+        Notes.Add(note);
+        Log.WriteLine($"  note: {note}");
+    }
+
+    public void Dispose()
+    {
+        if (_ort.IsValueCreated) _ort.Value.Dispose();
+        if (_encoder.IsValueCreated) _encoder.Value.Dispose();
+    }
+}

@@ -1,0 +1,20 @@
+using MLNet.Transfer.Benchmarks.Comparisons;
+using MLNet.Transfer.Benchmarks.Support;
+
+namespace MLNet.Transfer.Benchmarks.Quick;
+
+/// <summary>The registry of quick-mode comparisons, in run order.</summary>
+internal static class Comparisons
+{
+    public static IReadOnlyList<IComparison> All()
+    {
+        var list = new List<IComparison>();
+        foreach (int batch in new[] { 1, 8, 32, 128 })
+            foreach (var length in SequenceLength.All)
+                list.Add(new EmbedBatchComparison(batch, length));
+        list.Add(new TokenizeComparison());
+        list.Add(new EmbedCorpusComparison());
+        list.Add(new FineTuneComparison());
+        return list;
+    }
+}

@@ -1,0 +1,20 @@
+namespace MLNet.Transfer.Benchmarks.Quick;
+
+/// <summary>
+/// One quick-mode comparison: runs our code and a reference on the same inputs with the same thread count
+/// and yields one or more result rows. Add a comparison by writing a class and listing it in <see cref="Comparisons"/>.
+/// </summary>
+internal interface IComparison
+{
+    /// <summary>Identifier used by --filter (usually the name of its first row).</summary>
+    string Name { get; }
+
+    /// <summary>Measures and returns the rows (Name | Ours | Reference | Unit).</summary>
+    IEnumerable<ComparisonResult> Run(BenchContext context);
+}
+
+/// <summary>One row of the quick table. <see cref="Ratio"/> &gt; 1 means ours is faster (or higher).</summary>
+internal sealed record ComparisonResult(string Name, double Ours, double Reference, string Unit)
+{
+    public double Ratio => Reference == 0 ? double.NaN : Ours / Reference;
+}
