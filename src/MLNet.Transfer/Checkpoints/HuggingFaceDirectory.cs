@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using MLNet.Transfer.Models;
+using MLNet.Transfer.Text;
 using static TorchSharp.torch;
 
 namespace MLNet.Transfer.Checkpoints;
@@ -7,12 +8,12 @@ namespace MLNet.Transfer.Checkpoints;
 /// <summary>The files of a Hugging Face model directory, read and validated (weights not yet applied).</summary>
 /// <param name="Directory">The directory.</param>
 /// <param name="Config">Parsed config.json (with do_lower_case from tokenizer_config.json).</param>
-/// <param name="VocabPath">vocab.txt path.</param>
+/// <param name="Vocabulary">WordPiece vocabulary by id (from tokenizer.json or vocab.txt).</param>
 /// <param name="Weights">Tensors from model.safetensors (CPU, float32); the caller owns them.</param>
-public sealed record HuggingFaceCheckpoint(string Directory, EncoderConfig Config, string VocabPath, Dictionary<string, Tensor> Weights);
+public sealed record HuggingFaceCheckpoint(string Directory, EncoderConfig Config, string[] Vocabulary, Dictionary<string, Tensor> Weights);
 
 /// <summary>
-/// Reads and writes Hugging Face model directories: config.json, vocab.txt, tokenizer_config.json and
+/// Reads and writes Hugging Face model directories: config.json, vocab.txt or tokenizer.json, tokenizer_config.json and
 /// model.safetensors. Only safetensors weights are read: pickled pytorch_model.bin files can execute code
 /// on load and are refused with instructions to convert.
 /// </summary>
@@ -38,11 +39,8 @@ public static class HuggingFaceDirectory
         string configPath = Path.Combine(directory, ConfigFile);
         if (!File.Exists(configPath)) throw new FileNotFoundException($"'{directory}' is not a Hugging Face model directory: {ConfigFile} is missing.", configPath);
         var config = EncoderConfig.FromJson(File.ReadAllText(configPath), configPath);
-        config = config with { DoLowerCase = ReadLowerCase(directory) };
-
-        string vocabPath = Path.Combine(directory, VocabFile);
-        if (!File.Exists(vocabPath))
-            throw new FileNotFoundException($"{directory}: {VocabFile} is missing (WordPiece vocabulary needed by the tokenizer).", vocabPath);
+        var (vocabulary, tokenizerOptions) = HuggingFaceTokenizerFiles.ReadDirectory(directory);
+        config = config with { DoLowerCase = tokenizerOptions.LowerCase };
 
         string weightsPath = Path.Combine(directory, WeightsFile);
         if (!File.Exists(weightsPath))
@@ -53,7 +51,7 @@ public static class HuggingFaceDirectory
             throw new FileNotFoundException($"{directory}: {WeightsFile} is missing.", weightsPath);
         }
         var weights = Safetensors.Load(weightsPath);
-        return new HuggingFaceCheckpoint(directory, config, vocabPath, weights);
+        return new HuggingFaceCheckpoint(directory, config, vocabulary, weights);
     }
 
     /// <summary>
@@ -76,20 +74,5 @@ public static class HuggingFaceDirectory
         var meta = new Dictionary<string, string> { ["format"] = "pt" };
         if (metadata is not null) foreach (var (k, v) in metadata) meta[k] = v;
         Safetensors.Save(Path.Combine(directory, WeightsFile), weights, meta);
-    }
-
-    private static bool ReadLowerCase(string directory)
-    {
-        string path = Path.Combine(directory, TokenizerConfigFile);
-        if (!File.Exists(path)) return true;
-        try
-        {
-            var node = JsonNode.Parse(File.ReadAllText(path));
-            return node?["do_lower_case"]?.GetValue<bool>() ?? true;
-        }
-        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException)
-        {
-            throw new InvalidDataException($"{path}: not valid JSON or do_lower_case is not a boolean ({e.Message}).", e);
-        }
     }
 }

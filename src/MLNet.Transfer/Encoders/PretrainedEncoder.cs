@@ -72,7 +72,7 @@ public sealed class PretrainedEncoder : IDisposable
 
     /// <summary>Builds an encoder from a checkpoint read from disk (weights are copied; the caller still owns them).</summary>
     internal static PretrainedEncoder FromCheckpoint(HuggingFaceCheckpoint checkpoint, string name, Device device) =>
-        FromParts(checkpoint.Config, ReadVocabulary(checkpoint.VocabPath, checkpoint.Config), checkpoint.Weights,
+        FromParts(checkpoint.Config, checkpoint.Vocabulary, checkpoint.Weights,
                   name, device, Path.Combine(checkpoint.Directory, HuggingFaceDirectory.WeightsFile));
 
     /// <summary>
@@ -125,17 +125,6 @@ public sealed class PretrainedEncoder : IDisposable
     /// </summary>
     public float[][] Embed(IReadOnlyList<string> texts, EmbeddingSettings? settings = null, IReadOnlyList<string>? pairs = null) =>
         new SentenceEmbedder(this, settings ?? new EmbeddingSettings()).Embed(texts, pairs);
-
-    private static string[] ReadVocabulary(string path, EncoderConfig config)
-    {
-        var lines = File.ReadAllLines(path);
-        int count = lines.Length;
-        while (count > 0 && lines[count - 1].Length == 0) count--;
-        if (count == 0) throw new InvalidDataException($"{path}: the vocabulary is empty.");
-        if (count > config.VocabSize)
-            throw new InvalidDataException($"{path}: {count} tokens but config vocab_size is {config.VocabSize}.");
-        return lines[..count];
-    }
 
     /// <summary>Wraps an in-memory model (e.g. one built from scratch for pretraining) with its vocabulary; takes ownership of it.</summary>
     internal static PretrainedEncoder FromModel(string name, BertModel model, IReadOnlyList<string> vocabulary, Device device)

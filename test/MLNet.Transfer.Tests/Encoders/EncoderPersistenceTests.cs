@@ -118,6 +118,28 @@ public class EncoderPersistenceTests
     }
 
     [Test]
+    public void DirectoryWithTokenizerJsonInsteadOfVocabTxtLoads()
+    {
+        using var temp = TestModels.TempDir();
+        WriteTinyDirectory(temp.Path);
+        using var withVocab = PretrainedEncoder.Load(temp.Path);
+        var expected = withVocab.Embed(["Hello world!"]);
+        string vocabPath = Path.Combine(temp.Path, "vocab.txt");
+        var vocab = File.ReadAllLines(vocabPath).Select((token, id) => (token, id)).ToDictionary(p => p.token, p => p.id);
+        File.Delete(vocabPath);
+        File.WriteAllText(Path.Combine(temp.Path, "tokenizer.json"), System.Text.Json.JsonSerializer.Serialize(new
+        {
+            version = "1.0",
+            normalizer = new { type = "BertNormalizer", lowercase = true },
+            pre_tokenizer = new { type = "BertPreTokenizer" },
+            model = new { type = "WordPiece", unk_token = "[UNK]", continuing_subword_prefix = "##", max_input_chars_per_word = 100, vocab },
+        }));
+        using var withJson = PretrainedEncoder.Load(temp.Path);
+        Assert.That(withJson.Vocabulary, Has.Count.EqualTo(8));
+        Assert.That(withJson.Embed(["Hello world!"]), Is.EqualTo(expected));
+    }
+
+    [Test]
     public void TinyRandomModelRoundTripsThroughDirectory()
     {
         using var temp = TestModels.TempDir();
