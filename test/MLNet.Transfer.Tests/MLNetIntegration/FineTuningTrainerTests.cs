@@ -90,6 +90,24 @@ public class FineTuningTrainerTests
     }
 
     [Test]
+    public void MulticlassValidationDataWithTextLabelsIsMappedByName()
+    {
+        using var temp = TestModels.TempDir();
+        var mlContext = new MLContext(seed: 1);
+        var rows = Enumerable.Range(0, 12).Select(i => new NewsRow { Label = new[] { "sport", "world", "tech" }[i % 3], Text = $"text number {i}" }).ToList();
+        var data = mlContext.Data.LoadFromEnumerable(rows);
+        var options = new FineTuneTransformerOptions { Model = TinyModelDirectory(temp.Path), Epochs = 1, BatchSize = 4, ValidationSet = data };
+        var estimator = mlContext.MulticlassClassification.Trainers.FineTuneTransformer(options);
+        var model = mlContext.Transforms.Conversion.MapValueToKey("Label").Append(estimator).Fit(data);
+        Assert.That(estimator.LastResult!.BestValidation, Is.Not.Null);
+        Assert.That(mlContext.MulticlassClassification.Evaluate(model.Transform(data)).MicroAccuracy, Is.InRange(0.0, 1.0));
+
+        options.ValidationSet = mlContext.Data.LoadFromEnumerable([new NewsRow { Label = "finance", Text = "x" }]);
+        Assert.That(() => mlContext.Transforms.Conversion.MapValueToKey("Label").Append(estimator).Fit(data),
+            Throws.InstanceOf<InvalidDataException>().With.Message.Contain("'finance'").And.Message.Contain("not seen in training"));
+    }
+
+    [Test]
     public void BadTrainingDataGivesClearErrors()
     {
         using var temp = TestModels.TempDir();

@@ -35,7 +35,7 @@ public sealed class FineTuneTransformerEstimator : IEstimator<FineTunedTextTrans
     {
         ArgumentNullException.ThrowIfNull(input);
         var train = LabeledTextReader.Read(input, _options, _kind, "training");
-        var valid = _options.ValidationSet is null ? null : LabeledTextReader.Read(_options.ValidationSet, _options, _kind, "validation");
+        var valid = _options.ValidationSet is null ? null : LabeledTextReader.Read(_options.ValidationSet, _options, _kind, "validation", train.ClassNames);
         CheckClasses(train);
 
         var encoder = _options.Encoder?.Clone() ?? PretrainedEncoder.Load(_options.Model, _options.Device);

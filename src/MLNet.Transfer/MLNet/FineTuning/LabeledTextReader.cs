@@ -36,12 +36,17 @@ internal static class LabeledTextReader
         throw new ArgumentOutOfRangeException(nameof(schema), $"Label column '{label}' is {type} but {kind} fine-tuning needs {expected}.{hint}");
     }
 
-    public static LabeledTexts Read(IDataView data, FineTuneTransformerOptions options, TaskKind kind, string what)
+    /// <summary>
+    /// Reads every row. With <paramref name="classNames"/> (validation data of a multiclass model) a text label column
+    /// is accepted too and mapped by name, since validation data usually has not been through the pipeline's MapValueToKey.
+    /// </summary>
+    public static LabeledTexts Read(IDataView data, FineTuneTransformerOptions options, TaskKind kind, string what, string[]? classNames = null)
     {
         var schema = data.Schema;
         SchemaShapes.RequireText(schema, options.TextColumnName, "Text");
         if (options.SecondTextColumnName is { } second) SchemaShapes.RequireText(schema, second, "Second text");
-        CheckLabelType(schema, options.LabelColumnName, kind);
+        bool byName = classNames is not null && schema.GetColumnOrNull(options.LabelColumnName)?.Type is TextDataViewType;
+        if (!byName) CheckLabelType(schema, options.LabelColumnName, kind);
         var labelColumn = schema[options.LabelColumnName];
         var textColumn = schema[options.TextColumnName];
         var pairColumn = options.SecondTextColumnName is null ? (DataViewSchema.Column?)null : schema[options.SecondTextColumnName];
@@ -54,7 +59,7 @@ internal static class LabeledTextReader
         using var cursor = data.GetRowCursor(columns);
         var textGetter = cursor.GetGetter<ReadOnlyMemory<char>>(textColumn);
         var pairGetter = pairColumn is { } p ? cursor.GetGetter<ReadOnlyMemory<char>>(p) : null;
-        var label = LabelGetter(cursor, labelColumn);
+        var label = byName ? NameGetter(cursor, labelColumn, classNames!, what) : LabelGetter(cursor, labelColumn);
         ReadOnlyMemory<char> text = default, pair = default;
         long row = 0;
         while (cursor.MoveNext())
@@ -76,7 +81,22 @@ internal static class LabeledTextReader
             targets.Add(target);
         }
         if (texts.Count == 0) throw new InvalidDataException($"The {what} data is empty: no rows to train on.");
-        return new LabeledTexts(texts, pairs, targets, kind == TaskKind.Multiclass ? ClassNames(labelColumn) : null);
+        return new LabeledTexts(texts, pairs, targets, kind == TaskKind.Multiclass ? classNames ?? ClassNames(labelColumn) : null);
+    }
+
+    /// <summary>A text label mapped to its 1-based key by class name; an unknown name is an error naming the row.</summary>
+    private static Func<double> NameGetter(DataViewRowCursor cursor, DataViewSchema.Column column, string[] classNames, string what)
+    {
+        var keys = classNames.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i + 1);
+        var getter = cursor.GetGetter<ReadOnlyMemory<char>>(column);
+        ReadOnlyMemory<char> value = default;
+        return () =>
+        {
+            getter(ref value);
+            string name = value.ToString();
+            return keys.TryGetValue(name, out int key) ? key
+                : throw new InvalidDataException($"{what} row {cursor.Position + 1}: label '{name}' in column '{column.Name}' was not seen in training (known: {string.Join(", ", classNames)}).");
+        };
     }
 
     private static Func<double> LabelGetter(DataViewRowCursor cursor, DataViewSchema.Column column)
