@@ -23,6 +23,16 @@ internal static class TestModels
         MaxPositionEmbeddings = 128, HiddenDropoutProb = 0.1, AttentionProbsDropoutProb = 0.1,
     };
 
+    /// <summary>Writes a tiny random BERT with the real WordPiece vocabulary as a Hugging Face directory under <paramref name="root"/>.</summary>
+    public static string TinyModelDirectory(string root)
+    {
+        string dir = Path.Combine(root, "tiny-model");
+        var config = TinyConfig();
+        using var bert = new BertModel(config);
+        MLNet.Transfer.Checkpoints.HuggingFaceDirectory.Write(dir, config, bert.state_dict(), MiniLm.Vocabulary);
+        return dir;
+    }
+
     /// <summary>A temp directory deleted by the returned handle.</summary>
     public static TempDirectory TempDir() => new();
 }

@@ -9,6 +9,15 @@ internal static class ChildCommands
     public const string ScoreModel = "score-model";
     public const string ScoreTexts = "score-texts";
 
+    /// <summary>Scores <see cref="TextRows.Sample"/> with <paramref name="modelPath"/> in a fresh process and checks <paramref name="column"/> equals <paramref name="expected"/>.</summary>
+    public static void AssertFreshProcessScores(string modelPath, string column, IReadOnlyList<string> expected)
+    {
+        string output = modelPath + ".child.txt";
+        var child = ChildProcess.Run(ScoreTexts, modelPath, column, output);
+        Assert.That(child.ExitCode, Is.EqualTo(0), child.StandardError);
+        Assert.That(File.ReadAllLines(output), Is.EqualTo(expected));
+    }
+
     /// <summary>Loads a text model zip in a fresh MLContext, applies it to <see cref="TextRows.Sample"/> and writes one line per row of <paramref name="column"/>.</summary>
     public static int RunScoreTexts(string modelPath, string column, string outputPath)
     {

@@ -1,9 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNet.Transfer.Checkpoints;
 using MLNet.Transfer.Encoders;
 using MLNet.Transfer.MLNetIntegration;
-using MLNet.Transfer.Models.Bert;
 
 namespace MLNet.Transfer.Tests.MLNetIntegration;
 
@@ -44,10 +42,7 @@ public class ContextualEmbeddingTests
     public void SavedPipelineIsSelfContainedAndScoresIdenticallyInAFreshContextAndProcess()
     {
         using var temp = TestModels.TempDir();
-        string modelDir = Path.Combine(temp.Path, "tiny-model");
-        var config = TestModels.TinyConfig();
-        using (var bert = new BertModel(config))
-            HuggingFaceDirectory.Write(modelDir, config, bert.state_dict(), TestModels.MiniLm.Vocabulary);
+        string modelDir = TestModels.TinyModelDirectory(temp.Path);
         var mlContext = new MLContext(seed: 1);
         var data = TextRows.Sample(mlContext);
         var model = mlContext.Transforms.Text.ApplyContextualEmbeddings(new ContextualEmbeddingOptions { Model = modelDir, Layers = [0, -1], Combination = LayerCombination.Concatenate })
@@ -62,10 +57,7 @@ public class ContextualEmbeddingTests
         Assert.That(TextRows.Column(loaded.Transform(TextRows.Sample(fresh)), "Features"), Is.EqualTo(expected));
         Assert.That(loaded.GetOutputSchema(schema)["Features"].Type, Is.EqualTo(new VectorDataViewType(NumberDataViewType.Single, 64)));
 
-        string output = Path.Combine(temp.Path, "child.txt");
-        var child = ChildProcess.Run(ChildCommands.ScoreTexts, zip, "Features", output);
-        Assert.That(child.ExitCode, Is.EqualTo(0), child.StandardError);
-        Assert.That(File.ReadAllLines(output), Is.EqualTo(expected));
+        ChildCommands.AssertFreshProcessScores(zip, "Features", expected);
     }
 
     [Test]

@@ -1,8 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNet.Transfer.Checkpoints;
 using MLNet.Transfer.MLNetIntegration;
-using MLNet.Transfer.Models.Bert;
 using MLNet.Transfer.Training;
 
 namespace MLNet.Transfer.Tests.MLNetIntegration;
@@ -74,7 +72,7 @@ public class FineTuningTrainerTests
     public void TinyModelRoundTripsThroughAFreshProcessWithIdenticalScores()
     {
         using var temp = TestModels.TempDir();
-        string modelDir = TinyModelDirectory(temp.Path);
+        string modelDir = TestModels.TinyModelDirectory(temp.Path);
         var mlContext = new MLContext(seed: 1);
         var data = TextRows.Sample(mlContext);
         var model = mlContext.BinaryClassification.Trainers.FineTuneTransformer(new FineTuneTransformerOptions { Model = modelDir, Epochs = 1, BatchSize = 4, MaxTokens = 64 }).Fit(data);
@@ -83,10 +81,7 @@ public class FineTuningTrainerTests
         mlContext.Model.Save(model, data.Schema, zip);
         Directory.Delete(modelDir, true);
 
-        string output = Path.Combine(temp.Path, "child.txt");
-        var child = ChildProcess.Run(ChildCommands.ScoreTexts, zip, "Score", output);
-        Assert.That(child.ExitCode, Is.EqualTo(0), child.StandardError);
-        Assert.That(File.ReadAllLines(output), Is.EqualTo(expected));
+        ChildCommands.AssertFreshProcessScores(zip, "Score", expected);
     }
 
     [Test]
@@ -96,7 +91,7 @@ public class FineTuningTrainerTests
         var mlContext = new MLContext(seed: 1);
         var rows = Enumerable.Range(0, 12).Select(i => new NewsRow { Label = new[] { "sport", "world", "tech" }[i % 3], Text = $"text number {i}" }).ToList();
         var data = mlContext.Data.LoadFromEnumerable(rows);
-        var options = new FineTuneTransformerOptions { Model = TinyModelDirectory(temp.Path), Epochs = 1, BatchSize = 4, ValidationSet = data };
+        var options = new FineTuneTransformerOptions { Model = TestModels.TinyModelDirectory(temp.Path), Epochs = 1, BatchSize = 4, ValidationSet = data };
         var estimator = mlContext.MulticlassClassification.Trainers.FineTuneTransformer(options);
         var model = mlContext.Transforms.Conversion.MapValueToKey("Label").Append(estimator).Fit(data);
         Assert.That(estimator.LastResult!.BestValidation, Is.Not.Null);
@@ -111,7 +106,7 @@ public class FineTuningTrainerTests
     public void BadTrainingDataGivesClearErrors()
     {
         using var temp = TestModels.TempDir();
-        string modelDir = TinyModelDirectory(temp.Path);
+        string modelDir = TestModels.TinyModelDirectory(temp.Path);
         var mlContext = new MLContext(seed: 1);
         var options = new FineTuneTransformerOptions { Model = modelDir, Epochs = 1 };
         var oneClass = mlContext.Data.LoadFromEnumerable(Enumerable.Range(0, 5).Select(i => new TextRow { Label = true, Text = $"text {i}" }).ToList());
@@ -130,15 +125,6 @@ public class FineTuningTrainerTests
             Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contain("'Body' was not found"));
         Assert.That(() => mlContext.BinaryClassification.Trainers.FineTuneTransformer(new FineTuneTransformerOptions { Model = modelDir, LearningRate = -1 }).Fit(TextRows.Sample(mlContext)),
             Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contain("LearningRate"));
-    }
-
-    private static string TinyModelDirectory(string root)
-    {
-        string dir = Path.Combine(root, "tiny");
-        var config = TestModels.TinyConfig();
-        using var bert = new BertModel(config);
-        HuggingFaceDirectory.Write(dir, config, bert.state_dict(), TestModels.MiniLm.Vocabulary);
-        return dir;
     }
 
     private static readonly Lazy<float[]> PretrainedEncoderSnapshotLazy = new(() => TestModels.MiniLm.Embed(["unchanged?"])[0]);
