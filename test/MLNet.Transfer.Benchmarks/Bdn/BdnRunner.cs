@@ -18,6 +18,8 @@ internal static class BdnRunner
             .AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance))
             .WithOptions(ConfigOptions.JoinSummary)
             .WithArtifactsPath(Path.Combine(AppContext.BaseDirectory, "BenchmarkDotNet.Artifacts"));
+        // Jobs given on the command line (e.g. --job dry) must run in-process too: a generated project has no LibTorch.
+        if (!args.Contains("--inProcess", StringComparer.OrdinalIgnoreCase)) args = [.. args, "--inProcess"];
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(BdnRunner).Assembly).Run(args, config);
         return summaries.Any(s => s.HasCriticalValidationErrors) ? 1 : 0;
     }

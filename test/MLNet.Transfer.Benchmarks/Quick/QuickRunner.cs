@@ -32,8 +32,11 @@ internal static class QuickRunner
                       $"reporting the {options.Measure.Statistic} round.");
         log.WriteLine($"Text: {context.Corpus.Source}{(context.Corpus.IsReal ? "" : " (../shared/data not found)")}");
 
-        log.WriteLine($"Load check: fp32 matmul peak now {MLNet.Transfer.Runtime.MatmulPeak.MeasureGflops(options.Threads):F0} GFLOP/s " +
-                      $"(~190 on an idle 2-core machine; much lower means other processes share the cores).");
+        double peak = MLNet.Transfer.Runtime.MatmulPeak.MeasureGflops(options.Threads);
+        log.WriteLine($"Load check: fp32 matmul peak now {peak:F0} GFLOP/s (~95 per core on an idle 2-core EPYC).");
+        if (options.Threads > 1 && peak < 75 * options.Threads)
+            log.WriteLine("  warning: other processes share the cores. LibTorch's OpenMP threads spin-wait for each other, so with " +
+                          "more threads than free cores our small-batch rows can be 10-100x too low; rerun when idle or with --threads 1.");
         var rows = new List<ComparisonResult>();
         int failures = 0;
         foreach (var comparison in selected)
