@@ -8,11 +8,7 @@ using MLNet.Transfer.MLNetIntegration;
 using TorchSharp;
 
 var mlContext = new MLContext(seed: 1);
-string data = FindData();
-IDataView Load(params string[] files) => mlContext.Data.LoadFromEnumerable(
-    files.SelectMany(f => File.ReadLines(Path.Combine(data, f)).Skip(1))
-         .Select(line => line.Split('\t', 2))
-         .Select(p => new Review { Label = p[0] == "1", Text = p[1] }).ToList());
+IDataView Load(params string[] files) => UciSentences.Load(mlContext, files);
 
 var train = Load("yelp.tsv", "amazon.tsv");   // 2,000 sentences
 var test = Load("imdb.tsv");                   // 1,000 sentences from another site
@@ -47,22 +43,3 @@ Console.WriteLine($"{"F1Score",-22}{baselineMetrics.F1Score,20:F4}{metrics.F1Sco
 
 mlContext.Model.Save(model, train.Schema, "sentiment-minilm.zip");
 Console.WriteLine($"\nSaved sentiment-minilm.zip ({new FileInfo("sentiment-minilm.zip").Length / 1e6:F0} MB, self-contained).");
-
-static string FindData()
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-    {
-        string candidate = Path.Combine(dir.FullName, "data", "sentiment-uci");
-        if (Directory.Exists(candidate)) return candidate;
-    }
-    throw new DirectoryNotFoundException("data/sentiment-uci not found: run from the repository (dotnet run --project examples/QuickStart).");
-}
-
-/// <summary>One labelled review sentence.</summary>
-public sealed class Review
-{
-    /// <summary>True = positive.</summary>
-    public bool Label { get; set; }
-    /// <summary>The sentence.</summary>
-    public string Text { get; set; } = "";
-}

@@ -5,11 +5,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 
 var mlContext = new MLContext(seed: 1);
-string data = FindData();
-IDataView Load(params string[] files) => mlContext.Data.LoadFromEnumerable(
-    files.SelectMany(f => File.ReadLines(Path.Combine(data, f)).Skip(1))
-         .Select(line => line.Split('\t', 2))
-         .Select(p => new Review { Label = p[0] == "1", Text = p[1] }).ToList());
+IDataView Load(params string[] files) => UciSentences.Load(mlContext, files);
 var train = Load("yelp.tsv", "amazon.tsv");
 var test = Load("imdb.tsv");
 var all = Load("yelp.tsv", "amazon.tsv", "imdb.tsv");
@@ -31,23 +27,4 @@ foreach (var (name, pipeline) in pipelines)
     double mean = folds.Average(f => f.Metrics.Accuracy);
     double std = Math.Sqrt(folds.Average(f => Math.Pow(f.Metrics.Accuracy - mean, 2)));
     Console.WriteLine($"{name,-28}{metrics.Accuracy,15:P1}{metrics.AreaUnderRocCurve,8:F3}{metrics.F1Score,8:F3}{$"{mean:P1} ± {std:P1}",22}");
-}
-
-static string FindData()
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-    {
-        string candidate = Path.Combine(dir.FullName, "data", "sentiment-uci");
-        if (Directory.Exists(candidate)) return candidate;
-    }
-    throw new DirectoryNotFoundException("data/sentiment-uci not found: run from the repository.");
-}
-
-/// <summary>One labelled review sentence.</summary>
-public sealed class Review
-{
-    /// <summary>True = positive.</summary>
-    public bool Label { get; set; }
-    /// <summary>The sentence.</summary>
-    public string Text { get; set; } = "";
 }
