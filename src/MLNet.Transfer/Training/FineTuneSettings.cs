@@ -1,4 +1,5 @@
 using MLNet.Transfer.Models;
+using MLNet.Transfer.Models.Heads;
 
 namespace MLNet.Transfer.Training;
 
@@ -51,8 +52,17 @@ public sealed record FineTuneSettings
     /// <summary>Write a checkpoint every this many steps (needs <see cref="CheckpointDirectory"/>; 0 = at each epoch end). Default 0.</summary>
     public int CheckpointEverySteps { get; init; }
 
+    /// <summary>Multi-task: how batches are drawn from the tasks' data sets. Default proportional (all examples mixed).</summary>
+    public TaskSampling TaskSampling { get; init; } = TaskSampling.Proportional;
+    /// <summary>Multi-task with <see cref="Training.TaskSampling.Temperature"/>: T in p ∝ n^(1/T). Default 2.</summary>
+    public double SamplingTemperature { get; init; } = 2;
+    /// <summary>Multi-task: the task whose validation metric drives early stopping and best-weight restore (null = the mean over tasks).</summary>
+    public string? EarlyStoppingTask { get; init; }
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first bad value.</summary>
-    public FineTuneSettings Validate(int maxPositions)
+    /// <param name="maxPositions">The model's max_position_embeddings.</param>
+    /// <param name="tasks">The model's tasks, to check <see cref="EarlyStoppingTask"/> (null skips that check).</param>
+    public FineTuneSettings Validate(int maxPositions, IReadOnlyList<TaskSpec>? tasks = null)
     {
         Check(LearningRate > 0 && double.IsFinite(LearningRate), nameof(LearningRate), LearningRate, "must be a positive number");
         Check(Epochs >= 1, nameof(Epochs), Epochs, "must be at least 1");
@@ -67,6 +77,9 @@ public sealed record FineTuneSettings
         Check(EvaluateEverySteps >= 0, nameof(EvaluateEverySteps), EvaluateEverySteps, "must not be negative");
         Check(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "must not be negative");
         Check(CheckpointEverySteps >= 0, nameof(CheckpointEverySteps), CheckpointEverySteps, "must not be negative");
+        Check(SamplingTemperature > 0 && double.IsFinite(SamplingTemperature), nameof(SamplingTemperature), SamplingTemperature, "must be a positive number");
+        if (tasks is not null && EarlyStoppingTask is not null)
+            Check(tasks.Any(t => t.Name == EarlyStoppingTask), nameof(EarlyStoppingTask), EarlyStoppingTask, $"must name one of the tasks ({string.Join(", ", tasks.Select(t => t.Name))})");
         return this;
     }
 

@@ -28,7 +28,7 @@ public sealed class TrainingDivergedException(string message) : Exception(messag
 /// </summary>
 public sealed class FineTuner(TransferModel model, FineTuneSettings settings, int padId)
 {
-    private readonly FineTuneSettings _settings = settings.Validate(model.Encoder.Config.MaxPositionEmbeddings);
+    private readonly FineTuneSettings _settings = settings.Validate(model.Encoder.Config.MaxPositionEmbeddings, model.Tasks);
 
     /// <summary>Trains in place and returns a summary. Throws <see cref="OperationCanceledException"/> on cancellation.</summary>
     public FineTuneResult Train(IReadOnlyList<TrainingExample> train, IReadOnlyList<TrainingExample>? validation = null,
@@ -169,14 +169,14 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
         try
         {
             var outputs = new TaskPredictor(model, padId, Math.Max(_settings.BatchSize, 32)).Predict(validation.Select(v => v.Tokens).ToArray());
-            return ValidationMetrics.Compute(model.Tasks, outputs, validation);
+            return ValidationMetrics.Compute(model.Tasks, outputs, validation, _settings.EarlyStoppingTask);
         }
         finally { model.train(); }
     }
 
     /// <summary>Shuffled batches of similar length (fastai's "sortish" sampler), seeded per epoch so a resumed run sees the same order.</summary>
     private List<int[]> SortishBatches(IReadOnlyList<TrainingExample> train, int epoch) =>
-        LengthBatching.ShuffledBatches(train.Select(t => t.Tokens.Length).ToArray(), _settings.BatchSize, unchecked(_settings.Seed * 1_000_003 + epoch)).ToList();
+        TaskBatches.ForEpoch(train, _settings.BatchSize, _settings.Seed, epoch, _settings.TaskSampling, _settings.SamplingTemperature);
 
     private void CheckExamples(IReadOnlyList<TrainingExample> examples, string what)
     {

@@ -10,9 +10,10 @@ public static class ValidationMetrics
 {
     /// <summary>
     /// Per task: "&lt;task&gt;.accuracy" (binary, multiclass, multi-label element-wise) or "&lt;task&gt;.r2" (regression),
-    /// and "score", the mean of those primary metrics over tasks.
+    /// and "score", the mean of those primary metrics over tasks, or the metric of <paramref name="scoreTask"/> when given.
     /// </summary>
-    public static Dictionary<string, double> Compute(IReadOnlyList<TaskSpec> tasks, float[][][] outputs, IReadOnlyList<TrainingExample> examples)
+    public static Dictionary<string, double> Compute(IReadOnlyList<TaskSpec> tasks, float[][][] outputs, IReadOnlyList<TrainingExample> examples,
+                                                     string? scoreTask = null)
     {
         var metrics = new Dictionary<string, double>();
         double total = 0;
@@ -38,6 +39,7 @@ public static class ValidationMetrics
                 name = "accuracy";
             }
             metrics[$"{task.Name}.{name}"] = value;
+            if (scoreTask is not null && scoreTask != task.Name) continue;
             total += value;
             counted++;
         }
