@@ -58,6 +58,20 @@ public static class TransferCatalog
     public static FineTuneTransformerEstimator FineTuneTransformer(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, FineTuneTransformerOptions options) =>
         new(options, TaskKind.Multiclass);
 
+    /// <summary>
+    /// Multi-label fine-tuning: several independent yes/no labels per text (e.g. toxic, obscene, insult), from a known-size
+    /// vector label column of Boolean (or 0/1). Outputs vectors with one slot per label: Score (logits), Probability and
+    /// PredictedLabel (Boolean). Evaluate a label with the binary evaluator after selecting its slot.
+    /// </summary>
+    public static FineTuneTransformerEstimator FineTuneMultiLabel(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, FineTuneTransformerOptions options) =>
+        new(options, TaskKind.MultiLabel);
+
+    /// <summary>
+    /// Multi-task fine-tuning: one shared encoder, one head per task (binary, multiclass, regression, multi-label), trained
+    /// jointly; adds each task's prediction columns named "&lt;task&gt;.Score", "&lt;task&gt;.Probability", "&lt;task&gt;.PredictedLabel".
+    /// </summary>
+    public static MultiTaskFineTuneEstimator FineTuneMultiTask(this TransformsCatalog.TextTransforms catalog, MultiTaskFineTuneOptions options) => new(options);
+
     /// <summary>Fine-tunes a pretrained encoder as a regressor on a text column (outputs Score).</summary>
     public static FineTuneTransformerEstimator FineTuneTransformer(this RegressionCatalog.RegressionTrainers catalog,
         string labelColumnName = "Label", string textColumnName = "Text", string model = "minilm", int epochs = 3) =>

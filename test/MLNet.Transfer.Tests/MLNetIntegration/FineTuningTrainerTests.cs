@@ -118,9 +118,8 @@ public class FineTuningTrainerTests
         var nan = mlContext.Data.LoadFromEnumerable(new[] { new ScoreRow { Label = 1, Text = "a" }, new ScoreRow { Label = float.NaN, Text = "b" } });
         Assert.That(() => mlContext.Regression.Trainers.FineTuneTransformer(options).Fit(nan),
             Throws.InstanceOf<InvalidDataException>().With.Message.Contain("row 2").And.Message.Contain("NaN"));
-        var text = mlContext.Data.LoadFromEnumerable(new[] { new NewsRow { Label = "1", Text = "a" } });
-        Assert.That(() => mlContext.MulticlassClassification.Trainers.FineTuneTransformer(options).Fit(text),
-            Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contain("MapValueToKey"));
+        Assert.That(() => mlContext.MulticlassClassification.Trainers.FineTuneTransformer(options).Fit(oneClass),
+            Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contain("'Label' is Boolean").And.Message.Contain("MapValueToKey"));
         Assert.That(() => mlContext.BinaryClassification.Trainers.FineTuneTransformer(new FineTuneTransformerOptions { Model = modelDir, TextColumnName = "Body" }).Fit(oneClass),
             Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contain("'Body' was not found"));
         Assert.That(() => mlContext.BinaryClassification.Trainers.FineTuneTransformer(new FineTuneTransformerOptions { Model = modelDir, LearningRate = -1 }).Fit(TextRows.Sample(mlContext)),

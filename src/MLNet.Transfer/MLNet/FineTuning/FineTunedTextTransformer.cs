@@ -11,9 +11,10 @@ using static TorchSharp.torch;
 namespace MLNet.Transfer.MLNetIntegration;
 
 /// <summary>
-/// A fine-tuned encoder with a task head, applied to a text column. Adds the standard ML.NET prediction columns —
-/// binary: Score, Probability, PredictedLabel; multiclass: Score (class probabilities) and PredictedLabel (key);
-/// regression: Score — so Evaluate, CrossValidate and PredictionEngine work unchanged. Saved with
+/// A fine-tuned encoder with one or more task heads, applied to a text column. Adds each task's standard ML.NET
+/// prediction columns (see <see cref="TaskColumns"/>) — binary: Score, Probability, PredictedLabel; multiclass: Score
+/// (class probabilities) and PredictedLabel (key); regression: Score; multi-label: vectors of those — so Evaluate,
+/// CrossValidate and PredictionEngine work unchanged. One encoder pass serves every head. Saved with
 /// <c>mlContext.Model.Save</c> (weights, vocabulary and label names inside the zip); call
 /// <c>mlContext.RegisterTransferComponents()</c> before <c>mlContext.Model.Load</c>.
 /// </summary>
@@ -21,59 +22,41 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
 {
     private readonly PretrainedEncoder _encoder;
     private readonly TransferModel _model;
-    private readonly ColumnNames _columns;
+    private readonly TextInput _input;
+    private readonly TaskColumns[] _columns;
     private readonly TaskPredictor _predictor;
 
-    internal sealed record ColumnNames(string Text, string? SecondText, string Score, string Probability, string PredictedLabel,
-                                       int MaxTokens, TruncationStrategy Truncation, string[]? ClassNames);
+    /// <summary>The text column(s) and how texts are tokenized.</summary>
+    internal sealed record TextInput(string Text, string? SecondText, int MaxTokens, TruncationStrategy Truncation);
 
-    internal FineTunedTextTransformer(PretrainedEncoder encoder, TransferModel model, ColumnNames columns, int batchSize)
-        : base(Inputs(columns), Outputs(model.Tasks[0], columns), batchSize * ContextualEmbeddingTransformer.ReadAhead)
+    internal FineTunedTextTransformer(PretrainedEncoder encoder, TransferModel model, TextInput input, IReadOnlyList<TaskColumns> columns, int batchSize)
+        : base(Inputs(input), model.Tasks.Zip(columns, (t, c) => c.Columns(t)).SelectMany(c => c).ToArray(), batchSize * ContextualEmbeddingTransformer.ReadAhead)
     {
         _encoder = encoder;
         _model = model;
-        _columns = columns;
+        _input = input;
+        _columns = columns.ToArray();
         _predictor = new TaskPredictor(model, encoder.Tokenizer.PadId, batchSize);
     }
 
-    /// <summary>The task this model predicts.</summary>
+    /// <summary>The first (for single-task models, the only) task.</summary>
     public TaskSpec Task => _model.Tasks[0];
 
-    /// <summary>Class names by index (multiclass), else null.</summary>
-    public IReadOnlyList<string>? ClassNames => _columns.ClassNames;
+    /// <summary>Every task, in head order.</summary>
+    public IReadOnlyList<TaskSpec> Tasks => _model.Tasks;
+
+    /// <summary>The output columns and class/label names of each task, in <see cref="Tasks"/> order.</summary>
+    public IReadOnlyList<TaskColumns> TaskOutputs => _columns;
+
+    /// <summary>Class names by index of the first task (multiclass), else null.</summary>
+    public IReadOnlyList<string>? ClassNames => _columns[0].Names;
 
     /// <summary>The fine-tuned encoder (e.g. to save as a Hugging Face directory or reuse as a featurizer).</summary>
     public PretrainedEncoder Encoder => _encoder;
 
-    private static BatchInputColumn[] Inputs(ColumnNames c) => c.SecondText is { } second
+    private static BatchInputColumn[] Inputs(TextInput c) => c.SecondText is { } second
         ? [new BatchInputColumn(c.Text, TextDataViewType.Instance), new BatchInputColumn(second, TextDataViewType.Instance)]
         : [new BatchInputColumn(c.Text, TextDataViewType.Instance)];
-
-    private static BatchOutputColumn[] Outputs(TaskSpec task, ColumnNames c)
-    {
-        switch (task.Kind)
-        {
-            case TaskKind.Binary:
-                return [new(c.Score, NumberDataViewType.Single), new(c.Probability, NumberDataViewType.Single), new(c.PredictedLabel, BooleanDataViewType.Instance)];
-            case TaskKind.Multiclass:
-            {
-                var names = c.ClassNames ?? Enumerable.Range(1, task.Outputs).Select(i => i.ToString()).ToArray();
-                var values = new VBuffer<ReadOnlyMemory<char>>(names.Length, names.Select(n => n.AsMemory()).ToArray());
-                var namesType = new VectorDataViewType(TextDataViewType.Instance, names.Length);
-                ValueGetter<VBuffer<ReadOnlyMemory<char>>> getNames = (ref VBuffer<ReadOnlyMemory<char>> v) => values.CopyTo(ref v);
-                var slots = new DataViewSchema.Annotations.Builder();
-                slots.Add("SlotNames", namesType, getNames);
-                var keys = new DataViewSchema.Annotations.Builder();
-                keys.Add("KeyValues", namesType, getNames);
-                return [new(c.Score, new VectorDataViewType(NumberDataViewType.Single, names.Length), slots.ToAnnotations()),
-                        new(c.PredictedLabel, new KeyDataViewType(typeof(uint), names.Length), keys.ToAnnotations())];
-            }
-            case TaskKind.Regression:
-                return [new(c.Score, NumberDataViewType.Single)];
-            default:
-                throw new NotSupportedException($"Task kind {task.Kind} has no single-task ML.NET columns.");
-        }
-    }
 
     /// <inheritdoc/>
     protected internal override void ComputeBatch(ColumnBatch batch)
@@ -82,94 +65,69 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
         var tokenizer = _encoder.Tokenizer;
         var items = new EncodedText[batch.RowCount];
         for (int i = 0; i < items.Length; i++)
-            items[i] = _columns.SecondText is null
-                ? tokenizer.Encode(texts[i].ToString(), _columns.MaxTokens, _columns.Truncation)
-                : tokenizer.EncodePair(texts[i].ToString(), batch.Input<ReadOnlyMemory<char>>(1)[i].ToString(), _columns.MaxTokens);
-        var outputs = _predictor.Predict(items)[0];
-        switch (Task.Kind)
+            items[i] = _input.SecondText is null
+                ? tokenizer.Encode(texts[i].ToString(), _input.MaxTokens, _input.Truncation)
+                : tokenizer.EncodePair(texts[i].ToString(), batch.Input<ReadOnlyMemory<char>>(1)[i].ToString(), _input.MaxTokens);
+        var outputs = _predictor.Predict(items);
+        int first = 0;
+        for (int t = 0; t < _columns.Length; t++)
         {
-            case TaskKind.Binary:
-            {
-                var score = batch.Output<float>(0);
-                var probability = batch.Output<float>(1);
-                var label = batch.Output<bool>(2);
-                for (int i = 0; i < outputs.Length; i++)
-                {
-                    score[i] = outputs[i][0];
-                    probability[i] = 1f / (1f + MathF.Exp(-outputs[i][0]));
-                    label[i] = outputs[i][0] > 0;
-                }
-                break;
-            }
-            case TaskKind.Multiclass:
-            {
-                var score = batch.Output<VBuffer<float>>(0);
-                var label = batch.Output<uint>(1);
-                for (int i = 0; i < outputs.Length; i++)
-                {
-                    var probabilities = Softmax(outputs[i]);
-                    score[i] = new VBuffer<float>(probabilities.Length, probabilities);
-                    label[i] = (uint)Array.IndexOf(probabilities, probabilities.Max()) + 1;
-                }
-                break;
-            }
-            default:
-            {
-                var score = batch.Output<float>(0);
-                for (int i = 0; i < outputs.Length; i++) score[i] = outputs[i][0];
-                break;
-            }
+            _columns[t].Fill(Tasks[t], outputs[t], batch, first);
+            first += _columns[t].Columns(Tasks[t]).Length;
         }
-    }
-
-    private static float[] Softmax(float[] logits)
-    {
-        float max = logits.Max();
-        var e = logits.Select(l => MathF.Exp(l - max)).ToArray();
-        float sum = e.Sum();
-        return e.Select(v => v / sum).ToArray();
     }
 
     /// <inheritdoc/>
     protected override void SaveModel(ModelSaveContext ctx) => ModelPersistence.Save<FineTunedTextTransformer>(ctx, model =>
     {
         var w = model.Writer;
-        var task = Task;
-        w.Write(task.Name); w.Write((int)task.Kind); w.Write(task.Outputs); w.Write(task.TargetMean); w.Write(task.TargetStd);
         w.Write((int)_model.Pooling);
-        w.Write(_columns.Text); w.Write(_columns.SecondText ?? ""); w.Write(_columns.Score); w.Write(_columns.Probability); w.Write(_columns.PredictedLabel);
-        w.Write(_columns.MaxTokens); w.Write((int)_columns.Truncation); w.Write(BatchSize / ContextualEmbeddingTransformer.ReadAhead);
-        var names = _columns.ClassNames ?? [];
-        w.Write(names.Length);
-        foreach (var n in names) w.Write(n);
+        w.Write(_input.Text); w.Write(_input.SecondText ?? ""); w.Write(_input.MaxTokens); w.Write((int)_input.Truncation);
+        w.Write(BatchSize / ContextualEmbeddingTransformer.ReadAhead);
         w.Write(_encoder.Name);
+        w.Write(Tasks.Count);
+        for (int t = 0; t < Tasks.Count; t++)
+        {
+            var (task, columns) = (Tasks[t], _columns[t]);
+            w.Write(task.Name); w.Write((int)task.Kind); w.Write(task.Outputs); w.Write(task.TargetMean); w.Write(task.TargetStd);
+            w.Write(columns.Score); w.Write(columns.Probability); w.Write(columns.PredictedLabel);
+            var names = columns.Names ?? [];
+            w.Write(names.Length);
+            foreach (var n in names) w.Write(n);
+        }
         EncoderPayload.Write(model, _encoder.Config, _encoder.Vocabulary, _model.state_dict());
     });
 
-    static PersistedModelInfo IPersistableModel<FineTunedTextTransformer>.ModelInfo { get; } = new("MLNTFTUN", "MLNetTransferFineTuned", 1);
+    // Version 2: several task heads, each with its own columns (version 1 had exactly one).
+    static PersistedModelInfo IPersistableModel<FineTunedTextTransformer>.ModelInfo { get; } = new("MLNTFTUN", "MLNetTransferFineTuned", 2);
 
     static FineTunedTextTransformer IPersistableModel<FineTunedTextTransformer>.Load(PersistedModelReader model)
     {
         var r = model.Reader;
-        var task = new TaskSpec(r.ReadString(), (TaskKind)r.ReadInt32(), r.ReadInt32()) { TargetMean = r.ReadDouble(), TargetStd = r.ReadDouble() };
         var pooling = (PoolingMode)r.ReadInt32();
-        string text = r.ReadString(), second = r.ReadString(), score = r.ReadString(), probability = r.ReadString(), predicted = r.ReadString();
-        int maxTokens = r.ReadInt32();
-        var truncation = (TruncationStrategy)r.ReadInt32();
+        string text = r.ReadString(), second = r.ReadString();
+        var input = new TextInput(text, second.Length == 0 ? null : second, r.ReadInt32(), (TruncationStrategy)r.ReadInt32());
         int batchSize = r.ReadInt32();
-        var names = new string[r.ReadInt32()];
-        for (int i = 0; i < names.Length; i++) names[i] = r.ReadString();
         string name = r.ReadString();
+        var tasks = new TaskSpec[r.ReadInt32()];
+        var columns = new TaskColumns[tasks.Length];
+        for (int t = 0; t < tasks.Length; t++)
+        {
+            tasks[t] = new TaskSpec(r.ReadString(), (TaskKind)r.ReadInt32(), r.ReadInt32()) { TargetMean = r.ReadDouble(), TargetStd = r.ReadDouble() };
+            string score = r.ReadString(), probability = r.ReadString(), predicted = r.ReadString();
+            var names = new string[r.ReadInt32()];
+            for (int i = 0; i < names.Length; i++) names[i] = r.ReadString();
+            columns[t] = new TaskColumns(score, probability, predicted, names.Length == 0 ? null : names);
+        }
         var (config, vocabulary, weights) = EncoderPayload.Read(model);
         try
         {
             var bert = new BertModel(config);
-            var transfer = new TransferModel(bert, [task], pooling, 0);
+            var transfer = new TransferModel(bert, tasks, pooling, 0);
             StateDictLoader.Load(transfer, weights, "model zip Weights.safetensors");
             transfer.eval();
             var encoder = PretrainedEncoder.FromModel(name, bert, vocabulary, CPU);
-            var columns = new ColumnNames(text, second.Length == 0 ? null : second, score, probability, predicted, maxTokens, truncation, names.Length == 0 ? null : names);
-            return new FineTunedTextTransformer(encoder, transfer, columns, batchSize);
+            return new FineTunedTextTransformer(encoder, transfer, input, columns, batchSize);
         }
         finally
         {
