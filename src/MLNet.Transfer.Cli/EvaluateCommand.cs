@@ -11,29 +11,57 @@ public static class EvaluateCommand
           Binary: Accuracy, AreaUnderRocCurve, F1Score; multiclass: MicroAccuracy, MacroAccuracy, LogLoss;
           regression: RSquared, RootMeanSquaredError. --json prints one JSON object with exactly those keys.
           Columns default to the ones the model was trained with.
+        mlnet-transfer evaluate --model-file multitask.zip --test name=path[:labelcol] (once per task to evaluate) [--json]
+          Multi-task models: the metrics of each named task; --json prints one object {"<task>": {metrics}, ...}.
         """;
 
     /// <summary>Runs the verb.</summary>
     public static int Run(CliArguments args)
     {
-        string modelPath = args.Required("model-file"), testPath = args.Required("test");
+        string modelPath = args.Required("model-file");
         bool json = args.Flag("json");
         string? labelCol = args.Optional("label-col"), textCol = args.Optional("text-col");
-        args.RejectUnknown("evaluate");
         var mlContext = new MLContext(1);
-        var test = TsvFile.Read(testPath);
         var (model, info) = ModelFile.Load(mlContext, modelPath);
+        if (info.Tasks is { } tasks) return EvaluateTasks(args, mlContext, model, tasks, textCol ?? info.TextColumn, json);
+        string testPath = args.Required("test");
+        args.RejectUnknown("evaluate");
+        var test = TsvFile.Read(testPath);
         labelCol ??= info.LabelColumn;
         textCol ??= info.TextColumn;
-        if (info.Labels is { } known)
-        {
-            var unseen = LabeledData.Labels(test, labelCol).Except(known).ToArray();
-            if (unseen.Length > 0)
-                throw new CliException($"{testPath}: label(s) {string.Join(", ", unseen.Select(u => $"'{u}'"))} in column '{labelCol}' were not seen in training (known: {string.Join(", ", known)}).");
-        }
+        CheckLabelsSeen(test, labelCol, info.Labels);
         var data = LabeledData.Load(mlContext, test, info.Task, labelCol, textCol);
         var metrics = Metrics.Evaluate(mlContext, info.Task, model.Transform(data));
         Metrics.Print(metrics, json, $"{info.Task} metrics of {modelPath} on {testPath} ({test.Rows.Count} rows):");
+        return 0;
+    }
+
+    private static void CheckLabelsSeen(TsvFile test, string labelCol, string[]? known)
+    {
+        if (known is null) return;
+        var unseen = LabeledData.Labels(test, labelCol).Except(known).ToArray();
+        if (unseen.Length > 0)
+            throw new CliException($"{test.Path}: label(s) {string.Join(", ", unseen.Select(u => $"'{u}'"))} in column '{labelCol}' were not seen in training (known: {string.Join(", ", known)}).");
+    }
+
+    private static int EvaluateTasks(CliArguments args, MLContext mlContext, ITransformer model, TaskInfo[] tasks, string textCol, bool json)
+    {
+        var tests = args.All("test").Select(t => MultiTaskData.ParseNamedPath("test", t, tasks.Select(k => k.Name).ToArray())).ToArray();
+        args.RejectUnknown("evaluate");
+        if (tests.Length == 0) throw new CliException($"Missing required option --test name=path[:labelcol] for a task of this multi-task model ({string.Join(", ", tasks.Select(t => t.Name))}).");
+        var results = new Dictionary<string, Dictionary<string, double>>();
+        foreach (var (name, path, label) in tests)
+        {
+            var task = tasks.Single(t => t.Name == name);
+            var file = TsvFile.Read(path);
+            string labelCol = label ?? task.LabelColumn;
+            CheckLabelsSeen(file, labelCol, task.Labels);
+            results[name] = MultiTaskData.Evaluate(mlContext, task, LabeledData.Load(mlContext, file, task.Kind, labelCol, textCol), model);
+            if (!json) Metrics.Print(results[name], json: false, $"{name} ({task.Kind}) metrics on {path} ({file.Rows.Count} rows):");
+        }
+        if (json)
+            Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(results.ToDictionary(r => r.Key,
+                r => r.Value.ToDictionary(kv => kv.Key, kv => double.IsFinite(kv.Value) ? kv.Value : (double?)null))));
         return 0;
     }
 }

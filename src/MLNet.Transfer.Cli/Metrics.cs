@@ -6,24 +6,28 @@ namespace MLNet.Transfer.Cli;
 /// <summary>ML.NET's evaluators for a task, returned under ML.NET's own metric property names.</summary>
 public static class Metrics
 {
-    /// <summary>Evaluates scored data: binary → Accuracy, AreaUnderRocCurve, F1Score; multiclass → MicroAccuracy, MacroAccuracy, LogLoss; regression → RSquared, RootMeanSquaredError.</summary>
-    public static Dictionary<string, double> Evaluate(MLContext mlContext, string task, IDataView scored)
+    /// <summary>
+    /// Evaluates scored data: binary → Accuracy, AreaUnderRocCurve, F1Score; multiclass → MicroAccuracy, MacroAccuracy, LogLoss;
+    /// regression → RSquared, RootMeanSquaredError. <paramref name="prefix"/> selects a multi-task head's columns ("irony." → "irony.Score").
+    /// </summary>
+    public static Dictionary<string, double> Evaluate(MLContext mlContext, string task, IDataView scored, string prefix = "")
     {
+        string score = prefix + "Score", predicted = prefix + "PredictedLabel";
         switch (task)
         {
             case "binary":
             {
-                var m = mlContext.BinaryClassification.Evaluate(scored);
+                var m = mlContext.BinaryClassification.Evaluate(scored, "Label", score, prefix + "Probability", predicted);
                 return new() { ["Accuracy"] = m.Accuracy, ["AreaUnderRocCurve"] = m.AreaUnderRocCurve, ["F1Score"] = m.F1Score };
             }
             case "multiclass":
             {
-                var m = mlContext.MulticlassClassification.Evaluate(scored);
+                var m = mlContext.MulticlassClassification.Evaluate(scored, "Label", score, predicted);
                 return new() { ["MicroAccuracy"] = m.MicroAccuracy, ["MacroAccuracy"] = m.MacroAccuracy, ["LogLoss"] = m.LogLoss };
             }
             default:
             {
-                var m = mlContext.Regression.Evaluate(scored);
+                var m = mlContext.Regression.Evaluate(scored, "Label", score);
                 return new() { ["RSquared"] = m.RSquared, ["RootMeanSquaredError"] = m.RootMeanSquaredError };
             }
         }

@@ -6,13 +6,14 @@ using MLNet.Transfer.Checkpoints;
 namespace MLNet.Transfer.Cli;
 
 /// <summary>What the CLI needs to know about a saved model besides the ML.NET pipeline.</summary>
-/// <param name="Task">binary, multiclass or regression.</param>
+/// <param name="Task">binary, multiclass, regression or multitask.</param>
 /// <param name="Approach">finetune, features or baseline.</param>
 /// <param name="LabelColumn">TSV label column used in training.</param>
 /// <param name="TextColumn">TSV text column used in training.</param>
 /// <param name="Labels">Class names seen in training (multiclass).</param>
 /// <param name="Model">Encoder the model was built from.</param>
-public sealed record ModelInfo(string Task, string Approach, string LabelColumn, string TextColumn, string[]? Labels, string? Model);
+/// <param name="Tasks">The tasks of a multi-task model (Task = "multitask"), else null.</param>
+public sealed record ModelInfo(string Task, string Approach, string LabelColumn, string TextColumn, string[]? Labels, string? Model, TaskInfo[]? Tasks = null);
 
 /// <summary>
 /// A model.zip: a standard ML.NET model (mlContext.Model.Save) plus one extra entry with <see cref="ModelInfo"/>.

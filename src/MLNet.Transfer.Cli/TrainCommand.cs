@@ -17,9 +17,13 @@ public static class TrainCommand
                              [--model minilm|arctic-xs|<hf-dir>] [--epochs N] [--max-tokens N] [--seed N]
                              [--lr X] [--batch-size N] [--truncation head|tail|head+tail] [--balance-classes]
                              [--checkpoint-dir DIR] --output model.zip
+        mlnet-transfer train --task multitask --train name=path:labelcol:binary|multiclass|regression (once per task)
+                             [--valid name=path (per task)] [--task-sampling proportional|temperature] [--text-col Text] ...
           finetune (default): fine-tune the encoder with a task head (ULMFiT/BERT recipe).
           features: contextual embeddings + an ML.NET linear trainer (L-BFGS logistic regression / maximum entropy, SDCA regression).
           baseline: ML.NET FeaturizeText + the same trainer.
+          multitask: one shared encoder fine-tuned jointly with a head per task (e.g. sentiment + irony); each task
+          reads its own file; predictions come out as <name>.Score, <name>.PredictedLabel, ...
           Without --valid, 10% of --train (seeded) is held out for the reported metrics.
           Binary labels: 0/1 or true/false. The model file is a standard ML.NET zip.
         """;
@@ -27,9 +31,7 @@ public static class TrainCommand
     /// <summary>Runs the verb.</summary>
     public static int Run(CliArguments args)
     {
-        string task = args.Choice("task", "binary", "multiclass", "regression") ?? throw new CliException("Missing required option --task (binary, multiclass or regression).");
-        string trainPath = args.Required("train");
-        string? validPath = args.Optional("valid");
+        string task = args.Choice("task", "binary", "multiclass", "regression", "multitask") ?? throw new CliException("Missing required option --task (binary, multiclass, regression or multitask).");
         string labelCol = args.Optional("label-col") ?? "Label", textCol = args.Optional("text-col") ?? "Text";
         string approach = args.Choice("approach", "finetune", "features", "baseline") ?? "finetune";
         string model = args.Optional("model") ?? "minilm";
@@ -40,30 +42,31 @@ public static class TrainCommand
         bool balance = args.Flag("balance-classes");
         string? checkpoints = args.Optional("checkpoint-dir");
         string output = args.Required("output");
-        args.RejectUnknown("train");
+
+        void Configure(TextFineTuningOptions o)
+        {
+            o.Model = model; o.Seed = seed; o.Epochs = epochs ?? 3; o.MaxTokens = maxTokens ?? 128; o.BatchSize = batchSize ?? 32; o.LearningRate = lr ?? 1e-4;
+            o.BalanceClasses = balance; o.CheckpointDirectory = checkpoints;
+            o.Truncation = truncation switch { "tail" => TruncationStrategy.Tail, "head+tail" => TruncationStrategy.HeadAndTail, _ => TruncationStrategy.Head };
+        }
 
         var mlContext = new MLContext(seed);
+        if (task == "multitask")
+        {
+            if (approach != "finetune") throw new CliException("--task multitask trains one shared encoder: use --approach finetune (the default).");
+            return TrainMultiTask(args, mlContext, textCol, model, seed, Configure, output);
+        }
+        string trainPath = args.Required("train");
+        string? validPath = args.Optional("valid");
+        args.RejectUnknown("train");
+
         var trainFile = TsvFile.Read(trainPath);
-        var trainData = LabeledData.Load(mlContext, trainFile, task, labelCol, textCol);
-        IDataView validData;
-        if (validPath is not null)
-        {
-            validData = LabeledData.Load(mlContext, TsvFile.Read(validPath), task, labelCol, textCol);
-        }
-        else
-        {
-            var split = mlContext.Data.TrainTestSplit(trainData, testFraction: 0.1, seed: seed);
-            (trainData, validData) = (split.TrainSet, split.TestSet);
-        }
+        var (trainData, validData) = TrainAndValidation(mlContext, trainFile, validPath, task, labelCol, textCol, seed);
         string[]? labels = task == "multiclass" ? LabeledData.Labels(trainFile, labelCol) : null;
         if (labels is { Length: < 2 }) throw new CliException($"{trainPath}: column '{labelCol}' has only one class ('{labels[0]}'); a classifier needs at least two.");
 
-        var fineTune = new FineTuneTransformerOptions
-        {
-            Model = model, Seed = seed, Epochs = epochs ?? 3, MaxTokens = maxTokens ?? 128, BatchSize = batchSize ?? 32, LearningRate = lr ?? 1e-4,
-            BalanceClasses = balance, CheckpointDirectory = checkpoints, ValidationSet = validData,
-            Truncation = truncation switch { "tail" => TruncationStrategy.Tail, "head+tail" => TruncationStrategy.HeadAndTail, _ => TruncationStrategy.Head },
-        };
+        var fineTune = new FineTuneTransformerOptions { ValidationSet = validData };
+        Configure(fineTune);
         var pipeline = Pipelines.Build(mlContext, task, approach, fineTune);
         Console.WriteLine($"Training {task} model ({approach}{(approach == "baseline" ? "" : $", {model}")}) on {trainPath}...");
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -75,6 +78,54 @@ public static class TrainCommand
         var metrics = Metrics.Evaluate(mlContext, task, trained.Transform(validData));
         Metrics.Print(metrics, json: false, title: validPath is null ? "Validation metrics (10% held out of --train):" : $"Validation metrics ({validPath}):");
         ModelFile.Save(mlContext, trained, trainData.Schema, new ModelInfo(task, approach, labelCol, textCol, labels, approach == "baseline" ? null : model), output);
+        Console.WriteLine($"Saved {output}");
+        return 0;
+    }
+
+    /// <summary>The training data and the validation data: the --valid file, or 10% of the training file (seeded).</summary>
+    private static (IDataView Train, IDataView Valid) TrainAndValidation(MLContext mlContext, TsvFile train, string? validPath, string task,
+                                                                         string labelCol, string textCol, int seed)
+    {
+        var trainData = LabeledData.Load(mlContext, train, task, labelCol, textCol);
+        if (validPath is not null) return (trainData, LabeledData.Load(mlContext, TsvFile.Read(validPath), task, labelCol, textCol));
+        var split = mlContext.Data.TrainTestSplit(trainData, testFraction: 0.1, seed: seed);
+        return (split.TrainSet, split.TestSet);
+    }
+
+    private static int TrainMultiTask(CliArguments args, MLContext mlContext, string textCol, string model, int seed, Action<TextFineTuningOptions> configure, string output)
+    {
+        var specs = args.All("train").Select(MultiTaskData.ParseTrain).ToArray();
+        if (specs.Length == 0) throw new CliException("Missing required option --train name=path:labelcol:kind (once per task).");
+        if (specs.GroupBy(s => s.Name).FirstOrDefault(g => g.Count() > 1) is { } twice) throw new CliException($"Task '{twice.Key}' is given twice with --train.");
+        var valid = args.All("valid").Select(v => MultiTaskData.ParseNamedPath("valid", v, specs.Select(s => s.Name).ToArray())).ToDictionary(v => v.Name, v => v.Path);
+        string sampling = args.Choice("task-sampling", "proportional", "temperature") ?? "proportional";
+        args.RejectUnknown("train");
+
+        var options = new MultiTaskFineTuneOptions { TaskSampling = sampling == "temperature" ? TaskSampling.Temperature : TaskSampling.Proportional };
+        configure(options);
+        var tasks = new List<TaskInfo>();
+        var validation = new List<IDataView>();
+        foreach (var spec in specs)
+        {
+            var file = TsvFile.Read(spec.Path);
+            var (train, validData) = TrainAndValidation(mlContext, file, valid.GetValueOrDefault(spec.Name), spec.Kind, spec.LabelColumn, textCol, seed);
+            var info = new TaskInfo(spec.Name, spec.Kind, spec.LabelColumn, spec.Kind == "multiclass" ? LabeledData.Labels(file, spec.LabelColumn) : null);
+            if (info.Labels is { Length: < 2 }) throw new CliException($"{spec.Path}: column '{spec.LabelColumn}' has only one class ('{info.Labels[0]}'); a classifier needs at least two.");
+            options.Tasks.Add(new TextTaskOptions { Name = spec.Name, Kind = info.TaskKind, TrainingData = train, ValidationData = validData });
+            tasks.Add(info);
+            validation.Add(validData);
+        }
+
+        Console.WriteLine($"Training a multi-task model ({string.Join(", ", specs.Select(s => $"{s.Name}: {s.Kind}"))}; finetune, {model})...");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var estimator = mlContext.Transforms.Text.FineTuneMultiTask(options);
+        var first = options.Tasks[0].TrainingData!;
+        ITransformer trained = TrainingDisplay.Run(progress => { options.Progress = progress; return estimator.Fit(first); });
+        Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F1} s.");
+        for (int t = 0; t < tasks.Count; t++)
+            Metrics.Print(MultiTaskData.Evaluate(mlContext, tasks[t], validation[t], trained), json: false,
+                title: $"{tasks[t].Name} validation metrics ({(valid.TryGetValue(tasks[t].Name, out var path) ? path : "10% held out of its --train")}):");
+        ModelFile.Save(mlContext, trained, first.Schema, new ModelInfo("multitask", "finetune", "Label", textCol, null, model, [.. tasks]), output);
         Console.WriteLine($"Saved {output}");
         return 0;
     }

@@ -82,4 +82,36 @@ public class CliTests
             Assert.That(File.Exists(output), Is.False, "no partial model file");
         }
     }
+
+    [Test]
+    public void MultiTaskTrainsOneModelEvaluatedAndPredictedPerTask()
+    {
+        using var temp = TestModels.TempDir();
+        string model = TestModels.TinyModelDirectory(temp.Path), zip = Path.Combine(temp.Path, "mt.zip");
+        string sentiment = Path.Combine(temp.Path, "sentiment.tsv"), topic = Path.Combine(temp.Path, "topic.tsv");
+        File.WriteAllLines(sentiment, File.ReadLines(SharedData.Path("sentiment-uci", "yelp.tsv")).Take(121));
+        File.WriteAllLines(topic, ["Text\tTopic", .. Enumerable.Range(0, 90).Select(i => $"text {i}\t{new[] { "sport", "tech", "world" }[i % 3]}")]);
+        var trained = Run("train", "--task", "multitask", "--train", $"sentiment={sentiment}:Label:binary", "--train", $"topic={topic}:Topic:multiclass",
+                          "--model", model, "--epochs", "1", "--batch-size", "8", "--task-sampling", "temperature", "--output", zip);
+        Assert.That(trained.Code, Is.EqualTo(0), trained.Err);
+        Assert.That(trained.Out, Does.Contain("sentiment validation metrics").And.Contain("topic validation metrics").And.Contain("MicroAccuracy"));
+
+        var evaluated = Run("evaluate", "--model-file", zip, "--test", $"sentiment={sentiment}", "--test", $"topic={topic}", "--json");
+        Assert.That(evaluated.Code, Is.EqualTo(0), evaluated.Err);
+        using var json = JsonDocument.Parse(evaluated.Out.Trim());
+        Assert.That(json.RootElement.GetProperty("sentiment").EnumerateObject().Select(p => p.Name), Is.EqualTo(new[] { "Accuracy", "AreaUnderRocCurve", "F1Score" }));
+        Assert.That(json.RootElement.GetProperty("topic").GetProperty("MicroAccuracy").GetDouble(), Is.InRange(0.0, 1.0));
+
+        var predicted = Run("predict", "--model-file", zip, "--text", "I loved it");
+        var lines = predicted.Out.Trim().Split('\n');
+        Assert.That(lines, Has.Length.EqualTo(2));
+        Assert.That(lines[0], Does.Match("^sentiment: label: [01]  score: 0\\.\\d{4}$"));
+        Assert.That(lines[1], Does.Match("^topic: label: (sport|tech|world)  score: 0\\.\\d{4}$"));
+
+        var bad = Run("train", "--task", "multitask", "--train", $"sentiment={sentiment}:Label", "--output", zip + "2");
+        Assert.That(bad.Code, Is.EqualTo(2));
+        Assert.That(bad.Err, Does.Contain("name=path:labelcol:binary|multiclass|regression"));
+        var unknown = Run("evaluate", "--model-file", zip, "--test", $"irony={sentiment}");
+        Assert.That(unknown.Err, Does.Contain("no task 'irony'").And.Contain("sentiment, topic"));
+    }
 }

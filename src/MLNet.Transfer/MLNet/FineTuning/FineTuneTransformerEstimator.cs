@@ -33,8 +33,8 @@ public sealed class FineTuneTransformerEstimator : IEstimator<FineTunedTextTrans
         var o = _options;
         string[]?[] names = [LabeledTextReader.Names(input, o.LabelColumnName, _kind)];
         LabelSource[] labels = [new(0, o.LabelColumnName, _kind)];
-        var train = LabeledTextReader.Read(input, o.TextColumnName, o.SecondTextColumnName, 1, labels, names, allowMissing: false, "training");
-        var valid = o.ValidationSet is null ? null : LabeledTextReader.Read(o.ValidationSet, o.TextColumnName, o.SecondTextColumnName, 1, labels, names, false, "validation");
+        var train = LabeledTextReader.Read(input, o.TextColumnName, o.SecondTextColumnName, 1, labels, names, allowMissing: false, "training data");
+        var valid = o.ValidationSet is null ? null : LabeledTextReader.Read(o.ValidationSet, o.TextColumnName, o.SecondTextColumnName, 1, labels, names, false, "validation data");
         var task = new TaskSpec("task", _kind, names[0]?.Length ?? 1);
         var columns = new TaskColumns(o.ScoreColumnName, o.ProbabilityColumnName, o.PredictedLabelColumnName, names[0]);
         var model = TextFineTuning.Fit(o, [task], [columns], [o.LabelColumnName], train, valid, out var result);

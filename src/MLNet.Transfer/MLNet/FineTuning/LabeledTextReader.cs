@@ -130,7 +130,7 @@ internal static class LabeledTextReader
             if (pairGetter is not null) { pairGetter(ref pair); pairs!.Add(pair.ToString()); }
             targets.Add(rowTargets);
         }
-        if (texts.Count == 0) throw new InvalidDataException($"The {what} data is empty: no labelled rows to train on.");
+        if (texts.Count == 0) throw new InvalidDataException($"The {what} is empty: no labelled rows.");
         return new LabeledTexts(texts, pairs, targets);
     }
 

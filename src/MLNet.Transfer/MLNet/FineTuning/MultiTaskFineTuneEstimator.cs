@@ -37,8 +37,8 @@ public sealed class MultiTaskFineTuneEstimator : IEstimator<FineTunedTextTransfo
         var o = _options;
         var tasks = o.Tasks;
         var names = tasks.Select(t => LabeledTextReader.Names(t.TrainingData ?? input, t.LabelColumnName, t.Kind)).ToArray();
-        var train = Read(input, t => t.TrainingData, names, "training")!;
-        var valid = Read(o.ValidationSet, t => t.ValidationData, names, "validation");
+        var train = Read(input, t => t.TrainingData, names, "training data")!;
+        var valid = Read(o.ValidationSet, t => t.ValidationData, names, "validation data");
         var specs = tasks.Select((t, i) => new TaskSpec(t.Name, t.Kind, names[i]?.Length ?? 1) { LossWeight = t.LossWeight }).ToArray();
         var columns = tasks.Select((t, i) => TaskColumns.ForTask(t.Name, names[i])).ToArray();
         var model = TextFineTuning.Fit(o, specs, columns, tasks.Select(t => t.LabelColumnName).ToArray(), train, valid, out var result);
@@ -60,7 +60,7 @@ public sealed class MultiTaskFineTuneEstimator : IEstimator<FineTunedTextTransfo
         for (int i = 0; i < o.Tasks.Count; i++)
             if (own(o.Tasks[i]) is { } data)
                 parts.Add(LabeledTextReader.Read(data, o.TextColumnName, o.SecondTextColumnName, o.Tasks.Count,
-                    [new LabelSource(i, o.Tasks[i].LabelColumnName, o.Tasks[i].Kind)], names, allowMissing: true, $"{what} data of task '{o.Tasks[i].Name}'"));
+                    [new LabelSource(i, o.Tasks[i].LabelColumnName, o.Tasks[i].Kind)], names, allowMissing: true, $"{what} of task '{o.Tasks[i].Name}'"));
         if (parts.Count == 0) return null;
         return new LabeledTexts(parts.SelectMany(p => p.Texts).ToList(),
                                 parts.All(p => p.Pairs is not null) ? parts.SelectMany(p => p.Pairs!).ToList() : null,
