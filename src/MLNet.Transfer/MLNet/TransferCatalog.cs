@@ -20,6 +20,13 @@ public static class TransferCatalog
     }
 
     /// <summary>
+    /// A stratified few-shot sample: <paramref name="k"/> rows per class of <paramref name="labelColumnName"/> (all rows of a
+    /// smaller class), reproducible for <paramref name="seed"/>, nested across k (see <see cref="FewShotSampling"/>).
+    /// </summary>
+    public static IDataView SampleKPerClass(this DataOperationsCatalog catalog, IDataView data, string labelColumnName, int k, int seed = 0) =>
+        FewShotSampling.Sample(data, labelColumnName, k, seed);
+
+    /// <summary>
     /// Contextual sentence embeddings from a pretrained encoder (default all-MiniLM-L6-v2, mean pooling) as a
     /// known-size Single vector column, ready for any ML.NET trainer.
     /// </summary>
