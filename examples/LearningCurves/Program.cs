@@ -1,0 +1,83 @@
+// LearningCurves: accuracy against labels per class (k = 8 … 256, several seeds) for the transfer approaches and
+// ML.NET's FeaturizeText baseline, on a shared data set's test split. Every approach sees the same stratified,
+// nested samples. Usage:
+//   dotnet run -c Release --project examples/LearningCurves -- <sst2|irony> [approach,approach,...] [--adapted <hf-dir>] [--seeds N] [--ks 8,16,...]
+// approaches: text (FeaturizeText + LR), embed (MiniLM embeddings + LR), finetune, frozen (fine-tune with the encoder
+// frozen for the first epoch), adapted (fine-tune from a domain-adapted MiniLM directory given with --adapted).
+// Writes learning-curve-<set>.md and .csv in the current folder. Data come from ../shared/data (not redistributed).
+using Microsoft.ML;
+using MLNet.Transfer.MLNetIntegration;
+
+string set = args.Length > 0 ? args[0] : "sst2";
+var chosen = (args.Length > 1 && !args[1].StartsWith("--") ? args[1] : "text,embed,finetune").Split(',');
+string? adapted = Option("--adapted");
+int seeds = int.Parse(Option("--seeds") ?? "3");
+int[] ks = (Option("--ks") ?? "8,16,32,64,128,256").Split(',').Select(int.Parse).ToArray();
+string? Option(string name) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
+
+var mlContext = new MLContext(seed: 1);
+string folder = SharedData.Folder(set == "sst2" ? "sst2" : "irony-semeval2018");
+var train = SharedData.Load(mlContext, Path.Combine(folder, "train.tsv"));
+var test = SharedData.Load(mlContext, Path.Combine(folder, set == "sst2" ? "dev.tsv" : "test.tsv"));
+double Accuracy(IDataView scored) => mlContext.BinaryClassification.Evaluate(scored).Accuracy;
+
+// Few-shot fine-tuning needs more passes over fewer examples: about 150 steps of 16, between 3 and 30 epochs.
+FineTuneTransformerOptions FewShot(IDataView sample, int seed, string model, bool frozenFirstEpoch)
+{
+    long rows = sample.GetRowCount() ?? 0;
+    int stepsPerEpoch = (int)Math.Ceiling(rows / 16.0);
+    return new FineTuneTransformerOptions
+    {
+        Model = model, Seed = seed, BatchSize = 16, Epochs = Math.Clamp((int)Math.Ceiling(150.0 / stepsPerEpoch), 3, 30),
+        UnfreezeBlocksPerEpoch = frozenFirstEpoch ? 100 : 0,
+    };
+}
+var all = new Dictionary<string, LearningApproach>
+{
+    ["text"] = new("FeaturizeText + LR", (s, _) => mlContext.Transforms.Text.FeaturizeText("Features", "Text")
+        .Append(mlContext.BinaryClassification.Trainers.LbfgsLogisticRegression()).Fit(s)),
+    ["embed"] = new("MiniLM embeddings + LR", (s, _) => mlContext.Transforms.Text.ApplyContextualEmbeddings("Features", "Text", normalize: true)
+        .Append(mlContext.BinaryClassification.Trainers.LbfgsLogisticRegression()).Fit(s)),
+    ["finetune"] = new("fine-tune MiniLM", (s, seed) => mlContext.BinaryClassification.Trainers.FineTuneTransformer(FewShot(s, seed, "minilm", false)).Fit(s)),
+    ["frozen"] = new("fine-tune, encoder frozen 1st epoch", (s, seed) => mlContext.BinaryClassification.Trainers.FineTuneTransformer(FewShot(s, seed, "minilm", true)).Fit(s)),
+    ["adapted"] = new("fine-tune domain-adapted MiniLM", (s, seed) => mlContext.BinaryClassification.Trainers.FineTuneTransformer(
+        FewShot(s, seed, adapted ?? throw new ArgumentException("approach 'adapted' needs --adapted <hf-dir>"), false)).Fit(s)),
+};
+var approaches = chosen.Select(c => all.TryGetValue(c, out var a) ? a : throw new ArgumentException($"unknown approach '{c}' (known: {string.Join(", ", all.Keys)})")).ToArray();
+
+var clock = System.Diagnostics.Stopwatch.StartNew();
+double fullBaseline = Accuracy(all["text"].Train(train, 1).Transform(test));
+Console.WriteLine($"{set}: FeaturizeText + LR on all {train.GetRowCount() ?? -1:N0} training rows: {fullBaseline:P1}");
+var points = LearningCurve.Run(train, test, "Label", ks, Enumerable.Range(1, seeds).ToArray(), approaches, Accuracy,
+                               new Progress<string>(line => Console.WriteLine($"  [{clock.Elapsed:hh\\:mm\\:ss}] {line}")));
+string table = LearningCurve.ToMarkdown(points);
+Console.WriteLine($"\nAccuracy on {set} {(set == "sst2" ? "dev" : "test")} (mean ± std over {seeds} seeds); FeaturizeText + LR on all labels: {fullBaseline:P1}\n\n{table}");
+File.WriteAllText($"learning-curve-{set}.md", $"FeaturizeText + LR, all labels: {fullBaseline:P1}\n\n{table}");
+File.WriteAllLines($"learning-curve-{set}.csv", ["approach,k,mean,std,values", .. points.Select(p => $"{p.Approach},{p.K},{p.Mean:F4},{p.Std:F4},{string.Join(' ', p.Values.Select(v => v.ToString("F4")))}")]);
+Console.WriteLine($"Total {clock.Elapsed.TotalMinutes:F1} min.");
+
+/// <summary>One labelled text.</summary>
+public sealed class LabeledText
+{
+    /// <summary>True = positive / ironic.</summary>
+    public bool Label { get; set; }
+    /// <summary>The text.</summary>
+    public string Text { get; set; } = "";
+}
+
+/// <summary>Data sets from ../shared/data (their licences do not allow copying them into the repository).</summary>
+static class SharedData
+{
+    public static string Folder(string name)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, "shared", "data", name);
+            if (Directory.Exists(candidate)) return candidate;
+        }
+        throw new DirectoryNotFoundException($"This example needs ../shared/data/{name} next to the repository.");
+    }
+
+    public static IDataView Load(MLContext mlContext, string path) => mlContext.Data.LoadFromEnumerable(File.ReadLines(path).Skip(1)
+        .Select(line => line.Split('\t', 2)).Select(p => new LabeledText { Label = p[0] == "1", Text = p[1] }).ToList());
+}
