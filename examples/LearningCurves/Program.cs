@@ -2,7 +2,7 @@
 // ML.NET's FeaturizeText baseline, on a shared data set's test split. Every approach sees the same stratified,
 // nested samples. Usage:
 //   dotnet run -c Release --project examples/LearningCurves -- <sst2|irony> [approach,approach,...] [--adapted <hf-dir>] [--seeds N] [--ks 8,16,...]
-// approaches: text (FeaturizeText + LR), embed (MiniLM embeddings + LR), finetune, frozen (fine-tune with the encoder
+// approaches: text (FeaturizeText + LR), embed (MiniLM embeddings + LR), setfit (SetFit: contrastive tuning + LR), finetune, frozen (fine-tune with the encoder
 // frozen for the first epoch), adapted (fine-tune from a domain-adapted MiniLM directory given with --adapted).
 // Writes learning-curve-<set>.md and .csv in the current folder. Data come from ../shared/data (not redistributed).
 using Microsoft.ML;
@@ -38,6 +38,10 @@ var all = new Dictionary<string, LearningApproach>
         .Append(mlContext.BinaryClassification.Trainers.LbfgsLogisticRegression()).Fit(s)),
     ["embed"] = new("MiniLM embeddings + LR", (s, _) => mlContext.Transforms.Text.ApplyContextualEmbeddings("Features", "Text", normalize: true)
         .Append(mlContext.BinaryClassification.Trainers.LbfgsLogisticRegression()).Fit(s)),
+    ["setfit"] = new("SetFit (contrastive MiniLM) + LR", (s, seed) => mlContext.Transforms.Text.ApplySetFitEmbeddings(new SetFitEmbeddingOptions
+        {
+            Tuning = new MLNet.Transfer.Training.ContrastiveSettings { Seed = seed },
+        }).Append(mlContext.BinaryClassification.Trainers.LbfgsLogisticRegression()).Fit(s)),
     ["finetune"] = new("fine-tune MiniLM", (s, seed) => mlContext.BinaryClassification.Trainers.FineTuneTransformer(FewShot(s, seed, "minilm", false)).Fit(s)),
     ["frozen"] = new("fine-tune, encoder frozen 1st epoch", (s, seed) => mlContext.BinaryClassification.Trainers.FineTuneTransformer(FewShot(s, seed, "minilm", true)).Fit(s)),
     ["adapted"] = new("fine-tune domain-adapted MiniLM", (s, seed) => mlContext.BinaryClassification.Trainers.FineTuneTransformer(

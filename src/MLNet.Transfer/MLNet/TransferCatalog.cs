@@ -44,6 +44,12 @@ public static class TransferCatalog
             Pooling = pooling, Normalize = normalize,
         });
 
+    /// <summary>
+    /// SetFit (Tunstall et al. 2022): contrastively tunes a copy of the encoder on the labelled rows, then produces its
+    /// embeddings like <c>ApplyContextualEmbeddings</c>; append an ML.NET trainer on the output column. Few-shot friendly.
+    /// </summary>
+    public static SetFitEmbeddingEstimator ApplySetFitEmbeddings(this TransformsCatalog.TextTransforms catalog, SetFitEmbeddingOptions options) => new(options);
+
     /// <summary>Contextual embeddings with every option (layers, ELMo scalar mix, windows, pairs, ...).</summary>
     public static ContextualEmbeddingEstimator ApplyContextualEmbeddings(this TransformsCatalog.TextTransforms catalog, ContextualEmbeddingOptions options) => new(options);
 

@@ -44,7 +44,8 @@ public static class FewShotSampling
     public static IDataView Sample(IDataView data, string labelColumnName, int k, int seed) =>
         new RowSubsetDataView(data, Positions(data, labelColumnName, k, seed));
 
-    private static Func<string?> ClassOf(DataViewRowCursor cursor, DataViewSchema.Column column)
+    /// <summary>The class of the current row as text (null when the label is missing); throws for unsupported label types.</summary>
+    internal static Func<string?> ClassOf(DataViewRowCursor cursor, DataViewSchema.Column column)
     {
         switch (column.Type)
         {

@@ -1,0 +1,94 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNet.Transfer.Encoders;
+using MLNet.Transfer.Training;
+
+namespace MLNet.Transfer.MLNetIntegration;
+
+/// <summary>Options of <c>mlContext.Transforms.Text.ApplySetFitEmbeddings</c>.</summary>
+public sealed class SetFitEmbeddingOptions
+{
+    /// <summary>Class label column (Boolean, key, text or number) used to build same-class / other-class pairs. Default "Label".</summary>
+    public string LabelColumnName { get; set; } = "Label";
+    /// <summary>The embeddings to tune and produce (model, pooling, columns, max tokens, ...). The encoder given there is copied, never changed.</summary>
+    public ContextualEmbeddingOptions Embeddings { get; set; } = new() { Normalize = true };
+    /// <summary>Contrastive-tuning hyperparameters (pairs, learning rate, seed).</summary>
+    public ContrastiveSettings Tuning { get; set; } = new();
+    /// <summary>Receives a report after every contrastive step.</summary>
+    public IProgress<TrainingProgress>? Progress { get; set; }
+    /// <summary>Cancels the tuning.</summary>
+    public CancellationToken CancellationToken { get; set; }
+}
+
+/// <summary>
+/// SetFit as an ML.NET estimator: <see cref="Fit"/> tunes a copy of the encoder contrastively on the labelled rows (same
+/// class → similar, different class → dissimilar) and returns a <see cref="ContextualEmbeddingTransformer"/> with the tuned
+/// encoder; append any ML.NET trainer (e.g. logistic regression) for SetFit's second stage. Saved and loaded like the
+/// plain featurizer.
+/// </summary>
+public sealed class SetFitEmbeddingEstimator : IEstimator<ContextualEmbeddingTransformer>
+{
+    private readonly SetFitEmbeddingOptions _options;
+
+    /// <summary>Creates the estimator; prefer <c>mlContext.Transforms.Text.ApplySetFitEmbeddings(options)</c>.</summary>
+    public SetFitEmbeddingEstimator(SetFitEmbeddingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(options.Embeddings);
+        _options = options;
+    }
+
+    /// <summary>Tunes a copy of the encoder on the labelled texts and returns the featurizer that uses it.</summary>
+    public ContextualEmbeddingTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var e = _options.Embeddings;
+        SchemaShapes.RequireText(input.Schema, e.InputColumnName, "Input");
+        var (texts, labels) = ReadLabelledTexts(input);
+        var encoder = e.Encoder?.Clone() ?? PretrainedEncoder.Load(e.Model, e.Device);
+        try
+        {
+            int maxTokens = e.MaxTokens ?? Math.Min(256, encoder.Config.MaxPositionEmbeddings);
+            var tokens = texts.Select(t => encoder.Tokenizer.Encode(t, maxTokens, e.Truncation)).ToArray();
+            ContrastiveTuner.Train(encoder.Model, tokens, labels, _options.Tuning with { Pooling = e.Pooling }, encoder.Tokenizer.PadId, _options.Progress, _options.CancellationToken);
+            return new ContextualEmbeddingTransformer(encoder, e);
+        }
+        catch
+        {
+            encoder.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Adds the embedding column after checking the text and label columns.</summary>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        SchemaShapes.Find(inputSchema, _options.LabelColumnName, "Label");
+        return new ContextualEmbeddingEstimator(_options.Embeddings).GetOutputSchema(inputSchema);
+    }
+
+    private (List<string> Texts, List<int> Labels) ReadLabelledTexts(IDataView input)
+    {
+        var label = input.Schema.GetColumnOrNull(_options.LabelColumnName)
+            ?? throw new ArgumentOutOfRangeException(nameof(input), $"Label column '{_options.LabelColumnName}' was not found (columns: {string.Join(", ", input.Schema.Select(c => c.Name))}).");
+        var text = input.Schema[_options.Embeddings.InputColumnName];
+        var texts = new List<string>();
+        var labels = new List<int>();
+        var classes = new Dictionary<string, int>();
+        using var cursor = input.GetRowCursor([label, text]);
+        var classOf = FewShotSampling.ClassOf(cursor, label);
+        var textGetter = cursor.GetGetter<ReadOnlyMemory<char>>(text);
+        ReadOnlyMemory<char> value = default;
+        while (cursor.MoveNext())
+        {
+            if (classOf() is not { } name) continue;
+            if (!classes.TryGetValue(name, out int id)) classes[name] = id = classes.Count;
+            textGetter(ref value);
+            texts.Add(value.ToString());
+            labels.Add(id);
+        }
+        if (classes.Count < 2)
+            throw new InvalidDataException($"Label column '{label.Name}' has {(classes.Count == 0 ? "no labelled rows" : $"only one class ('{classes.Keys.Single()}')")}; SetFit needs at least two classes.");
+        return (texts, labels);
+    }
+}
