@@ -50,6 +50,12 @@ public static class TransferCatalog
     /// </summary>
     public static SetFitEmbeddingEstimator ApplySetFitEmbeddings(this TransformsCatalog.TextTransforms catalog, SetFitEmbeddingOptions options) => new(options);
 
+    /// <summary>
+    /// Domain adaptation (ULMFiT stage 2): continues language-model training of a copy of the encoder on the unlabelled texts
+    /// of the input column, then produces its embeddings; its <c>Encoder</c> can start fine-tuning.
+    /// </summary>
+    public static LanguageModelAdaptationEstimator AdaptLanguageModel(this TransformsCatalog.TextTransforms catalog, LanguageModelAdaptationOptions options) => new(options);
+
     /// <summary>Contextual embeddings with every option (layers, ELMo scalar mix, windows, pairs, ...).</summary>
     public static ContextualEmbeddingEstimator ApplyContextualEmbeddings(this TransformsCatalog.TextTransforms catalog, ContextualEmbeddingOptions options) => new(options);
 

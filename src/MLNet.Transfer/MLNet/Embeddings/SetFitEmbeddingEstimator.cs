@@ -1,5 +1,4 @@
 using Microsoft.ML;
-using Microsoft.ML.Data;
 using MLNet.Transfer.Encoders;
 using MLNet.Transfer.Training;
 
@@ -21,57 +20,39 @@ public sealed class SetFitEmbeddingOptions
 }
 
 /// <summary>
-/// SetFit as an ML.NET estimator: <see cref="Fit"/> tunes a copy of the encoder contrastively on the labelled rows (same
+/// SetFit as an ML.NET estimator: <see cref="EncoderTuningEstimator.Fit"/> tunes a copy of the encoder contrastively on the labelled rows (same
 /// class → similar, different class → dissimilar) and returns a <see cref="ContextualEmbeddingTransformer"/> with the tuned
 /// encoder; append any ML.NET trainer (e.g. logistic regression) for SetFit's second stage. Saved and loaded like the
 /// plain featurizer.
 /// </summary>
-public sealed class SetFitEmbeddingEstimator : IEstimator<ContextualEmbeddingTransformer>
+public sealed class SetFitEmbeddingEstimator : EncoderTuningEstimator
 {
     private readonly SetFitEmbeddingOptions _options;
 
     /// <summary>Creates the estimator; prefer <c>mlContext.Transforms.Text.ApplySetFitEmbeddings(options)</c>.</summary>
-    public SetFitEmbeddingEstimator(SetFitEmbeddingOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(options.Embeddings);
-        _options = options;
-    }
+    public SetFitEmbeddingEstimator(SetFitEmbeddingOptions options) : base((options ?? throw new ArgumentNullException(nameof(options))).Embeddings) => _options = options;
 
-    /// <summary>Tunes a copy of the encoder on the labelled texts and returns the featurizer that uses it.</summary>
-    public ContextualEmbeddingTransformer Fit(IDataView input)
+    /// <inheritdoc/>
+    protected override void Tune(PretrainedEncoder encoder, IDataView input)
     {
-        ArgumentNullException.ThrowIfNull(input);
-        var e = _options.Embeddings;
-        SchemaShapes.RequireText(input.Schema, e.InputColumnName, "Input");
         var (texts, labels) = ReadLabelledTexts(input);
-        var encoder = e.Encoder?.Clone() ?? PretrainedEncoder.Load(e.Model, e.Device);
-        try
-        {
-            int maxTokens = e.MaxTokens ?? Math.Min(256, encoder.Config.MaxPositionEmbeddings);
-            var tokens = texts.Select(t => encoder.Tokenizer.Encode(t, maxTokens, e.Truncation)).ToArray();
-            ContrastiveTuner.Train(encoder.Model, tokens, labels, _options.Tuning with { Pooling = e.Pooling }, encoder.Tokenizer.PadId, _options.Progress, _options.CancellationToken);
-            return new ContextualEmbeddingTransformer(encoder, e);
-        }
-        catch
-        {
-            encoder.Dispose();
-            throw;
-        }
+        int maxTokens = Embeddings.MaxTokens ?? Math.Min(256, encoder.Config.MaxPositionEmbeddings);
+        var tokens = texts.Select(t => encoder.Tokenizer.Encode(t, maxTokens, Embeddings.Truncation)).ToArray();
+        ContrastiveTuner.Train(encoder.Model, tokens, labels, _options.Tuning with { Pooling = Embeddings.Pooling }, encoder.Tokenizer.PadId, _options.Progress, _options.CancellationToken);
     }
 
     /// <summary>Adds the embedding column after checking the text and label columns.</summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    public override SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         SchemaShapes.Find(inputSchema, _options.LabelColumnName, "Label");
-        return new ContextualEmbeddingEstimator(_options.Embeddings).GetOutputSchema(inputSchema);
+        return base.GetOutputSchema(inputSchema);
     }
 
     private (List<string> Texts, List<int> Labels) ReadLabelledTexts(IDataView input)
     {
         var label = input.Schema.GetColumnOrNull(_options.LabelColumnName)
             ?? throw new ArgumentOutOfRangeException(nameof(input), $"Label column '{_options.LabelColumnName}' was not found (columns: {string.Join(", ", input.Schema.Select(c => c.Name))}).");
-        var text = input.Schema[_options.Embeddings.InputColumnName];
+        var text = input.Schema[Embeddings.InputColumnName];
         var texts = new List<string>();
         var labels = new List<int>();
         var classes = new Dictionary<string, int>();
