@@ -93,17 +93,53 @@ public sealed class SentenceEmbedder
         using var mode = inference_mode();
         using var tokens = TokenBatch.Create(batch, _encoder.Tokenizer.PadId, _encoder.Device);
         var states = _encoder.Model.Forward(tokens.InputIds, tokens.TokenTypeIds, tokens.AttentionMask);
-        var pooled = _layers.Select(l => Pooling.Pool(states[l], tokens.AttentionMask, _settings.Pooling)).ToList();
-        Tensor combined = _settings.Combination switch
-        {
-            LayerCombination.Concatenate => cat(pooled, 1),
-            LayerCombination.ScalarMix => pooled.Select((p, i) => p * _mix![i]).Aggregate((a, b) => a + b),
-            _ => pooled.Count == 1 ? pooled[0] : stack(pooled).mean([0]),
-        };
+        var combined = Combine(_layers.Select(l => Pooling.Pool(states[l], tokens.AttentionMask, _settings.Pooling)).ToList());
         var flat = combined.to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
         var rows = new float[batch.Count][];
         for (int r = 0; r < rows.Length; r++) rows[r] = flat.AsSpan(r * Width, Width).ToArray();
         return rows;
+    }
+
+    /// <summary>Combines per-layer tensors ([batch, hidden] or [batch, tokens, hidden]) as the settings ask.</summary>
+    private Tensor Combine(IReadOnlyList<Tensor> perLayer) => _settings.Combination switch
+    {
+        LayerCombination.Concatenate => cat(perLayer.ToArray(), -1),
+        LayerCombination.ScalarMix => perLayer.Select((p, i) => p * _mix![i]).Aggregate((a, b) => a + b),
+        _ => perLayer.Count == 1 ? perLayer[0] : stack(perLayer).mean([0]),
+    };
+
+    /// <summary>Width of each token vector in <see cref="EmbedTokens"/>: the hidden size, times the layer count when concatenating.</summary>
+    public int TokenWidth => _encoder.HiddenSize * (_settings.Combination == LayerCombination.Concatenate ? _layers.Length : 1);
+
+    /// <summary>
+    /// Token-level output for sequence tasks: per text, the vector of every word piece ([CLS] and [SEP] included) from the
+    /// selected, combined layers, flattened row-major as [tokens × <see cref="TokenWidth"/>], and the word pieces themselves.
+    /// Pooling and windows do not apply; <c>Normalize</c> normalises each token vector.
+    /// </summary>
+    public (float[][] Vectors, string[][] Tokens) EmbedTokens(IReadOnlyList<string> texts, IReadOnlyList<string>? pairs = null)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        if (_settings.WindowStride > 0) throw new InvalidOperationException("Token-level output does not combine windows; set WindowStride to 0.");
+        if (pairs is not null && pairs.Count != texts.Count)
+            throw new ArgumentException($"Got {texts.Count} texts but {pairs.Count} second segments; they must pair up.", nameof(pairs));
+        var (items, _) = Tokenize(texts, pairs);
+        var vectors = new float[items.Count][];
+        foreach (var group in LengthBatching.Batches(items.Select(i => i.Length).ToArray(), _settings.BatchSize))
+        {
+            using var scope = NewDisposeScope();
+            using var mode = inference_mode();
+            var batch = group.Select(i => items[i]).ToArray();
+            using var tokens = TokenBatch.Create(batch, _encoder.Tokenizer.PadId, _encoder.Device);
+            var states = _encoder.Model.Forward(tokens.InputIds, tokens.TokenTypeIds, tokens.AttentionMask);
+            var combined = Combine(_layers.Select(l => states[l]).ToList());
+            if (_settings.Normalize) combined = Pooling.L2Normalize(combined.flatten(0, 1)).view(combined.shape);
+            var flat = combined.to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
+            int padded = (int)combined.shape[1];
+            for (int r = 0; r < group.Length; r++)
+                vectors[group[r]] = flat.AsSpan(r * padded * TokenWidth, batch[r].Length * TokenWidth).ToArray();
+        }
+        var vocabulary = _encoder.Vocabulary;
+        return (vectors, items.Select(i => i.InputIds.Select(id => vocabulary[id]).ToArray()).ToArray());
     }
 
     private float[][] Aggregate(float[][] itemVectors, List<int> owners, int count)

@@ -31,13 +31,16 @@ public sealed class ContextualEmbeddingEstimator : IEstimator<ContextualEmbeddin
         return new ContextualEmbeddingTransformer(Encoder(), _options);
     }
 
-    /// <summary>Adds the output column (a known-size vector of Single) after checking the text column(s).</summary>
+    /// <summary>Adds the output column (a known-size vector of Single; token-level: variable-size vectors of Single and text) after checking the text column(s).</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         SchemaShapes.RequireText(inputSchema, _options.InputColumnName, "Input");
         if (_options.SecondInputColumnName is { } second) SchemaShapes.RequireText(inputSchema, second, "Second input");
-        return SchemaShapes.With(inputSchema,
-            SchemaShapes.Column(_options.OutputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false));
+        if (!_options.TokenLevel)
+            return SchemaShapes.With(inputSchema, SchemaShapes.Column(_options.OutputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false));
+        var variable = SchemaShape.Column.VectorKind.VariableVector;
+        return SchemaShapes.With(inputSchema, SchemaShapes.Column(_options.OutputColumnName, variable, NumberDataViewType.Single, false),
+                                 SchemaShapes.Column(_options.EffectiveTokensColumnName, variable, TextDataViewType.Instance, false));
     }
 
     private PretrainedEncoder Encoder()

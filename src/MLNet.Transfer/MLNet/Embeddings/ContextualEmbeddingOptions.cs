@@ -7,7 +7,7 @@ namespace MLNet.Transfer.MLNetIntegration;
 /// <summary>Options of <see cref="ContextualEmbeddingEstimator"/> (ELMo-style contextual features from a pretrained encoder).</summary>
 public sealed class ContextualEmbeddingOptions
 {
-    /// <summary>Output column: a known-size vector of Single. Default "Features".</summary>
+    /// <summary>Output column: a known-size vector of Single (a variable-size one with <see cref="TokenLevel"/>). Default "Features".</summary>
     public string OutputColumnName { get; set; } = "Features";
     /// <summary>Input text column. Default "Text".</summary>
     public string InputColumnName { get; set; } = "Text";
@@ -35,8 +35,18 @@ public sealed class ContextualEmbeddingOptions
     public int WindowStride { get; set; }
     /// <summary>Rows per forward pass. Default 32.</summary>
     public int BatchSize { get; set; } = 32;
+    /// <summary>
+    /// Token-level output for sequence tasks: instead of one pooled vector, the output column holds every word piece's
+    /// vector ([CLS] and [SEP] included) flattened as [tokens × width], and <see cref="TokensColumnName"/> the word pieces.
+    /// Pooling and windows do not apply. Default false.
+    /// </summary>
+    public bool TokenLevel { get; set; }
+    /// <summary>With <see cref="TokenLevel"/>: the column of word pieces (variable-size text vector). Default "&lt;OutputColumnName&gt;Tokens".</summary>
+    public string? TokensColumnName { get; set; }
     /// <summary>"cpu" (default), "cuda" or "cuda:N". Loaded models run on the CPU unless changed.</summary>
     public string Device { get; set; } = "cpu";
+
+    internal string EffectiveTokensColumnName => TokensColumnName ?? OutputColumnName + "Tokens";
 
     internal EmbeddingSettings ToSettings() => new()
     {

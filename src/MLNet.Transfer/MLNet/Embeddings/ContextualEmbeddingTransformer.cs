@@ -21,8 +21,7 @@ public sealed class ContextualEmbeddingTransformer : BatchedTransformerBase, IPe
     internal const int ReadAhead = 8;
 
     internal ContextualEmbeddingTransformer(PretrainedEncoder encoder, ContextualEmbeddingOptions options)
-        : base(Inputs(options), [new BatchOutputColumn(options.OutputColumnName, new VectorDataViewType(NumberDataViewType.Single, Width(encoder, options)))],
-               options.BatchSize * ReadAhead)
+        : base(Inputs(options), Outputs(encoder, options), options.BatchSize * ReadAhead)
     {
         _encoder = encoder;
         _options = options;
@@ -39,11 +38,15 @@ public sealed class ContextualEmbeddingTransformer : BatchedTransformerBase, IPe
         ? [new BatchInputColumn(options.InputColumnName, TextDataViewType.Instance), new BatchInputColumn(second, TextDataViewType.Instance)]
         : [new BatchInputColumn(options.InputColumnName, TextDataViewType.Instance)];
 
-    private static int Width(PretrainedEncoder encoder, ContextualEmbeddingOptions options)
+    private static BatchOutputColumn[] Outputs(PretrainedEncoder encoder, ContextualEmbeddingOptions options)
     {
         var settings = options.ToSettings();
         settings.Validate(encoder.Config);
-        return settings.OutputWidth(encoder.HiddenSize, encoder.Config.NumHiddenLayers);
+        if (!options.TokenLevel)
+            return [new(options.OutputColumnName, new VectorDataViewType(NumberDataViewType.Single, settings.OutputWidth(encoder.HiddenSize, encoder.Config.NumHiddenLayers)))];
+        if (options.WindowStride > 0) throw new ArgumentOutOfRangeException(nameof(options), "TokenLevel output does not combine windows; set WindowStride to 0.");
+        return [new(options.OutputColumnName, new VectorDataViewType(NumberDataViewType.Single)),
+                new(options.EffectiveTokensColumnName, new VectorDataViewType(TextDataViewType.Instance))];
     }
 
     /// <inheritdoc/>
@@ -51,10 +54,24 @@ public sealed class ContextualEmbeddingTransformer : BatchedTransformerBase, IPe
     {
         var texts = ToStrings(batch.Input<ReadOnlyMemory<char>>(0));
         var pairs = _options.SecondInputColumnName is null ? null : ToStrings(batch.Input<ReadOnlyMemory<char>>(1));
-        var vectors = _embedder.Embed(texts, pairs);
         var output = batch.Output<VBuffer<float>>(0);
+        if (_options.TokenLevel)
+        {
+            var (tokenVectors, tokens) = _embedder.EmbedTokens(texts, pairs);
+            var pieces = batch.Output<VBuffer<ReadOnlyMemory<char>>>(1);
+            for (int i = 0; i < tokenVectors.Length; i++)
+            {
+                output[i] = new VBuffer<float>(tokenVectors[i].Length, tokenVectors[i]);
+                pieces[i] = new VBuffer<ReadOnlyMemory<char>>(tokens[i].Length, tokens[i].Select(t => t.AsMemory()).ToArray());
+            }
+            return;
+        }
+        var vectors = _embedder.Embed(texts, pairs);
         for (int i = 0; i < vectors.Length; i++) output[i] = new VBuffer<float>(vectors[i].Length, vectors[i]);
     }
+
+    /// <summary>Width of each token's vector in token-level output (the output column holds tokens × this many values).</summary>
+    public int TokenWidth => _embedder.TokenWidth;
 
     private static string[] ToStrings(ReadOnlySpan<ReadOnlyMemory<char>> values)
     {
@@ -84,10 +101,12 @@ public sealed class ContextualEmbeddingTransformer : BatchedTransformerBase, IPe
         w.Write((int)_options.Truncation);
         w.Write(_options.WindowStride);
         w.Write(_options.BatchSize);
+        w.Write(_options.TokenLevel);
+        w.Write(_options.EffectiveTokensColumnName);
         EncoderPayload.Write(model, _encoder.Config, _encoder.Vocabulary, _encoder.Model.state_dict());
     });
 
-    static PersistedModelInfo IPersistableModel<ContextualEmbeddingTransformer>.ModelInfo { get; } = new("MLNTCEMB", "MLNetTransferEmbeddings", 1);
+    static PersistedModelInfo IPersistableModel<ContextualEmbeddingTransformer>.ModelInfo { get; } = new("MLNTCEMB", "MLNetTransferEmbeddings", 2, 2, 1); // v2: token-level output
 
     static ContextualEmbeddingTransformer IPersistableModel<ContextualEmbeddingTransformer>.Load(PersistedModelReader model)
     {
@@ -114,6 +133,11 @@ public sealed class ContextualEmbeddingTransformer : BatchedTransformerBase, IPe
         options.Truncation = (TruncationStrategy)r.ReadInt32();
         options.WindowStride = r.ReadInt32();
         options.BatchSize = r.ReadInt32();
+        if (model.VersionWritten >= 2)
+        {
+            options.TokenLevel = r.ReadBoolean();
+            options.TokensColumnName = r.ReadString();
+        }
         var encoder = EncoderPayload.ReadEncoder(model, name);
         options.Encoder = encoder;
         return new ContextualEmbeddingTransformer(encoder, options);
