@@ -67,6 +67,8 @@ public sealed record FineTuneSettings
         Check(EvaluateEverySteps >= 0, nameof(EvaluateEverySteps), EvaluateEverySteps, "must not be negative");
         Check(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "must not be negative");
         Check(CheckpointEverySteps >= 0, nameof(CheckpointEverySteps), CheckpointEverySteps, "must not be negative");
+        Check(Enum.IsDefined(Schedule), nameof(Schedule), Schedule, $"must be one of {string.Join(", ", Enum.GetNames<ScheduleKind>())}");
+        Check(Enum.IsDefined(Pooling), nameof(Pooling), Pooling, $"must be one of {string.Join(", ", Enum.GetNames<PoolingMode>())}");
         return this;
     }
 

@@ -34,6 +34,9 @@ public sealed class FineTuneTransformerEstimator : IEstimator<FineTunedTextTrans
     public FineTunedTextTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        if (!Enum.IsDefined(_options.Truncation))
+            throw new ArgumentOutOfRangeException(nameof(_options.Truncation), _options.Truncation,
+                $"Truncation must be one of {string.Join(", ", Enum.GetNames<TruncationStrategy>())}; got {_options.Truncation}.");
         var train = LabeledTextReader.Read(input, _options, _kind, "training");
         var valid = _options.ValidationSet is null ? null : LabeledTextReader.Read(_options.ValidationSet, _options, _kind, "validation", train.ClassNames);
         CheckClasses(train);
