@@ -69,7 +69,10 @@ public static class ModelFile
         }
         catch (Exception e) when (e is not CliException)
         {
-            throw new CliException($"'{path}' could not be loaded as a model (corrupt or from an incompatible version): {e.Message}");
+            // ML.NET wraps the loader's reason in "Error during class instantiation" / TargetInvocationException.
+            Exception reason = e;
+            while (reason.InnerException is not null) reason = reason.InnerException;
+            throw new CliException($"'{path}' could not be loaded as a model (corrupt or from an incompatible version): {reason.Message}");
         }
     }
 }

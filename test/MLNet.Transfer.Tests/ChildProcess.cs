@@ -10,6 +10,20 @@ internal static class ChildProcess
 
     public static Result Run(params string[] args)
     {
+        using Process process = Start(args);
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("The child process did not finish within 2 minutes.");
+        }
+        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Starts the child with redirected output and returns at once (for tests that kill it); the caller disposes it.</summary>
+    public static Process Start(params string[] args)
+    {
         var start = new ProcessStartInfo(DotnetHost())
         {
             RedirectStandardOutput = true,
@@ -19,15 +33,7 @@ internal static class ChildProcess
         start.ArgumentList.Add(typeof(Program).Assembly.Location);
         foreach (string arg in args)
             start.ArgumentList.Add(arg);
-        using Process process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the child process.");
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("The child process did not finish within 2 minutes.");
-        }
-        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+        return Process.Start(start) ?? throw new InvalidOperationException("Could not start the child process.");
     }
 
     /// <summary>The <c>dotnet</c> host running this process (the SDK sets DOTNET_HOST_PATH under <c>dotnet test</c>).</summary>

@@ -1,4 +1,5 @@
 using MLNet.Transfer.Tests.MLNetIntegration;
+using MLNet.Transfer.Tests.Reliability;
 
 namespace MLNet.Transfer.Tests;
 
@@ -16,6 +17,8 @@ public static class Program
             {
                 ChildCommands.ScoreModel => ChildCommands.RunScoreModel(args[1], args[2]),
                 ChildCommands.ScoreTexts => ChildCommands.RunScoreTexts(args[1], args[2], args[3]),
+                CheckpointChildCommands.FineTune => CheckpointChildCommands.RunFineTune(args[1], args[2]),
+                CheckpointChildCommands.SaveLoop => CheckpointChildCommands.RunSaveLoop(args[1]),
                 _ => Usage(),
             };
         }

@@ -29,15 +29,25 @@ public static class Safetensors
         return Load(stream, path);
     }
 
-    /// <summary>Loads every tensor of a safetensors stream (seekable or not).</summary>
+    /// <summary>
+    /// Loads every tensor of a safetensors stream. A stream that cannot seek is first copied to a temporary file, so
+    /// that every size the header declares is checked against the bytes really there before anything is allocated.
+    /// </summary>
     public static Dictionary<string, Tensor> Load(Stream stream, string source)
     {
+        if (!stream.CanSeek)
+        {
+            using var spool = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
+            stream.CopyTo(spool);
+            spool.Position = 0;
+            return Load(spool, source);
+        }
         var lengthBytes = new byte[8];
         if (ReadFully(stream, lengthBytes) < 8) throw new InvalidDataException($"{source}: not a safetensors file (shorter than its 8-byte header length).");
         long headerLength = BitConverter.ToInt64(lengthBytes);
-        long? available = stream.CanSeek ? stream.Length - 8 : null;
-        if (headerLength <= 0 || headerLength > MaxHeaderBytes || (available is long a && headerLength > a))
-            throw new InvalidDataException($"{source}: invalid safetensors header length {headerLength} (file has {available?.ToString() ?? "unknown"} bytes after it).");
+        long available = stream.Length - stream.Position;
+        if (headerLength <= 0 || headerLength > MaxHeaderBytes || headerLength > available)
+            throw new InvalidDataException($"{source}: invalid safetensors header length {headerLength} (file has {available} bytes after it).");
         var headerBytes = new byte[headerLength];
         if (ReadFully(stream, headerBytes) < headerLength) throw new InvalidDataException($"{source}: truncated safetensors header.");
         JsonObject header;
@@ -47,7 +57,7 @@ public static class Safetensors
         var entries = header.Where(kv => kv.Key != "__metadata__")
             .Select(kv => Describe(kv.Key, kv.Value, source))
             .OrderBy(e => e.Begin).ToList();
-        long dataLength = available is long av ? av - headerLength : long.MaxValue;
+        long dataLength = available - headerLength;
         var result = new Dictionary<string, Tensor>();
         long position = 0;
         try

@@ -84,5 +84,7 @@ public sealed record EmbeddingSettings
         if (Combination == LayerCombination.ScalarMix && (MixWeights is null || MixWeights.Count != layers))
             throw new ArgumentException($"ScalarMix needs one MixWeights entry per selected layer ({layers}), got {MixWeights?.Count ?? 0}.", nameof(MixWeights));
         if (!Enum.IsDefined(Pooling)) throw new ArgumentOutOfRangeException(nameof(Pooling), Pooling, "Unknown pooling.");
+        if (!Enum.IsDefined(Combination)) throw new ArgumentOutOfRangeException(nameof(Combination), Combination, "Unknown layer combination.");
+        if (!Enum.IsDefined(Truncation)) throw new ArgumentOutOfRangeException(nameof(Truncation), Truncation, "Unknown truncation strategy.");
     }
 }

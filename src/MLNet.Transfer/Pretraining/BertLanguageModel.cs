@@ -39,7 +39,7 @@ public sealed class BertLanguageModel : nn.Module
         bert = encoder;
         Objective = objective;
         cls = new BertLmHead(encoder.Config, () => encoder.Embeddings.WordEmbeddingWeight);
-        cls.to(encoder.Embeddings.WordEmbeddingWeight.device);
+        cls.to(encoder.Embeddings.Device);
         RegisterComponents();
     }
 

@@ -57,7 +57,7 @@ internal static class LanguageModelEvaluator
             using var _ = no_grad();
             double lossSum = 0;
             long correct = 0, count = 0;
-            var device = model.Encoder.Embeddings.WordEmbeddingWeight.device;
+            var device = model.Encoder.Embeddings.Device;
             foreach (var rows in LengthBatching.BatchesByTokenBudget(examples.Select(e => e.InputIds.Length).ToArray(), TokensPerBatch))
             {
                 using var scope = NewDisposeScope();

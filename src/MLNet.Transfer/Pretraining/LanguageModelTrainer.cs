@@ -53,7 +53,7 @@ public static class LanguageModelTrainer
         var masking = new TokenMasking(model.Tokenizer, s.Masking);
         var data = PretrainingData.Prepare(model.Tokenizer, masking, corpus, s);
         int padId = model.Tokenizer.PadId;
-        var device = module.Encoder.Embeddings.WordEmbeddingWeight.device;
+        var device = module.Encoder.Embeddings.Device;
         var before = LanguageModelEvaluator.Evaluate(module, data.HeldOut, padId);
 
         var groups = ParameterGroups.Build(module, module.Encoder.Config.NumHiddenLayers, s.LearningRate, s.LayerLearningRateDecay, s.WeightDecay);

@@ -79,7 +79,7 @@ public static class ContrastiveTuner
         if (texts.Count != labels.Count) throw new ArgumentException($"{texts.Count} texts but {labels.Count} labels.");
         var pairs = Pairs(labels, settings.Iterations, settings.MaxPairs, settings.Seed);
         manual_seed(settings.Seed);
-        var device = encoder.Embeddings.WordEmbeddingWeight.device;
+        var device = encoder.Embeddings.Device;
         var groups = ParameterGroups.Build(encoder, encoder.Config.NumHiddenLayers, settings.LearningRate, 1.0, settings.WeightDecay);
         using var optimizer = optim.AdamW(groups.Select(g => new AdamW.ParamGroup(g.Parameters, lr: g.PeakLearningRate, weight_decay: g.WeightDecay)), lr: settings.LearningRate);
         int steps = (pairs.Count + settings.BatchSize - 1) / settings.BatchSize;

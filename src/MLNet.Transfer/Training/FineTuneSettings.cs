@@ -80,6 +80,8 @@ public sealed record FineTuneSettings
         Check(SamplingTemperature > 0 && double.IsFinite(SamplingTemperature), nameof(SamplingTemperature), SamplingTemperature, "must be a positive number");
         if (tasks is not null && EarlyStoppingTask is not null)
             Check(tasks.Any(t => t.Name == EarlyStoppingTask), nameof(EarlyStoppingTask), EarlyStoppingTask, $"must name one of the tasks ({string.Join(", ", tasks.Select(t => t.Name))})");
+        Check(Enum.IsDefined(Schedule), nameof(Schedule), Schedule, $"must be one of {string.Join(", ", Enum.GetNames<ScheduleKind>())}");
+        Check(Enum.IsDefined(Pooling), nameof(Pooling), Pooling, $"must be one of {string.Join(", ", Enum.GetNames<PoolingMode>())}");
         return this;
     }
 

@@ -38,7 +38,7 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
         CheckExamples(train, "training");
         if (validation is not null) CheckExamples(validation, "validation");
         var classWeights = tasks.Select((t, i) => _settings.BalanceClasses ? ClassWeights(t, i, train) : null).ToArray();
-        var device = model.Encoder.Embeddings.WordEmbeddingWeight.device;
+        var device = model.Encoder.Embeddings.Device;
 
         var groups = ParameterGroups.Build(model, _settings.LearningRate, _settings.LayerLearningRateDecay, _settings.WeightDecay);
         using var optimizer = optim.AdamW(groups.Select(g => new AdamW.ParamGroup(g.Parameters, lr: g.PeakLearningRate, weight_decay: g.WeightDecay)),

@@ -32,6 +32,7 @@ public static class TrainingCheckpoint
     public static void Save(string root, nn.Module model, OptimizerHelper optimizer, TrainingState state, IReadOnlyDictionary<string, Tensor>? bestWeights)
     {
         Directory.CreateDirectory(root);
+        RecoverFromCrash(root);
         string temp = Path.Combine(root, $".{Latest}.{Guid.NewGuid():N}.tmp");
         Directory.CreateDirectory(temp);
         try
@@ -53,6 +54,23 @@ public static class TrainingCheckpoint
         finally
         {
             if (Directory.Exists(temp)) Directory.Delete(temp, true);
+        }
+    }
+
+    /// <summary>
+    /// Tidies what a process killed inside <see cref="Save"/> left behind: half-written temporary folders are deleted,
+    /// and a previous checkpoint caught between the two renames (only <c>.latest.old</c> complete) is renamed back to
+    /// <c>latest</c>, so it is never the folder this save deletes first.
+    /// </summary>
+    private static void RecoverFromCrash(string root)
+    {
+        foreach (string stale in Directory.EnumerateDirectories(root, $".{Latest}.*.tmp"))
+            Directory.Delete(stale, true);
+        string target = Path.Combine(root, Latest), old = Path.Combine(root, $".{Latest}.old");
+        if (!File.Exists(Path.Combine(target, "state.json")) && File.Exists(Path.Combine(old, "state.json")))
+        {
+            if (Directory.Exists(target)) Directory.Delete(target, true);
+            Directory.Move(old, target);
         }
     }
 

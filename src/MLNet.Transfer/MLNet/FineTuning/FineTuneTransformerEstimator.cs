@@ -31,6 +31,7 @@ public sealed class FineTuneTransformerEstimator : IEstimator<FineTunedTextTrans
     {
         ArgumentNullException.ThrowIfNull(input);
         var o = _options;
+        o.CheckChoices();
         string[]?[] names = [LabeledTextReader.Names(input, o.LabelColumnName, _kind)];
         LabelSource[] labels = [new(0, o.LabelColumnName, _kind)];
         var train = LabeledTextReader.Read(input, o.TextColumnName, o.SecondTextColumnName, 1, labels, names, allowMissing: false, "training data");

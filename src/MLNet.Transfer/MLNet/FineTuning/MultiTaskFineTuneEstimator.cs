@@ -35,6 +35,7 @@ public sealed class MultiTaskFineTuneEstimator : IEstimator<FineTunedTextTransfo
     {
         ArgumentNullException.ThrowIfNull(input);
         var o = _options;
+        o.CheckChoices();
         var tasks = o.Tasks;
         var names = tasks.Select(t => LabeledTextReader.Names(t.TrainingData ?? input, t.LabelColumnName, t.Kind)).ToArray();
         var train = Read(input, t => t.TrainingData, names, "training data")!;

@@ -71,6 +71,13 @@ public abstract class TextFineTuningOptions
     /// <summary>Cancels training (an OperationCanceledException; checkpoints already written stay).</summary>
     public CancellationToken CancellationToken { get; set; }
 
+    /// <summary>Rejects undefined enum values by name before any work (the training settings are checked by <see cref="FineTuneSettings.Validate"/>).</summary>
+    internal void CheckChoices()
+    {
+        if (!Enum.IsDefined(Truncation))
+            throw new ArgumentOutOfRangeException(nameof(Truncation), Truncation, $"Truncation must be one of {string.Join(", ", Enum.GetNames<TruncationStrategy>())}; got {Truncation}.");
+    }
+
     /// <summary>The training hyperparameters as <see cref="FineTuneSettings"/>.</summary>
     internal virtual FineTuneSettings ToSettings() => new()
     {

@@ -29,6 +29,20 @@ public sealed class BertEmbeddings : nn.Module<Tensor, Tensor, Tensor>
     /// <summary>The word-embedding matrix [vocab, hidden], shared with tied language-model heads.</summary>
     public Parameter WordEmbeddingWeight => word_embeddings.weight!;
 
+    /// <summary>
+    /// The device holding the weights. Use this rather than <c>WordEmbeddingWeight.device</c> outside a dispose scope:
+    /// TorchSharp returns a new tensor handle on every <c>weight</c> access, which would otherwise stay alive until
+    /// the garbage collector finalizes it (one per prediction batch).
+    /// </summary>
+    public Device Device
+    {
+        get
+        {
+            using var weight = word_embeddings.weight!;
+            return weight.device;
+        }
+    }
+
     /// <summary>Embeds <paramref name="inputIds"/> [batch, seq] with segment ids <paramref name="tokenTypeIds"/>.</summary>
     public override Tensor forward(Tensor inputIds, Tensor tokenTypeIds)
     {
