@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace MLNet.Transfer.Cli;
 
@@ -10,19 +11,26 @@ public static class Metrics
     /// Evaluates scored data: binary → Accuracy, AreaUnderRocCurve, F1Score; multiclass → MicroAccuracy, MacroAccuracy, LogLoss;
     /// regression → RSquared, RootMeanSquaredError. <paramref name="prefix"/> selects a multi-task head's columns ("irony." → "irony.Score").
     /// </summary>
-    public static Dictionary<string, double> Evaluate(MLContext mlContext, string task, IDataView scored, string prefix = "")
+    public static Dictionary<string, double> Evaluate(MLContext mlContext, string task, IDataView scored, string prefix = "") =>
+        Evaluate(mlContext, task, scored, out _, prefix);
+
+    /// <summary>As <see cref="Evaluate(MLContext, string, IDataView, string)"/>, also returning ML.NET's confusion matrix (null for regression).</summary>
+    public static Dictionary<string, double> Evaluate(MLContext mlContext, string task, IDataView scored, out ConfusionMatrix? confusion, string prefix = "")
     {
+        confusion = null;
         string score = prefix + "Score", predicted = prefix + "PredictedLabel";
         switch (task)
         {
             case "binary":
             {
                 var m = mlContext.BinaryClassification.Evaluate(scored, "Label", score, prefix + "Probability", predicted);
+                confusion = m.ConfusionMatrix;
                 return new() { ["Accuracy"] = m.Accuracy, ["AreaUnderRocCurve"] = m.AreaUnderRocCurve, ["F1Score"] = m.F1Score };
             }
             case "multiclass":
             {
                 var m = mlContext.MulticlassClassification.Evaluate(scored, "Label", score, predicted);
+                confusion = m.ConfusionMatrix;
                 return new() { ["MicroAccuracy"] = m.MicroAccuracy, ["MacroAccuracy"] = m.MacroAccuracy, ["LogLoss"] = m.LogLoss };
             }
             default:

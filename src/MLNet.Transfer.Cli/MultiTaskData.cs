@@ -53,13 +53,17 @@ public static class MultiTaskData
     }
 
     /// <summary>Evaluates one task's columns of scored data with ML.NET's evaluator (multiclass labels keyed in the model's class order).</summary>
-    public static Dictionary<string, double> Evaluate(MLContext mlContext, TaskInfo task, IDataView data, ITransformer model)
+    public static Dictionary<string, double> Evaluate(MLContext mlContext, TaskInfo task, IDataView data, ITransformer model) =>
+        Evaluate(mlContext, task, data, model, out _);
+
+    /// <summary>As <see cref="Evaluate(MLContext, TaskInfo, IDataView, ITransformer)"/>, also returning ML.NET's confusion matrix (null for regression).</summary>
+    public static Dictionary<string, double> Evaluate(MLContext mlContext, TaskInfo task, IDataView data, ITransformer model, out Microsoft.ML.Data.ConfusionMatrix? confusion)
     {
         if (task.Kind == "multiclass")
         {
             var keys = mlContext.Data.LoadFromEnumerable(task.Labels!.Select(l => new TextOnlyRow { Text = l }));
             data = mlContext.Transforms.Conversion.MapValueToKey("Label", "Label", keyData: keys).Fit(data).Transform(data);
         }
-        return Metrics.Evaluate(mlContext, task.Kind, model.Transform(data), $"{task.Name}.");
+        return Metrics.Evaluate(mlContext, task.Kind, model.Transform(data), out confusion, $"{task.Name}.");
     }
 }

@@ -16,7 +16,7 @@ public static class TrainCommand
                              --label-col Label --text-col Text [--approach finetune|features|baseline]
                              [--model minilm|arctic-xs|<hf-dir>] [--epochs N] [--max-tokens N] [--seed N]
                              [--lr X] [--batch-size N] [--truncation head|tail|head+tail] [--balance-classes]
-                             [--checkpoint-dir DIR] --output model.zip
+                             [--checkpoint-dir DIR] [--plots DIR] --output model.zip
         mlnet-transfer train --task multitask --train name=path:labelcol:binary|multiclass|regression (once per task)
                              [--valid name=path (per task)] [--task-sampling proportional|temperature] [--text-col Text] ...
           finetune (default): fine-tune the encoder with a task head (ULMFiT/BERT recipe).
@@ -25,6 +25,9 @@ public static class TrainCommand
           multitask: one shared encoder fine-tuned jointly with a head per task (e.g. sentiment + irony); each task
           reads its own file; predictions come out as <name>.Score, <name>.PredictedLabel, ...
           Without --valid, 10% of --train (seeded) is held out for the reported metrics.
+          --plots DIR: write PNGs to DIR: training.png (finetune and multitask: training loss per step and the
+          validation metrics of each evaluation) and confusion.png (binary/multiclass: the validation confusion
+          matrix from ML.NET's evaluator; confusion-<task>.png per classification task with multitask).
           Binary labels: 0/1 or true/false. The model file is a standard ML.NET zip.
         """;
 
@@ -41,6 +44,7 @@ public static class TrainCommand
         string truncation = args.Choice("truncation", "head", "tail", "head+tail") ?? "head";
         bool balance = args.Flag("balance-classes");
         string? checkpoints = args.Optional("checkpoint-dir");
+        string? plots = PlotOutput.OutputDirectory(args);
         string output = args.Required("output");
 
         void Configure(TextFineTuningOptions o)
@@ -54,7 +58,7 @@ public static class TrainCommand
         if (task == "multitask")
         {
             if (approach != "finetune") throw new CliException("--task multitask trains one shared encoder: use --approach finetune (the default).");
-            return TrainMultiTask(args, mlContext, textCol, model, seed, Configure, output);
+            return TrainMultiTask(args, mlContext, textCol, model, seed, Configure, output, plots);
         }
         string trainPath = args.Required("train");
         string? validPath = args.Optional("valid");
@@ -70,15 +74,24 @@ public static class TrainCommand
         var pipeline = Pipelines.Build(mlContext, task, approach, fineTune);
         Console.WriteLine($"Training {task} model ({approach}{(approach == "baseline" ? "" : $", {model}")}) on {trainPath}...");
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        var history = new List<TrainingProgress>();
         ITransformer trained = approach == "finetune"
-            ? TrainingDisplay.Run(progress => { fineTune.Progress = progress; return pipeline.Fit(trainData); })
+            ? TrainingDisplay.Run(progress => { fineTune.Progress = PlotOutput.Recording(progress, history); return pipeline.Fit(trainData); })
             : pipeline.Fit(trainData);
         Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F1} s.");
 
-        var metrics = Metrics.Evaluate(mlContext, task, trained.Transform(validData));
+        var scored = trained.Transform(validData);
+        var metrics = Metrics.Evaluate(mlContext, task, scored, out var confusion);
         Metrics.Print(metrics, json: false, title: validPath is null ? "Validation metrics (10% held out of --train):" : $"Validation metrics ({validPath}):");
         ModelFile.Save(mlContext, trained, trainData.Schema, new ModelInfo(task, approach, labelCol, textCol, labels, approach == "baseline" ? null : model), output);
         Console.WriteLine($"Saved {output}");
+        if (plots is not null)
+        {
+            PlotOutput.WriteTraining(plots, history, $"Fine-tuning {model} ({task})");
+            if (confusion is not null)
+                PlotOutput.WriteConfusion(plots, "confusion.png", confusion, PlotOutput.ClassNames(task, confusion, scored, labels),
+                                          $"Validation confusion matrix ({task}, {approach})");
+        }
         return 0;
     }
 
@@ -92,7 +105,8 @@ public static class TrainCommand
         return (split.TrainSet, split.TestSet);
     }
 
-    private static int TrainMultiTask(CliArguments args, MLContext mlContext, string textCol, string model, int seed, Action<TextFineTuningOptions> configure, string output)
+    private static int TrainMultiTask(CliArguments args, MLContext mlContext, string textCol, string model, int seed, Action<TextFineTuningOptions> configure,
+                                      string output, string? plots)
     {
         var specs = args.All("train").Select(MultiTaskData.ParseTrain).ToArray();
         if (specs.Length == 0) throw new CliException("Missing required option --train name=path:labelcol:kind (once per task).");
@@ -120,13 +134,23 @@ public static class TrainCommand
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var estimator = mlContext.Transforms.Text.FineTuneMultiTask(options);
         var first = options.Tasks[0].TrainingData!;
-        ITransformer trained = TrainingDisplay.Run(progress => { options.Progress = progress; return estimator.Fit(first); });
+        var history = new List<TrainingProgress>();
+        ITransformer trained = TrainingDisplay.Run(progress => { options.Progress = PlotOutput.Recording(progress, history); return estimator.Fit(first); });
         Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F1} s.");
+        var confusions = new Microsoft.ML.Data.ConfusionMatrix?[tasks.Count];
         for (int t = 0; t < tasks.Count; t++)
-            Metrics.Print(MultiTaskData.Evaluate(mlContext, tasks[t], validation[t], trained), json: false,
+            Metrics.Print(MultiTaskData.Evaluate(mlContext, tasks[t], validation[t], trained, out confusions[t]), json: false,
                 title: $"{tasks[t].Name} validation metrics ({(valid.TryGetValue(tasks[t].Name, out var path) ? path : "10% held out of its --train")}):");
         ModelFile.Save(mlContext, trained, first.Schema, new ModelInfo("multitask", "finetune", "Label", textCol, null, model, [.. tasks]), output);
         Console.WriteLine($"Saved {output}");
+        if (plots is not null)
+        {
+            PlotOutput.WriteTraining(plots, history, $"Multi-task fine-tuning {model} ({string.Join(", ", tasks.Select(t => t.Name))})");
+            for (int t = 0; t < tasks.Count; t++)
+                PlotOutput.WriteConfusion(plots, PlotOutput.ConfusionFileName(tasks[t].Name), confusions[t],
+                                          tasks[t].Kind == "binary" ? PlotOutput.BinaryClassNames : tasks[t].Labels!,
+                                          $"{tasks[t].Name}: validation confusion matrix");
+        }
         return 0;
     }
 }
