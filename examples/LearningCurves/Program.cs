@@ -4,9 +4,10 @@
 //   dotnet run -c Release --project examples/LearningCurves -- <sst2|irony> [approach,approach,...] [--adapted <hf-dir>] [--seeds N] [--ks 8,16,...]
 // approaches: text (FeaturizeText + LR), embed (MiniLM embeddings + LR), setfit (SetFit: contrastive tuning + LR), finetune, frozen (fine-tune with the encoder
 // frozen for the first epoch), adapted (fine-tune from a domain-adapted MiniLM directory given with --adapted).
-// Writes learning-curve-<set>.md and .csv in the current folder. Data come from ../shared/data (not redistributed).
+// Writes learning-curve-<set>.md, .csv and .png in the current folder. Data come from ../shared/data (not redistributed).
 using Microsoft.ML;
 using MLNet.Transfer.MLNetIntegration;
+using MLNet.Transfer.Plots;
 
 string set = args.Length > 0 ? args[0] : "sst2";
 var chosen = (args.Length > 1 && !args[1].StartsWith("--") ? args[1] : "text,embed,finetune").Split(',');
@@ -58,6 +59,9 @@ string table = LearningCurve.ToMarkdown(points);
 Console.WriteLine($"\nAccuracy on {set} {(set == "sst2" ? "dev" : "test")} (mean ± std over {seeds} seeds); FeaturizeText + LR on all labels: {fullBaseline:P1}\n\n{table}");
 File.WriteAllText($"learning-curve-{set}.md", $"FeaturizeText + LR, all labels: {fullBaseline:P1}\n\n{table}");
 File.WriteAllLines($"learning-curve-{set}.csv", ["approach,k,mean,std,values", .. points.Select(p => $"{p.Approach},{p.K},{p.Mean:F4},{p.Std:F4},{string.Join(' ', p.Values.Select(v => v.ToString("F4")))}")]);
+var series = points.GroupBy(p => p.Approach).Select(g => new CurveSeries(g.Key, g.Select(p => new CurvePoint(p.K, p.Mean, p.Std)).ToList())).ToList();
+series.Add(new CurveSeries($"FeaturizeText + LR, all {train.GetRowCount():N0} labels", ks.Select(k => new CurvePoint(k, fullBaseline, 0)).ToList()));
+LearningCurvePlot.Save($"learning-curve-{set}.png", $"{set}: accuracy vs labels per class ({seeds} seeds)", "labelled examples per class", "accuracy", series);
 Console.WriteLine($"Total {clock.Elapsed.TotalMinutes:F1} min.");
 
 /// <summary>One labelled text.</summary>
