@@ -26,8 +26,8 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
     private readonly TaskColumns[] _columns;
     private readonly TaskPredictor _predictor;
 
-    /// <summary>The text column(s) and how texts are tokenized.</summary>
-    internal sealed record TextInput(string Text, string? SecondText, int MaxTokens, TruncationStrategy Truncation);
+    /// <summary>The text column(s) and how texts are tokenized; <paramref name="WindowStride"/> &gt; 0 averages the logits of overlapping windows.</summary>
+    internal sealed record TextInput(string Text, string? SecondText, int MaxTokens, TruncationStrategy Truncation, int WindowStride = 0);
 
     internal FineTunedTextTransformer(PretrainedEncoder encoder, TransferModel model, TextInput input, IReadOnlyList<TaskColumns> columns, int batchSize)
         : base(Inputs(input), model.Tasks.Zip(columns, (t, c) => c.Columns(t)).SelectMany(c => c).ToArray(), batchSize * ContextualEmbeddingTransformer.ReadAhead)
@@ -51,6 +51,9 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
     /// <summary>Class names by index of the first task (multiclass), else null.</summary>
     public IReadOnlyList<string>? ClassNames => _columns[0].Names;
 
+    /// <summary>The encoder with its task heads.</summary>
+    internal TransferModel Model => _model;
+
     /// <summary>The fine-tuned encoder (e.g. to save as a Hugging Face directory or reuse as a featurizer).</summary>
     public PretrainedEncoder Encoder => _encoder;
 
@@ -63,12 +66,20 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
     {
         var texts = batch.Input<ReadOnlyMemory<char>>(0);
         var tokenizer = _encoder.Tokenizer;
-        var items = new EncodedText[batch.RowCount];
-        for (int i = 0; i < items.Length; i++)
-            items[i] = _input.SecondText is null
-                ? tokenizer.Encode(texts[i].ToString(), _input.MaxTokens, _input.Truncation)
-                : tokenizer.EncodePair(texts[i].ToString(), batch.Input<ReadOnlyMemory<char>>(1)[i].ToString(), _input.MaxTokens);
+        var items = new List<EncodedText>(batch.RowCount);
+        var owners = new List<int>(batch.RowCount);
+        for (int i = 0; i < batch.RowCount; i++)
+        {
+            if (_input.SecondText is not null)
+                items.Add(tokenizer.EncodePair(texts[i].ToString(), batch.Input<ReadOnlyMemory<char>>(1)[i].ToString(), _input.MaxTokens));
+            else if (_input.WindowStride > 0)
+                foreach (var window in tokenizer.EncodeWindows(texts[i].ToString(), _input.MaxTokens, _input.WindowStride)) { items.Add(window); owners.Add(i); }
+            else
+                items.Add(tokenizer.Encode(texts[i].ToString(), _input.MaxTokens, _input.Truncation));
+            if (owners.Count < items.Count) owners.Add(i);
+        }
         var outputs = _predictor.Predict(items);
+        if (items.Count > batch.RowCount) outputs = outputs.Select(task => AverageByRow(task, owners, batch.RowCount)).ToArray();
         int first = 0;
         for (int t = 0; t < _columns.Length; t++)
         {
@@ -77,12 +88,29 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
         }
     }
 
+    /// <summary>Long texts predicted window by window: each row's outputs are the mean over its windows' outputs (logits).</summary>
+    private static float[][] AverageByRow(float[][] windows, List<int> owners, int rows)
+    {
+        var sums = new float[rows][];
+        var counts = new int[rows];
+        for (int w = 0; w < windows.Length; w++)
+        {
+            int row = owners[w];
+            if (sums[row] is null) sums[row] = (float[])windows[w].Clone();
+            else for (int d = 0; d < sums[row].Length; d++) sums[row][d] += windows[w][d];
+            counts[row]++;
+        }
+        for (int r = 0; r < rows; r++)
+            for (int d = 0; d < sums[r].Length; d++) sums[r][d] /= counts[r];
+        return sums;
+    }
+
     /// <inheritdoc/>
     protected override void SaveModel(ModelSaveContext ctx) => ModelPersistence.Save<FineTunedTextTransformer>(ctx, model =>
     {
         var w = model.Writer;
         w.Write((int)_model.Pooling);
-        w.Write(_input.Text); w.Write(_input.SecondText ?? ""); w.Write(_input.MaxTokens); w.Write((int)_input.Truncation);
+        w.Write(_input.Text); w.Write(_input.SecondText ?? ""); w.Write(_input.MaxTokens); w.Write((int)_input.Truncation); w.Write(_input.WindowStride);
         w.Write(BatchSize / ContextualEmbeddingTransformer.ReadAhead);
         w.Write(_encoder.Name);
         w.Write(Tasks.Count);
@@ -106,7 +134,7 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
         var r = model.Reader;
         var pooling = (PoolingMode)r.ReadInt32();
         string text = r.ReadString(), second = r.ReadString();
-        var input = new TextInput(text, second.Length == 0 ? null : second, r.ReadInt32(), (TruncationStrategy)r.ReadInt32());
+        var input = new TextInput(text, second.Length == 0 ? null : second, r.ReadInt32(), (TruncationStrategy)r.ReadInt32(), r.ReadInt32());
         int batchSize = r.ReadInt32();
         string name = r.ReadString();
         var tasks = new TaskSpec[r.ReadInt32()];

@@ -25,7 +25,7 @@ internal static class TextFineTuning
             var model = new TransferModel(encoder.Model, tasks.Select((t, i) => Standardised(t, i, train)).ToArray(), settings.Pooling, settings.HeadDropout);
             result = new FineTuner(model, settings, encoder.Tokenizer.PadId)
                 .Train(Examples(encoder.Tokenizer, train, options), valid is null ? null : Examples(encoder.Tokenizer, valid, options), options.Progress, options.CancellationToken);
-            var input = new FineTunedTextTransformer.TextInput(options.TextColumnName, options.SecondTextColumnName, settings.MaxTokens, options.Truncation);
+            var input = new FineTunedTextTransformer.TextInput(options.TextColumnName, options.SecondTextColumnName, settings.MaxTokens, options.Truncation, options.PredictionWindowStride);
             return new FineTunedTextTransformer(encoder, model, input, columns, Math.Max(settings.BatchSize, 32));
         }
         catch

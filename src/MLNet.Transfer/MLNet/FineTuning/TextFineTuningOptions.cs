@@ -28,6 +28,13 @@ public abstract class TextFineTuningOptions
     /// <summary>What to keep of texts longer than <see cref="MaxTokens"/>: head, tail or head+tail (strongest for long reviews). Default head.</summary>
     public TruncationStrategy Truncation { get; set; } = TruncationStrategy.Head;
 
+    /// <summary>
+    /// Prediction on long texts: &gt; 0 splits a text longer than <see cref="MaxTokens"/> into overlapping windows this
+    /// many word pieces apart and averages the heads' logits over them, so the whole text counts (training still uses
+    /// <see cref="Truncation"/>). Default 0 (off). Not used with a second text column.
+    /// </summary>
+    public int PredictionWindowStride { get; set; }
+
     /// <inheritdoc cref="FineTuneSettings.LearningRate"/>
     public double LearningRate { get; set; } = 1e-4;
     /// <inheritdoc cref="FineTuneSettings.Epochs"/>
@@ -74,6 +81,8 @@ public abstract class TextFineTuningOptions
     /// <summary>Rejects undefined enum values by name before any work (the training settings are checked by <see cref="FineTuneSettings.Validate"/>).</summary>
     internal void CheckChoices()
     {
+        if (PredictionWindowStride < 0 || PredictionWindowStride > MaxTokens - 2)
+            throw new ArgumentOutOfRangeException(nameof(PredictionWindowStride), PredictionWindowStride, $"PredictionWindowStride must be between 0 (off) and MaxTokens - 2 ({MaxTokens - 2}); got {PredictionWindowStride}.");
         if (!Enum.IsDefined(Truncation))
             throw new ArgumentOutOfRangeException(nameof(Truncation), Truncation, $"Truncation must be one of {string.Join(", ", Enum.GetNames<TruncationStrategy>())}; got {Truncation}.");
     }
