@@ -1,4 +1,5 @@
 using MLNet.Transfer.Cli;
+using MLNet.Transfer.Tests.Cli;
 
 namespace MLNet.Transfer.Tests.Plots;
 
@@ -6,16 +7,7 @@ namespace MLNet.Transfer.Tests.Plots;
 [NonParallelizable]
 public class TrainPlotsCliTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var (stdout, stderr) = (Console.Out, Console.Error);
-        using var o = new StringWriter();
-        using var e = new StringWriter();
-        Console.SetOut(o);
-        Console.SetError(e);
-        try { return (CliApp.Run(args), o.ToString(), e.ToString()); }
-        finally { Console.SetOut(stdout); Console.SetError(stderr); }
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => InProcessCli.Run(args);
 
     private static string SmallTsv(string directory)
     {

@@ -2,6 +2,8 @@ using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 
+using MLNet.Transfer.Tests.Cli;
+
 namespace MLNet.Transfer.Tests.Reliability;
 
 /// <summary>

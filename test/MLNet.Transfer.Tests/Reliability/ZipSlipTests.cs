@@ -4,6 +4,8 @@ using MLNet.Transfer.Cli;
 using MLNet.Transfer.MLNetIntegration;
 using MLNet.Transfer.Tests.MLNetIntegration;
 
+using MLNet.Transfer.Tests.Cli;
+
 namespace MLNet.Transfer.Tests.Reliability;
 
 /// <summary>

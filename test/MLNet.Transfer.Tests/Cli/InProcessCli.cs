@@ -1,6 +1,6 @@
 using MLNet.Transfer.Cli;
 
-namespace MLNet.Transfer.Tests.Reliability;
+namespace MLNet.Transfer.Tests.Cli;
 
 /// <summary>Runs mlnet-transfer in this process with captured output (callers are [NonParallelizable]: Console is global).</summary>
 internal static class InProcessCli
