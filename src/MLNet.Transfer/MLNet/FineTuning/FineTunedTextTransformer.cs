@@ -126,11 +126,12 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
         EncoderPayload.Write(model, _encoder.Config, _encoder.Vocabulary, _model.state_dict());
     });
 
-    // Version 2: several task heads, each with its own columns (version 1 had exactly one).
-    static PersistedModelInfo IPersistableModel<FineTunedTextTransformer>.ModelInfo { get; } = new("MLNTFTUN", "MLNetTransferFineTuned", 2);
+    // Version 2: several task heads, each with its own columns, and prediction windows (version 1: exactly one head).
+    static PersistedModelInfo IPersistableModel<FineTunedTextTransformer>.ModelInfo { get; } = new("MLNTFTUN", "MLNetTransferFineTuned", 2, 2, 1);
 
     static FineTunedTextTransformer IPersistableModel<FineTunedTextTransformer>.Load(PersistedModelReader model)
     {
+        if (model.VersionWritten < 2) return LoadVersion1(model);
         var r = model.Reader;
         var pooling = (PoolingMode)r.ReadInt32();
         string text = r.ReadString(), second = r.ReadString();
@@ -147,6 +148,27 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
             for (int i = 0; i < names.Length; i++) names[i] = r.ReadString();
             columns[t] = new TaskColumns(score, probability, predicted, names.Length == 0 ? null : names);
         }
+        return Build(model, name, pooling, input, tasks, columns, batchSize);
+    }
+
+    /// <summary>Version 1 files (one head; written before multi-task support).</summary>
+    private static FineTunedTextTransformer LoadVersion1(PersistedModelReader model)
+    {
+        var r = model.Reader;
+        var task = new TaskSpec(r.ReadString(), (TaskKind)r.ReadInt32(), r.ReadInt32()) { TargetMean = r.ReadDouble(), TargetStd = r.ReadDouble() };
+        var pooling = (PoolingMode)r.ReadInt32();
+        string text = r.ReadString(), second = r.ReadString(), score = r.ReadString(), probability = r.ReadString(), predicted = r.ReadString();
+        var input = new TextInput(text, second.Length == 0 ? null : second, r.ReadInt32(), (TruncationStrategy)r.ReadInt32());
+        int batchSize = r.ReadInt32();
+        var names = new string[r.ReadInt32()];
+        for (int i = 0; i < names.Length; i++) names[i] = r.ReadString();
+        string name = r.ReadString();
+        return Build(model, name, pooling, input, [task], [new TaskColumns(score, probability, predicted, names.Length == 0 ? null : names)], batchSize);
+    }
+
+    private static FineTunedTextTransformer Build(PersistedModelReader model, string name, PoolingMode pooling, TextInput input,
+                                                  TaskSpec[] tasks, TaskColumns[] columns, int batchSize)
+    {
         var (config, vocabulary, weights) = EncoderPayload.Read(model);
         try
         {
