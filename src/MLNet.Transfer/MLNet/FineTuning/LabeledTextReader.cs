@@ -119,8 +119,7 @@ internal static class LabeledTextReader
             for (int i = 0; i < labels.Count; i++)
             {
                 var target = getters[i](row);
-                if (target is null && !allowMissing)
-                    throw new InvalidDataException($"{what} row {row}: the label in column '{labels[i].Column}' is missing (NaN, empty or not in the key mapping).");
+                if (target is null && !allowMissing) throw MissingLabel(what, row, labels[i]);
                 rowTargets[labels[i].Task] = target;
                 any |= target is not null;
             }
@@ -133,6 +132,14 @@ internal static class LabeledTextReader
         if (texts.Count == 0) throw new InvalidDataException($"The {what} is empty: no labelled rows.");
         return new LabeledTexts(texts, pairs, targets);
     }
+
+    private static InvalidDataException MissingLabel(string what, long row, LabelSource label) => new(label.Kind switch
+    {
+        TaskKind.Regression => $"{what} row {row}: regression target 'NaN' in column '{label.Column}' is not a finite number.",
+        TaskKind.Binary => $"{what} row {row}: label 'NaN' in column '{label.Column}' is not 0/1 (or true/false).",
+        TaskKind.MultiLabel => $"{what} row {row}: a slot of label column '{label.Column}' is NaN, not 0/1.",
+        _ => $"{what} row {row}: the label in column '{label.Column}' is missing (empty or not in the key mapping).",
+    });
 
     /// <summary>A getter of one row's target for a task (null when missing), validating the value.</summary>
     private static Func<long, float[]?> TargetGetter(DataViewRowCursor cursor, DataViewSchema.Column column, LabelSource label, string[]? names, string what)
