@@ -52,6 +52,6 @@ public sealed class FineTuneTransformerEstimator : IEstimator<FineTunedTextTrans
         var label = SchemaShapes.Find(inputSchema, o.LabelColumnName, "Label");
         var columns = new TaskColumns(o.ScoreColumnName, o.ProbabilityColumnName, o.PredictedLabelColumnName, null);
         // The predicted key carries the label's key values (so MapKeyToValue works); the score slots are named after them.
-        return SchemaShapes.With(inputSchema, columns.Shapes(new TaskSpec("task", _kind, _kind is TaskKind.Binary or TaskKind.Regression ? 1 : 2), label.Annotations));
+        return SchemaShapes.With(inputSchema, columns.Shapes(_kind, label.Annotations));
     }
 }

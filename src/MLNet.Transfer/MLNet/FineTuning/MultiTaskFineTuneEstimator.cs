@@ -78,8 +78,7 @@ public sealed class MultiTaskFineTuneEstimator : IEstimator<FineTunedTextTransfo
         foreach (var task in o.Tasks)
         {
             var label = task.TrainingData is null ? SchemaShapes.Find(inputSchema, task.LabelColumnName, $"Label (task '{task.Name}')") : (SchemaShape.Column?)null;
-            var spec = new TaskSpec(task.Name, task.Kind, task.Kind is TaskKind.Binary or TaskKind.Regression ? 1 : 2);
-            added.AddRange(TaskColumns.ForTask(task.Name, null).Shapes(spec, label?.Annotations));
+            added.AddRange(TaskColumns.ForTask(task.Name, null).Shapes(task.Kind, label?.Annotations));
         }
         return SchemaShapes.With(inputSchema, [.. added]);
     }

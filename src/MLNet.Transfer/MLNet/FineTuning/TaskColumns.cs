@@ -45,13 +45,13 @@ public sealed record TaskColumns(string Score, string Probability, string Predic
     }
 
     /// <summary>The same columns as <see cref="SchemaShape"/> columns, for an estimator's GetOutputSchema.</summary>
-    internal SchemaShape.Column[] Shapes(TaskSpec task, SchemaShape? labelAnnotations = null)
+    internal SchemaShape.Column[] Shapes(TaskKind kind, SchemaShape? labelAnnotations = null)
     {
         var scalar = SchemaShape.Column.VectorKind.Scalar;
         var vector = SchemaShape.Column.VectorKind.Vector;
         var slotNames = new SchemaShape([SchemaShapes.Column("SlotNames", vector, TextDataViewType.Instance, false)]);
         var single = NumberDataViewType.Single;
-        return task.Kind switch
+        return kind switch
         {
             TaskKind.Binary => [SchemaShapes.Column(Score, scalar, single, false), SchemaShapes.Column(Probability, scalar, single, false),
                                 SchemaShapes.Column(PredictedLabel, scalar, BooleanDataViewType.Instance, false)],
