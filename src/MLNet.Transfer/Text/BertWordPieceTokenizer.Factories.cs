@@ -40,6 +40,13 @@ public sealed partial class BertWordPieceTokenizer
         new(tokens ?? throw new ArgumentNullException(nameof(tokens)), options);
 
     /// <summary>
+    /// A tokenizer that always takes the general pipeline, never the ASCII fast path (<see cref="AsciiWordPieceEncoder"/>):
+    /// the reference the fast path is tested against.
+    /// </summary>
+    internal static BertWordPieceTokenizer WithoutFastPath(IReadOnlyList<string> tokens, BertWordPieceOptions? options = null) =>
+        new(tokens, options, asciiFastPath: false);
+
+    /// <summary>
     /// Creates a tokenizer from a Hugging Face tokenizer.json with a WordPiece model (BERT, DistilBERT, MiniLM…):
     /// vocabulary, lower-casing, accent stripping and special tokens are read from the file.
     /// </summary>

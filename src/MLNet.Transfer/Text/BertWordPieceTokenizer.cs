@@ -21,8 +21,9 @@ public sealed partial class BertWordPieceTokenizer
     private readonly string[] _vocabulary;
     private readonly Dictionary<string, int> _ids;
     private readonly BertWordPieceOptions _options;
+    private readonly AsciiWordPieceEncoder? _ascii;
 
-    private BertWordPieceTokenizer(IReadOnlyList<string> vocabulary, BertWordPieceOptions? options)
+    private BertWordPieceTokenizer(IReadOnlyList<string> vocabulary, BertWordPieceOptions? options, bool asciiFastPath = true)
     {
         _options = options?.Clone() ?? new BertWordPieceOptions();
         _options.Validate();
@@ -34,6 +35,7 @@ public sealed partial class BertWordPieceTokenizer
         PadId = RequireId(_options.PaddingToken, nameof(BertWordPieceOptions.PaddingToken));
         MaskId = RequireId(_options.MaskToken, nameof(BertWordPieceOptions.MaskToken));
         _tokenizer = CreateInner(_vocabulary, _ids, _options);
+        _ascii = asciiFastPath ? AsciiWordPieceEncoder.TryCreate(_ids, _vocabulary, _options, UnkId) : null;
     }
 
     /// <summary>Id of the classification token ([CLS]) that starts every input.</summary>
@@ -56,6 +58,9 @@ public sealed partial class BertWordPieceTokenizer
 
     /// <summary>True when text is lower-cased before splitting (uncased models).</summary>
     public bool LowerCase => _options.LowerCase;
+
+    /// <summary>True when ASCII text takes the single-pass fast path (<see cref="AsciiWordPieceEncoder"/>).</summary>
+    internal bool HasAsciiFastPath => _ascii is not null;
 
     /// <summary>The tokens in id order (an empty string marks an unused id).</summary>
     public IReadOnlyList<string> Vocabulary => _vocabulary;
@@ -112,7 +117,7 @@ public sealed partial class BertWordPieceTokenizer
     public int[] EncodeWordPieces(string text)
     {
         RequireText(text, nameof(text));
-        return [.. _tokenizer.EncodeToIds(text, addSpecialTokens: false)];
+        return _ascii?.TryEncode(text, int.MaxValue, 0, 0) ?? [.. _tokenizer.EncodeToIds(text, addSpecialTokens: false)];
     }
 
     /// <summary>
@@ -133,6 +138,12 @@ public sealed partial class BertWordPieceTokenizer
             throw new ArgumentOutOfRangeException(nameof(headFraction), headFraction, "headFraction must be in [0, 1].");
 
         int budget = maxTokens - 2;
+        if (truncation == TruncationStrategy.Head && _ascii?.TryEncode(text, budget, 1, 1) is { } direct)
+        {
+            direct[0] = ClsId;
+            direct[^1] = SepId;
+            return new EncodedText(direct, new int[direct.Length]);
+        }
         int[] pieces = truncation == TruncationStrategy.Head ? EncodePrefix(text, budget) : EncodeWordPieces(text);
         var (head, tail) = Truncation.Single(pieces.Length, budget, truncation, headFraction);
 
@@ -214,6 +225,8 @@ public sealed partial class BertWordPieceTokenizer
     {
         if (budget == 0)
             return [];
+        if (_ascii?.TryEncode(text, budget, 0, 0) is { } fast)
+            return fast;
         int limit = (int)Math.Min((long)budget + _options.MaxInputCharsPerWord, int.MaxValue);
         var ids = _tokenizer.EncodeToIds(text, maxTokenCount: limit, addSpecialTokens: false, out _, out _);
         int count = Math.Min(budget, ids.Count);
