@@ -15,7 +15,7 @@ namespace MLNet.Transfer.Checkpoints.Onnx;
 /// </summary>
 public static class OnnxExport
 {
-    /// <summary>The ONNX operator set the graphs use (LayerNormalization needs 17); ONNX Runtime 1.16 and later run it.</summary>
+    /// <summary>The ONNX operator set the graphs use (17: the first with LayerNormalization). Tested with ONNX Runtime 1.31.1.</summary>
     public const int Opset = 17;
 
     /// <summary>Input: word-piece ids, int64 [batch, sequence].</summary>

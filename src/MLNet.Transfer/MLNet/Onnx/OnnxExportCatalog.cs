@@ -13,6 +13,12 @@ public static class OnnxExportCatalog
     /// "prediction"), prefixed "&lt;task&gt;." for several tasks, or "sentence_embedding" for embeddings. Only that
     /// transformer is exported: tokenization and other pipeline steps (e.g. a trainer appended to embeddings) are not.
     /// </summary>
+    /// <remarks>
+    /// To run the file with ML.NET's <c>ApplyOnnxModel</c>, give the token columns as known-size int64 vectors padded to a
+    /// fixed length L and pass a shape dictionary mapping each of the three inputs to [1, L]: ML.NET feeds one row at a time
+    /// and cannot infer two dynamic dimensions. The tokenizer's vocabulary and settings are in the model's metadata_props
+    /// ("mlnet_transfer.vocab", "mlnet_transfer.do_lower_case", "mlnet_transfer.max_tokens", ...).
+    /// </remarks>
     /// <exception cref="ArgumentException">The model holds no MLNet.Transfer transformer, or several.</exception>
     /// <exception cref="NotSupportedException">Token-level or windowed embeddings, a causal encoder, or weights over 2 GiB.</exception>
     public static void ExportTransferModelToOnnx(this ModelOperationsCatalog catalog, ITransformer model, Stream stream, OnnxExportOptions? options = null)
