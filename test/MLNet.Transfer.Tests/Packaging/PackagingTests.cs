@@ -64,7 +64,7 @@ public class PackagingTests
 
         var help = Tool(tool, "--help");
         Assert.That(help.ExitCode, Is.EqualTo(0), help.StandardError);
-        foreach (string verb in new[] { "embed", "train", "evaluate", "predict", "pretrain" })
+        foreach (string verb in new[] { "embed", "train", "evaluate", "predict", "pretrain", "export" })
         {
             Assert.That(help.StandardOutput, Does.Contain(verb));
             var verbHelp = Tool(tool, verb, "--help");
