@@ -14,6 +14,7 @@ internal static class Comparisons
                 list.Add(new EmbedBatchComparison(batch, length));
         list.Add(new TokenizeComparison());
         list.Add(new EmbedCorpusComparison());
+        list.Add(new PipelineComparison());
         list.Add(new FineTuneComparison());
         return list;
     }

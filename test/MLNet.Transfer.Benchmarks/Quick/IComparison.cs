@@ -13,8 +13,13 @@ internal interface IComparison
     IEnumerable<ComparisonResult> Run(BenchContext context);
 }
 
-/// <summary>One row of the quick table. <see cref="Ratio"/> &gt; 1 means ours is faster (or higher).</summary>
-internal sealed record ComparisonResult(string Name, double Ours, double Reference, string Unit)
+/// <summary>
+/// One row of the quick table. <see cref="Ratio"/> &gt; 1 means ours is better: ours / reference for rates,
+/// reference / ours for rows where lower is better (latency, memory).
+/// </summary>
+internal sealed record ComparisonResult(string Name, double Ours, double Reference, string Unit, bool LowerIsBetter = false)
 {
-    public double Ratio => Reference == 0 ? double.NaN : Ours / Reference;
+    public double Ratio => LowerIsBetter
+        ? (Ours == 0 ? double.NaN : Reference / Ours)
+        : (Reference == 0 ? double.NaN : Ours / Reference);
 }
