@@ -13,9 +13,10 @@ internal static class Program
 {
     private const string Usage = """
         MLNet.Transfer benchmarks
-          --quick [--json] [--filter TEXT[,TEXT]] [--threads N] [--seconds S] [--rounds N] [--median] [--verbose]
+          --quick [--json] [--filter TEXT[,TEXT]] [--threads N] [--seconds S] [--rounds N] [--median] [--long] [--verbose]
               every comparison once, same inputs and threads for ours and the reference; one markdown table
-              (Name | Ours | Reference | Unit | Ratio, ratio > 1 = ours faster) or one JSON object per row
+              (Name | Ours | Reference | Unit | Ratio, ratio > 1 = ours better) or one JSON object per row;
+              --long adds the comparisons that take minutes (streaming 100k rows), which --filter can also name
           --profile [--threads N]   where one embedding call spends its time (batch 1 and 32, ~40 tokens)
           --bdn [BenchmarkDotNet arguments]   BenchmarkDotNet classes (in-process toolchain), e.g. --bdn --filter '*'
         """;
@@ -45,7 +46,7 @@ internal static class Program
 
     private static QuickOptions ParseQuick(List<string> args)
     {
-        bool json = args.Remove("--json"), median = args.Remove("--median"), verbose = args.Remove("--verbose");
+        bool json = args.Remove("--json"), median = args.Remove("--median"), verbose = args.Remove("--verbose"), runLong = args.Remove("--long");
         int threads = TakeInt(args, "--threads") ?? 2;
         double seconds = Take(args, "--seconds") is { } s ? double.Parse(s, CultureInfo.InvariantCulture) : 1.25;
         int rounds = TakeInt(args, "--rounds") ?? 5;
@@ -53,7 +54,7 @@ internal static class Program
         while (Take(args, "--filter") is { } f) filters.AddRange(f.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         if (args.Count > 0) throw new ArgumentException($"Unknown argument(s): {string.Join(' ', args)}");
         if (threads < 1 || seconds <= 0 || rounds < 2) throw new ArgumentException("--threads ≥ 1, --seconds > 0 and --rounds ≥ 2 are required.");
-        return new QuickOptions(json, threads, new MeasureSettings(seconds, rounds, median), filters, verbose);
+        return new QuickOptions(json, threads, new MeasureSettings(seconds, rounds, median), filters, verbose, runLong);
     }
 
     private static string? Take(List<string> args, string name)

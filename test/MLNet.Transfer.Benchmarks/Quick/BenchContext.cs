@@ -16,6 +16,12 @@ internal sealed class BenchContext : IDisposable
     public const string ModelName = "minilm";
     private readonly Lazy<Corpus> _corpus = new(Corpus.Load);
     private readonly Lazy<PretrainedEncoder> _encoder = new(() => PretrainedEncoder.Load(ModelName));
+    private readonly Lazy<PretrainedEncoder> _bf16Encoder = new(() =>
+    {
+        var encoder = PretrainedEncoder.Load(ModelName);
+        encoder.Model.UseBFloat16Inference();
+        return encoder;
+    });
     private readonly Lazy<OrtEncoder> _ort;
     private readonly Dictionary<int, (EncodedText[] Items, string[] Texts, int Exact)> _fixed = [];
 
@@ -35,6 +41,9 @@ internal sealed class BenchContext : IDisposable
     public Corpus Corpus => _corpus.Value;
     public PretrainedEncoder Encoder => _encoder.Value;
     public OrtEncoder Ort => _ort.Value;
+
+    /// <summary>A second copy of the encoder with the opt-in bf16 inference (<c>BertModel.UseBFloat16Inference</c>).</summary>
+    public PretrainedEncoder BFloat16Encoder => _bf16Encoder.Value;
 
     /// <summary>128 encoded texts of exactly <paramref name="tokens"/> tokens (see <see cref="FixedLengthTexts"/>).</summary>
     public EncodedText[] FixedLength(int tokens) => FixedLengthWithTexts(tokens).Items;
@@ -61,5 +70,6 @@ internal sealed class BenchContext : IDisposable
     {
         if (_ort.IsValueCreated) _ort.Value.Dispose();
         if (_encoder.IsValueCreated) _encoder.Value.Dispose();
+        if (_bf16Encoder.IsValueCreated) _bf16Encoder.Value.Dispose();
     }
 }

@@ -12,10 +12,13 @@ internal static class Comparisons
         foreach (int batch in new[] { 1, 8, 32, 128 })
             foreach (var length in SequenceLength.All)
                 list.Add(new EmbedBatchComparison(batch, length));
+        foreach (int batch in new[] { 1, 32 })
+            list.Add(new EmbedBatchComparison(batch, SequenceLength.Medium, bfloat16: true));
         list.Add(new TokenizeComparison());
         list.Add(new EmbedCorpusComparison());
         list.Add(new PipelineComparison());
         list.Add(new FineTuneComparison());
+        list.Add(new StreamingMemoryComparison());
         return list;
     }
 }

@@ -9,6 +9,9 @@ internal interface IComparison
     /// <summary>Identifier used by --filter (usually the name of its first row).</summary>
     string Name { get; }
 
+    /// <summary>Takes minutes: runs only with --long or when --filter names it.</summary>
+    bool IsLong => false;
+
     /// <summary>Measures and returns the rows (Name | Ours | Reference | Unit).</summary>
     IEnumerable<ComparisonResult> Run(BenchContext context);
 }

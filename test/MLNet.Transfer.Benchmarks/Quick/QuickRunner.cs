@@ -17,7 +17,9 @@ internal static class QuickRunner
     {
         var log = Console.Error;
         var selected = Comparisons.All()
-            .Where(c => options.Filters.Count == 0 || options.Filters.Any(f => c.Name.Contains(f, StringComparison.OrdinalIgnoreCase)))
+            .Where(c => options.Filters.Count == 0
+                ? options.Long || !c.IsLong
+                : options.Filters.Any(f => c.Name.Contains(f, StringComparison.OrdinalIgnoreCase)))
             .ToList();
         if (selected.Count == 0)
         {
@@ -47,7 +49,7 @@ internal static class QuickRunner
                 foreach (var row in comparison.Run(context))
                 {
                     rows.Add(row);
-                    log.WriteLine($"  {row.Name}: ours {Format(row.Ours)} vs {Format(row.Reference)} {row.Unit} = {row.Ratio:F2}×");
+                    log.WriteLine($"  {row.Name}: ours {Format(row.Ours)} vs {Format(row.Reference)} {row.Unit} = {row.Ratio:F2}×{(row.LowerIsBetter ? " (lower is better: reference / ours)" : "")}");
                 }
             }
             catch (Exception e)
@@ -88,4 +90,4 @@ internal static class QuickRunner
 }
 
 /// <summary>Command-line options of --quick.</summary>
-internal sealed record QuickOptions(bool Json, int Threads, MeasureSettings Measure, IReadOnlyList<string> Filters, bool Verbose);
+internal sealed record QuickOptions(bool Json, int Threads, MeasureSettings Measure, IReadOnlyList<string> Filters, bool Verbose, bool Long = false);

