@@ -19,7 +19,7 @@ namespace MLNet.Transfer.Pretraining;
 /// var result = LanguageModelTrainer.Train(lm, File.ReadAllLines("reviews.txt"), new PretrainingSettings { Steps = 500 });
 /// lm.Save("minilm-reviews");            // then PretrainedEncoder.Load("minilm-reviews")
 /// </code></example>
-public sealed class LanguageModel : IDisposable
+public sealed class LanguageModel : IDisposable, ITrainableLanguageModel
 {
     private const string HeadPrefix = "cls.predictions.";
     private readonly bool _ownsEncoder;
@@ -31,7 +31,8 @@ public sealed class LanguageModel : IDisposable
         Encoder = encoder;
         _ownsEncoder = ownsEncoder;
         manual_seed(seed);
-        Module = new BertLanguageModel(encoder.Model, objective);
+        Module = new BertLanguageModel(encoder.Model as BertModel
+            ?? throw new ArgumentException($"'{encoder.Name}' is a {encoder.ModelType} model; use {nameof(RecurrentLanguageModel)} for recurrent language models.", nameof(encoder)), objective);
         Module.eval();
     }
 
@@ -84,6 +85,8 @@ public sealed class LanguageModel : IDisposable
             var embedded = PretrainedEncoder.Load(nameOrDirectory, device);
             return new LanguageModel(embedded, objective ?? DefaultObjective(embedded.Config), ownsEncoder: true, seed);
         }
+        if (RecurrentDirectory.Looks(nameOrDirectory))
+            throw new ArgumentException($"'{nameOrDirectory}' holds a recurrent model ({RecurrentDirectory.ModelType(nameOrDirectory)}); load it with {nameof(RecurrentLanguageModel)}.{nameof(RecurrentLanguageModel.Load)}.", nameof(nameOrDirectory));
         var checkpoint = HuggingFaceDirectory.Read(nameOrDirectory);
         try
         {
@@ -181,8 +184,16 @@ public sealed class LanguageModel : IDisposable
         ArgumentNullException.ThrowIfNull(texts);
         var windows = PretrainingData.Encode(Tokenizer, texts, maxTokens);
         var examples = PretrainingData.FixedTargets(windows, Objective, new TokenMasking(Tokenizer, masking), seed);
-        return LanguageModelEvaluator.Evaluate(Module, examples, Tokenizer.PadId);
+        return LanguageModelEvaluator.Evaluate(this, examples);
     }
+
+    nn.Module ITrainableLanguageModel.Network => Module;
+    TextEncoder ITrainableLanguageModel.Encoder => Module.Encoder;
+    string ITrainableLanguageModel.EncoderPrefix => "bert.";
+    nn.Module ITrainableLanguageModel.Head => Module.Head;
+    bool ITrainableLanguageModel.HeadStartsRandom => !HeadLoaded && !IsFromScratch;
+    LanguageModelPredictions ITrainableLanguageModel.Predict(TokenBatch tokens, Tensor labels) =>
+        Module.Predict(tokens.InputIds, tokens.TokenTypeIds, tokens.AttentionMask, labels);
 
     private static LanguageModelObjective DefaultObjective(EncoderConfig config) =>
         config.IsDecoder == true ? LanguageModelObjective.CausalLm : LanguageModelObjective.MaskedLm;
