@@ -26,13 +26,14 @@ public sealed class LanguageModel : IDisposable, ITrainableLanguageModel
 
     private LanguageModel(PretrainedEncoder encoder, LanguageModelObjective objective, bool ownsEncoder, int seed)
     {
+        if (encoder.Model is not BertModel)
+            throw new ArgumentException($"'{encoder.Name}' is a {encoder.ModelType} model; use {nameof(RecurrentLanguageModel)} for recurrent language models.", nameof(encoder));
         if (encoder.Config.IsDecoder == true && objective == LanguageModelObjective.MaskedLm)
             throw new ArgumentException($"'{encoder.Name}' is a decoder (is_decoder: causal attention); train it with the causal objective, not the masked one.");
         Encoder = encoder;
         _ownsEncoder = ownsEncoder;
         manual_seed(seed);
-        Module = new BertLanguageModel(encoder.Model as BertModel
-            ?? throw new ArgumentException($"'{encoder.Name}' is a {encoder.ModelType} model; use {nameof(RecurrentLanguageModel)} for recurrent language models.", nameof(encoder)), objective);
+        Module = new BertLanguageModel((BertModel)encoder.Model, objective);
         Module.eval();
     }
 

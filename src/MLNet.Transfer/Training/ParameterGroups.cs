@@ -75,5 +75,6 @@ public static class ParameterGroups
         unfreezeBlocksPerEpoch == 0 || depth <= (long)epoch * unfreezeBlocksPerEpoch;
 
     private static bool AppliesDecay(string name) =>
-        !(name.EndsWith(".bias", StringComparison.Ordinal) || name.Contains("LayerNorm.", StringComparison.Ordinal));
+        !(name[(name.LastIndexOf('.') + 1)..].StartsWith("bias", StringComparison.Ordinal) // "x.bias", and LSTM's "bias_ih_l0"
+          || name.Contains("LayerNorm.", StringComparison.Ordinal));
 }
