@@ -22,7 +22,7 @@ public static class PretrainCommand
           Trains a language model on one text per line of --corpus: continues pretraining (domain adaptation) of an
           existing model, or trains a small one from scratch with the vocabulary of --tokenizer (default minilm).
           --arch (scratch only): transformer (4 layers, hidden 256; default), awd-lstm (ULMFiT's AWD-LSTM: 3 LSTM
-          layers 768/768/256, embeddings 256, weight-dropped, tied softmax) or bilstm (ELMo-style forward and backward
+          layers 512/512/256, embeddings 256, weight-dropped, tied softmax) or bilstm (ELMo-style forward and backward
           LSTMs, 2 layers of 256, shared embeddings and softmax). A recurrent model trains with clm (the default for it;
           bilstm adds the previous-token objective); a recurrent --model <dir> continues training it.
           mlm = BERT masked LM (15% of tokens: 80% [MASK], 10% random, 10% kept);
