@@ -6,7 +6,7 @@
 // hundred SST-2 training sentences and scored on SST-2 dev. Prints (and writes to scratch-pretraining.md) two markdown
 // tables. Usage:
 //   dotnet run -c Release --project examples/ScratchPretraining -- [--models mlm,clm,awd,bilstm] [--size tiny|small]
-//       [--steps 300] [--seeds 3] [--train 500] [--epochs 4] [--out folder]
+//       [--steps 300] [--lr 1e-3] [--rnn-lr 3e-3] [--seeds 3] [--train 500] [--epochs 4] [--out folder]
 // --size small: the library's CPU defaults (hidden 256; LanguageModel.SmallConfig, RecurrentConfig.SmallAwdLstm);
 // tiny (default): half as wide (128), so a shared 2-core machine gets through an epoch of the corpus in minutes.
 // Data come from ../shared/data (not redistributed). Timings are wall-clock on whatever else the machine is running.
@@ -23,6 +23,8 @@ using MLNet.Transfer.Training;
 var models = (Option("--models") ?? "mlm,clm,awd").Split(',');
 bool tiny = (Option("--size") ?? "tiny") == "tiny";
 int steps = int.Parse(Option("--steps") ?? "300");
+double? transformerRate = Option("--lr") is { } t ? double.Parse(t, System.Globalization.CultureInfo.InvariantCulture) : null;
+double? recurrentRate = Option("--rnn-lr") is { } r ? double.Parse(r, System.Globalization.CultureInfo.InvariantCulture) : null;
 int seeds = int.Parse(Option("--seeds") ?? "3"), trainSize = int.Parse(Option("--train") ?? "500"), epochs = int.Parse(Option("--epochs") ?? "4");
 string output = Option("--out") ?? Path.Combine(Path.GetTempPath(), "scratch-pretraining");
 string? Option(string name) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
@@ -98,7 +100,7 @@ string Stat(List<double> values)
 
 ModelSpec Spec(string name)
 {
-    var pretraining = new PretrainingSettings { BatchSize = 32, MaxTokens = 64, Seed = 1, LearningRate = tiny ? 1e-3 : 5e-4 };
+    var pretraining = new PretrainingSettings { BatchSize = 32, MaxTokens = 64, Seed = 1, LearningRate = transformerRate ?? (tiny ? 1e-3 : 5e-4) };
     FineTuneTransformerOptions FineTune(string dir, int seed, double lr, PoolingMode pooling) => new()
     {
         Model = dir, Seed = seed, Epochs = epochs, BatchSize = 16, MaxTokens = 64, LearningRate = lr, Pooling = pooling,
@@ -109,7 +111,7 @@ ModelSpec Spec(string name)
     var bilstm = tiny ? RecurrentConfig.SmallBiLstm(0) with { EmbeddingSize = 128, HiddenSize = 128 } : RecurrentConfig.SmallBiLstm(0);
     string Shape(RecurrentConfig c) => $"{c.NumHiddenLayers} LSTM layers{(c.Bidirectional ? " per direction" : "")} of " +
         $"{string.Join("/", Enumerable.Range(0, c.NumHiddenLayers).Select(c.LayerUnits))}, embeddings {c.EmbeddingSize}";
-    var recurrent = pretraining with { Objective = LanguageModelObjective.CausalLm, LearningRate = 3e-3 };
+    var recurrent = pretraining with { Objective = LanguageModelObjective.CausalLm, LearningRate = recurrentRate ?? 3e-3 };
     return name switch
     {
         "mlm" => new(name, "transformer, masked LM (BERT)", transformerShape, pretraining with { Objective = LanguageModelObjective.MaskedLm },

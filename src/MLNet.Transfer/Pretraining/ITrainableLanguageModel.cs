@@ -1,5 +1,6 @@
 using MLNet.Transfer.Models;
 using MLNet.Transfer.Text;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace MLNet.Transfer.Pretraining;
@@ -27,6 +28,12 @@ internal interface ITrainableLanguageModel
 
     /// <summary>Whether a head warm-up is the sensible default: a pretrained encoder under a new, random head.</summary>
     bool HeadStartsRandom { get; }
+
+    /// <summary>Whether the weights are random (made from scratch).</summary>
+    bool IsFromScratch { get; }
+
+    /// <summary>The output layer's bias [vocab] (the softmax's, after the tied projection).</summary>
+    Parameter OutputBias { get; }
 
     /// <summary>Logits of the predicted positions of a padded batch and their targets (labels: [batch, seq]).</summary>
     LanguageModelPredictions Predict(TokenBatch tokens, Tensor labels);

@@ -193,6 +193,7 @@ public sealed class LanguageModel : IDisposable, ITrainableLanguageModel
     string ITrainableLanguageModel.EncoderPrefix => "bert.";
     nn.Module ITrainableLanguageModel.Head => Module.Head;
     bool ITrainableLanguageModel.HeadStartsRandom => !HeadLoaded && !IsFromScratch;
+    TorchSharp.Modules.Parameter ITrainableLanguageModel.OutputBias => Module.Head.get_parameter("predictions.bias")!;
     LanguageModelPredictions ITrainableLanguageModel.Predict(TokenBatch tokens, Tensor labels) =>
         Module.Predict(tokens.InputIds, tokens.TokenTypeIds, tokens.AttentionMask, labels);
 

@@ -82,6 +82,7 @@ public static class LanguageModelTrainer
         var masking = new TokenMasking(model.Tokenizer, s.Masking);
         var data = PretrainingData.Prepare(model.Tokenizer, masking, corpus, s);
         var before = LanguageModelEvaluator.Evaluate(model, data.HeldOut);
+        if (s.UnigramOutputBias ?? model.IsFromScratch) SetUnigramOutputBias(model, data.Train);
 
         var groups = ParameterGroups.Build(module, model.Encoder, model.EncoderPrefix, s.LearningRate, s.LayerLearningRateDecay, s.WeightDecay);
         using var optimizer = optim.AdamW(groups.Select(g => new AdamW.ParamGroup(g.Parameters, lr: g.PeakLearningRate, weight_decay: g.WeightDecay)),
@@ -199,6 +200,21 @@ public static class LanguageModelTrainer
             foreach (var p in encoderParameters) p.requires_grad = true;
             module.eval();
         }
+    }
+
+    /// <summary>Sets the output bias to the add-one-smoothed log frequency of every id that is ever a target (all but each window's first).</summary>
+    private static void SetUnigramOutputBias(ITrainableLanguageModel model, IReadOnlyList<int[]> windows)
+    {
+        var bias = model.OutputBias; // the module's own parameter: not disposed here
+        var counts = new double[bias.shape[0]];
+        foreach (var window in windows)
+            for (int t = 1; t < window.Length; t++)
+                if ((uint)window[t] < (uint)counts.Length) counts[window[t]]++;
+        double total = counts.Sum() + counts.Length;
+        var logPrior = counts.Select(c => (float)Math.Log((c + 1) / total)).ToArray();
+        using var _ = no_grad();
+        using var values = tensor(logPrior, dtype: bias.dtype, device: bias.device);
+        bias.copy_(values);
     }
 
     /// <summary>One AdamW step on the mean cross-entropy of the batch's predicted tokens; returns that loss.</summary>

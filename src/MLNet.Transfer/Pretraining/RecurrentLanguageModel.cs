@@ -143,6 +143,7 @@ public sealed class RecurrentLanguageModel : IDisposable, ITrainableLanguageMode
     string ITrainableLanguageModel.EncoderPrefix => RecurrentDirectory.EncoderPrefix;
     nn.Module ITrainableLanguageModel.Head => Module.Decoder;
     bool ITrainableLanguageModel.HeadStartsRandom => false; // a zero bias over a pretrained tied softmax needs no warm-up
+    TorchSharp.Modules.Parameter ITrainableLanguageModel.OutputBias => Module.Decoder.get_parameter("bias")!;
     LanguageModelPredictions ITrainableLanguageModel.Predict(TokenBatch tokens, Tensor labels) => Module.Predict(tokens.InputIds, tokens.AttentionMask, labels);
 
     /// <summary>Releases the output layer, and the encoder when this object created or loaded it.</summary>

@@ -168,6 +168,30 @@ public class RecurrentLanguageModelTests
     }
 
     [Test]
+    public void TrainingFromScratchStartsTheSoftmaxBiasAtTheUnigramDistribution()
+    {
+        var corpus = Enumerable.Range(0, 40).Select(i => i % 4 == 0 ? "a a a b" : "a c").ToArray();
+        var settings = Causal(steps: 1, lr: 1e-12) with { WeightDecay = 0 };
+        using var scratch = TinyScratch(RecurrentConfig.AwdLstmType);
+        var result = LanguageModelTrainer.Train(scratch, corpus, settings);
+        using var bias = scratch.Module.Decoder.get_parameter("bias")!.detach().clone();
+        float Bias(int id) => bias[id].item<float>();
+        // Targets: every id after a window's first ([CLS]): a, b, c and [SEP]. 'a' is the most frequent, 'z' never occurs.
+        Assert.That(Bias(TestVocab.SmallId('a')), Is.GreaterThan(Bias(TestVocab.SmallId('c'))));
+        Assert.That(Bias(TestVocab.SmallId('c')), Is.GreaterThan(Bias(TestVocab.SmallId('b'))));
+        Assert.That(Bias(TestVocab.SmallId('z')), Is.LessThan(Bias(TestVocab.SmallId('b'))));
+        using var probabilities = bias.exp();
+        Assert.That(probabilities.sum().item<float>(), Is.EqualTo(1f).Within(1e-4f), "log probabilities");
+        Assert.That(result.HeldOutLossBefore, Is.EqualTo(Math.Log(31)).Within(0.3), "measured before the bias is set");
+        Assert.That(result.HeldOutLossAfter, Is.LessThan(result.HeldOutLossBefore - 1));
+
+        using var off = TinyScratch(RecurrentConfig.AwdLstmType);
+        LanguageModelTrainer.Train(off, corpus, settings with { UnigramOutputBias = false });
+        using var untouched = off.Module.Decoder.get_parameter("bias")!.abs().max();
+        Assert.That(untouched.item<float>(), Is.LessThan(1e-6f), "off: the bias stays zero");
+    }
+
+    [Test]
     public void InterruptedRecurrentRunResumesFromItsCheckpointToTheSameWeights()
     {
         using var temp = TestModels.TempDir();
