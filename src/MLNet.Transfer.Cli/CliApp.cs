@@ -14,6 +14,7 @@ public static class CliApp
           evaluate   ML.NET metrics of a model.zip on a labelled TSV
           predict    label and score for one text
           pretrain   adapt or train a language model (masked or causal) → Hugging Face directory
+          export     a fine-tuned model.zip as ONNX
         Run 'mlnet-transfer <verb> --help' for a verb's options.
         """;
 
@@ -34,11 +35,12 @@ public static class CliApp
             "train" => (TrainCommand.Help, TrainCommand.Run),
             "evaluate" => (EvaluateCommand.Help, EvaluateCommand.Run),
             "predict" => (PredictCommand.Help, PredictCommand.Run),
+            "export" => (ExportCommand.Help, ExportCommand.Run),
             _ => null,
         };
         if (command is null)
         {
-            Console.Error.WriteLine($"error: unknown verb '{verb}'. Verbs: embed, train, evaluate, predict, pretrain.");
+            Console.Error.WriteLine($"error: unknown verb '{verb}'. Verbs: embed, train, evaluate, predict, pretrain, export.");
             return 2;
         }
         if (args.Contains("--help") || args.Contains("-h"))

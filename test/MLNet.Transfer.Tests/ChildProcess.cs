@@ -8,18 +8,8 @@ internal static class ChildProcess
 {
     public sealed record Result(int ExitCode, string StandardOutput, string StandardError);
 
-    public static Result Run(params string[] args)
-    {
-        using Process process = Start(args);
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("The child process did not finish within 2 minutes.");
-        }
-        return new Result(process.ExitCode, stdout.Result, stderr.Result);
-    }
+    public static Result Run(params string[] args) =>
+        RunProgram(DotnetHost(), [typeof(Program).Assembly.Location, .. args], null, TimeSpan.FromMinutes(2));
 
     /// <summary>Starts the child with redirected output and returns at once (for tests that kill it); the caller disposes it.</summary>
     public static Process Start(params string[] args)
@@ -36,8 +26,31 @@ internal static class ChildProcess
         return Process.Start(start) ?? throw new InvalidOperationException("Could not start the child process.");
     }
 
+    /// <summary>Runs any program to completion with captured output; kills it after <paramref name="timeout"/>.</summary>
+    public static Result RunProgram(string fileName, IEnumerable<string> args, string? workingDirectory, TimeSpan timeout)
+    {
+        var start = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
+        };
+        foreach (string arg in args)
+            start.ArgumentList.Add(arg);
+        using Process process = Process.Start(start) ?? throw new InvalidOperationException("Could not start " + fileName);
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{fileName} {string.Join(' ', args)} did not finish within {timeout}.");
+        }
+        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
     /// <summary>The <c>dotnet</c> host running this process (the SDK sets DOTNET_HOST_PATH under <c>dotnet test</c>).</summary>
-    private static string DotnetHost()
+    public static string DotnetHost()
     {
         string exe = OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet";
         string? fromEnvironment = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");

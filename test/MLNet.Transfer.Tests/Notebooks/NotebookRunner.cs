@@ -109,15 +109,7 @@ public static class NotebookRunner
     public sealed record Result(double Seconds, IReadOnlyList<CellOutputs?> Cells);
 
     /// <summary>The notebooks folder of the repository this test runs from.</summary>
-    public static string NotebooksFolder()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "examples", "notebooks");
-            if (Directory.Exists(candidate)) return candidate;
-        }
-        throw new DirectoryNotFoundException("examples/notebooks not found above " + AppContext.BaseDirectory);
-    }
+    public static string NotebooksFolder() => RepositoryFiles.Path("examples", "notebooks");
 
     /// <summary>Runs every code cell; throws (naming the notebook and cell) on a compile or run-time error.</summary>
     public static async Task<Result> RunAsync(string notebookPath, TextWriter log)

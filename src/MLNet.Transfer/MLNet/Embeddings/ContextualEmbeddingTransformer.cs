@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNet.Transfer.Checkpoints.Onnx;
 using MLNet.Transfer.Encoders;
 using MLNet.Transfer.Models;
 using MLNet.Transfer.Text;
@@ -33,6 +34,18 @@ public sealed class ContextualEmbeddingTransformer : BatchedTransformerBase, IPe
 
     /// <summary>The encoder in use.</summary>
     public PretrainedEncoder Encoder => _encoder;
+
+    /// <summary>The options the transformer was built with.</summary>
+    internal ContextualEmbeddingOptions Options => _options;
+
+    /// <summary>
+    /// Writes the encoder as an ONNX model whose output "sentence_embedding" equals this column (same pooling, layers and
+    /// normalisation) for the same token ids. Token-level and windowed embeddings cannot be exported.
+    /// </summary>
+    public void WriteOnnx(Stream stream, OnnxExportOptions? options = null) => TransferOnnxExport.Write(this, stream, options);
+
+    /// <summary>Writes the ONNX model to <paramref name="path"/> atomically (temp file, then rename); see <see cref="WriteOnnx"/>.</summary>
+    public void SaveAsOnnx(string path, OnnxExportOptions? options = null) => TransferOnnxExport.Save(path, stream => WriteOnnx(stream, options));
 
     private static BatchInputColumn[] Inputs(ContextualEmbeddingOptions options) => options.SecondInputColumnName is { } second
         ? [new BatchInputColumn(options.InputColumnName, TextDataViewType.Instance), new BatchInputColumn(second, TextDataViewType.Instance)]

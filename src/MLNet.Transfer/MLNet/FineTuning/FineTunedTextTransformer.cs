@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.Transfer.Checkpoints;
+using MLNet.Transfer.Checkpoints.Onnx;
 using MLNet.Transfer.Encoders;
 using MLNet.Transfer.Models;
 using MLNet.Transfer.Models.Heads;
@@ -55,6 +56,18 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
 
     /// <summary>The fine-tuned encoder (e.g. to save as a Hugging Face directory or reuse as a featurizer).</summary>
     public PretrainedEncoder Encoder => _encoder;
+
+    /// <summary>The text column(s) and tokenization settings.</summary>
+    internal TextInput Input => _input;
+
+    /// <summary>
+    /// Writes the encoder with every task head as an ONNX model (see <see cref="OnnxExportCatalog.ExportTransferModelToOnnx(ModelOperationsCatalog, ITransformer, Stream, OnnxExportOptions?)"/>):
+    /// per task "logits" and "probabilities" (regression: "prediction"), prefixed "&lt;task&gt;." when there are several tasks.
+    /// </summary>
+    public void WriteOnnx(Stream stream, OnnxExportOptions? options = null) => TransferOnnxExport.Write(this, stream, options);
+
+    /// <summary>Writes the ONNX model to <paramref name="path"/> atomically (temp file, then rename); see <see cref="WriteOnnx"/>.</summary>
+    public void SaveAsOnnx(string path, OnnxExportOptions? options = null) => TransferOnnxExport.Save(path, stream => WriteOnnx(stream, options));
 
     private static BatchInputColumn[] Inputs(TextInput c) => c.SecondText is { } second
         ? [new BatchInputColumn(c.Text, TextDataViewType.Instance), new BatchInputColumn(second, TextDataViewType.Instance)]

@@ -47,20 +47,10 @@ internal sealed class BatchedRowCursor : DataViewRowCursor
 
     public override ValueGetter<DataViewRowId> GetIdGetter() => _main.GetIdGetter();
 
-    public override bool IsColumnActive(DataViewSchema.Column column) =>
-        column.Index < _bound.PassThroughCount
-            ? _main.IsColumnActive(_bound.InputSchema[column.Index])
-            : _activeOutputs[column.Index - _bound.PassThroughCount];
+    public override bool IsColumnActive(DataViewSchema.Column column) => _bound.IsActive(_main, _activeOutputs, column);
 
-    public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
-    {
-        if (column.Index < _bound.PassThroughCount)
-            return _main.GetGetter<TValue>(_bound.InputSchema[column.Index]);
-        int output = column.Index - _bound.PassThroughCount;
-        if (!_activeOutputs[output])
-            throw new InvalidOperationException($"Column '{column.Name}' is not active in this cursor.");
-        return ColumnValues.CreateGetter<TValue>(_batch!.OutputArray<TValue>(output), CurrentSlot, column.Name);
-    }
+    public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) =>
+        _bound.Getter<TValue>(_main, _activeOutputs, _batch, CurrentSlot, column);
 
     public override bool MoveNext()
     {

@@ -61,20 +61,10 @@ internal sealed class BatchedRowMapper : IRowToRowMapper
 
         public override ValueGetter<DataViewRowId> GetIdGetter() => _input.GetIdGetter();
 
-        public override bool IsColumnActive(DataViewSchema.Column column) =>
-            column.Index < _bound.PassThroughCount
-                ? _input.IsColumnActive(_input.Schema[column.Index])
-                : _activeOutputs[column.Index - _bound.PassThroughCount];
+        public override bool IsColumnActive(DataViewSchema.Column column) => _bound.IsActive(_input, _activeOutputs, column);
 
-        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
-        {
-            if (column.Index < _bound.PassThroughCount)
-                return _input.GetGetter<TValue>(_input.Schema[column.Index]);
-            int output = column.Index - _bound.PassThroughCount;
-            if (!_activeOutputs[output])
-                throw new InvalidOperationException($"Column '{column.Name}' is not active in this row.");
-            return ColumnValues.CreateGetter<TValue>(_batch!.OutputArray<TValue>(output), EnsureComputed, column.Name);
-        }
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) =>
+            _bound.Getter<TValue>(_input, _activeOutputs, _batch, EnsureComputed, column);
 
         private int EnsureComputed()
         {

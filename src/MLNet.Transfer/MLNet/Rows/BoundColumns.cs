@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace MLNet.Transfer.MLNetIntegration;
 
@@ -54,6 +55,26 @@ internal sealed class BoundColumns
         }
         if (anyOutput) needed.UnionWith(SourceIndices);
         return needed.Select(i => InputSchema[i]).ToArray();
+    }
+
+    /// <summary><see cref="DataViewRow.IsColumnActive"/> of an output row whose pass-through columns come from <paramref name="input"/>.</summary>
+    internal bool IsActive(DataViewRow input, bool[] activeOutputs, DataViewSchema.Column column) =>
+        column.Index < PassThroughCount
+            ? input.IsColumnActive(input.Schema[column.Index])
+            : activeOutputs[column.Index - PassThroughCount];
+
+    /// <summary>
+    /// <see cref="DataViewRow.GetGetter{TValue}"/> of such a row: pass-through columns from <paramref name="input"/>,
+    /// added columns from <paramref name="batch"/> at the slot <paramref name="slot"/> returns (which may compute it).
+    /// </summary>
+    internal ValueGetter<TValue> Getter<TValue>(DataViewRow input, bool[] activeOutputs, ColumnBatch? batch, Func<int> slot, DataViewSchema.Column column)
+    {
+        if (column.Index < PassThroughCount)
+            return input.GetGetter<TValue>(input.Schema[column.Index]);
+        int output = column.Index - PassThroughCount;
+        if (!activeOutputs[output])
+            throw new InvalidOperationException($"Column '{column.Name}' is not active in this row.");
+        return ColumnValues.CreateGetter<TValue>(batch!.OutputArray<TValue>(output), slot, column.Name);
     }
 
     private static int Find(DataViewSchema schema, BatchInputColumn column)

@@ -1,0 +1,30 @@
+using Microsoft.ML;
+
+namespace MLNet.Transfer.Cli;
+
+/// <summary><c>export</c>: a fine-tuned model.zip as an ONNX model.</summary>
+public static class ExportCommand
+{
+    /// <summary>Usage text.</summary>
+    public const string Help = """
+        mlnet-transfer export --model-file model.zip --output model.onnx
+          Writes the fine-tuned encoder and its task head(s) as ONNX (opset 17, weights inside) for ONNX Runtime or
+          ML.NET ApplyOnnxModel. Inputs: int64 input_ids, attention_mask, token_type_ids [batch, sequence]; outputs:
+          logits and probabilities (regression: prediction), prefixed "<task>." for multi-task models. The WordPiece
+          vocabulary and tokenizer settings are stored in the model's metadata. Only --approach finetune models export.
+        """;
+
+    /// <summary>Runs the verb.</summary>
+    public static int Run(CliArguments args)
+    {
+        string modelPath = args.Required("model-file"), output = args.Required("output");
+        args.RejectUnknown("export");
+        var mlContext = new MLContext(1);
+        var (model, info) = ModelFile.Load(mlContext, modelPath);
+        if (info.Approach != "finetune")
+            throw new CliException($"'{modelPath}' was trained with --approach {info.Approach}; only fine-tuned models (--approach finetune) can be exported to ONNX.");
+        mlContext.Model.ExportTransferModelToOnnx(model, output);
+        Console.WriteLine($"Wrote {output} ({new FileInfo(output).Length / 1e6:F1} MB).");
+        return 0;
+    }
+}

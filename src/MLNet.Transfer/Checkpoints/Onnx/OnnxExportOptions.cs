@@ -1,0 +1,17 @@
+namespace MLNet.Transfer.Checkpoints.Onnx;
+
+/// <summary>What an ONNX export adds besides its main outputs.</summary>
+public sealed record OnnxExportOptions
+{
+    /// <summary>
+    /// Also output the last block's token states as <see cref="OnnxExport.LastHiddenState"/>, float [batch, sequence, hidden]
+    /// (padding positions included; mask them with attention_mask). Default false.
+    /// </summary>
+    public bool IncludeLastHiddenState { get; init; }
+
+    /// <summary>
+    /// Extra string entries for the model's metadata_props (readable with ONNX Runtime's <c>ModelMetadata.CustomMetadataMap</c>).
+    /// Entries the exporter writes itself (keys starting with "mlnet_transfer.") win over these. Default none.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+}
