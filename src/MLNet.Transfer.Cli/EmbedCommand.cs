@@ -9,17 +9,19 @@ public static class EmbedCommand
 {
     /// <summary>Usage text.</summary>
     public const string Help = """
-        mlnet-transfer embed --model minilm|arctic-xs|<hf-dir> --pooling cls|mean|max [--normalize]
+        mlnet-transfer embed --model minilm|arctic-xs|<dir> --pooling cls|mean|max|meanmax|last|lastmaxmean [--normalize]
                              (--text "..." | --input file.txt) [--json] [--max-tokens N] [--device cpu|cuda]
           Prints one vector per text; with --json one JSON object per line: {"text": ..., "embedding": [...]}.
           --input reads one text per line. Default pooling: the model's own (mean for minilm, cls for arctic-xs).
+          <dir>: a Hugging Face BERT directory or a recurrent model (awd-lstm, bilstm) written by pretrain; last = the
+          last token's state (a left-to-right model's summary), lastmaxmean = ULMFiT's concat pooling.
         """;
 
     /// <summary>Runs the verb.</summary>
     public static int Run(CliArguments args)
     {
         string model = args.Optional("model") ?? "minilm";
-        string? poolingText = args.Choice("pooling", "cls", "mean", "max", "meanmax");
+        string? poolingText = args.Choice("pooling", "cls", "mean", "max", "meanmax", "last", "lastmaxmean");
         bool normalize = args.Flag("normalize"), json = args.Flag("json");
         string? text = args.Optional("text"), input = args.Optional("input");
         int? maxTokens = args.Int("max-tokens", 2, 512);
@@ -38,6 +40,7 @@ public static class EmbedCommand
         var pooling = poolingText switch
         {
             "cls" => PoolingMode.Cls, "mean" => PoolingMode.Mean, "max" => PoolingMode.Max, "meanmax" => PoolingMode.MeanMax,
+            "last" => PoolingMode.Last, "lastmaxmean" => PoolingMode.LastMaxMean,
             _ => EmbeddedModels.IsKnown(model) ? EmbeddedModels.RecommendedPooling(model) : PoolingMode.Mean,
         };
         var settings = new EmbeddingSettings { Pooling = pooling, Normalize = normalize, MaxTokens = maxTokens };

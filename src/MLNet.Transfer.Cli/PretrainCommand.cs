@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using MLNet.Transfer.Checkpoints;
 using MLNet.Transfer.Encoders;
+using MLNet.Transfer.Models.Recurrent;
 using MLNet.Transfer.Pretraining;
 using MLNet.Transfer.Text;
 using MLNet.Transfer.Training;
@@ -13,22 +14,30 @@ public static class PretrainCommand
 {
     /// <summary>Usage text.</summary>
     public const string Help = """
-        mlnet-transfer pretrain --corpus file.txt --model minilm|arctic-xs|<hf-dir>|scratch --objective mlm|clm
+        mlnet-transfer pretrain --corpus file.txt --model minilm|arctic-xs|<dir>|scratch --objective mlm|clm
                                 [--steps N] [--valid-fraction F] --output <dir> [--json]
-                                [--arch transformer] [--tokenizer minilm|<hf-dir>] [--seed N] [--max-tokens N]
-                                [--batch-size N] [--lr X] [--masking token|whole-word] [--head-warmup N] [--device cpu|cuda]
+                                [--arch transformer|awd-lstm|bilstm] [--tokenizer minilm|<hf-dir>] [--seed N] [--max-tokens N]
+                                [--batch-size N] [--lr X] [--masking token|whole-word] [--head-warmup N]
+                                [--checkpoint-dir DIR] [--device cpu|cuda]
           Trains a language model on one text per line of --corpus: continues pretraining (domain adaptation) of an
-          existing model, or trains a small transformer (4 layers, hidden 256) from scratch with the vocabulary of
-          --tokenizer (default minilm). mlm = BERT masked LM (15% of tokens: 80% [MASK], 10% random, 10% kept);
-          clm = causal next-token LM (decoder, saved with is_decoder). A seeded --valid-fraction of the lines
-          (default 0.05) is held out and scored with a fixed masking before and after training.
-          --steps defaults to one pass over the text; --lr to 1e-4 (5e-4 from scratch); --batch-size 32; --max-tokens 128.
+          existing model, or trains a small one from scratch with the vocabulary of --tokenizer (default minilm).
+          --arch (scratch only): transformer (4 layers, hidden 256; default), awd-lstm (ULMFiT's AWD-LSTM: 3 LSTM
+          layers 512/512/256, embeddings 256, weight-dropped, tied softmax) or bilstm (ELMo-style forward and backward
+          LSTMs, 2 layers of 256, shared embeddings and softmax). A recurrent model trains with clm (the default for it;
+          bilstm adds the previous-token objective); a recurrent --model <dir> continues training it.
+          mlm = BERT masked LM (15% of tokens: 80% [MASK], 10% random, 10% kept);
+          clm = causal next-token LM (a transformer is saved as a decoder, with is_decoder). A seeded --valid-fraction
+          of the lines (default 0.05) is held out and scored with a fixed masking before and after training.
+          --steps defaults to one pass over the text; --lr to 1e-4 (5e-4 from scratch; recurrent: 1e-3, 3e-3 from
+          scratch); --batch-size 32; --max-tokens 128.
           --head-warmup N first trains only a new (random) LM head for N extra steps with the encoder frozen, so its
           large early gradients never reach the pretrained weights; the held-out loss after it is a fair baseline.
           Default: min(200, --steps) when a pretrained model has no LM head (e.g. minilm), else 0.
-          Writes a Hugging Face directory (encoder + cls.* head) usable as --model <dir> by every other verb; it is
-          written under a temporary name and renamed when complete. With --json the last line is one JSON object
-          with HeldOutLossBefore and HeldOutLossAfter (and perplexities, accuracies, steps, tokens per second).
+          --checkpoint-dir DIR writes a resumable checkpoint every 500 steps and at the end; a run finding one there
+          (same settings and corpus) resumes from it.
+          Writes a model directory (encoder + LM head) usable as --model <dir> by every other verb; it is written under
+          a temporary name and renamed when complete. With --json the last line is one JSON object with
+          HeldOutLossBefore and HeldOutLossAfter (and perplexities, accuracies, steps, tokens per second).
         """;
 
     /// <summary>Runs the verb.</summary>
@@ -36,12 +45,12 @@ public static class PretrainCommand
     {
         string corpusPath = args.Required("corpus");
         string modelName = args.Optional("model") ?? "minilm";
-        string objectiveText = args.Choice("objective", "mlm", "clm") ?? "mlm";
+        string? objectiveChoice = args.Choice("objective", "mlm", "clm");
         int? steps = args.Int("steps", 1);
         double? validFraction = args.Double("valid-fraction", 1e-6, 0.5);
         string output = args.Required("output");
         bool json = args.Flag("json");
-        string arch = args.Choice("arch", "transformer") ?? "transformer";
+        string? archChoice = args.Choice("arch", "transformer", "awd-lstm", "bilstm");
         string? tokenizerSource = args.Optional("tokenizer");
         int? seed = args.Int("seed");
         int? maxTokens = args.Int("max-tokens", 3, 512);
@@ -49,6 +58,7 @@ public static class PretrainCommand
         double? learningRate = args.Double("lr", 1e-8, 1);
         string masking = args.Choice("masking", "token", "whole-word") ?? "token";
         int? headWarmup = args.Int("head-warmup", 0);
+        string? checkpoints = args.Optional("checkpoint-dir");
         string? device = args.Optional("device");
         args.RejectUnknown("pretrain");
 
@@ -57,32 +67,36 @@ public static class PretrainCommand
         if (corpus.All(string.IsNullOrWhiteSpace)) throw new CliException($"Corpus file '{corpusPath}' is empty (no non-blank lines).");
         bool scratch = modelName.Equals("scratch", StringComparison.OrdinalIgnoreCase);
         if (!scratch && tokenizerSource is not null) throw new CliException("--tokenizer only applies to --model scratch (a pretrained model brings its own).");
+        if (!scratch && archChoice is not null) throw new CliException("--arch only applies to --model scratch (a pretrained model has its architecture).");
+        string arch = scratch ? archChoice ?? "transformer" : RecurrentDirectory.Looks(modelName) ? RecurrentDirectory.ModelType(modelName)! : "transformer";
+        bool recurrent = arch != "transformer";
+        if (recurrent && objectiveChoice == "mlm")
+            throw new CliException($"A recurrent language model ({arch}) predicts the next token: use --objective clm (its default), not mlm.");
+        string objectiveText = objectiveChoice ?? (recurrent ? "clm" : "mlm");
         AtomicDirectory.EnsureReplaceable(output); // fail now, not after training
         var objective = objectiveText == "clm" ? LanguageModelObjective.CausalLm : LanguageModelObjective.MaskedLm;
         int runSeed = seed ?? 42;
 
-        using var model = scratch
-            ? LanguageModel.FromScratch(LanguageModel.SmallConfig(0), LoadTokenizer(tokenizerSource ?? "minilm"), objective, runSeed, device)
-            : LanguageModel.Load(modelName, objective, device, runSeed);
+        using var model = recurrent ? Recurrent(modelName, scratch, arch, tokenizerSource, runSeed, device)
+                                    : Transformer(modelName, scratch, objective, tokenizerSource, runSeed, device);
         var settings = new PretrainingSettings
         {
             Objective = objective,
             Steps = steps ?? 0,
             ValidFraction = validFraction ?? 0.05,
             Seed = runSeed,
-            MaxTokens = Math.Min(maxTokens ?? 128, model.Encoder.Config.MaxPositionEmbeddings),
+            MaxTokens = Math.Min(maxTokens ?? 128, model.Encoder.MaxTokens),
             BatchSize = batchSize ?? 32,
-            LearningRate = learningRate ?? (scratch ? 5e-4 : 1e-4),
+            LearningRate = learningRate ?? (recurrent ? (scratch ? 3e-3 : 1e-3) : (scratch ? 5e-4 : 1e-4)),
             Masking = new MaskingOptions { WholeWordMasking = masking == "whole-word" },
             HeadWarmupSteps = headWarmup, // null: automatic (200 head-only steps, at most --steps, when the head starts random)
+            CheckpointDirectory = checkpoints,
         };
 
         var stdout = Console.Out;
-        string source = scratch ? $"scratch ({arch}, {model.Encoder.Config.NumHiddenLayers} layers, hidden {model.Encoder.Config.HiddenSize})" : modelName;
-        stdout.WriteLine($"pretrain {objectiveText} on {source}: {corpus.Length} lines from {corpusPath}" +
-                         (!scratch && !model.HeadLoaded ? " (the checkpoint has no LM head: starting it from random weights)" : ""));
+        stdout.WriteLine($"pretrain {objectiveText} on {model.Description}: {corpus.Length} lines from {corpusPath}");
         var progress = new ConsoleProgress(stdout, settings.Steps);
-        var result = LanguageModelTrainer.Train(model, corpus, settings, progress);
+        var result = model.Train(corpus, settings, progress);
         if (result.AfterHeadWarmup is { } warm)
             stdout.WriteLine(Invariant($"after the head-only warm-up: held-out loss {warm.Loss:F4}, perplexity {warm.Perplexity:F2}, accuracy {warm.Accuracy:P1}"));
         stdout.WriteLine(Invariant($"held-out ({result.HeldOutLines} lines, {result.After.Predictions} predicted tokens): loss {result.HeldOutLossBefore:F4} → {result.HeldOutLossAfter:F4}, ") +
@@ -98,10 +112,47 @@ public static class PretrainCommand
                 result.HeldOutLossBefore, result.HeldOutLossAfter, result.PerplexityBefore, result.PerplexityAfter,
                 HeldOutLossAfterHeadWarmup = result.AfterHeadWarmup?.Loss,
                 AccuracyBefore = result.Before.Accuracy, AccuracyAfter = result.After.Accuracy, HeldOutPredictions = result.After.Predictions,
-                result.Steps, result.TokensPerSecond, DurationSeconds = result.Duration.TotalSeconds, Objective = objectiveText, Output = output,
+                result.Steps, result.TokensPerSecond, DurationSeconds = result.Duration.TotalSeconds, Objective = objectiveText, Architecture = arch, Output = output,
             }));
         }
         return 0;
+    }
+
+    /// <summary>The model being trained, whatever its architecture: what the verb needs to train, describe and save it.</summary>
+    private sealed record PretrainingRun(string Description, PretrainedEncoder Encoder, Func<IReadOnlyList<string>, PretrainingSettings, IProgress<TrainingProgress>, PretrainingResult> Train,
+                              Action<string> Save, IDisposable Owner) : IDisposable
+    {
+        public void Dispose() => Owner.Dispose();
+    }
+
+    private static PretrainingRun Transformer(string modelName, bool scratch, LanguageModelObjective objective, string? tokenizerSource, int seed, string? device)
+    {
+        var model = scratch
+            ? LanguageModel.FromScratch(LanguageModel.SmallConfig(0), LoadTokenizer(tokenizerSource ?? "minilm"), objective, seed, device)
+            : LanguageModel.Load(modelName, objective, device, seed);
+        var config = model.Encoder.Config;
+        string description = scratch ? $"scratch (transformer, {config.NumHiddenLayers} layers, hidden {config.HiddenSize})"
+            : modelName + (model.HeadLoaded ? "" : " (the checkpoint has no LM head: starting it from random weights)");
+        return new PretrainingRun(description, model.Encoder, (corpus, s, p) => LanguageModelTrainer.Train(model, corpus, s, p), model.Save, model);
+    }
+
+    private static PretrainingRun Recurrent(string modelName, bool scratch, string arch, string? tokenizerSource, int seed, string? device)
+    {
+        RecurrentLanguageModel model;
+        if (scratch)
+        {
+            var tokenizer = LoadTokenizer(tokenizerSource ?? "minilm");
+            var config = arch == RecurrentConfig.BiLstmType ? RecurrentConfig.SmallBiLstm(tokenizer.VocabSize) : RecurrentConfig.SmallAwdLstm(tokenizer.VocabSize);
+            model = RecurrentLanguageModel.FromScratch(config, tokenizer, seed, device);
+        }
+        else
+        {
+            model = RecurrentLanguageModel.Load(modelName, device);
+        }
+        var c = model.Config;
+        string shape = $"{arch}, {c.NumHiddenLayers} layers{(c.Bidirectional ? " per direction" : "")}, embeddings {c.EmbeddingSize}, hidden {c.HiddenSize}";
+        string description = scratch ? $"scratch ({shape})" : $"{modelName} ({shape})";
+        return new PretrainingRun(description, model.Encoder, (corpus, s, p) => LanguageModelTrainer.Train(model, corpus, s, p), model.Save, model);
     }
 
     private static BertWordPieceTokenizer LoadTokenizer(string source)

@@ -39,7 +39,10 @@ public sealed record EmbeddingSettings
     public int? MaxTokens { get; init; }
 
     /// <summary>The token budget used with <paramref name="config"/>.</summary>
-    public int EffectiveMaxTokens(EncoderConfig config) => MaxTokens ?? Math.Min(256, config.MaxPositionEmbeddings);
+    public int EffectiveMaxTokens(EncoderConfig config) => EffectiveMaxTokens(config.MaxPositionEmbeddings);
+
+    /// <summary>The token budget used with an encoder taking at most <paramref name="maxPositions"/> tokens.</summary>
+    public int EffectiveMaxTokens(int maxPositions) => MaxTokens ?? Math.Min(256, maxPositions);
 
     /// <summary>What to keep of texts longer than <see cref="MaxTokens"/> (ignored when windows are on). Default head.</summary>
     public TruncationStrategy Truncation { get; init; } = TruncationStrategy.Head;
@@ -58,6 +61,16 @@ public sealed record EmbeddingSettings
     public int OutputWidth(int hiddenSize, int layerCount) =>
         Models.Pooling.Width(Pooling, hiddenSize) * (Combination == LayerCombination.Concatenate ? ResolveLayers(layerCount).Length : 1);
 
+    /// <summary>
+    /// Width of the produced vectors for <paramref name="encoder"/>, whose layers may differ in width (an AWD-LSTM's
+    /// inner layers are wider than its embeddings): the pooled width of the selected layers, summed when concatenating.
+    /// </summary>
+    public int OutputWidth(TextEncoder encoder)
+    {
+        var widths = ResolveLayers(encoder.LayerCount).Select(l => Models.Pooling.Width(Pooling, encoder.LayerWidth(l))).ToArray();
+        return Combination == LayerCombination.Concatenate ? widths.Sum() : widths[0];
+    }
+
     /// <summary>The selected hidden-state indices in 0..<paramref name="layerCount"/>, validated.</summary>
     public int[] ResolveLayers(int layerCount)
     {
@@ -72,15 +85,31 @@ public sealed record EmbeddingSettings
     }
 
     /// <summary>Checks every value against the encoder; throws naming the bad setting.</summary>
-    public void Validate(EncoderConfig config)
+    public void Validate(EncoderConfig config) => Validate(config.NumHiddenLayers, config.MaxPositionEmbeddings);
+
+    /// <summary>
+    /// Checks every value against <paramref name="encoder"/> (any architecture); averaging or mixing layers also needs
+    /// the selected layers to have one width. Throws naming the bad setting.
+    /// </summary>
+    public void Validate(TextEncoder encoder)
     {
-        int maxTokens = EffectiveMaxTokens(config);
-        if (maxTokens < 2 || maxTokens > config.MaxPositionEmbeddings)
-            throw new ArgumentOutOfRangeException(nameof(MaxTokens), maxTokens, $"MaxTokens must be between 2 and the model's max_position_embeddings ({config.MaxPositionEmbeddings}).");
+        ArgumentNullException.ThrowIfNull(encoder);
+        Validate(encoder.LayerCount, encoder.MaxTokens);
+        var layers = ResolveLayers(encoder.LayerCount);
+        if (Combination != LayerCombination.Concatenate && layers.Select(encoder.LayerWidth).Distinct().Count() > 1)
+            throw new ArgumentException($"Layers {string.Join(", ", layers)} have different widths ({string.Join(", ", layers.Select(encoder.LayerWidth))}); " +
+                                        $"{Combination} needs one width: select layers of equal width or concatenate them.", nameof(Layers));
+    }
+
+    private void Validate(int layerCount, int maxPositions)
+    {
+        int maxTokens = EffectiveMaxTokens(maxPositions);
+        if (maxTokens < 2 || maxTokens > maxPositions)
+            throw new ArgumentOutOfRangeException(nameof(MaxTokens), maxTokens, $"MaxTokens must be between 2 and the model's max_position_embeddings ({maxPositions}).");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be at least 1.");
         if (WindowStride < 0 || WindowStride > maxTokens - 2)
             throw new ArgumentOutOfRangeException(nameof(WindowStride), WindowStride, $"WindowStride must be between 0 (off) and MaxTokens - 2 ({maxTokens - 2}).");
-        int layers = ResolveLayers(config.NumHiddenLayers).Length;
+        int layers = ResolveLayers(layerCount).Length;
         if (Combination == LayerCombination.ScalarMix && (MixWeights is null || MixWeights.Count != layers))
             throw new ArgumentException($"ScalarMix needs one MixWeights entry per selected layer ({layers}), got {MixWeights?.Count ?? 0}.", nameof(MixWeights));
         if (!Enum.IsDefined(Pooling)) throw new ArgumentOutOfRangeException(nameof(Pooling), Pooling, "Unknown pooling.");

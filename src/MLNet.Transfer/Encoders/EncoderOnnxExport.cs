@@ -38,7 +38,7 @@ public static class EncoderOnnxExport
         metadata["mlnet_transfer.layers"] = string.Join(",", layers);
         metadata["mlnet_transfer.layer_combination"] = settings.Combination.ToString();
         metadata["mlnet_transfer.normalize"] = settings.Normalize ? "true" : "false";
-        OnnxExport.WriteEncoder(encoder.Model, pooling, stream, options, metadata);
+        OnnxExport.WriteEncoder((Models.Bert.BertModel)encoder.Model, pooling, stream, options, metadata); // a BERT: encoder.Config above throws otherwise
     }
 
     /// <summary>Writes the encoder to <paramref name="path"/> atomically (temp file, then rename); see <see cref="WriteOnnx"/>.</summary>

@@ -1,6 +1,7 @@
 using MLNet.Transfer.Checkpoints;
 using MLNet.Transfer.Models;
 using MLNet.Transfer.Models.Bert;
+using MLNet.Transfer.Models.Recurrent;
 using MLNet.Transfer.Runtime;
 using MLNet.Transfer.Text;
 using TorchSharp;
@@ -9,8 +10,9 @@ using static TorchSharp.torch;
 namespace MLNet.Transfer.Encoders;
 
 /// <summary>
-/// A pretrained BERT-family encoder with its tokenizer: the embedded defaults ("minilm", "arctic-xs")
-/// or any Hugging Face model directory. Load once, share it between featurizers and trainers.
+/// A pretrained encoder with its tokenizer: the embedded BERT-family defaults ("minilm", "arctic-xs"), any Hugging Face
+/// BERT directory, or a recurrent model directory (AWD-LSTM, bidirectional LSTM) written by
+/// <see cref="Pretraining.RecurrentLanguageModel"/>. Load once, share it between featurizers and trainers.
 /// </summary>
 /// <example><code>
 /// using var encoder = PretrainedEncoder.Load("minilm");
@@ -18,21 +20,28 @@ namespace MLNet.Transfer.Encoders;
 /// </code></example>
 public sealed class PretrainedEncoder : IDisposable
 {
-    private PretrainedEncoder(string name, EncoderConfig config, string[] vocabulary, BertModel model, Device device)
+    private PretrainedEncoder(string name, TextEncoder model, string[] vocabulary, bool lowerCase, Device device)
     {
         Name = name;
-        Config = config;
         Vocabulary = vocabulary;
         Model = model;
         Device = device;
-        Tokenizer = BertWordPieceTokenizer.FromTokens(vocabulary, new BertWordPieceOptions { LowerCase = config.DoLowerCase });
+        Tokenizer = BertWordPieceTokenizer.FromTokens(vocabulary, new BertWordPieceOptions { LowerCase = lowerCase });
     }
 
     /// <summary>The embedded name or directory this encoder was loaded from.</summary>
     public string Name { get; }
 
-    /// <summary>Architecture numbers.</summary>
-    public EncoderConfig Config { get; }
+    /// <summary>
+    /// The BERT architecture numbers. Only BERT-family encoders have them: for a recurrent one (see
+    /// <see cref="ModelType"/>) this throws; use <see cref="Model"/>, <see cref="LayerCount"/> and <see cref="MaxTokens"/>.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The encoder is not a BERT.</exception>
+    public EncoderConfig Config => (Model as BertModel)?.Config
+        ?? throw new NotSupportedException($"'{Name}' is a {Model.ModelType} model, not a BERT: it has no {nameof(EncoderConfig)}.");
+
+    /// <summary>The architecture: "bert", "awd-lstm" or "bilstm" (config.json's model_type).</summary>
+    public string ModelType => Model.ModelType;
 
     /// <summary>The WordPiece vocabulary, by id.</summary>
     public IReadOnlyList<string> Vocabulary { get; }
@@ -40,18 +49,25 @@ public sealed class PretrainedEncoder : IDisposable
     /// <summary>The tokenizer matching the model's vocabulary and casing.</summary>
     public BertWordPieceTokenizer Tokenizer { get; }
 
-    /// <summary>The TorchSharp module (in eval mode after loading).</summary>
-    public BertModel Model { get; }
+    /// <summary>The TorchSharp module (a <see cref="BertModel"/> or a <see cref="RecurrentEncoder"/>; in eval mode after loading).</summary>
+    public TextEncoder Model { get; }
 
     /// <summary>The device the weights live on.</summary>
     public Device Device { get; }
 
-    /// <summary>Width of each layer's token states.</summary>
-    public int HiddenSize => Config.HiddenSize;
+    /// <summary>Width of the top layer's token states.</summary>
+    public int HiddenSize => Model.HiddenSize;
+
+    /// <summary>Layers above the embeddings (hidden states 0..this).</summary>
+    public int LayerCount => Model.LayerCount;
+
+    /// <summary>Longest sequence, in tokens including [CLS]/[SEP], the model takes at once.</summary>
+    public int MaxTokens => Model.MaxTokens;
 
     /// <summary>
-    /// Loads an embedded model ("minilm" = all-MiniLM-L6-v2, "arctic-xs" = snowflake-arctic-embed-xs) or a
-    /// Hugging Face model directory (config.json, vocab.txt, model.safetensors).
+    /// Loads an embedded model ("minilm" = all-MiniLM-L6-v2, "arctic-xs" = snowflake-arctic-embed-xs), a
+    /// Hugging Face model directory (config.json, vocab.txt, model.safetensors), or a recurrent model directory
+    /// (config.json with model_type "awd-lstm" or "bilstm"; a saved language model's output layer is ignored).
     /// </summary>
     /// <param name="nameOrDirectory">Embedded model name or directory path.</param>
     /// <param name="device">"cpu" (default), "cuda" or "cuda:N".</param>
@@ -61,6 +77,8 @@ public sealed class PretrainedEncoder : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(nameOrDirectory);
         var torchDevice = TorchDevice.Resolve(device);
+        if (RecurrentDirectory.Looks(nameOrDirectory))
+            return FromRecurrentCheckpoint(RecurrentDirectory.Read(nameOrDirectory), nameOrDirectory, torchDevice);
         if (Directory.Exists(nameOrDirectory))
             return FromCheckpoint(HuggingFaceDirectory.Read(nameOrDirectory), nameOrDirectory, torchDevice);
         if (EmbeddedModels.IsKnown(nameOrDirectory))
@@ -74,6 +92,20 @@ public sealed class PretrainedEncoder : IDisposable
     internal static PretrainedEncoder FromCheckpoint(HuggingFaceCheckpoint checkpoint, string name, Device device) =>
         FromParts(checkpoint.Config, checkpoint.Vocabulary, checkpoint.Weights,
                   name, device, Path.Combine(checkpoint.Directory, HuggingFaceDirectory.WeightsFile));
+
+    /// <summary>Builds a recurrent encoder from a checkpoint read from disk, disposing the checkpoint's tensors.</summary>
+    internal static PretrainedEncoder FromRecurrentCheckpoint(RecurrentCheckpoint checkpoint, string name, Device device)
+    {
+        try
+        {
+            return FromModel(new RecurrentEncoder(checkpoint.Config), checkpoint.Vocabulary, RecurrentDirectory.EncoderWeights(checkpoint.Weights),
+                             name, device, Path.Combine(checkpoint.Directory, HuggingFaceDirectory.WeightsFile));
+        }
+        finally
+        {
+            foreach (var w in checkpoint.Weights.Values) w.Dispose();
+        }
+    }
 
     /// <summary>
     /// Builds an encoder from its parts (e.g. read back from a saved ML.NET model). Weights are copied into a new
@@ -90,13 +122,22 @@ public sealed class PretrainedEncoder : IDisposable
     {
         if (vocabulary.Count == 0 || vocabulary.Count > config.VocabSize)
             throw new InvalidDataException($"{source}: the vocabulary has {vocabulary.Count} tokens but vocab_size is {config.VocabSize}.");
-        var model = new BertModel(config);
+        return FromModel(new BertModel(config), vocabulary, weights, name, device, source);
+    }
+
+    /// <summary>
+    /// Loads <paramref name="weights"/> into the fresh <paramref name="model"/> (taking ownership of it, disposed on
+    /// failure), moves it to <paramref name="device"/> in eval mode and wraps it with its vocabulary.
+    /// </summary>
+    internal static PretrainedEncoder FromModel(TextEncoder model, IReadOnlyList<string> vocabulary, IReadOnlyDictionary<string, Tensor> weights,
+                                                string name, Device device, string source)
+    {
         try
         {
             StateDictLoader.Load(model, weights, source, "pooler.", "cls.", "embeddings.position_ids");
             model.to(device);
             model.eval();
-            return new PretrainedEncoder(name, config, vocabulary.ToArray(), model, device);
+            return new PretrainedEncoder(name, model, vocabulary.ToArray(), LowerCase(model), device);
         }
         catch
         {
@@ -106,17 +147,19 @@ public sealed class PretrainedEncoder : IDisposable
     }
 
     /// <summary>An independent copy (own weights) — for fine-tuning without touching a shared encoder.</summary>
-    public PretrainedEncoder Clone() => FromParts(Config, Vocabulary, Model.state_dict(), Name, Device, Name);
+    public PretrainedEncoder Clone() =>
+        FromModel(TextEncoders.Create(Model.ToConfigJson(), Tokenizer.LowerCase, Name), Vocabulary, Model.state_dict(), Name, Device, Name);
 
     /// <summary>
-    /// Saves the encoder (including fine-tuned weights) as a Hugging Face directory that this library,
-    /// and other tools that read BERT directories, can load again.
+    /// Saves the encoder (including fine-tuned weights) as a model directory that this library can load again: a
+    /// Hugging Face BERT directory (which other tools read too) or a recurrent model directory.
     /// </summary>
     public void Save(string directory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         var weights = Model.state_dict();
-        HuggingFaceDirectory.Write(directory, Config, weights, Vocabulary);
+        if (Model is RecurrentEncoder recurrent) RecurrentDirectory.Write(directory, recurrent.Config, weights, Vocabulary);
+        else HuggingFaceDirectory.Write(directory, Config, weights, Vocabulary);
     }
 
     /// <summary>
@@ -127,12 +170,20 @@ public sealed class PretrainedEncoder : IDisposable
         new SentenceEmbedder(this, settings ?? new EmbeddingSettings()).Embed(texts, pairs);
 
     /// <summary>Wraps an in-memory model (e.g. one built from scratch for pretraining) with its vocabulary; takes ownership of it.</summary>
-    internal static PretrainedEncoder FromModel(string name, BertModel model, IReadOnlyList<string> vocabulary, Device device)
+    internal static PretrainedEncoder FromModel(string name, TextEncoder model, IReadOnlyList<string> vocabulary, Device device)
     {
-        if (vocabulary.Count == 0 || vocabulary.Count > model.Config.VocabSize)
-            throw new ArgumentException($"The vocabulary has {vocabulary.Count} tokens; it must have between 1 and vocab_size ({model.Config.VocabSize}).", nameof(vocabulary));
-        return new PretrainedEncoder(name, model.Config, [.. vocabulary], model, device);
+        int vocabSize = model switch { BertModel b => b.Config.VocabSize, RecurrentEncoder r => r.Config.VocabSize, _ => int.MaxValue };
+        if (vocabulary.Count == 0 || vocabulary.Count > vocabSize)
+            throw new ArgumentException($"The vocabulary has {vocabulary.Count} tokens; it must have between 1 and vocab_size ({vocabSize}).", nameof(vocabulary));
+        return new PretrainedEncoder(name, model, [.. vocabulary], LowerCase(model), device);
     }
+
+    private static bool LowerCase(TextEncoder model) => model switch
+    {
+        BertModel b => b.Config.DoLowerCase,
+        RecurrentEncoder r => r.Config.DoLowerCase,
+        _ => true,
+    };
 
     /// <summary>Releases the model's native memory.</summary>
     public void Dispose() => Model.Dispose();

@@ -21,17 +21,17 @@ public sealed class SentenceEmbedder
     {
         ArgumentNullException.ThrowIfNull(encoder);
         ArgumentNullException.ThrowIfNull(settings);
-        settings.Validate(encoder.Config);
+        settings.Validate(encoder.Model);
         _encoder = encoder;
         _settings = settings;
-        _layers = settings.ResolveLayers(encoder.Config.NumHiddenLayers);
-        _maxTokens = settings.EffectiveMaxTokens(encoder.Config);
+        _layers = settings.ResolveLayers(encoder.LayerCount);
+        _maxTokens = settings.EffectiveMaxTokens(encoder.MaxTokens);
         if (settings.Combination == LayerCombination.ScalarMix)
         {
             var weights = settings.MixWeights!.Select(w => Math.Exp(w)).ToArray();
             _mix = weights.Select(w => (float)(w / weights.Sum())).ToArray();
         }
-        Width = settings.OutputWidth(encoder.HiddenSize, encoder.Config.NumHiddenLayers);
+        Width = settings.OutputWidth(encoder.Model);
     }
 
     /// <summary>Length of every produced vector.</summary>
@@ -108,8 +108,10 @@ public sealed class SentenceEmbedder
         _ => perLayer.Count == 1 ? perLayer[0] : stack(perLayer).mean([0]),
     };
 
-    /// <summary>Width of each token vector in <see cref="EmbedTokens"/>: the hidden size, times the layer count when concatenating.</summary>
-    public int TokenWidth => _encoder.HiddenSize * (_settings.Combination == LayerCombination.Concatenate ? _layers.Length : 1);
+    /// <summary>Width of each token vector in <see cref="EmbedTokens"/>: the layer width, summed over the layers when concatenating.</summary>
+    public int TokenWidth => _settings.Combination == LayerCombination.Concatenate
+        ? _layers.Sum(_encoder.Model.LayerWidth)
+        : _encoder.Model.LayerWidth(_layers[0]);
 
     /// <summary>
     /// Token-level output for sequence tasks: per text, the vector of every word piece ([CLS] and [SEP] included) from the

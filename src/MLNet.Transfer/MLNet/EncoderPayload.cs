@@ -16,32 +16,46 @@ internal static class EncoderPayload
     private const string VocabStream = "Encoder.vocab.txt";
     private const string WeightsStream = "Weights.safetensors";
 
-    /// <summary>Writes config, vocabulary, the casing flag and <paramref name="weights"/> (any state dict, e.g. encoder + heads).</summary>
-    public static void Write(PersistedModelWriter model, EncoderConfig config, IReadOnlyList<string> vocabulary, IReadOnlyDictionary<string, Tensor> weights)
+    /// <summary>
+    /// Writes <paramref name="encoder"/>'s architecture (its config.json text, whose model_type says how to rebuild it),
+    /// casing and vocabulary, and <paramref name="weights"/> (any state dict, e.g. encoder + heads).
+    /// </summary>
+    public static void Write(PersistedModelWriter model, PretrainedEncoder encoder, IReadOnlyDictionary<string, Tensor> weights)
     {
-        model.Writer.Write(config.DoLowerCase);
-        model.WriteStream(ConfigStream, s => s.Write(Encoding.UTF8.GetBytes(config.ToJson())));
-        model.WriteStream(VocabStream, s => s.Write(Encoding.UTF8.GetBytes(string.Join("\n", vocabulary))));
+        model.Writer.Write(encoder.Tokenizer.LowerCase);
+        model.WriteStream(ConfigStream, s => s.Write(Encoding.UTF8.GetBytes(encoder.Model.ToConfigJson())));
+        model.WriteStream(VocabStream, s => s.Write(Encoding.UTF8.GetBytes(string.Join("\n", encoder.Vocabulary))));
         model.WriteStream(WeightsStream, s => Safetensors.Save(s, weights));
     }
 
-    /// <summary>Reads what <see cref="Write"/> wrote; the caller owns (and disposes) the returned weights.</summary>
-    public static (EncoderConfig Config, string[] Vocabulary, Dictionary<string, Tensor> Weights) Read(PersistedModelReader model)
+    /// <summary>
+    /// Reads what <see cref="Write"/> wrote: a fresh, untrained encoder of the saved architecture (the caller loads the
+    /// weights into it, or into a model around it), the vocabulary and the weights, which the caller owns and disposes.
+    /// </summary>
+    public static (TextEncoder Encoder, string[] Vocabulary, Dictionary<string, Tensor> Weights) Read(PersistedModelReader model)
     {
         bool lowerCase = model.Reader.ReadBoolean();
         string source = $"model zip ({model.Info.LoaderSignature})";
-        var config = EncoderConfig.FromJson(model.ReadStream(ConfigStream, s => new StreamReader(s, Encoding.UTF8).ReadToEnd()), $"{source} {ConfigStream}")
-                     with { DoLowerCase = lowerCase };
+        string configJson = model.ReadStream(ConfigStream, s => new StreamReader(s, Encoding.UTF8).ReadToEnd());
         var vocabulary = model.ReadStream(VocabStream, s => new StreamReader(s, Encoding.UTF8).ReadToEnd()).Split('\n');
-        var weights = model.ReadStream(WeightsStream, s => Safetensors.Load(s, $"{source} {WeightsStream}"));
-        return (config, vocabulary, weights);
+        var encoder = TextEncoders.Create(configJson, lowerCase, $"{source} {ConfigStream}");
+        try
+        {
+            var weights = model.ReadStream(WeightsStream, s => Safetensors.Load(s, $"{source} {WeightsStream}"));
+            return (encoder, vocabulary, weights);
+        }
+        catch
+        {
+            encoder.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Reads an encoder-only payload into a <see cref="PretrainedEncoder"/> on the CPU.</summary>
     public static PretrainedEncoder ReadEncoder(PersistedModelReader model, string name)
     {
-        var (config, vocabulary, weights) = Read(model);
-        try { return PretrainedEncoder.FromParts(config, vocabulary, weights, name, CPU, $"model zip {WeightsStream}"); }
+        var (encoder, vocabulary, weights) = Read(model);
+        try { return PretrainedEncoder.FromModel(encoder, vocabulary, weights, name, CPU, $"model zip {WeightsStream}"); }
         finally { foreach (var w in weights.Values) w.Dispose(); }
     }
 }

@@ -13,13 +13,22 @@ public enum PoolingMode
     Max,
     /// <summary>Mean and max concatenated (twice the width).</summary>
     MeanMax,
+    /// <summary>The last real token's state: what a left-to-right recurrent model has read the whole text into.</summary>
+    Last,
+    /// <summary>ULMFiT's concat pooling: last, max and mean concatenated (three times the width).</summary>
+    LastMaxMean,
 }
 
 /// <summary>Pools [batch, seq, hidden] token states into [batch, width] sentence vectors, ignoring padding.</summary>
 public static class Pooling
 {
     /// <summary>Output width for a hidden size.</summary>
-    public static int Width(PoolingMode mode, int hiddenSize) => mode == PoolingMode.MeanMax ? 2 * hiddenSize : hiddenSize;
+    public static int Width(PoolingMode mode, int hiddenSize) => mode switch
+    {
+        PoolingMode.MeanMax => 2 * hiddenSize,
+        PoolingMode.LastMaxMean => 3 * hiddenSize,
+        _ => hiddenSize,
+    };
 
     /// <summary>Pools <paramref name="states"/> using <paramref name="attentionMask"/> [batch, seq] (1 = token; null = none padded).</summary>
     public static Tensor Pool(Tensor states, Tensor? attentionMask, PoolingMode mode)
@@ -31,6 +40,8 @@ public static class Pooling
             PoolingMode.Mean => Mean(states, attentionMask),
             PoolingMode.Max => Max(states, attentionMask),
             PoolingMode.MeanMax => cat([Mean(states, attentionMask), Max(states, attentionMask)], 1),
+            PoolingMode.Last => Last(states, attentionMask),
+            PoolingMode.LastMaxMean => cat([Last(states, attentionMask), Max(states, attentionMask), Mean(states, attentionMask)], 1),
             _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown pooling mode."),
         };
         return result.MoveToOuterDisposeScope();
@@ -48,6 +59,13 @@ public static class Pooling
         if (mask is null) return states.amax([1]);
         var padding = mask.eq(0).unsqueeze(-1);
         return states.masked_fill(padding, finfo(states.dtype).min).amax([1]);
+    }
+
+    private static Tensor Last(Tensor states, Tensor? mask)
+    {
+        if (mask is null) return states.select(1, -1);
+        var last = (mask.to(ScalarType.Int64).sum(1) - 1).clamp_min(0);
+        return states.gather(1, last.view(-1, 1, 1).expand(states.shape[0], 1, states.shape[2])).squeeze(1);
     }
 
     /// <summary>Scales each row to unit L2 norm (rows of zeros stay zero).</summary>

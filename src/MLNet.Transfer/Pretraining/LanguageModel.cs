@@ -19,19 +19,21 @@ namespace MLNet.Transfer.Pretraining;
 /// var result = LanguageModelTrainer.Train(lm, File.ReadAllLines("reviews.txt"), new PretrainingSettings { Steps = 500 });
 /// lm.Save("minilm-reviews");            // then PretrainedEncoder.Load("minilm-reviews")
 /// </code></example>
-public sealed class LanguageModel : IDisposable
+public sealed class LanguageModel : IDisposable, ITrainableLanguageModel
 {
     private const string HeadPrefix = "cls.predictions.";
     private readonly bool _ownsEncoder;
 
     private LanguageModel(PretrainedEncoder encoder, LanguageModelObjective objective, bool ownsEncoder, int seed)
     {
+        if (encoder.Model is not BertModel)
+            throw new ArgumentException($"'{encoder.Name}' is a {encoder.ModelType} model; use {nameof(RecurrentLanguageModel)} for recurrent language models.", nameof(encoder));
         if (encoder.Config.IsDecoder == true && objective == LanguageModelObjective.MaskedLm)
             throw new ArgumentException($"'{encoder.Name}' is a decoder (is_decoder: causal attention); train it with the causal objective, not the masked one.");
         Encoder = encoder;
         _ownsEncoder = ownsEncoder;
         manual_seed(seed);
-        Module = new BertLanguageModel(encoder.Model, objective);
+        Module = new BertLanguageModel((BertModel)encoder.Model, objective);
         Module.eval();
     }
 
@@ -84,6 +86,8 @@ public sealed class LanguageModel : IDisposable
             var embedded = PretrainedEncoder.Load(nameOrDirectory, device);
             return new LanguageModel(embedded, objective ?? DefaultObjective(embedded.Config), ownsEncoder: true, seed);
         }
+        if (RecurrentDirectory.Looks(nameOrDirectory))
+            throw new ArgumentException($"'{nameOrDirectory}' holds a recurrent model ({RecurrentDirectory.ModelType(nameOrDirectory)}); load it with {nameof(RecurrentLanguageModel)}.{nameof(RecurrentLanguageModel.Load)}.", nameof(nameOrDirectory));
         var checkpoint = HuggingFaceDirectory.Read(nameOrDirectory);
         try
         {
@@ -181,8 +185,17 @@ public sealed class LanguageModel : IDisposable
         ArgumentNullException.ThrowIfNull(texts);
         var windows = PretrainingData.Encode(Tokenizer, texts, maxTokens);
         var examples = PretrainingData.FixedTargets(windows, Objective, new TokenMasking(Tokenizer, masking), seed);
-        return LanguageModelEvaluator.Evaluate(Module, examples, Tokenizer.PadId);
+        return LanguageModelEvaluator.Evaluate(this, examples);
     }
+
+    nn.Module ITrainableLanguageModel.Network => Module;
+    TextEncoder ITrainableLanguageModel.Encoder => Module.Encoder;
+    string ITrainableLanguageModel.EncoderPrefix => "bert.";
+    nn.Module ITrainableLanguageModel.Head => Module.Head;
+    bool ITrainableLanguageModel.HeadStartsRandom => !HeadLoaded && !IsFromScratch;
+    TorchSharp.Modules.Parameter ITrainableLanguageModel.OutputBias => Module.Head.get_parameter("predictions.bias")!;
+    LanguageModelPredictions ITrainableLanguageModel.Predict(TokenBatch tokens, Tensor labels) =>
+        Module.Predict(tokens.InputIds, tokens.TokenTypeIds, tokens.AttentionMask, labels);
 
     private static LanguageModelObjective DefaultObjective(EncoderConfig config) =>
         config.IsDecoder == true ? LanguageModelObjective.CausalLm : LanguageModelObjective.MaskedLm;

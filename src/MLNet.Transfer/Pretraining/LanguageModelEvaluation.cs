@@ -43,13 +43,15 @@ public sealed record PretrainingResult(LanguageModelObjective Objective, Languag
     public double PerplexityAfter => After.Perplexity;
 }
 
-/// <summary>Computes held-out loss, perplexity and accuracy of a <see cref="BertLanguageModel"/> (eval mode, no gradients).</summary>
+/// <summary>Computes held-out loss, perplexity and accuracy of a language model (eval mode, no gradients).</summary>
 internal static class LanguageModelEvaluator
 {
     private const int TokensPerBatch = 8192;
 
-    public static LanguageModelEvaluation Evaluate(BertLanguageModel model, IReadOnlyList<LanguageModelExample> examples, int padId)
+    public static LanguageModelEvaluation Evaluate(ITrainableLanguageModel languageModel, IReadOnlyList<LanguageModelExample> examples)
     {
+        var model = languageModel.Network;
+        int padId = languageModel.Tokenizer.PadId;
         bool wasTraining = model.training;
         model.eval();
         try
@@ -57,14 +59,14 @@ internal static class LanguageModelEvaluator
             using var _ = no_grad();
             double lossSum = 0;
             long correct = 0, count = 0;
-            var device = model.Encoder.Embeddings.Device;
+            var device = languageModel.Encoder.Device;
             foreach (var rows in LengthBatching.BatchesByTokenBudget(examples.Select(e => e.InputIds.Length).ToArray(), TokensPerBatch))
             {
                 using var scope = NewDisposeScope();
                 var batch = rows.Select(r => examples[r]).ToArray();
                 if (batch.All(e => e.Predictions == 0)) continue;
                 var (tokens, labels) = LanguageModelBatch.Create(batch, padId, device);
-                var predictions = model.Predict(tokens.InputIds, tokens.TokenTypeIds, tokens.AttentionMask, labels);
+                var predictions = languageModel.Predict(tokens, labels);
                 lossSum += nn.functional.cross_entropy(predictions.Logits, predictions.Targets, reduction: nn.Reduction.Sum).item<float>();
                 correct += predictions.Logits.argmax(1).eq(predictions.Targets).sum().item<long>();
                 count += predictions.Targets.shape[0];

@@ -24,7 +24,8 @@ public static class LanguageModelTrainer
     /// <summary>
     /// Adapts <paramref name="encoder"/> in place to the domain of <paramref name="corpus"/> (one text per item) with
     /// a temporary language-model head, discarded afterwards; save the encoder with <see cref="PretrainedEncoder.Save"/>.
-    /// To keep the head too, use <see cref="LanguageModel.FromEncoder"/>, <see cref="Train"/> and <see cref="LanguageModel.Save"/>.
+    /// To keep the head too, use <see cref="LanguageModel.FromEncoder"/>, <see cref="Train(LanguageModel, IReadOnlyList{string}, PretrainingSettings?, IProgress{TrainingProgress}?, CancellationToken)"/> and <see cref="LanguageModel.Save"/>.
+    /// A recurrent encoder (AWD-LSTM, bidirectional LSTM) is always adapted with the causal objective, ULMFiT's stage 2.
     /// </summary>
     /// <exception cref="ArgumentException">The corpus is empty or too small to hold out text.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; the encoder keeps the weights of the last step.</exception>
@@ -33,6 +34,11 @@ public static class LanguageModelTrainer
     {
         ArgumentNullException.ThrowIfNull(encoder);
         settings ??= new PretrainingSettings();
+        if (encoder.Model is Models.Recurrent.RecurrentEncoder)
+        {
+            using var recurrent = RecurrentLanguageModel.FromEncoder(encoder, settings.Seed);
+            return Train(recurrent, corpus, settings with { Objective = LanguageModelObjective.CausalLm }, progress, cancellation);
+        }
         using var model = LanguageModel.FromEncoder(encoder, settings.Objective, settings.Seed);
         return Train(model, corpus, settings, progress, cancellation);
     }
@@ -45,18 +51,40 @@ public static class LanguageModelTrainer
                                           IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var s = (settings ?? new PretrainingSettings { Objective = model.Objective }).Validate(model.Encoder.Config.MaxPositionEmbeddings);
+        return Run(model, corpus, settings, progress, cancellation);
+    }
+
+    /// <summary>
+    /// Trains a recurrent <paramref name="model"/> (AWD-LSTM or bidirectional LSTM) in place on <paramref name="corpus"/>
+    /// with the causal objective (the bidirectional model adds the previous-token one). The settings are the same as
+    /// for transformers; recurrent models from scratch want a larger rate (≈3e-3).
+    /// </summary>
+    /// <exception cref="ArgumentException">The corpus is empty or too small, or the settings ask for the masked objective.</exception>
+    /// <exception cref="TrainingDivergedException">The loss or gradient norm became NaN or infinite.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; the model keeps the weights of the last step.</exception>
+    public static PretrainingResult Train(RecurrentLanguageModel model, IReadOnlyList<string> corpus, PretrainingSettings? settings = null,
+                                          IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (settings is { Objective: LanguageModelObjective.MaskedLm })
+            throw new ArgumentException("A recurrent language model predicts the next token: use the causal objective (CausalLm), not the masked one.", nameof(settings));
+        return Run(model, corpus, settings, progress, cancellation);
+    }
+
+    private static PretrainingResult Run(ITrainableLanguageModel model, IReadOnlyList<string> corpus, PretrainingSettings? settings,
+                                         IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+    {
+        var s = (settings ?? new PretrainingSettings { Objective = model.Objective }).Validate(model.Encoder.MaxTokens);
         if (s.Objective != model.Objective)
             throw new ArgumentException($"The settings ask for {s.Objective} but the model's head is for {model.Objective}.", nameof(settings));
         var clock = Stopwatch.StartNew();
-        var module = model.Module;
+        var module = model.Network;
         var masking = new TokenMasking(model.Tokenizer, s.Masking);
         var data = PretrainingData.Prepare(model.Tokenizer, masking, corpus, s);
-        int padId = model.Tokenizer.PadId;
-        var device = module.Encoder.Embeddings.Device;
-        var before = LanguageModelEvaluator.Evaluate(module, data.HeldOut, padId);
+        var before = LanguageModelEvaluator.Evaluate(model, data.HeldOut);
+        if (s.UnigramOutputBias ?? model.IsFromScratch) SetUnigramOutputBias(model, data.Train);
 
-        var groups = ParameterGroups.Build(module, module.Encoder.Config.NumHiddenLayers, s.LearningRate, s.LayerLearningRateDecay, s.WeightDecay);
+        var groups = ParameterGroups.Build(module, model.Encoder, model.EncoderPrefix, s.LearningRate, s.LayerLearningRateDecay, s.WeightDecay);
         using var optimizer = optim.AdamW(groups.Select(g => new AdamW.ParamGroup(g.Parameters, lr: g.PeakLearningRate, weight_decay: g.WeightDecay)),
                                           lr: s.LearningRate);
         int stepsPerEpoch = (data.Train.Count + s.BatchSize - 1) / s.BatchSize;
@@ -74,12 +102,12 @@ public static class LanguageModelTrainer
                 throw new InvalidOperationException($"The checkpoint in '{s.CheckpointDirectory}' belongs to a run with other settings or data; delete it or use another CheckpointDirectory.");
         }
         LanguageModelEvaluation? afterHeadWarmup = null;
-        int headWarmupSteps = s.HeadWarmupSteps ?? (model.HeadLoaded || model.IsFromScratch ? 0 : Math.Min(200, totalSteps));
+        int headWarmupSteps = s.HeadWarmupSteps ?? (model.HeadStartsRandom ? Math.Min(200, totalSteps) : 0);
         if (state.Step == 0 && headWarmupSteps > 0)
         {
             manual_seed(s.Seed);
-            HeadWarmup(module, data, s, headWarmupSteps, masking, padId, device, cancellation);
-            afterHeadWarmup = LanguageModelEvaluator.Evaluate(module, data.HeldOut, padId);
+            HeadWarmup(model, data, s, headWarmupSteps, masking, cancellation);
+            afterHeadWarmup = LanguageModelEvaluator.Evaluate(model, data.HeldOut);
         }
         else if (state.Step == 0)
         {
@@ -110,7 +138,7 @@ public static class LanguageModelTrainer
                 for (int g = 0; g < groups.Count; g++) optimizerGroups[g].LearningRate = groups[g].PeakLearningRate * multiplier;
 
                 var examples = PretrainingData.StepExamples(data.Train, batches[step % stepsPerEpoch], s.Objective, masking, s.Seed, step);
-                double loss = TrainStep(module, optimizer, examples, padId, device, s.MaxGradNorm, step);
+                double loss = TrainStep(model, optimizer, examples, s.MaxGradNorm, step);
                 tokensSeen += examples.Sum(e => (long)e.InputIds.Length);
                 trainClock.Stop();
                 if (!double.IsNaN(loss))
@@ -122,7 +150,7 @@ public static class LanguageModelTrainer
 
                 IReadOnlyDictionary<string, double>? metrics = null;
                 if (s.EvaluateEverySteps > 0 && (step + 1) % s.EvaluateEverySteps == 0 && step + 1 < totalSteps)
-                    metrics = LanguageModelEvaluator.Evaluate(module, data.HeldOut, padId).ToMetrics();
+                    metrics = LanguageModelEvaluator.Evaluate(model, data.HeldOut).ToMetrics();
                 if (s.CheckpointDirectory is not null && ((step + 1) % s.CheckpointEverySteps == 0 || step + 1 == totalSteps))
                     TrainingCheckpoint.Save(s.CheckpointDirectory, module, optimizer, state, null);
 
@@ -139,18 +167,19 @@ public static class LanguageModelTrainer
             module.eval();
         }
 
-        var after = LanguageModelEvaluator.Evaluate(module, data.HeldOut, padId);
+        var after = LanguageModelEvaluator.Evaluate(model, data.HeldOut);
         return new PretrainingResult(model.Objective, before, afterHeadWarmup, after, state.Step, data.TrainLines, data.HeldOutLines, tokensSeen, clock.Elapsed,
                                      tokensSeen / Math.Max(trainClock.Elapsed.TotalSeconds, 1e-9), history);
     }
 
     /// <summary>Trains only the head's own parameters (transform, bias) for <paramref name="steps"/> steps (<see cref="PretrainingSettings.HeadWarmupSteps"/>).</summary>
-    private static void HeadWarmup(BertLanguageModel module, PretrainingData data, PretrainingSettings s, int steps, TokenMasking masking, int padId,
-                                   Device device, CancellationToken cancellation)
+    private static void HeadWarmup(ITrainableLanguageModel model, PretrainingData data, PretrainingSettings s, int steps, TokenMasking masking,
+                                   CancellationToken cancellation)
     {
-        var encoderParameters = module.Encoder.parameters().ToArray();
+        var module = model.Network;
+        var encoderParameters = model.Encoder.parameters().ToArray();
         foreach (var p in encoderParameters) p.requires_grad = false;
-        using var optimizer = optim.AdamW(module.Head.parameters(), lr: s.HeadWarmupLearningRate, weight_decay: 0);
+        using var optimizer = optim.AdamW(model.Head.parameters(), lr: s.HeadWarmupLearningRate, weight_decay: 0);
         var lengths = data.Train.Select(w => w.Length).ToArray();
         int stepsPerEpoch = (data.Train.Count + s.BatchSize - 1) / s.BatchSize;
         module.train();
@@ -163,7 +192,7 @@ public static class LanguageModelTrainer
                 if (k % stepsPerEpoch == 0)
                     batches = [.. LengthBatching.ShuffledBatches(lengths, s.BatchSize, unchecked(s.Seed * 1_000_003 - 1 - k / stepsPerEpoch))];
                 var examples = PretrainingData.StepExamples(data.Train, batches[k % stepsPerEpoch], s.Objective, masking, s.Seed, -1 - k);
-                TrainStep(module, optimizer, examples, padId, device, s.MaxGradNorm, k);
+                TrainStep(model, optimizer, examples, s.MaxGradNorm, k);
             }
         }
         finally
@@ -173,14 +202,29 @@ public static class LanguageModelTrainer
         }
     }
 
+    /// <summary>Sets the output bias to the add-one-smoothed log frequency of every id that is ever a target (all but each window's first).</summary>
+    private static void SetUnigramOutputBias(ITrainableLanguageModel model, IReadOnlyList<int[]> windows)
+    {
+        var bias = model.OutputBias; // the module's own parameter: not disposed here
+        var counts = new double[bias.shape[0]];
+        foreach (var window in windows)
+            for (int t = 1; t < window.Length; t++)
+                if ((uint)window[t] < (uint)counts.Length) counts[window[t]]++;
+        double total = counts.Sum() + counts.Length;
+        var logPrior = counts.Select(c => (float)Math.Log((c + 1) / total)).ToArray();
+        using var _ = no_grad();
+        using var values = tensor(logPrior, dtype: bias.dtype, device: bias.device);
+        bias.copy_(values);
+    }
+
     /// <summary>One AdamW step on the mean cross-entropy of the batch's predicted tokens; returns that loss.</summary>
-    private static double TrainStep(BertLanguageModel module, OptimizerHelper optimizer, LanguageModelExample[] examples, int padId, Device device,
-                                    double maxGradNorm, int step)
+    private static double TrainStep(ITrainableLanguageModel model, OptimizerHelper optimizer, LanguageModelExample[] examples, double maxGradNorm, int step)
     {
         using var scope = NewDisposeScope();
         if (examples.All(e => e.Predictions == 0)) return double.NaN; // nothing to predict (only special tokens)
-        var (tokens, labels) = LanguageModelBatch.Create(examples, padId, device);
-        var predictions = module.Predict(tokens.InputIds, tokens.TokenTypeIds, tokens.AttentionMask, labels);
+        var module = model.Network;
+        var (tokens, labels) = LanguageModelBatch.Create(examples, model.Tokenizer.PadId, model.Encoder.Device);
+        var predictions = model.Predict(tokens, labels);
         var loss = nn.functional.cross_entropy(predictions.Logits, predictions.Targets);
         double value = loss.item<float>();
         if (!double.IsFinite(value))

@@ -55,6 +55,14 @@ public sealed record PretrainingSettings
     /// random head, else none; 0 turns it off.
     /// </summary>
     public int? HeadWarmupSteps { get; init; }
+    /// <summary>
+    /// Before the first step, set the output layer's bias to the log frequency of each word piece in the training text
+    /// (add-one smoothed), so the model starts from the unigram distribution instead of having to learn it — without this
+    /// a recurrent model from scratch tends to encode word frequency in a saturated, input-independent top layer and
+    /// stall there. The held-out loss before training is measured before this. Null (default) = automatic: on for
+    /// models made from scratch, off for pretrained ones.
+    /// </summary>
+    public bool? UnigramOutputBias { get; init; }
     /// <summary>Learning rate of the head warm-up steps. Default 1e-3.</summary>
     public double HeadWarmupLearningRate { get; init; } = 1e-3;
     /// <summary>Learning-rate shape. Default linear warm-up and decay.</summary>

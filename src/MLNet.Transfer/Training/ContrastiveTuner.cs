@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using MLNet.Transfer.Models;
-using MLNet.Transfer.Models.Bert;
 using MLNet.Transfer.Text;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -72,15 +71,15 @@ public static class ContrastiveTuner
     /// Tunes <paramref name="encoder"/> in place on <paramref name="texts"/> with class <paramref name="labels"/>; one pass over
     /// the pairs with linear warm-up (10%) and decay. Returns the mean loss of the last 20 steps.
     /// </summary>
-    public static double Train(BertModel encoder, IReadOnlyList<EncodedText> texts, IReadOnlyList<int> labels, ContrastiveSettings settings, int padId,
+    public static double Train(TextEncoder encoder, IReadOnlyList<EncodedText> texts, IReadOnlyList<int> labels, ContrastiveSettings settings, int padId,
                                IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
         settings.Validate();
         if (texts.Count != labels.Count) throw new ArgumentException($"{texts.Count} texts but {labels.Count} labels.");
         var pairs = Pairs(labels, settings.Iterations, settings.MaxPairs, settings.Seed);
         manual_seed(settings.Seed);
-        var device = encoder.Embeddings.Device;
-        var groups = ParameterGroups.Build(encoder, encoder.Config.NumHiddenLayers, settings.LearningRate, 1.0, settings.WeightDecay);
+        var device = encoder.Device;
+        var groups = ParameterGroups.Build(encoder, encoder.LayerCount, settings.LearningRate, 1.0, settings.WeightDecay);
         using var optimizer = optim.AdamW(groups.Select(g => new AdamW.ParamGroup(g.Parameters, lr: g.PeakLearningRate, weight_decay: g.WeightDecay)), lr: settings.LearningRate);
         int steps = (pairs.Count + settings.BatchSize - 1) / settings.BatchSize;
         var recent = new Queue<double>();
@@ -112,7 +111,7 @@ public static class ContrastiveTuner
         return recent.Count == 0 ? double.NaN : recent.Average();
     }
 
-    private static double Step(BertModel encoder, OptimizerHelper optimizer, IReadOnlyList<EncodedText> texts, ContrastivePair[] batch, PoolingMode pooling, int padId, Device device)
+    private static double Step(TextEncoder encoder, OptimizerHelper optimizer, IReadOnlyList<EncodedText> texts, ContrastivePair[] batch, PoolingMode pooling, int padId, Device device)
     {
         using var scope = NewDisposeScope();
         Tensor Embed(Func<ContrastivePair, int> pick)

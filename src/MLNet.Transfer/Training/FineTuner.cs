@@ -28,7 +28,7 @@ public sealed class TrainingDivergedException(string message) : Exception(messag
 /// </summary>
 public sealed class FineTuner(TransferModel model, FineTuneSettings settings, int padId)
 {
-    private readonly FineTuneSettings _settings = settings.Validate(model.Encoder.Config.MaxPositionEmbeddings, model.Tasks);
+    private readonly FineTuneSettings _settings = settings.Validate(model.Encoder.MaxTokens, model.Tasks);
 
     /// <summary>Trains in place and returns a summary. Throws <see cref="OperationCanceledException"/> on cancellation.</summary>
     public FineTuneResult Train(IReadOnlyList<TrainingExample> train, IReadOnlyList<TrainingExample>? validation = null,
@@ -38,7 +38,7 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
         CheckExamples(train, "training");
         if (validation is not null) CheckExamples(validation, "validation");
         var classWeights = tasks.Select((t, i) => _settings.BalanceClasses ? ClassWeights(t, i, train) : null).ToArray();
-        var device = model.Encoder.Embeddings.Device;
+        var device = model.Encoder.Device;
 
         var groups = ParameterGroups.Build(model, _settings.LearningRate, _settings.LayerLearningRateDecay, _settings.WeightDecay);
         using var optimizer = optim.AdamW(groups.Select(g => new AdamW.ParamGroup(g.Parameters, lr: g.PeakLearningRate, weight_decay: g.WeightDecay)),

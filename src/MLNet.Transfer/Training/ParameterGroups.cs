@@ -1,3 +1,4 @@
+using MLNet.Transfer.Models;
 using MLNet.Transfer.Models.Heads;
 using TorchSharp.Modules;
 
@@ -19,18 +20,34 @@ public static class ParameterGroups
 {
     /// <summary>Groups every parameter by depth and by whether weight decay applies.</summary>
     public static IReadOnlyList<ParameterGroup> Build(TransferModel model, double learningRate, double layerDecay, double weightDecay) =>
-        Build(model, model.Encoder.Config.NumHiddenLayers, learningRate, layerDecay, weightDecay);
+        Build(model, model.Encoder, model.EncoderPrefix, learningRate, layerDecay, weightDecay);
 
     /// <summary>
     /// Groups the parameters of any module whose encoder lives under "bert." (e.g. a language model: encoder + "cls.*"
     /// head) by depth and by whether weight decay applies; <paramref name="blocks"/> is the encoder's layer count.
     /// </summary>
-    public static IReadOnlyList<ParameterGroup> Build(TorchSharp.torch.nn.Module model, int blocks, double learningRate, double layerDecay, double weightDecay)
+    public static IReadOnlyList<ParameterGroup> Build(TorchSharp.torch.nn.Module model, int blocks, double learningRate, double layerDecay, double weightDecay) =>
+        Build(model, name => DepthOf(name, blocks), learningRate, layerDecay, weightDecay);
+
+    /// <summary>
+    /// Groups the parameters of <paramref name="model"/>, which holds <paramref name="encoder"/> (any architecture) under
+    /// <paramref name="encoderPrefix"/> (e.g. "encoder."), by depth — 0 for everything outside the encoder (heads),
+    /// then the encoder's layers from the top down to its embeddings (<see cref="TextEncoder.LayerOf"/>) — and by
+    /// whether weight decay applies.
+    /// </summary>
+    public static IReadOnlyList<ParameterGroup> Build(TorchSharp.torch.nn.Module model, TextEncoder encoder, string encoderPrefix,
+                                                      double learningRate, double layerDecay, double weightDecay) =>
+        Build(model, name => name.StartsWith(encoderPrefix, StringComparison.Ordinal)
+                  ? encoder.LayerCount + 1 - encoder.LayerOf(name[encoderPrefix.Length..])
+                  : 0,
+              learningRate, layerDecay, weightDecay);
+
+    private static IReadOnlyList<ParameterGroup> Build(TorchSharp.torch.nn.Module model, Func<string, int> depthOf, double learningRate, double layerDecay, double weightDecay)
     {
         var buckets = new SortedDictionary<(int Depth, bool Decay), List<(string Name, Parameter Parameter)>>();
         foreach (var (name, parameter) in model.named_parameters())
         {
-            var key = (DepthOf(name, blocks), AppliesDecay(name));
+            var key = (depthOf(name), AppliesDecay(name));
             if (!buckets.TryGetValue(key, out var list)) buckets[key] = list = [];
             list.Add((name, parameter));
         }
@@ -58,5 +75,6 @@ public static class ParameterGroups
         unfreezeBlocksPerEpoch == 0 || depth <= (long)epoch * unfreezeBlocksPerEpoch;
 
     private static bool AppliesDecay(string name) =>
-        !(name.EndsWith(".bias", StringComparison.Ordinal) || name.Contains("LayerNorm.", StringComparison.Ordinal));
+        !(name[(name.LastIndexOf('.') + 1)..].StartsWith("bias", StringComparison.Ordinal) // "x.bias", and LSTM's "bias_ih_l0"
+          || name.Contains("LayerNorm.", StringComparison.Ordinal));
 }

@@ -98,7 +98,7 @@ internal static class InferenceProfile
 
     private static void Blocks(BenchContext context, int batch)
     {
-        var model = context.Encoder.Model;
+        var model = (BertModel)context.Encoder.Model;
         var modules = model.named_modules().ToDictionary(m => m.name, m => m.module);
         using var scope = NewDisposeScope();
         using var mode = inference_mode();

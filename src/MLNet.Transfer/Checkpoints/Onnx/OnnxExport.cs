@@ -55,7 +55,8 @@ public static class OnnxExport
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(stream);
-        var config = model.Encoder.Config;
+        var config = (model.Encoder as BertModel
+            ?? throw new NotSupportedException($"ONNX export covers BERT encoders; this model's encoder is a {model.Encoder.ModelType} model.")).Config;
         var g = new OnnxGraphBuilder();
         var (ids, mask, types) = Inputs(g);
         var weights = model.state_dict();

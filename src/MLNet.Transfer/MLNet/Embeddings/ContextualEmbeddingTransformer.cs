@@ -54,9 +54,9 @@ public sealed class ContextualEmbeddingTransformer : BatchedTransformerBase, IPe
     private static BatchOutputColumn[] Outputs(PretrainedEncoder encoder, ContextualEmbeddingOptions options)
     {
         var settings = options.ToSettings();
-        settings.Validate(encoder.Config);
+        settings.Validate(encoder.Model);
         if (!options.TokenLevel)
-            return [new(options.OutputColumnName, new VectorDataViewType(NumberDataViewType.Single, settings.OutputWidth(encoder.HiddenSize, encoder.Config.NumHiddenLayers)))];
+            return [new(options.OutputColumnName, new VectorDataViewType(NumberDataViewType.Single, settings.OutputWidth(encoder.Model)))];
         if (options.WindowStride > 0) throw new ArgumentOutOfRangeException(nameof(options), "TokenLevel output does not combine windows; set WindowStride to 0.");
         return [new(options.OutputColumnName, new VectorDataViewType(NumberDataViewType.Single)),
                 new(options.EffectiveTokensColumnName, new VectorDataViewType(TextDataViewType.Instance))];
@@ -116,7 +116,7 @@ public sealed class ContextualEmbeddingTransformer : BatchedTransformerBase, IPe
         w.Write(_options.BatchSize);
         w.Write(_options.TokenLevel);
         w.Write(_options.EffectiveTokensColumnName);
-        EncoderPayload.Write(model, _encoder.Config, _encoder.Vocabulary, _encoder.Model.state_dict());
+        EncoderPayload.Write(model, _encoder, _encoder.Model.state_dict());
     });
 
     static PersistedModelInfo IPersistableModel<ContextualEmbeddingTransformer>.ModelInfo { get; } = new("MLNTCEMB", "MLNetTransferEmbeddings", 2, 2, 1); // v2: token-level output

@@ -36,7 +36,7 @@ public sealed class SetFitEmbeddingEstimator : EncoderTuningEstimator
     protected override void Tune(PretrainedEncoder encoder, IDataView input)
     {
         var (texts, labels) = ReadLabelledTexts(input);
-        int maxTokens = Embeddings.MaxTokens ?? Math.Min(256, encoder.Config.MaxPositionEmbeddings);
+        int maxTokens = Embeddings.MaxTokens ?? Math.Min(256, encoder.MaxTokens);
         var tokens = texts.Select(t => encoder.Tokenizer.Encode(t, maxTokens, Embeddings.Truncation)).ToArray();
         ContrastiveTuner.Train(encoder.Model, tokens, labels, _options.Tuning with { Pooling = Embeddings.Pooling }, encoder.Tokenizer.PadId, _options.Progress, _options.CancellationToken);
     }

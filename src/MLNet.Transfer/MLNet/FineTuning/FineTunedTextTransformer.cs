@@ -4,7 +4,6 @@ using MLNet.Transfer.Checkpoints;
 using MLNet.Transfer.Checkpoints.Onnx;
 using MLNet.Transfer.Encoders;
 using MLNet.Transfer.Models;
-using MLNet.Transfer.Models.Bert;
 using MLNet.Transfer.Models.Heads;
 using MLNet.Transfer.Text;
 using static TorchSharp.torch;
@@ -136,7 +135,7 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
             w.Write(names.Length);
             foreach (var n in names) w.Write(n);
         }
-        EncoderPayload.Write(model, _encoder.Config, _encoder.Vocabulary, _model.state_dict());
+        EncoderPayload.Write(model, _encoder, _model.state_dict());
     });
 
     // Version 2: several task heads, each with its own columns, and prediction windows (version 1: exactly one head).
@@ -182,15 +181,19 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
     private static FineTunedTextTransformer Build(PersistedModelReader model, string name, PoolingMode pooling, TextInput input,
                                                   TaskSpec[] tasks, TaskColumns[] columns, int batchSize)
     {
-        var (config, vocabulary, weights) = EncoderPayload.Read(model);
+        var (network, vocabulary, weights) = EncoderPayload.Read(model);
         try
         {
-            var bert = new BertModel(config);
-            var transfer = new TransferModel(bert, tasks, pooling, 0);
+            var transfer = new TransferModel(network, tasks, pooling, 0);
             StateDictLoader.Load(transfer, weights, "model zip Weights.safetensors");
             transfer.eval();
-            var encoder = PretrainedEncoder.FromModel(name, bert, vocabulary, CPU);
+            var encoder = PretrainedEncoder.FromModel(name, network, vocabulary, CPU);
             return new FineTunedTextTransformer(encoder, transfer, input, columns, batchSize);
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
         }
         finally
         {

@@ -20,7 +20,7 @@ internal static class TextFineTuning
         var encoder = options.Encoder?.Clone() ?? PretrainedEncoder.Load(options.Model, options.Device);
         try
         {
-            var settings = options.ToSettings().Validate(encoder.Config.MaxPositionEmbeddings, tasks);
+            var settings = options.ToSettings().Validate(encoder.MaxTokens, tasks);
             manual_seed(settings.Seed);
             var model = new TransferModel(encoder.Model, tasks.Select((t, i) => Standardised(t, i, train)).ToArray(), settings.Pooling, settings.HeadDropout);
             result = new FineTuner(model, settings, encoder.Tokenizer.PadId)

@@ -26,7 +26,7 @@ public sealed class BertEncoder : nn.Module
 /// A BERT encoder whose parameter names are the Hugging Face <c>BertModel</c> state-dict keys
 /// (embeddings.*, encoder.layer.N.*), so checkpoints map 1:1. Returns every layer's hidden states.
 /// </summary>
-public sealed class BertModel : nn.Module
+public sealed partial class BertModel : TextEncoder
 {
 #pragma warning disable IDE1006
     private readonly BertEmbeddings embeddings;

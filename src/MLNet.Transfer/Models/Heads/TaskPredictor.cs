@@ -28,7 +28,7 @@ public sealed class TaskPredictor
         var tasks = _model.Tasks;
         var result = tasks.Select(_ => new float[items.Count][]).ToArray();
         if (items.Count == 0) return result;
-        var device = _model.Encoder.Embeddings.Device;
+        var device = _model.Encoder.Device;
         foreach (var group in LengthBatching.Batches(items.Select(i => i.Length).ToArray(), _batchSize))
         {
             using var scope = NewDisposeScope();

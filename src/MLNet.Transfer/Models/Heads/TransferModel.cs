@@ -33,32 +33,39 @@ public sealed class TaskHead : nn.Module<Tensor, Tensor>
 }
 
 /// <summary>
-/// One shared BERT encoder ("bert.*", the Hugging Face task-model prefix) with one or more task heads
-/// ("heads.&lt;task&gt;.*") over a pooled sentence vector. Knows nothing of ML.NET.
+/// One shared encoder with one or more task heads ("heads.&lt;task&gt;.*") over a pooled sentence vector. A BERT lives
+/// under "bert.*" (the Hugging Face task-model prefix), any other <see cref="TextEncoder"/> (e.g. a recurrent one)
+/// under "encoder.*". Knows nothing of ML.NET.
 /// </summary>
 public sealed class TransferModel : nn.Module
 {
-#pragma warning disable IDE1006
-    private readonly BertModel bert;
+#pragma warning disable IDE1006 // field names are the checkpoint keys; exactly one of bert and encoder is set
+    private readonly BertModel? bert;
+    private readonly TextEncoder? encoder;
     private readonly ModuleDict<TaskHead> heads;
 #pragma warning restore IDE1006
 
     /// <summary>Wraps <paramref name="encoder"/> (shared, not copied) with fresh heads for <paramref name="tasks"/>.</summary>
-    public TransferModel(BertModel encoder, IReadOnlyList<TaskSpec> tasks, PoolingMode pooling, double headDropout) : base(nameof(TransferModel))
+    public TransferModel(TextEncoder encoder, IReadOnlyList<TaskSpec> tasks, PoolingMode pooling, double headDropout) : base(nameof(TransferModel))
     {
+        ArgumentNullException.ThrowIfNull(encoder);
         if (tasks.Count == 0) throw new ArgumentException("At least one task is needed.", nameof(tasks));
         if (tasks.Select(t => t.Name).Distinct().Count() != tasks.Count) throw new ArgumentException("Task names must be unique.", nameof(tasks));
-        bert = encoder;
+        if (encoder is BertModel b) bert = b;
+        else this.encoder = encoder;
         Tasks = tasks.Select(t => t.Validate()).ToArray();
         Pooling = pooling;
-        int width = Models.Pooling.Width(pooling, encoder.Config.HiddenSize);
+        int width = Models.Pooling.Width(pooling, encoder.HiddenSize);
         heads = new ModuleDict<TaskHead>();
-        foreach (var task in Tasks) heads.Add(task.Name, new TaskHead(width, task.Outputs, headDropout, encoder.Config.InitializerRange));
+        foreach (var task in Tasks) heads.Add(task.Name, new TaskHead(width, task.Outputs, headDropout, encoder.InitializerRange));
         RegisterComponents();
     }
 
     /// <summary>The shared encoder.</summary>
-    public BertModel Encoder => bert;
+    public TextEncoder Encoder => (TextEncoder?)bert ?? encoder!;
+
+    /// <summary>The encoder's key prefix in the state dict, with the dot: "bert." or "encoder.".</summary>
+    public string EncoderPrefix => bert is not null ? "bert." : "encoder.";
 
     /// <summary>The tasks, in head order.</summary>
     public IReadOnlyList<TaskSpec> Tasks { get; }
@@ -73,7 +80,7 @@ public sealed class TransferModel : nn.Module
     public Tensor Features(Tensor inputIds, Tensor tokenTypeIds, Tensor attentionMask)
     {
         using var scope = NewDisposeScope();
-        var states = bert.Forward(inputIds, tokenTypeIds, attentionMask);
+        var states = Encoder.Forward(inputIds, tokenTypeIds, attentionMask);
         return Models.Pooling.Pool(states[^1], attentionMask, Pooling).MoveToOuterDisposeScope();
     }
 

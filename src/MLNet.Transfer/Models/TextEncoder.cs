@@ -1,0 +1,56 @@
+using static TorchSharp.torch;
+
+namespace MLNet.Transfer.Models;
+
+/// <summary>
+/// What the featurizer, the task heads and the trainers need from an encoder, whatever its architecture (the BERT
+/// transformer, the AWD-LSTM, the bidirectional LSTM): every layer's token states for a padded batch, their widths,
+/// and which layer each parameter belongs to (the depth behind discriminative learning rates and gradual unfreezing).
+/// </summary>
+public abstract class TextEncoder : nn.Module
+{
+    /// <summary>Registers the module under <paramref name="name"/> (TorchSharp's module name).</summary>
+    protected TextEncoder(string name) : base(name) { }
+
+    /// <summary>
+    /// The <c>config.json</c> "model_type" of this architecture ("bert", "awd-lstm", "bilstm"); saved directories and
+    /// model zips are rebuilt from it (see <see cref="TextEncoders"/>).
+    /// </summary>
+    public abstract string ModelType { get; }
+
+    /// <summary>Number of layers above the embeddings: <see cref="Forward"/> returns this many states plus one.</summary>
+    public abstract int LayerCount { get; }
+
+    /// <summary>Width of the last layer's token states (what task heads and the default featurizer see).</summary>
+    public int HiddenSize => LayerWidth(LayerCount);
+
+    /// <summary>Width of hidden state <paramref name="layer"/> (0 = embeddings … <see cref="LayerCount"/> = top).</summary>
+    public abstract int LayerWidth(int layer);
+
+    /// <summary>Longest sequence, in tokens including [CLS]/[SEP], the encoder accepts (a transformer's position table).</summary>
+    public abstract int MaxTokens { get; }
+
+    /// <summary>Standard deviation for initialising new task heads on top of this encoder.</summary>
+    public virtual double InitializerRange => 0.02;
+
+    /// <summary>The device holding the weights.</summary>
+    public abstract Device Device { get; }
+
+    /// <summary>
+    /// Encodes a padded batch into <see cref="LayerCount"/> + 1 hidden states [batch, seq, width]: the embedding
+    /// output first, the top layer's last (Hugging Face's output_hidden_states). Dropout applies in training mode only.
+    /// </summary>
+    /// <param name="inputIds">Token ids, int64 [batch, seq].</param>
+    /// <param name="tokenTypeIds">Segment ids, int64 [batch, seq] (ignored by architectures without segments).</param>
+    /// <param name="attentionMask">1 for real tokens, 0 for padding (right-padded), [batch, seq]; null means no padding.</param>
+    public abstract Tensor[] Forward(Tensor inputIds, Tensor tokenTypeIds, Tensor? attentionMask);
+
+    /// <summary>
+    /// The layer a parameter belongs to, for a name relative to this module: 0 = embeddings, i = the i-th layer
+    /// above them (1-based), so depth from the top is <see cref="LayerCount"/> + 1 − this.
+    /// </summary>
+    public abstract int LayerOf(string parameterName);
+
+    /// <summary>The architecture as <c>config.json</c> text (with "model_type"), enough to rebuild an untrained copy.</summary>
+    public abstract string ToConfigJson();
+}

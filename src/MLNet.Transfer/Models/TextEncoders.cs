@@ -1,0 +1,41 @@
+using System.Text.Json;
+using MLNet.Transfer.Models.Bert;
+using MLNet.Transfer.Models.Recurrent;
+
+namespace MLNet.Transfer.Models;
+
+/// <summary>Builds the right <see cref="TextEncoder"/> for a <c>config.json</c>, dispatching on its "model_type".</summary>
+public static class TextEncoders
+{
+    /// <summary>The "model_type" of <paramref name="configJson"/> ("bert" when absent, as in old BERT configs).</summary>
+    /// <exception cref="InvalidDataException">Not a JSON object.</exception>
+    public static string ModelType(string configJson, string source = "config.json")
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(configJson);
+            if (document.RootElement.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{source}: not a JSON object.");
+            return document.RootElement.TryGetProperty("model_type", out var type) && type.ValueKind == JsonValueKind.String ? type.GetString()! : "bert";
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{source}: not valid JSON ({e.Message}).", e);
+        }
+    }
+
+    /// <summary>Whether <paramref name="modelType"/> names a recurrent architecture (awd-lstm, bilstm).</summary>
+    public static bool IsRecurrent(string modelType) => modelType is RecurrentConfig.AwdLstmType or RecurrentConfig.BiLstmType;
+
+    /// <summary>A randomly initialised encoder of the architecture in <paramref name="configJson"/> (in training mode, on the CPU).</summary>
+    /// <param name="configJson">config.json text.</param>
+    /// <param name="lowerCase">The tokenizer's casing (not part of config.json).</param>
+    /// <param name="source">Where the text came from, for error messages.</param>
+    /// <exception cref="NotSupportedException">An unknown model_type.</exception>
+    public static TextEncoder Create(string configJson, bool lowerCase, string source = "config.json")
+    {
+        string type = ModelType(configJson, source);
+        return IsRecurrent(type)
+            ? new RecurrentEncoder(RecurrentConfig.FromJson(configJson, source) with { DoLowerCase = lowerCase })
+            : new BertModel(EncoderConfig.FromJson(configJson, source) with { DoLowerCase = lowerCase });
+    }
+}
