@@ -58,6 +58,18 @@ public sealed class PretrainedEncoder : IDisposable
     /// <summary>Width of the top layer's token states.</summary>
     public int HiddenSize => Model.HiddenSize;
 
+    /// <summary>
+    /// Opt-in bfloat16 inference for a BERT encoder's dense layers (about 1.6× faster per forward on CPUs with bf16
+    /// instructions, cosine ≥ 0.99997 to fp32; see <see cref="BertModel.UseBFloat16Inference"/>); training stays fp32.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The encoder is not a BERT (e.g. a recurrent language model).</exception>
+    public void UseBFloat16Inference(bool enabled = true) =>
+        (Model as BertModel ?? throw new NotSupportedException($"bf16 inference is implemented for BERT encoders only, not '{ModelType}'."))
+            .UseBFloat16Inference(enabled);
+
+    /// <summary>True after <see cref="UseBFloat16Inference"/>.</summary>
+    public bool BFloat16Inference => (Model as BertModel)?.BFloat16Inference ?? false;
+
     /// <summary>Layers above the embeddings (hidden states 0..this).</summary>
     public int LayerCount => Model.LayerCount;
 

@@ -19,7 +19,7 @@ internal sealed class BenchContext : IDisposable
     private readonly Lazy<PretrainedEncoder> _bf16Encoder = new(() =>
     {
         var encoder = PretrainedEncoder.Load(ModelName);
-        encoder.Model.UseBFloat16Inference();
+        encoder.UseBFloat16Inference();
         return encoder;
     });
     private readonly Lazy<OrtEncoder> _ort;

@@ -36,15 +36,15 @@ public class BFloat16InferenceTests
         using var encoder = TestModels.MiniLm.Clone();
         var fp32 = encoder.Embed(Texts);
 
-        encoder.Model.UseBFloat16Inference();
-        Assert.That(encoder.Model.BFloat16Inference, Is.True);
+        encoder.UseBFloat16Inference();
+        Assert.That(encoder.BFloat16Inference, Is.True);
         var bf16 = encoder.Embed(Texts);
         double cosine = MinCosine(fp32, bf16);
         TestContext.Out.WriteLine($"min cosine bf16 vs fp32: {cosine:F7}");
         Assert.That(cosine, Is.GreaterThan(0.9999));
         Assert.That(bf16.Zip(fp32).Any(p => !p.First.SequenceEqual(p.Second)), Is.True, "bf16 must actually be used");
 
-        encoder.Model.UseBFloat16Inference(false);
+        encoder.UseBFloat16Inference(false);
         Assert.That(encoder.Embed(Texts), Is.EqualTo(fp32));
     }
 
@@ -56,7 +56,7 @@ public class BFloat16InferenceTests
         using var tokens = TokenBatch.Create(Texts.Select(t => encoder.Tokenizer.Encode(t, 32)).ToArray(), encoder.Tokenizer.PadId);
         var fp32 = encoder.Model.Forward(tokens.InputIds, tokens.TokenTypeIds, tokens.AttentionMask)[^1].detach();
 
-        encoder.Model.UseBFloat16Inference();
+        encoder.UseBFloat16Inference();
         var withGrad = encoder.Model.Forward(tokens.InputIds, tokens.TokenTypeIds, tokens.AttentionMask)[^1].detach();
         Assert.That(MaxDifference(fp32, withGrad), Is.Zero, "gradients enabled: fp32 path");
         using (no_grad())
@@ -70,7 +70,7 @@ public class BFloat16InferenceTests
     public void ReturningToEvalModeAfterTrainingRefreshesTheBf16Weights()
     {
         using var encoder = TestModels.MiniLm.Clone();
-        encoder.Model.UseBFloat16Inference();
+        encoder.UseBFloat16Inference();
         encoder.Model.train();
         using (no_grad())
         {
@@ -82,7 +82,7 @@ public class BFloat16InferenceTests
         encoder.Model.eval();
         var bf16 = encoder.Embed(Texts);
 
-        encoder.Model.UseBFloat16Inference(false);
+        encoder.UseBFloat16Inference(false);
         var fp32 = encoder.Embed(Texts);
         Assert.That(MinCosine(fp32, bf16), Is.GreaterThan(0.9999), "bf16 copies were taken from the changed weights");
         Assert.That(MinCosine(TestModels.MiniLm.Embed(Texts), fp32), Is.LessThan(0.9999), "the change is visible");
