@@ -6,7 +6,7 @@
 // hundred SST-2 training sentences and scored on SST-2 dev. Prints (and writes to scratch-pretraining.md) two markdown
 // tables. Usage:
 //   dotnet run -c Release --project examples/ScratchPretraining -- [--models mlm,clm,awd,bilstm] [--size tiny|small]
-//       [--steps 300] [--lr 1e-3] [--rnn-lr 3e-3] [--seeds 3] [--train 500] [--epochs 4] [--out folder]
+//       [--steps 300] [--lr 1e-3] [--rnn-lr 3e-3] [--seeds 3] [--train 500] [--epochs 4] [--recipe plain|ulmfit] [--threads N] [--out folder] [--reuse]
 // --size small: the library's CPU defaults (hidden 256; LanguageModel.SmallConfig, RecurrentConfig.SmallAwdLstm);
 // tiny (default): half as wide (128), so a shared 2-core machine gets through an epoch of the corpus in minutes.
 // Data come from ../shared/data (not redistributed). Timings are wall-clock on whatever else the machine is running.
@@ -22,11 +22,14 @@ using MLNet.Transfer.Training;
 
 var models = (Option("--models") ?? "mlm,clm,awd").Split(',');
 bool tiny = (Option("--size") ?? "tiny") == "tiny";
+bool ulmfit = (Option("--recipe") ?? "plain") == "ulmfit";
+bool reuse = args.Contains("--reuse"); // fine-tune the models a previous run left in --out instead of pretraining again
 int steps = int.Parse(Option("--steps") ?? "300");
 double? transformerRate = Option("--lr") is { } t ? double.Parse(t, System.Globalization.CultureInfo.InvariantCulture) : null;
 double? recurrentRate = Option("--rnn-lr") is { } r ? double.Parse(r, System.Globalization.CultureInfo.InvariantCulture) : null;
 int seeds = int.Parse(Option("--seeds") ?? "3"), trainSize = int.Parse(Option("--train") ?? "500"), epochs = int.Parse(Option("--epochs") ?? "4");
 string output = Option("--out") ?? Path.Combine(Path.GetTempPath(), "scratch-pretraining");
+if (Option("--threads") is { } threads) TorchSharp.torch.set_num_threads(int.Parse(threads)); // 1 fares better when other jobs share the cores
 string? Option(string name) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
 
 var tokenizer = BertWordPieceTokenizer.FromHuggingFaceDirectory(EmbeddedModels.EnsureDirectory("minilm"));
@@ -39,7 +42,7 @@ Console.WriteLine($"corpus: {corpus.Length:N0} lines; fine-tuning: {trainSize} S
 // 1. Pretrain every model (and keep its untrained twin: the same architecture and initial weights).
 var lmRows = new List<string>();
 var specs = models.Select(Spec).ToArray();
-foreach (var spec in specs)
+foreach (var spec in specs.Where(_ => !reuse))
 {
     Console.WriteLine($"\n== {spec.Title}: pretraining {steps} steps (lr {spec.Settings.LearningRate:G2}) ==");
     var lm = spec.Create();
@@ -83,7 +86,7 @@ string table = string.Join('\n',
     .. lmRows,
     "",
     $"Fine-tuned on {trainSize} SST-2 training sentences (at least 6 words; a new sample per seed), {epochs} epochs, accuracy on SST-2 dev " +
-    $"(872), mean ± std over {seeds} seeds; the same settings for both starts. FeaturizeText + logistic regression on the seed-1 sentences: {baseline:P1}.",
+    $"(872), mean ± std over {seeds} seeds; the same settings for both starts ({(ulmfit ? "ULMFiT recipe: discriminative rates ÷2.6 per layer, slanted triangular, gradual unfreezing" : "one rate, linear warm-up and decay")}). FeaturizeText + logistic regression on the seed-1 sentences: {baseline:P1}.",
     "",
     "| model | pretrained | random init | Δ points | per seed (pretrained / random) | minutes |",
     "|---|---|---|---|---|---|",
@@ -101,10 +104,14 @@ string Stat(List<double> values)
 ModelSpec Spec(string name)
 {
     var pretraining = new PretrainingSettings { BatchSize = 32, MaxTokens = 64, Seed = 1, LearningRate = transformerRate ?? (tiny ? 1e-3 : 5e-4) };
-    FineTuneTransformerOptions FineTune(string dir, int seed, double lr, PoolingMode pooling) => new()
-    {
-        Model = dir, Seed = seed, Epochs = epochs, BatchSize = 16, MaxTokens = 64, LearningRate = lr, Pooling = pooling,
-    };
+    FineTuneTransformerOptions FineTune(string dir, int seed, double lr, PoolingMode pooling) => ulmfit
+        ? new()
+        {
+            // ULMFiT's classifier recipe: rates divided by 2.6 per layer down, slanted triangular schedule, gradual unfreezing.
+            Model = dir, Seed = seed, Epochs = epochs, BatchSize = 16, MaxTokens = 64, LearningRate = lr * 2, Pooling = pooling,
+            LayerLearningRateDecay = 1 / 2.6, Schedule = ScheduleKind.SlantedTriangular, UnfreezeBlocksPerEpoch = 2,
+        }
+        : new() { Model = dir, Seed = seed, Epochs = epochs, BatchSize = 16, MaxTokens = 64, LearningRate = lr, Pooling = pooling };
     var transformer = tiny ? LanguageModel.SmallConfig(0) with { HiddenSize = 128, NumAttentionHeads = 2, IntermediateSize = 512 } : LanguageModel.SmallConfig(0);
     string transformerShape = $"{transformer.NumHiddenLayers} layers, hidden {transformer.HiddenSize}, FFN {transformer.IntermediateSize}";
     var awd = tiny ? RecurrentConfig.SmallAwdLstm(0) with { EmbeddingSize = 128, HiddenSize = 384 } : RecurrentConfig.SmallAwdLstm(0);

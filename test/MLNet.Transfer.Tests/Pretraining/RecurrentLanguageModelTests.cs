@@ -192,6 +192,22 @@ public class RecurrentLanguageModelTests
     }
 
     [Test]
+    public void AdaptingALoadedRecurrentEncoderTrainsItInPlaceWithTheCausalObjective()
+    {
+        using var temp = TestModels.TempDir();
+        using (var lm = TinyScratch(RecurrentConfig.BiLstmType, dropoutScale: 0.2)) lm.Save(Path.Combine(temp.Path, "bilstm"));
+        using var encoder = PretrainedEncoder.Load(Path.Combine(temp.Path, "bilstm"));
+        var corpus = LanguageModelTests.AlphabetCorpus(200, seed: 8);
+        var before = encoder.Embed(corpus[..2]);
+        // The default settings ask for the masked objective; a recurrent encoder is adapted with the causal one.
+        var result = LanguageModelTrainer.Adapt(encoder, corpus, new PretrainingSettings { Steps = 30, BatchSize = 16, MaxTokens = 32, LearningRate = 0.05 });
+        Assert.That(result.Objective, Is.EqualTo(LanguageModelObjective.CausalLm));
+        Assert.That(result.HeldOutLossAfter, Is.LessThan(result.HeldOutLossBefore));
+        Assert.That(encoder.Embed(corpus[..2]), Is.Not.EqualTo(before), "the encoder itself was trained");
+        Assert.That(encoder.Model.training, Is.False, "back in eval mode");
+    }
+
+    [Test]
     public void InterruptedRecurrentRunResumesFromItsCheckpointToTheSameWeights()
     {
         using var temp = TestModels.TempDir();
