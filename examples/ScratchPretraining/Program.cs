@@ -6,12 +6,13 @@
 // hundred SST-2 training sentences and scored on SST-2 dev. Prints (and writes to scratch-pretraining.md) two markdown
 // tables. Usage:
 //   dotnet run -c Release --project examples/ScratchPretraining -- [--models mlm,clm,awd,bilstm] [--size tiny|small]
-//       [--steps 300] [--lr 1e-3] [--rnn-lr 3e-3] [--seeds 3] [--train 500] [--epochs 4] [--recipe plain|ulmfit] [--threads N] [--out folder] [--reuse]
+//       [--task sst2|uci|agnews] [--steps 300] [--lr 1e-3] [--rnn-lr 3e-3] [--seeds 3] [--train 500] [--epochs 4] [--recipe plain|ulmfit] [--threads N] [--out folder] [--reuse]
 // --size small: the library's CPU defaults (hidden 256; LanguageModel.SmallConfig, RecurrentConfig.SmallAwdLstm);
 // tiny (default): half as wide (128), so a shared 2-core machine gets through an epoch of the corpus in minutes.
 // Data come from ../shared/data (not redistributed). Timings are wall-clock on whatever else the machine is running.
 using System.Diagnostics;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using MLNet.Transfer.Encoders;
 using MLNet.Transfer.MLNetIntegration;
 using MLNet.Transfer.Models;
@@ -27,17 +28,21 @@ bool reuse = args.Contains("--reuse"); // fine-tune the models a previous run le
 int steps = int.Parse(Option("--steps") ?? "300");
 double? transformerRate = Option("--lr") is { } t ? double.Parse(t, System.Globalization.CultureInfo.InvariantCulture) : null;
 double? recurrentRate = Option("--rnn-lr") is { } r ? double.Parse(r, System.Globalization.CultureInfo.InvariantCulture) : null;
-int seeds = int.Parse(Option("--seeds") ?? "3"), trainSize = int.Parse(Option("--train") ?? "500"), epochs = int.Parse(Option("--epochs") ?? "4");
+string taskName = Option("--task") ?? "sst2";
+int seeds = int.Parse(Option("--seeds") ?? "3"), epochs = int.Parse(Option("--epochs") ?? "4");
+int? trainSize = Option("--train") is { } n ? int.Parse(n) : null;
 string output = Option("--out") ?? Path.Combine(Path.GetTempPath(), "scratch-pretraining");
 if (Option("--threads") is { } threads) TorchSharp.torch.set_num_threads(int.Parse(threads)); // 1 fares better when other jobs share the cores
 string? Option(string name) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
 
 var tokenizer = BertWordPieceTokenizer.FromHuggingFaceDirectory(EmbeddedModels.EnsureDirectory("minilm"));
-var corpus = File.ReadAllLines(SharedData.File("unlabelled", "rt-snippets-minus-sst2-dev.txt"));
 var mlContext = new MLContext(seed: 1);
-var test = SharedData.Load(mlContext, SharedData.File("sst2", "dev.tsv"));
-double Accuracy(ITransformer model) => mlContext.BinaryClassification.Evaluate(model.Transform(test)).Accuracy;
-Console.WriteLine($"corpus: {corpus.Length:N0} lines; fine-tuning: {trainSize} SST-2 training sentences, test: SST-2 dev (872); {seeds} seeds; {Environment.ProcessorCount} cores");
+var task = LabelledTask.Create(taskName, mlContext, trainSize);
+var corpus = task.Corpus;
+// Every task is scored as multiclass (two classes for sentiment), so one pipeline and one metric serve all of them.
+double Accuracy(ITransformer model) => mlContext.MulticlassClassification.Evaluate(model.Transform(task.Test)).MicroAccuracy;
+IEstimator<ITransformer> Keyed(IEstimator<ITransformer> trainer) => mlContext.Transforms.Conversion.MapValueToKey("Label").Append(trainer);
+Console.WriteLine($"corpus: {corpus.Length:N0} lines ({task.CorpusText}); fine-tuning: {task.Description}; {seeds} seeds; {Environment.ProcessorCount} cores");
 
 // 1. Pretrain every model (and keep its untrained twin: the same architecture and initial weights).
 var lmRows = new List<string>();
@@ -56,40 +61,60 @@ foreach (var spec in specs.Where(_ => !reuse))
                $"{result.After.Accuracy:P1} | {result.Steps} | {result.TrainTokens:N0} | {result.Duration.TotalMinutes:F1} | {result.TokensPerSecond:F0} |");
 }
 
-// 2. Fine-tune each pretrained model and its random twin on the same sentences, several seeds.
+// 2. Fine-tune each pretrained model and its random twin on the same sentences, several seeds; and, ELMo-style, train a
+//    logistic regression on their frozen features (every layer, mean-pooled, concatenated).
 var fineTuneRows = new List<string>();
 foreach (var spec in specs)
 {
     Console.WriteLine($"\n== {spec.Title}: fine-tuning ==");
-    var (pretrained, random) = (new List<double>(), new List<double>());
+    var (pretrained, random, pretrainedFeatures, randomFeatures) = (new List<double>(), new List<double>(), new List<double>(), new List<double>());
     var clock = Stopwatch.StartNew();
     for (int seed = 1; seed <= seeds; seed++)
     {
-        var train = SharedData.Sample(mlContext, SharedData.File("sst2", "train.tsv"), trainSize, seed);
-        pretrained.Add(Accuracy(mlContext.BinaryClassification.Trainers.FineTuneTransformer(spec.FineTune(spec.PretrainedDirectory, seed)).Fit(train)));
-        random.Add(Accuracy(mlContext.BinaryClassification.Trainers.FineTuneTransformer(spec.FineTune(spec.RandomDirectory, seed)).Fit(train)));
-        Console.WriteLine($"  seed {seed}: pretrained {pretrained[^1]:P1}, random init {random[^1]:P1}  [{clock.Elapsed:hh\\:mm\\:ss}]");
+        var train = task.TrainingSample(seed);
+        pretrained.Add(Accuracy(Keyed(mlContext.MulticlassClassification.Trainers.FineTuneTransformer(spec.FineTune(spec.PretrainedDirectory, seed))).Fit(train)));
+        random.Add(Accuracy(Keyed(mlContext.MulticlassClassification.Trainers.FineTuneTransformer(spec.FineTune(spec.RandomDirectory, seed))).Fit(train)));
+        pretrainedFeatures.Add(Accuracy(Features(spec.PretrainedDirectory).Fit(train)));
+        randomFeatures.Add(Accuracy(Features(spec.RandomDirectory).Fit(train)));
+        Console.WriteLine($"  seed {seed}: fine-tuned pretrained {pretrained[^1]:P1}, random init {random[^1]:P1}; " +
+                          $"frozen features pretrained {pretrainedFeatures[^1]:P1}, random {randomFeatures[^1]:P1}  [{clock.Elapsed:hh\\:mm\\:ss}]");
     }
-    fineTuneRows.Add($"| {spec.Title} | {Stat(pretrained)} | {Stat(random)} | {(pretrained.Average() - random.Average()) * 100:+0.0;-0.0} | " +
-                     $"{string.Join(" ", pretrained.Select(a => a.ToString("P1")))} / {string.Join(" ", random.Select(a => a.ToString("P1")))} | {clock.Elapsed.TotalMinutes:F0} |");
+    fineTuneRows.Add($"| {spec.Title} | {Stat(pretrained)} | {Stat(random)} | {Delta(pretrained, random)} | {Stat(pretrainedFeatures)} | {Stat(randomFeatures)} | " +
+                     $"{Delta(pretrainedFeatures, randomFeatures)} | {clock.Elapsed.TotalMinutes:F0} |");
 }
 
-var baselineTrain = SharedData.Sample(mlContext, SharedData.File("sst2", "train.tsv"), trainSize, seed: 1);
-double baseline = Accuracy(mlContext.Transforms.Text.FeaturizeText("Features", "Text").Append(mlContext.BinaryClassification.Trainers.LbfgsLogisticRegression()).Fit(baselineTrain));
+IEstimator<ITransformer> Features(string dir)
+{
+    using var encoder = PretrainedEncoder.Load(dir);
+    int[] layers = [.. Enumerable.Range(0, encoder.LayerCount + 1)];
+    return Keyed(mlContext.Transforms.Text.ApplyContextualEmbeddings(new ContextualEmbeddingOptions
+        {
+            Model = dir, Layers = layers, Combination = LayerCombination.Concatenate, Pooling = PoolingMode.Mean, MaxTokens = 64,
+        })
+        .Append(mlContext.Transforms.NormalizeMeanVariance("Features"))
+        .Append(Classifier()));
+}
+
+IEstimator<ITransformer> Classifier() => mlContext.MulticlassClassification.Trainers.LbfgsMaximumEntropy(l1Regularization: 0, l2Regularization: 1e-2f);
+
+string Delta(List<double> a, List<double> b) => $"{(a.Average() - b.Average()) * 100:+0.0;-0.0}";
+
+double baseline = Accuracy(Keyed(mlContext.Transforms.Text.FeaturizeText("Features", "Text").Append(Classifier())).Fit(task.TrainingSample(1)));
 string table = string.Join('\n',
 [
-    $"Language models trained from scratch on {corpus.Length:N0} Rotten Tomatoes snippets (5% of the lines held out; {steps} steps of 32 " +
+    $"Language models trained from scratch on {corpus.Length:N0} lines of {task.CorpusText} (5% of the lines held out; {steps} steps of 32 " +
     $"windows of at most 64 word pieces), {Environment.ProcessorCount} cores shared with other jobs:",
     "",
     "| model | shape | held-out loss | held-out perplexity | held-out accuracy after | steps | tokens | minutes | tokens/s |",
     "|---|---|---|---|---|---|---|---|---|",
     .. lmRows,
     "",
-    $"Fine-tuned on {trainSize} SST-2 training sentences (at least 6 words; a new sample per seed), {epochs} epochs, accuracy on SST-2 dev " +
-    $"(872), mean ± std over {seeds} seeds; the same settings for both starts ({(ulmfit ? "ULMFiT recipe: discriminative rates ÷2.6 per layer, slanted triangular, gradual unfreezing" : "one rate, linear warm-up and decay")}). FeaturizeText + logistic regression on the seed-1 sentences: {baseline:P1}.",
+    $"Fine-tuned on {task.Description} (a new sample and seed per run), {epochs} epochs, accuracy, " +
+    $"mean ± std over {seeds} seeds; the same settings for both starts ({(ulmfit ? "ULMFiT recipe: discriminative rates ÷2.6 per layer, slanted triangular, gradual unfreezing" : "one rate, linear warm-up and decay")}). " +
+    $"Frozen features: every layer mean-pooled, concatenated, standardised, L-BFGS maximum entropy. FeaturizeText + the same classifier on the seed-1 sample: {baseline:P1}.",
     "",
-    "| model | pretrained | random init | Δ points | per seed (pretrained / random) | minutes |",
-    "|---|---|---|---|---|---|",
+    "| model | fine-tuned: pretrained | fine-tuned: random init | Δ points | frozen features + LR: pretrained | frozen features + LR: random | Δ points | minutes |",
+    "|---|---|---|---|---|---|---|---|",
     .. fineTuneRows,
 ]);
 Console.WriteLine($"\n{table}");
@@ -167,14 +192,59 @@ sealed class ConsoleProgress(int steps) : IProgress<TrainingProgress>
     }
 }
 
-/// <summary>Labelled text.</summary>
+/// <summary>Labelled text (labels as given in the files: 0/1 for sentiment, 1–4 for AG News).</summary>
 sealed class LabeledText
 {
-    public bool Label { get; set; }
+    public string Label { get; set; } = "";
     public string Text { get; set; } = "";
 }
 
-/// <summary>Data from ../shared/data (their licences do not allow copying them into the repository).</summary>
+/// <summary>An unlabelled corpus to pretrain on and a small labelled task to transfer to.</summary>
+sealed record LabelledTask(string Description, string CorpusText, string[] Corpus, IDataView Test, Func<int, IDataView> TrainingSample)
+{
+    /// <summary>
+    /// sst2: a seeded sample of SST-2 training sentences (≥ 6 words; default 500), tested on SST-2 dev, corpus = Rotten
+    /// Tomatoes snippets without the dev sentences (the labelled text's own domain). uci: UCI yelp + amazon sentences
+    /// (default 2,000) tested on UCI imdb, same corpus (labels from other domains, unlabelled text from the test's).
+    /// agnews: a seeded sample of AG News training articles (default 64 per topic), tested on the 1,600 test articles,
+    /// corpus = the text of the 6,000 training articles without their labels (ULMFiT's target-task LM data).
+    /// </summary>
+    public static LabelledTask Create(string name, MLContext mlContext, int? size)
+    {
+        IDataView Load(IEnumerable<LabeledText> rows) => mlContext.Data.LoadFromEnumerable(rows.ToList());
+        IEnumerable<LabeledText> Shuffled(IEnumerable<LabeledText> rows, int seed) { var a = rows.ToArray(); new Random(seed).Shuffle(a); return a; }
+        switch (name)
+        {
+            case "sst2":
+            {
+                var sentences = SharedData.Read(SharedData.File("sst2", "train.tsv")).Where(r => r.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length >= 6).ToArray();
+                int n = size ?? 500;
+                return new($"{n} SST-2 training sentences of at least 6 words, tested on SST-2 dev (872)", "Rotten Tomatoes snippets without the SST-2 dev sentences",
+                    File.ReadAllLines(SharedData.File("unlabelled", "rt-snippets-minus-sst2-dev.txt")),
+                    Load(SharedData.Read(SharedData.File("sst2", "dev.tsv"))), seed => Load(Shuffled(sentences, seed).Take(n)));
+            }
+            case "uci":
+            {
+                var reviews = SharedData.ReadUci("yelp", "amazon").ToArray();
+                int n = Math.Min(size ?? 2000, reviews.Length);
+                return new($"{n} UCI yelp + amazon sentences, tested on the 1,000 UCI imdb sentences", "Rotten Tomatoes snippets without the SST-2 dev sentences",
+                    File.ReadAllLines(SharedData.File("unlabelled", "rt-snippets-minus-sst2-dev.txt")),
+                    Load(SharedData.ReadUci("imdb")), seed => Load(Shuffled(reviews, seed).Take(n)));
+            }
+            case "agnews":
+            {
+                var articles = SharedData.Read(SharedData.File("agnews", "train.tsv")).ToArray();
+                int k = size ?? 64;
+                return new($"{k} AG News training articles per topic (4 topics), tested on the 1,600 test articles", "AG News training articles (text only)",
+                    articles.Select(a => a.Text).ToArray(), Load(SharedData.Read(SharedData.File("agnews", "test.tsv"))),
+                    seed => Load(Shuffled(articles, seed).GroupBy(a => a.Label).SelectMany(g => g.Take(k))));
+            }
+            default: throw new ArgumentException($"unknown task '{name}' (sst2, uci, agnews)");
+        }
+    }
+}
+
+/// <summary>Data from ../shared/data (their licences do not allow copying them into the repository) and the repository's data/.</summary>
 static class SharedData
 {
     public static string File(string folder, string name)
@@ -187,16 +257,18 @@ static class SharedData
         throw new FileNotFoundException($"This example needs ../shared/data/{folder}/{name} next to the repository.");
     }
 
-    public static IDataView Load(MLContext mlContext, string path) => mlContext.Data.LoadFromEnumerable(Read(path).ToList());
-
-    /// <summary><paramref name="count"/> seeded training rows of at least six words (SST-2's training set also holds short phrases).</summary>
-    public static IDataView Sample(MLContext mlContext, string path, int count, int seed)
+    /// <summary>The repository's UCI sentiment sentences of the given sites (CC BY 4.0).</summary>
+    public static IEnumerable<LabeledText> ReadUci(params string[] sites)
     {
-        var sentences = Read(path).Where(r => r.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length >= 6).ToArray();
-        new Random(seed).Shuffle(sentences);
-        return mlContext.Data.LoadFromEnumerable(sentences.Take(count).ToList());
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            string folder = Path.Combine(dir.FullName, "data", "sentiment-uci");
+            if (Directory.Exists(folder)) return sites.SelectMany(site => Read(Path.Combine(folder, site + ".tsv"))).ToList();
+        }
+        throw new DirectoryNotFoundException("data/sentiment-uci not found: run the example from the repository.");
     }
 
-    private static IEnumerable<LabeledText> Read(string path) => System.IO.File.ReadLines(path).Skip(1)
-        .Select(line => line.Split('\t', 2)).Select(p => new LabeledText { Label = p[0] == "1", Text = p[1] });
+    /// <summary>Rows of a Label⇥Text file with a header line.</summary>
+    public static IEnumerable<LabeledText> Read(string path) => System.IO.File.ReadLines(path).Skip(1)
+        .Select(line => line.Split('\t', 2)).Select(p => new LabeledText { Label = p[0], Text = p[1] });
 }
