@@ -6,7 +6,8 @@
 // hundred SST-2 training sentences and scored on SST-2 dev. Prints (and writes to scratch-pretraining.md) two markdown
 // tables. Usage:
 //   dotnet run -c Release --project examples/ScratchPretraining -- [--models mlm,clm,awd,bilstm] [--size tiny|small]
-//       [--task sst2|uci|agnews] [--steps 300] [--lr 1e-3] [--rnn-lr 3e-3] [--seeds 3] [--train 500] [--epochs 4] [--recipe plain|ulmfit] [--threads N] [--out folder] [--reuse]
+//       [--task sst2|uci|agnews] [--steps 300] [--lr 1e-3] [--rnn-lr 3e-3] [--seeds 3] [--train 500] [--epochs 4] [--recipe plain|ulmfit] [--vocab-min-count N]
+//       [--threads N] [--out folder] [--reuse]
 // --size small: the library's CPU defaults (hidden 256; LanguageModel.SmallConfig, RecurrentConfig.SmallAwdLstm);
 // tiny (default): half as wide (128), so a shared 2-core machine gets through an epoch of the corpus in minutes.
 // Data come from ../shared/data (not redistributed). Timings are wall-clock on whatever else the machine is running.
@@ -35,14 +36,16 @@ string output = Option("--out") ?? Path.Combine(Path.GetTempPath(), "scratch-pre
 if (Option("--threads") is { } threads) TorchSharp.torch.set_num_threads(int.Parse(threads)); // 1 fares better when other jobs share the cores
 string? Option(string name) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
 
-var tokenizer = BertWordPieceTokenizer.FromHuggingFaceDirectory(EmbeddedModels.EnsureDirectory("minilm"));
 var mlContext = new MLContext(seed: 1);
 var task = LabelledTask.Create(taskName, mlContext, trainSize);
 var corpus = task.Corpus;
+// MiniLM's WordPiece vocabulary, or (--vocab-min-count N) only the pieces the corpus uses N times or more.
+var tokenizer = BertWordPieceTokenizer.FromHuggingFaceDirectory(EmbeddedModels.EnsureDirectory("minilm"));
+if (Option("--vocab-min-count") is { } minCount) tokenizer = tokenizer.RestrictTo(corpus, int.Parse(minCount));
 // Every task is scored as multiclass (two classes for sentiment), so one pipeline and one metric serve all of them.
 double Accuracy(ITransformer model) => mlContext.MulticlassClassification.Evaluate(model.Transform(task.Test)).MicroAccuracy;
 IEstimator<ITransformer> Keyed(IEstimator<ITransformer> trainer) => mlContext.Transforms.Conversion.MapValueToKey("Label").Append(trainer);
-Console.WriteLine($"corpus: {corpus.Length:N0} lines ({task.CorpusText}); fine-tuning: {task.Description}; {seeds} seeds; {Environment.ProcessorCount} cores");
+Console.WriteLine($"corpus: {corpus.Length:N0} lines ({task.CorpusText}), {tokenizer.VocabSize:N0} word pieces; fine-tuning: {task.Description}; {seeds} seeds; {Environment.ProcessorCount} cores");
 
 // 1. Pretrain every model (and keep its untrained twin: the same architecture and initial weights).
 var lmRows = new List<string>();
@@ -102,8 +105,8 @@ string Delta(List<double> a, List<double> b) => $"{(a.Average() - b.Average()) *
 double baseline = Accuracy(Keyed(mlContext.Transforms.Text.FeaturizeText("Features", "Text").Append(Classifier())).Fit(task.TrainingSample(1)));
 string table = string.Join('\n',
 [
-    $"Language models trained from scratch on {corpus.Length:N0} lines of {task.CorpusText} (5% of the lines held out; {steps} steps of 32 " +
-    $"windows of at most 64 word pieces), {Environment.ProcessorCount} cores shared with other jobs:",
+    $"Language models trained from scratch on {corpus.Length:N0} lines of {task.CorpusText}, vocabulary of {tokenizer.VocabSize:N0} MiniLM word pieces (5% of the lines held out; {steps} steps of 32 " +
+    $"windows of at most 64 word pieces), {Environment.ProcessorCount} cores:",
     "",
     "| model | shape | held-out loss | held-out perplexity | held-out accuracy after | steps | tokens | minutes | tokens/s |",
     "|---|---|---|---|---|---|---|---|---|",

@@ -18,13 +18,16 @@ public static class PretrainCommand
                                 [--steps N] [--valid-fraction F] --output <dir> [--json]
                                 [--arch transformer|awd-lstm|bilstm] [--tokenizer minilm|<hf-dir>] [--seed N] [--max-tokens N]
                                 [--batch-size N] [--lr X] [--masking token|whole-word] [--head-warmup N]
-                                [--checkpoint-dir DIR] [--device cpu|cuda]
+                                [--vocab-min-count N] [--checkpoint-dir DIR] [--device cpu|cuda]
           Trains a language model on one text per line of --corpus: continues pretraining (domain adaptation) of an
           existing model, or trains a small one from scratch with the vocabulary of --tokenizer (default minilm).
           --arch (scratch only): transformer (4 layers, hidden 256; default), awd-lstm (ULMFiT's AWD-LSTM: 3 LSTM
           layers 512/512/256, embeddings 256, weight-dropped, tied softmax) or bilstm (ELMo-style forward and backward
           LSTMs, 2 layers of 256, shared embeddings and softmax). A recurrent model trains with clm (the default for it;
           bilstm adds the previous-token objective); a recurrent --model <dir> continues training it.
+          --vocab-min-count N (scratch only) keeps only the word pieces of --tokenizer that the corpus uses at least N
+          times (plus single characters and special tokens): a smaller embedding table and output layer, so a model
+          trained from scratch trains faster; with 1 the corpus tokenizes exactly as before.
           mlm = BERT masked LM (15% of tokens: 80% [MASK], 10% random, 10% kept);
           clm = causal next-token LM (a transformer is saved as a decoder, with is_decoder). A seeded --valid-fraction
           of the lines (default 0.05) is held out and scored with a fixed masking before and after training.
@@ -60,6 +63,7 @@ public static class PretrainCommand
         int? headWarmup = args.Int("head-warmup", 0);
         string? checkpoints = args.Optional("checkpoint-dir");
         string? device = args.Optional("device");
+        int? vocabMinCount = args.Int("vocab-min-count", 1);
         args.RejectUnknown("pretrain");
 
         if (!File.Exists(corpusPath)) throw new CliException($"Corpus file '{corpusPath}' does not exist.");
@@ -68,6 +72,7 @@ public static class PretrainCommand
         bool scratch = modelName.Equals("scratch", StringComparison.OrdinalIgnoreCase);
         if (!scratch && tokenizerSource is not null) throw new CliException("--tokenizer only applies to --model scratch (a pretrained model brings its own).");
         if (!scratch && archChoice is not null) throw new CliException("--arch only applies to --model scratch (a pretrained model has its architecture).");
+        if (!scratch && vocabMinCount is not null) throw new CliException("--vocab-min-count only applies to --model scratch (a pretrained model keeps its vocabulary).");
         string arch = scratch ? archChoice ?? "transformer" : RecurrentDirectory.Looks(modelName) ? RecurrentDirectory.ModelType(modelName)! : "transformer";
         bool recurrent = arch != "transformer";
         if (recurrent && objectiveChoice == "mlm")
@@ -77,8 +82,9 @@ public static class PretrainCommand
         var objective = objectiveText == "clm" ? LanguageModelObjective.CausalLm : LanguageModelObjective.MaskedLm;
         int runSeed = seed ?? 42;
 
-        using var model = recurrent ? Recurrent(modelName, scratch, arch, tokenizerSource, runSeed, device)
-                                    : Transformer(modelName, scratch, objective, tokenizerSource, runSeed, device);
+        var tokenizer = scratch ? ScratchTokenizer(tokenizerSource ?? "minilm", corpus, vocabMinCount) : null;
+        using var model = recurrent ? Recurrent(modelName, tokenizer, arch, runSeed, device)
+                                    : Transformer(modelName, tokenizer, objective, runSeed, device);
         var settings = new PretrainingSettings
         {
             Objective = objective,
@@ -125,42 +131,44 @@ public static class PretrainCommand
         public void Dispose() => Owner.Dispose();
     }
 
-    private static PretrainingRun Transformer(string modelName, bool scratch, LanguageModelObjective objective, string? tokenizerSource, int seed, string? device)
+    /// <param name="scratchTokenizer">The vocabulary of a model trained from scratch; null to load <paramref name="modelName"/>.</param>
+    private static PretrainingRun Transformer(string modelName, BertWordPieceTokenizer? scratchTokenizer, LanguageModelObjective objective, int seed, string? device)
     {
-        var model = scratch
-            ? LanguageModel.FromScratch(LanguageModel.SmallConfig(0), LoadTokenizer(tokenizerSource ?? "minilm"), objective, seed, device)
+        var model = scratchTokenizer is not null
+            ? LanguageModel.FromScratch(LanguageModel.SmallConfig(0), scratchTokenizer, objective, seed, device)
             : LanguageModel.Load(modelName, objective, device, seed);
         var config = model.Encoder.Config;
-        string description = scratch ? $"scratch (transformer, {config.NumHiddenLayers} layers, hidden {config.HiddenSize})"
+        string description = scratchTokenizer is not null ? $"scratch (transformer, {config.NumHiddenLayers} layers, hidden {config.HiddenSize}, {config.VocabSize} word pieces)"
             : modelName + (model.HeadLoaded ? "" : " (the checkpoint has no LM head: starting it from random weights)");
         return new PretrainingRun(description, model.Encoder, (corpus, s, p) => LanguageModelTrainer.Train(model, corpus, s, p), model.Save, model);
     }
 
-    private static PretrainingRun Recurrent(string modelName, bool scratch, string arch, string? tokenizerSource, int seed, string? device)
+    private static PretrainingRun Recurrent(string modelName, BertWordPieceTokenizer? scratchTokenizer, string arch, int seed, string? device)
     {
         RecurrentLanguageModel model;
-        if (scratch)
+        bool scratch = scratchTokenizer is not null;
+        if (scratchTokenizer is not null)
         {
-            var tokenizer = LoadTokenizer(tokenizerSource ?? "minilm");
-            var config = arch == RecurrentConfig.BiLstmType ? RecurrentConfig.SmallBiLstm(tokenizer.VocabSize) : RecurrentConfig.SmallAwdLstm(tokenizer.VocabSize);
-            model = RecurrentLanguageModel.FromScratch(config, tokenizer, seed, device);
+            var config = arch == RecurrentConfig.BiLstmType ? RecurrentConfig.SmallBiLstm(scratchTokenizer.VocabSize) : RecurrentConfig.SmallAwdLstm(scratchTokenizer.VocabSize);
+            model = RecurrentLanguageModel.FromScratch(config, scratchTokenizer, seed, device);
         }
         else
         {
             model = RecurrentLanguageModel.Load(modelName, device);
         }
         var c = model.Config;
-        string shape = $"{arch}, {c.NumHiddenLayers} layers{(c.Bidirectional ? " per direction" : "")}, embeddings {c.EmbeddingSize}, hidden {c.HiddenSize}";
+        string shape = $"{arch}, {c.NumHiddenLayers} layers{(c.Bidirectional ? " per direction" : "")}, embeddings {c.EmbeddingSize}, hidden {c.HiddenSize}, {c.VocabSize} word pieces";
         string description = scratch ? $"scratch ({shape})" : $"{modelName} ({shape})";
         return new PretrainingRun(description, model.Encoder, (corpus, s, p) => LanguageModelTrainer.Train(model, corpus, s, p), model.Save, model);
     }
 
-    private static BertWordPieceTokenizer LoadTokenizer(string source)
+    private static BertWordPieceTokenizer ScratchTokenizer(string source, string[] corpus, int? vocabMinCount)
     {
         string directory = Directory.Exists(source) ? source
             : EmbeddedModels.IsKnown(source) ? EmbeddedModels.EnsureDirectory(source)
             : throw new CliException($"--tokenizer '{source}' is neither an embedded model ({string.Join(", ", EmbeddedModels.Names)}) nor a directory.");
-        return BertWordPieceTokenizer.FromHuggingFaceDirectory(directory);
+        var tokenizer = BertWordPieceTokenizer.FromHuggingFaceDirectory(directory);
+        return vocabMinCount is { } n ? tokenizer.RestrictTo(corpus, n) : tokenizer;
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
