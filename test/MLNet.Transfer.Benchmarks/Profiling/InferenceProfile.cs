@@ -148,6 +148,11 @@ internal static class InferenceProfile
             ("Linear 384→1536", MedianMs(() => up.call(x).Dispose()), 6),
             ("Linear 1536→384", MedianMs(() => down.call(wide).Dispose()), 6),
             ("scaled_dot_product_attention", MedianMs(() => nn.functional.scaled_dot_product_attention(heads, heads, heads).Dispose()), 6),
+            ("attention as matmul, softmax, matmul", MedianMs(() =>
+            {
+                using var s = NewDisposeScope();
+                heads.matmul(heads.transpose(-1, -2)).mul_(1 / Math.Sqrt(32)).softmax(-1).matmul(heads);
+            }), 0),
             ("gelu [.,.,1536]", MedianMs(() => nn.functional.gelu(wide).Dispose()), 6),
             ("LayerNorm 384", MedianMs(() => norm.call(x).Dispose()), 13),
             ("add [.,.,384]", MedianMs(() => (x + x).Dispose()), 14),
