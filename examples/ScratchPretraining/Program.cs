@@ -1,9 +1,10 @@
 // ScratchPretraining: does pretraining a small language model from scratch on unlabelled text, for minutes on a
 // 2-core CPU, pay off when fine-tuning on a small labelled set? Language models over MiniLM's WordPiece vocabulary are
-// trained on Rotten Tomatoes snippets (the SST-2 dev sentences removed): a 4-layer transformer with BERT's masked LM, the
-// same transformer with a causal LM (the OpenAI transformer), an AWD-LSTM (ULMFiT) and optionally an ELMo-style
-// bidirectional LSTM. Then each — and the same architecture with its random initial weights — is fine-tuned on a few
-// hundred SST-2 training sentences and scored on SST-2 dev. Prints (and writes to scratch-pretraining.md) two markdown
+// trained on the task's unlabelled corpus (sst2, uci: Rotten Tomatoes snippets without the SST-2 dev sentences; agnews:
+// the AG News training articles without labels): a 4-layer transformer with BERT's masked LM, the same transformer with
+// a causal LM (the OpenAI transformer), an AWD-LSTM (ULMFiT) and optionally an ELMo-style bidirectional LSTM. Then each
+// — and the same architecture with its random initial weights — is fine-tuned on a small labelled sample (and used as
+// frozen features) and scored on the task's test set. Prints (and writes to <out>/scratch-pretraining.md) two markdown
 // tables. Usage:
 //   dotnet run -c Release --project examples/ScratchPretraining -- [--models mlm,clm,awd,bilstm] [--size tiny|small]
 //       [--task sst2|uci|agnews] [--steps 300] [--lr 1e-3] [--rnn-lr 3e-3] [--seeds 3] [--train 500] [--epochs 4] [--recipe plain|ulmfit] [--vocab-min-count N]
@@ -121,7 +122,8 @@ string table = string.Join('\n',
     .. fineTuneRows,
 ]);
 Console.WriteLine($"\n{table}");
-File.WriteAllText("scratch-pretraining.md", table + "\n");
+Directory.CreateDirectory(output);
+File.WriteAllText(Path.Combine(output, "scratch-pretraining.md"), table + "\n");
 
 string Stat(List<double> values)
 {
