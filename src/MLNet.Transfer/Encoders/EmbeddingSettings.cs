@@ -101,6 +101,15 @@ public sealed record EmbeddingSettings
                                         $"{Combination} needs one width: select layers of equal width or concatenate them.", nameof(Layers));
     }
 
+    /// <summary>The softmax of <see cref="MixWeights"/> for <see cref="LayerCombination.ScalarMix"/> (null for other combinations).</summary>
+    internal float[]? NormalizedMixWeights()
+    {
+        if (Combination != LayerCombination.ScalarMix) return null;
+        var exp = MixWeights!.Select(w => Math.Exp(w)).ToArray();
+        double sum = exp.Sum();
+        return exp.Select(w => (float)(w / sum)).ToArray();
+    }
+
     private void Validate(int layerCount, int maxPositions)
     {
         int maxTokens = EffectiveMaxTokens(maxPositions);

@@ -26,13 +26,8 @@ public static class EncoderOnnxExport
         if (settings.WindowStride > 0)
             throw new NotSupportedException("Embeddings averaged over windows (WindowStride > 0) cannot be exported to ONNX: the graph embeds one token sequence. Set WindowStride to 0.");
         var layers = settings.ResolveLayers(encoder.Config.NumHiddenLayers);
-        float[]? weights = null;
-        if (settings.Combination == LayerCombination.ScalarMix)
-        {
-            var exp = settings.MixWeights!.Select(w => Math.Exp(w)).ToArray();
-            weights = exp.Select(w => (float)(w / exp.Sum())).ToArray();
-        }
-        var pooling = new SentencePooling(layers, settings.Pooling, settings.Combination == LayerCombination.Concatenate, weights, settings.Normalize);
+        var pooling = new SentencePooling(layers, settings.Pooling, settings.Combination == LayerCombination.Concatenate,
+                                          settings.NormalizedMixWeights(), settings.Normalize);
         var metadata = TokenizerMetadata(encoder, settings.EffectiveMaxTokens(encoder.Config), settings.Truncation);
         metadata["mlnet_transfer.pooling"] = settings.Pooling.ToString();
         metadata["mlnet_transfer.layers"] = string.Join(",", layers);

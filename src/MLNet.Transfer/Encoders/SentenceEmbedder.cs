@@ -26,11 +26,7 @@ public sealed class SentenceEmbedder
         _settings = settings;
         _layers = settings.ResolveLayers(encoder.LayerCount);
         _maxTokens = settings.EffectiveMaxTokens(encoder.MaxTokens);
-        if (settings.Combination == LayerCombination.ScalarMix)
-        {
-            var weights = settings.MixWeights!.Select(w => Math.Exp(w)).ToArray();
-            _mix = weights.Select(w => (float)(w / weights.Sum())).ToArray();
-        }
+        _mix = settings.NormalizedMixWeights();
         Width = settings.OutputWidth(encoder.Model);
     }
 

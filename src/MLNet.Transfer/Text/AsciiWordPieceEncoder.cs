@@ -67,9 +67,7 @@ internal sealed class AsciiWordPieceEncoder
     {
         if (vocabulary.Length > 0 && vocabulary[0].StartsWith('\uFEFF'))
             return null;
-        string[] specials = options.SplitOnSpecialTokens
-            ? [options.UnknownToken, options.SeparatorToken, options.PaddingToken, options.ClassificationToken, options.MaskToken]
-            : [];
+        string[] specials = options.SplitOnSpecialTokens ? options.SpecialTokens : [];
         if (specials.Any(t => t.Any(c => c <= ' ' || c == '\u007f')))
             return null;
         // A special token with a non-ASCII character can never occur in (normalized) ASCII text.

@@ -45,6 +45,9 @@ public sealed class BertWordPieceOptions
     /// <summary>Longer words (in UTF-16 chars) become a single unknown token. Default 100, range 1–10,000.</summary>
     public int MaxInputCharsPerWord { get; set; } = 100;
 
+    /// <summary>The five special tokens: unknown, separator, padding, classification, mask.</summary>
+    internal string[] SpecialTokens => [UnknownToken, SeparatorToken, PaddingToken, ClassificationToken, MaskToken];
+
     /// <summary>The effective accent stripping: <see cref="StripAccents"/>, or <see cref="LowerCase"/> when it is unset.</summary>
     internal bool EffectiveStripAccents => StripAccents ?? LowerCase;
 

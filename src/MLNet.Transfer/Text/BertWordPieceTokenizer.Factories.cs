@@ -71,7 +71,7 @@ public sealed partial class BertWordPieceTokenizer
 
     private static BertTokenizer CreateInner(string[] vocabulary, Dictionary<string, int> ids, BertWordPieceOptions options)
     {
-        string[] specials = [options.UnknownToken, options.SeparatorToken, options.PaddingToken, options.ClassificationToken, options.MaskToken];
+        string[] specials = options.SpecialTokens;
         var normalizer = new BertTextNormalizer(options.LowerCase, options.EffectiveStripAccents, options.TokenizeChineseChars,
             options.SplitOnSpecialTokens ? specials : null);
         // The normalizer leaves special tokens verbatim, so the pre-tokenizer looks for them verbatim.

@@ -31,10 +31,7 @@ public sealed partial class BertWordPieceTokenizer
             foreach (int id in EncodeWordPieces(text)) uses[id]++;
             line++;
         }
-        var specials = new HashSet<string>(StringComparer.Ordinal)
-        {
-            _options.UnknownToken, _options.ClassificationToken, _options.SeparatorToken, _options.PaddingToken, _options.MaskToken,
-        };
+        var specials = new HashSet<string>(_options.SpecialTokens, StringComparer.Ordinal);
         var kept = _vocabulary.Where((token, id) => token.Length > 0 && (uses[id] >= minCount || specials.Contains(token) || IsSingleCharacter(token)));
         return new BertWordPieceTokenizer(kept.ToArray(), _options);
     }
