@@ -3,7 +3,8 @@
 // nested samples. Usage:
 //   dotnet run -c Release --project examples/LearningCurves -- <sst2|irony> [approach,approach,...] [--adapted <hf-dir>] [--seeds N] [--ks 8,16,...]
 // approaches: text (FeaturizeText + LR), embed (MiniLM embeddings + LR), setfit (SetFit: contrastive tuning + LR), finetune, frozen (fine-tune with the encoder
-// frozen for the first epoch), adapted (fine-tune from a domain-adapted MiniLM directory given with --adapted).
+// frozen for the first epoch), adapted / embed-adapted (fine-tune / embeddings + LR from a domain-adapted MiniLM directory given with --adapted), layers / layers-adapted
+// (every layer of MiniLM / of the adapted model averaged, frozen, + LR).
 // Writes learning-curve-<set>.md, .csv and .png in the current folder. Data come from ../shared/data (not redistributed).
 using Microsoft.ML;
 using MLNet.Transfer.MLNetIntegration;
@@ -47,8 +48,18 @@ var all = new Dictionary<string, LearningApproach>
     ["finetune"] = new("fine-tune MiniLM", (s, seed) => mlContext.BinaryClassification.Trainers.FineTuneTransformer(FewShot(s, seed, "minilm", false)).Fit(s)),
     ["frozen"] = new("fine-tune, encoder frozen 1st epoch", (s, seed) => mlContext.BinaryClassification.Trainers.FineTuneTransformer(FewShot(s, seed, "minilm", true)).Fit(s)),
     ["adapted"] = new("fine-tune domain-adapted MiniLM", (s, seed) => mlContext.BinaryClassification.Trainers.FineTuneTransformer(
-        FewShot(s, seed, adapted ?? throw new ArgumentException("approach 'adapted' needs --adapted <hf-dir>"), false)).Fit(s)),
+        FewShot(s, seed, AdaptedModel(), false)).Fit(s)),
+    ["embed-adapted"] = new("domain-adapted MiniLM embeddings + LR", (s, _) => mlContext.Transforms.Text.ApplyContextualEmbeddings("Features", "Text", AdaptedModel(), normalize: true).Append(Logistic()).Fit(s)),
+    ["layers"] = new("MiniLM, all layers averaged + LR", (s, _) => AllLayers("minilm").Append(Logistic()).Fit(s)),
+    ["layers-adapted"] = new("domain-adapted MiniLM, all layers averaged + LR", (s, _) => AllLayers(AdaptedModel()).Append(Logistic()).Fit(s)),
 };
+string AdaptedModel() => adapted ?? throw new ArgumentException("the approaches '*adapted' need --adapted <hf-dir>");
+// Frozen features from every layer (embeddings output excluded) averaged then mean-pooled: a domain-adapted encoder's
+// new knowledge sits in its lower and middle layers as much as in its top one.
+IEstimator<ITransformer> AllLayers(string model) => mlContext.Transforms.Text.ApplyContextualEmbeddings(new ContextualEmbeddingOptions
+{
+    InputColumnName = "Text", Model = model, Layers = [1, 2, 3, 4, 5, 6], Combination = MLNet.Transfer.Encoders.LayerCombination.Average, Normalize = true,
+});
 var approaches = chosen.Select(c => all.TryGetValue(c, out var a) ? a : throw new ArgumentException($"unknown approach '{c}' (known: {string.Join(", ", all.Keys)})")).ToArray();
 
 var clock = System.Diagnostics.Stopwatch.StartNew();

@@ -18,7 +18,7 @@ public static class PretrainCommand
                                 [--steps N] [--valid-fraction F] --output <dir> [--json]
                                 [--arch transformer|awd-lstm|bilstm] [--tokenizer minilm|<hf-dir>] [--seed N] [--max-tokens N]
                                 [--batch-size N] [--lr X] [--masking token|whole-word] [--head-warmup N]
-                                [--vocab-min-count N] [--checkpoint-dir DIR] [--device cpu|cuda]
+                                [--contrastive-weight W] [--vocab-min-count N] [--checkpoint-dir DIR] [--device cpu|cuda]
           Trains a language model on one text per line of --corpus: continues pretraining (domain adaptation) of an
           existing model, or trains a small one from scratch with the vocabulary of --tokenizer (default minilm).
           --arch (scratch only): transformer (4 layers, hidden 256; default), awd-lstm (ULMFiT's AWD-LSTM: 3 LSTM
@@ -36,6 +36,9 @@ public static class PretrainCommand
           --head-warmup N first trains only a new (random) LM head for N extra steps with the encoder frozen, so its
           large early gradients never reach the pretrained weights; the held-out loss after it is a fair baseline.
           Default: min(200, --steps) when a pretrained model has no LM head (e.g. minilm), else 0.
+          --contrastive-weight W adds W × an unsupervised SimCSE loss (each text encoded twice with dropout must find
+          its twin in the batch) to the LM loss, so adapting a sentence encoder (minilm, arctic-xs) keeps the pooled
+          embeddings that classifiers build on; 0 (default) = off. Each step costs about 2.4× as long.
           --checkpoint-dir DIR writes a resumable checkpoint every 500 steps and at the end; a run finding one there
           (same settings and corpus) resumes from it.
           Writes a model directory (encoder + LM head) usable as --model <dir> by every other verb; it is written under
@@ -64,6 +67,7 @@ public static class PretrainCommand
         string? checkpoints = args.Optional("checkpoint-dir");
         string? device = args.Optional("device");
         int? vocabMinCount = args.Int("vocab-min-count", 1);
+        double? contrastiveWeight = args.Double("contrastive-weight", 0, 1000);
         args.RejectUnknown("pretrain");
 
         if (!File.Exists(corpusPath)) throw new CliException($"Corpus file '{corpusPath}' does not exist.");
@@ -95,6 +99,7 @@ public static class PretrainCommand
             BatchSize = batchSize ?? 32,
             LearningRate = learningRate ?? (recurrent ? (scratch ? 3e-3 : 1e-3) : (scratch ? 5e-4 : 1e-4)),
             Masking = new MaskingOptions { WholeWordMasking = masking == "whole-word" },
+            ContrastiveWeight = contrastiveWeight ?? 0,
             HeadWarmupSteps = headWarmup, // null: automatic (200 head-only steps, at most --steps, when the head starts random)
             CheckpointDirectory = checkpoints,
         };

@@ -137,8 +137,10 @@ public static class LanguageModelTrainer
                 var optimizerGroups = optimizer.ParamGroups.ToList();
                 for (int g = 0; g < groups.Count; g++) optimizerGroups[g].LearningRate = groups[g].PeakLearningRate * multiplier;
 
-                var examples = PretrainingData.StepExamples(data.Train, batches[step % stepsPerEpoch], s.Objective, masking, s.Seed, step);
-                double loss = TrainStep(model, optimizer, examples, s.MaxGradNorm, step);
+                var rows = batches[step % stepsPerEpoch];
+                var examples = PretrainingData.StepExamples(data.Train, rows, s.Objective, masking, s.Seed, step);
+                var contrast = s.ContrastiveWeight > 0 ? new ContrastTerm(rows.Select(r => data.Train[r]).ToArray(), s.ContrastiveWeight, s.ContrastiveTemperature) : null;
+                double loss = TrainStep(model, optimizer, examples, s.MaxGradNorm, step, contrast);
                 tokensSeen += examples.Sum(e => (long)e.InputIds.Length);
                 trainClock.Stop();
                 if (!double.IsNaN(loss))
@@ -217,15 +219,24 @@ public static class LanguageModelTrainer
         bias.copy_(values);
     }
 
-    /// <summary>One AdamW step on the mean cross-entropy of the batch's predicted tokens; returns that loss.</summary>
-    private static double TrainStep(ITrainableLanguageModel model, OptimizerHelper optimizer, LanguageModelExample[] examples, double maxGradNorm, int step)
+    /// <summary>The unmasked windows of a step and the weight of their <see cref="SentenceContrast"/> loss.</summary>
+    private sealed record ContrastTerm(int[][] Windows, double Weight, double Temperature);
+
+    /// <summary>
+    /// One AdamW step on the mean cross-entropy of the batch's predicted tokens (plus the weighted contrastive term,
+    /// if any); returns the language-model part, comparable with the held-out loss.
+    /// </summary>
+    private static double TrainStep(ITrainableLanguageModel model, OptimizerHelper optimizer, LanguageModelExample[] examples, double maxGradNorm, int step,
+                                    ContrastTerm? contrast = null)
     {
         using var scope = NewDisposeScope();
         if (examples.All(e => e.Predictions == 0)) return double.NaN; // nothing to predict (only special tokens)
         var module = model.Network;
         var (tokens, labels) = LanguageModelBatch.Create(examples, model.Tokenizer.PadId, model.Encoder.Device);
         var predictions = model.Predict(tokens, labels);
-        var loss = nn.functional.cross_entropy(predictions.Logits, predictions.Targets);
+        var lmLoss = nn.functional.cross_entropy(predictions.Logits, predictions.Targets);
+        var loss = contrast is null || contrast.Windows.Length < 2 ? lmLoss
+            : lmLoss + contrast.Weight * SentenceContrast.Loss(model.Encoder, contrast.Windows, model.Tokenizer.PadId, contrast.Temperature);
         double value = loss.item<float>();
         if (!double.IsFinite(value))
             throw new TrainingDivergedException($"Language-model training diverged at step {step + 1}: the loss is {value}. Lower the learning rate; the last checkpoint (if any) is intact.");
@@ -238,7 +249,7 @@ public static class LanguageModelTrainer
                 throw new TrainingDivergedException($"Language-model training diverged at step {step + 1}: the gradient norm is {norm}. Lower the learning rate; the last checkpoint (if any) is intact.");
         }
         optimizer.step();
-        return value;
+        return ReferenceEquals(loss, lmLoss) ? value : lmLoss.item<float>();
     }
 
     /// <summary>A stable (cross-process) fingerprint of settings and data shape, to refuse resuming another run.</summary>

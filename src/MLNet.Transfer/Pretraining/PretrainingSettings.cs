@@ -75,6 +75,16 @@ public sealed record PretrainingSettings
     public double WeightDecay { get; init; } = 0.01;
     /// <summary>Gradient-norm clipping threshold; 0 turns it off. Default 1.</summary>
     public double MaxGradNorm { get; init; } = 1.0;
+    /// <summary>
+    /// Weight of an unsupervised SimCSE term added to the language-model loss (0 = off, the default): each training
+    /// text is also encoded twice with dropout, mean-pooled, and must recognise its twin among the batch. Use it when
+    /// adapting a sentence encoder (all-MiniLM-L6-v2, arctic-embed) whose pooled embeddings downstream tasks rely on:
+    /// the language-model objective alone pulls the encoder away from that space. Costs about two more forward
+    /// passes per step. See <see cref="ContrastiveTemperature"/>.
+    /// </summary>
+    public double ContrastiveWeight { get; init; }
+    /// <summary>Softmax temperature of the <see cref="ContrastiveWeight"/> term's cosine similarities. Default 0.05 (SimCSE's).</summary>
+    public double ContrastiveTemperature { get; init; } = 0.05;
     /// <summary>Masking proportions for the masked objective.</summary>
     public MaskingOptions Masking { get; init; } = new();
     /// <summary>Share of the corpus lines held out (never trained on) to measure loss before and after. Default 0.05.</summary>
@@ -104,6 +114,8 @@ public sealed record PretrainingSettings
         MaskingOptions.Check(LayerLearningRateDecay is > 0 and <= 1, nameof(LayerLearningRateDecay), LayerLearningRateDecay, "must be in (0, 1]");
         MaskingOptions.Check(WeightDecay >= 0, nameof(WeightDecay), WeightDecay, "must not be negative");
         MaskingOptions.Check(MaxGradNorm >= 0, nameof(MaxGradNorm), MaxGradNorm, "must not be negative");
+        MaskingOptions.Check(ContrastiveWeight >= 0 && double.IsFinite(ContrastiveWeight), nameof(ContrastiveWeight), ContrastiveWeight, "must be 0 (off) or a positive number");
+        MaskingOptions.Check(ContrastiveTemperature > 0 && double.IsFinite(ContrastiveTemperature), nameof(ContrastiveTemperature), ContrastiveTemperature, "must be a positive number");
         MaskingOptions.Check(ValidFraction is > 0 and < 1, nameof(ValidFraction), ValidFraction, "must be in (0, 1)");
         MaskingOptions.Check(EvaluateEverySteps >= 0, nameof(EvaluateEverySteps), EvaluateEverySteps, "must not be negative");
         MaskingOptions.Check(CheckpointEverySteps >= 1, nameof(CheckpointEverySteps), CheckpointEverySteps, "must be at least 1");

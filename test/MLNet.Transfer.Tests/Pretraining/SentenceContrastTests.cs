@@ -1,0 +1,60 @@
+using MLNet.Transfer.Encoders;
+using MLNet.Transfer.Pretraining;
+using MLNet.Transfer.Tests.Text;
+
+namespace MLNet.Transfer.Tests.Pretraining;
+
+/// <summary>The SimCSE term of language-model training (<see cref="PretrainingSettings.ContrastiveWeight"/>), on tiny random models.</summary>
+public class SentenceContrastTests
+{
+    private static readonly string[] Corpus = LanguageModelTests.AlphabetCorpus(300, seed: 3);
+
+    /// <summary>Trains a tiny masked LM (with dropout, which SimCSE's two views need) and returns it with its result.</summary>
+    private static (LanguageModel Model, PretrainingResult Result) Train(double contrastiveWeight)
+    {
+        var lm = LanguageModel.FromScratch(TestModels.TinyConfig(31), TestVocab.Small(), LanguageModelObjective.MaskedLm, seed: 4);
+        var settings = new PretrainingSettings
+        {
+            Steps = 150, BatchSize = 16, MaxTokens = 32, LearningRate = 3e-3, ValidFraction = 0.1, Seed = 2, ContrastiveWeight = contrastiveWeight,
+        };
+        return (lm, LanguageModelTrainer.Train(lm, Corpus, settings));
+    }
+
+    /// <summary>Mean cosine similarity between the mean-pooled embeddings of different corpus lines.</summary>
+    private static double MeanPairwiseCosine(LanguageModel lm)
+    {
+        var lines = Corpus.Distinct().Take(60).ToArray();
+        var vectors = lm.Encoder.Embed(lines, new EmbeddingSettings { Normalize = true });
+        double sum = 0;
+        int pairs = 0;
+        for (int i = 0; i < vectors.Length; i++)
+            for (int j = i + 1; j < vectors.Length; j++, pairs++)
+                sum += vectors[i].Zip(vectors[j], (a, b) => (double)a * b).Sum();
+        return sum / pairs;
+    }
+
+    [Test]
+    public void ContrastiveTermSpreadsSentenceEmbeddingsWhileTheLanguageModelStillLearns()
+    {
+        var (plain, plainResult) = Train(contrastiveWeight: 0);
+        var (contrastive, contrastiveResult) = Train(contrastiveWeight: 1);
+        using (plain)
+        using (contrastive)
+        {
+            double plainCosine = MeanPairwiseCosine(plain), contrastiveCosine = MeanPairwiseCosine(contrastive);
+            TestContext.Out.WriteLine($"mean pairwise cosine: LM only {plainCosine:F3}, LM + SimCSE {contrastiveCosine:F3}; held-out loss " +
+                                      $"{plainResult.HeldOutLossAfter:F3} vs {contrastiveResult.HeldOutLossAfter:F3} (before {plainResult.HeldOutLossBefore:F3})");
+            Assert.That(contrastiveCosine, Is.LessThan(plainCosine / 2), "SimCSE pushes different sentences apart");
+            Assert.That(contrastiveResult.HeldOutLossAfter, Is.LessThan(contrastiveResult.HeldOutLossBefore * 0.85), "the masked LM still learns");
+        }
+    }
+
+    [Test]
+    public void BadContrastiveSettingsNameTheSetting()
+    {
+        Assert.That(() => new PretrainingSettings { ContrastiveWeight = -1 }.Validate(128),
+                    Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contain("ContrastiveWeight"));
+        Assert.That(() => new PretrainingSettings { ContrastiveWeight = 1, ContrastiveTemperature = 0 }.Validate(128),
+                    Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contain("ContrastiveTemperature"));
+    }
+}
