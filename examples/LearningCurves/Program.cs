@@ -90,15 +90,7 @@ public sealed class LabeledText
 /// <summary>Data sets from ../shared/data (their licences do not allow copying them into the repository).</summary>
 static class SharedData
 {
-    public static string Folder(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "shared", "data", name);
-            if (Directory.Exists(candidate)) return candidate;
-        }
-        throw new DirectoryNotFoundException($"This example needs ../shared/data/{name} next to the repository.");
-    }
+    public static string Folder(string name) => DataFiles.Find(Path.Combine("shared", "data", name));
 
     public static IDataView Load(MLContext mlContext, string path) => mlContext.Data.LoadFromEnumerable(File.ReadLines(path).Skip(1)
         .Select(line => line.Split('\t', 2)).Select(p => new LabeledText { Label = p[0] == "1", Text = p[1] }).ToList());

@@ -252,25 +252,13 @@ sealed record LabelledTask(string Description, string CorpusText, string[] Corpu
 /// <summary>Data from ../shared/data (their licences do not allow copying them into the repository) and the repository's data/.</summary>
 static class SharedData
 {
-    public static string File(string folder, string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "shared", "data", folder, name);
-            if (System.IO.File.Exists(candidate)) return candidate;
-        }
-        throw new FileNotFoundException($"This example needs ../shared/data/{folder}/{name} next to the repository.");
-    }
+    public static string File(string folder, string name) => DataFiles.Find(Path.Combine("shared", "data", folder, name));
 
     /// <summary>The repository's UCI sentiment sentences of the given sites (CC BY 4.0).</summary>
     public static IEnumerable<LabeledText> ReadUci(params string[] sites)
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string folder = Path.Combine(dir.FullName, "data", "sentiment-uci");
-            if (Directory.Exists(folder)) return sites.SelectMany(site => Read(Path.Combine(folder, site + ".tsv"))).ToList();
-        }
-        throw new DirectoryNotFoundException("data/sentiment-uci not found: run the example from the repository.");
+        string folder = DataFiles.Find(Path.Combine("data", "sentiment-uci"));
+        return sites.SelectMany(site => Read(Path.Combine(folder, site + ".tsv"))).ToList();
     }
 
     /// <summary>Rows of a Label⇥Text file with a header line.</summary>

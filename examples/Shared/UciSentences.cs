@@ -13,15 +13,7 @@ public static class UciSentences
                  .Select(p => new Review { Label = p[0] == "1", Text = p[1] }).ToList());
     }
 
-    private static string Folder()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "data", "sentiment-uci");
-            if (Directory.Exists(candidate)) return candidate;
-        }
-        throw new DirectoryNotFoundException("data/sentiment-uci not found: run the example from the repository.");
-    }
+    private static string Folder() => DataFiles.Find(Path.Combine("data", "sentiment-uci"));
 }
 
 /// <summary>One labelled review sentence.</summary>

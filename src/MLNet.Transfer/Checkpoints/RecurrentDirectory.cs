@@ -57,7 +57,7 @@ public static class RecurrentDirectory
     /// </summary>
     public static Dictionary<string, Tensor> EncoderWeights(IReadOnlyDictionary<string, Tensor> weights) =>
         weights.Keys.Any(k => k.StartsWith(EncoderPrefix, StringComparison.Ordinal))
-            ? weights.Where(kv => kv.Key.StartsWith(EncoderPrefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[EncoderPrefix.Length..], kv => kv.Value)
+            ? StateDictLoader.Under(weights, EncoderPrefix)
             : weights.Where(kv => !kv.Key.StartsWith(DecoderPrefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value);
 
     /// <summary>Writes a model directory (each file atomically, the weights last).</summary>

@@ -40,6 +40,10 @@ public static class StateDictLoader
         }
     }
 
+    /// <summary>The weights whose names start with <paramref name="prefix"/>, with the prefix removed (one sub-module's state).</summary>
+    public static Dictionary<string, Tensor> Under(IReadOnlyDictionary<string, Tensor> weights, string prefix) =>
+        weights.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value);
+
     /// <summary>Drops a task-model wrapper prefix ("bert.") when the checkpoint uses one and the module does not.</summary>
     private static Dictionary<string, Tensor> Normalize(IReadOnlyDictionary<string, Tensor> weights, ICollection<string> targetKeys)
     {

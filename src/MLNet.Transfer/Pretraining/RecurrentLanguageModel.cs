@@ -97,8 +97,7 @@ public sealed class RecurrentLanguageModel : IDisposable, ITrainableLanguageMode
             var model = new RecurrentLanguageModel(encoder, ownsEncoder: true, seed: 42);
             try
             {
-                var head = checkpoint.Weights.Where(kv => kv.Key.StartsWith(RecurrentDirectory.DecoderPrefix, StringComparison.Ordinal))
-                                             .ToDictionary(kv => kv.Key[RecurrentDirectory.DecoderPrefix.Length..], kv => kv.Value);
+                var head = StateDictLoader.Under(checkpoint.Weights, RecurrentDirectory.DecoderPrefix);
                 if (head.Count > 0) StateDictLoader.Load(model.Module.Decoder, head, source);
                 return model;
             }

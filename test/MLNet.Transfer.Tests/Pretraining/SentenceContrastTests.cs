@@ -1,5 +1,6 @@
 using MLNet.Transfer.Encoders;
 using MLNet.Transfer.Pretraining;
+using MLNet.Transfer.Tests.Cli;
 using MLNet.Transfer.Tests.Text;
 
 namespace MLNet.Transfer.Tests.Pretraining;
@@ -56,5 +57,22 @@ public class SentenceContrastTests
                     Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contain("ContrastiveWeight"));
         Assert.That(() => new PretrainingSettings { ContrastiveWeight = 1, ContrastiveTemperature = 0 }.Validate(128),
                     Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contain("ContrastiveTemperature"));
+    }
+
+    [Test, NonParallelizable] // the CLI swaps Console.Out
+    public void CliTakesTheContrastiveWeightAndRejectsANegativeOne()
+    {
+        using var temp = TestModels.TempDir();
+        string corpus = Path.Combine(temp.Path, "corpus.txt");
+        File.WriteAllLines(corpus, Corpus);
+
+        var run = InProcessCli.Run("pretrain", "--corpus", corpus, "--model", "scratch", "--contrastive-weight", "1", "--steps", "2",
+                                   "--batch-size", "8", "--max-tokens", "16", "--vocab-min-count", "1", "--output", Path.Combine(temp.Path, "lm"), "--json");
+        Assert.That(run.Code, Is.EqualTo(0), run.Err);
+        Assert.That(run.Out.Trim().Split('\n')[^1], Does.Contain("HeldOutLossAfter"));
+
+        var bad = InProcessCli.Run("pretrain", "--corpus", corpus, "--model", "scratch", "--contrastive-weight", "-1", "--output", Path.Combine(temp.Path, "x"));
+        Assert.That(bad.Code, Is.EqualTo(2));
+        Assert.That(bad.Err, Does.Contain("--contrastive-weight must be a number between 0"));
     }
 }
