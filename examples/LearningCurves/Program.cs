@@ -1,7 +1,7 @@
 // LearningCurves: accuracy against labels per class (k = 8 … 256, several seeds) for the transfer approaches and
 // ML.NET's FeaturizeText baseline, on a shared data set's test split. Every approach sees the same stratified,
 // nested samples. Usage:
-//   dotnet run -c Release --project examples/LearningCurves -- <sst2|irony> [approach,approach,...] [--adapted <hf-dir>] [--seeds N] [--ks 8,16,...]
+//   dotnet run -c Release --project examples/LearningCurves -- <sst2|irony|uci> [approach,approach,...] [--adapted <hf-dir>] [--seeds N] [--ks 8,16,...]
 // approaches: text (FeaturizeText + LR), embed (MiniLM embeddings + LR), setfit (SetFit: contrastive tuning + LR), finetune, frozen (fine-tune with the encoder
 // frozen for the first epoch), adapted / embed-adapted (fine-tune / embeddings + LR from a domain-adapted MiniLM directory given with --adapted), layers / layers-adapted
 // (every layer of MiniLM / of the adapted model averaged, frozen, + LR).
@@ -18,9 +18,21 @@ int[] ks = (Option("--ks") ?? "8,16,32,64,128,256").Split(',').Select(int.Parse)
 string? Option(string name) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
 
 var mlContext = new MLContext(seed: 1);
-string folder = SharedData.Folder(set == "sst2" ? "sst2" : "irony-semeval2018");
-var train = SharedData.Load(mlContext, Path.Combine(folder, "train.tsv"));
-var test = SharedData.Load(mlContext, Path.Combine(folder, set == "sst2" ? "dev.tsv" : "test.tsv"));
+// uci: the repository's UCI sentences, pool = yelp + amazon, test = imdb (another site: movie sentences, like the
+// rt-snippets adaptation corpus).
+string[] trainFiles, testFiles;
+if (set == "uci")
+{
+    string uci = DataFiles.Find(Path.Combine("data", "sentiment-uci"));
+    (trainFiles, testFiles) = ([Path.Combine(uci, "yelp.tsv"), Path.Combine(uci, "amazon.tsv")], [Path.Combine(uci, "imdb.tsv")]);
+}
+else
+{
+    string folder = SharedData.Folder(set == "sst2" ? "sst2" : "irony-semeval2018");
+    (trainFiles, testFiles) = ([Path.Combine(folder, "train.tsv")], [Path.Combine(folder, set == "sst2" ? "dev.tsv" : "test.tsv")]);
+}
+var train = SharedData.Load(mlContext, trainFiles);
+var test = SharedData.Load(mlContext, testFiles);
 double Accuracy(IDataView scored) => mlContext.BinaryClassification.Evaluate(scored).Accuracy;
 
 // Few-shot fine-tuning needs more passes over fewer examples: about 150 steps of 16, between 3 and 30 epochs.
@@ -92,6 +104,6 @@ static class SharedData
 {
     public static string Folder(string name) => DataFiles.Find(Path.Combine("shared", "data", name));
 
-    public static IDataView Load(MLContext mlContext, string path) => mlContext.Data.LoadFromEnumerable(File.ReadLines(path).Skip(1)
+    public static IDataView Load(MLContext mlContext, string[] paths) => mlContext.Data.LoadFromEnumerable(paths.SelectMany(path => File.ReadLines(path).Skip(1))
         .Select(line => line.Split('\t', 2)).Select(p => new LabeledText { Label = p[0] == "1", Text = p[1] }).ToList());
 }
