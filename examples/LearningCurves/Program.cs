@@ -66,8 +66,8 @@ var all = new Dictionary<string, LearningApproach>
     ["layers-adapted"] = new("domain-adapted MiniLM, all layers averaged + LR", (s, _) => AllLayers(AdaptedModel()).Append(Logistic()).Fit(s)),
 };
 string AdaptedModel() => adapted ?? throw new ArgumentException("the approaches '*adapted' need --adapted <hf-dir>");
-// Frozen features from every layer (embeddings output excluded) averaged then mean-pooled: a domain-adapted encoder's
-// new knowledge sits in its lower and middle layers as much as in its top one.
+// ELMo-style frozen features: MiniLM's six blocks averaged (embedding output excluded), then mean-pooled — to see
+// whether an adapted encoder's change shows below its top block.
 IEstimator<ITransformer> AllLayers(string model) => mlContext.Transforms.Text.ApplyContextualEmbeddings(new ContextualEmbeddingOptions
 {
     InputColumnName = "Text", Model = model, Layers = [1, 2, 3, 4, 5, 6], Combination = MLNet.Transfer.Encoders.LayerCombination.Average, Normalize = true,
