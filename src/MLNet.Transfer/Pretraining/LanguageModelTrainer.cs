@@ -139,8 +139,8 @@ public static class LanguageModelTrainer
 
                 var rows = batches[step % stepsPerEpoch];
                 var examples = PretrainingData.StepExamples(data.Train, rows, s.Objective, masking, s.Seed, step);
-                var contrast = s.ContrastiveWeight > 0 ? new ContrastTerm(rows.Select(r => data.Train[r]).ToArray(), s.ContrastiveWeight, s.ContrastiveTemperature) : null;
-                double loss = TrainStep(model, optimizer, examples, s.MaxGradNorm, step, contrast);
+                var unmasked = s.ContrastiveWeight > 0 ? rows.Select(r => data.Train[r]).ToArray() : null;
+                double loss = TrainStep(model, optimizer, examples, s, step, unmasked);
                 tokensSeen += examples.Sum(e => (long)e.InputIds.Length);
                 trainClock.Stop();
                 if (!double.IsNaN(loss))
@@ -194,7 +194,7 @@ public static class LanguageModelTrainer
                 if (k % stepsPerEpoch == 0)
                     batches = [.. LengthBatching.ShuffledBatches(lengths, s.BatchSize, unchecked(s.Seed * 1_000_003 - 1 - k / stepsPerEpoch))];
                 var examples = PretrainingData.StepExamples(data.Train, batches[k % stepsPerEpoch], s.Objective, masking, s.Seed, -1 - k);
-                TrainStep(model, optimizer, examples, s.MaxGradNorm, k);
+                TrainStep(model, optimizer, examples, s, k);
             }
         }
         finally
@@ -219,15 +219,13 @@ public static class LanguageModelTrainer
         bias.copy_(values);
     }
 
-    /// <summary>The unmasked windows of a step and the weight of their <see cref="SentenceContrast"/> loss.</summary>
-    private sealed record ContrastTerm(int[][] Windows, double Weight, double Temperature);
-
     /// <summary>
-    /// One AdamW step on the mean cross-entropy of the batch's predicted tokens (plus the weighted contrastive term,
-    /// if any); returns the language-model part, comparable with the held-out loss.
+    /// One AdamW step on the mean cross-entropy of the batch's predicted tokens, plus the weighted
+    /// <see cref="SentenceContrast"/> loss of <paramref name="unmasked"/> (the same windows unmasked) when given;
+    /// returns the language-model part, comparable with the held-out loss.
     /// </summary>
-    private static double TrainStep(ITrainableLanguageModel model, OptimizerHelper optimizer, LanguageModelExample[] examples, double maxGradNorm, int step,
-                                    ContrastTerm? contrast = null)
+    private static double TrainStep(ITrainableLanguageModel model, OptimizerHelper optimizer, LanguageModelExample[] examples, PretrainingSettings s, int step,
+                                    int[][]? unmasked = null)
     {
         using var scope = NewDisposeScope();
         if (examples.All(e => e.Predictions == 0)) return double.NaN; // nothing to predict (only special tokens)
@@ -235,16 +233,16 @@ public static class LanguageModelTrainer
         var (tokens, labels) = LanguageModelBatch.Create(examples, model.Tokenizer.PadId, model.Encoder.Device);
         var predictions = model.Predict(tokens, labels);
         var lmLoss = nn.functional.cross_entropy(predictions.Logits, predictions.Targets);
-        var loss = contrast is null || contrast.Windows.Length < 2 ? lmLoss
-            : lmLoss + contrast.Weight * SentenceContrast.Loss(model.Encoder, contrast.Windows, model.Tokenizer.PadId, contrast.Temperature);
+        var loss = unmasked is not { Length: >= 2 } ? lmLoss // one text has no other to be told apart from
+            : lmLoss + s.ContrastiveWeight * SentenceContrast.Loss(model.Encoder, unmasked, model.Tokenizer.PadId, s.ContrastiveTemperature);
         double value = loss.item<float>();
         if (!double.IsFinite(value))
             throw new TrainingDivergedException($"Language-model training diverged at step {step + 1}: the loss is {value}. Lower the learning rate; the last checkpoint (if any) is intact.");
         optimizer.zero_grad();
         loss.backward();
-        if (maxGradNorm > 0)
+        if (s.MaxGradNorm > 0)
         {
-            double norm = nn.utils.clip_grad_norm_(module.parameters().Where(p => p.requires_grad).ToArray(), maxGradNorm);
+            double norm = nn.utils.clip_grad_norm_(module.parameters().Where(p => p.requires_grad).ToArray(), s.MaxGradNorm);
             if (!double.IsFinite(norm))
                 throw new TrainingDivergedException($"Language-model training diverged at step {step + 1}: the gradient norm is {norm}. Lower the learning rate; the last checkpoint (if any) is intact.");
         }
