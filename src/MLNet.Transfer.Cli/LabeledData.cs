@@ -20,15 +20,16 @@ public sealed class RegressionRow { /// <summary>Label.</summary>
 /// <summary>Turns a TSV file into an ML.NET <see cref="IDataView"/> for a task, validating every label.</summary>
 public static class LabeledData
 {
-    /// <summary>Loads <paramref name="file"/>'s label/text columns as rows of the task's type.</summary>
-    public static IDataView Load(MLContext mlContext, TsvFile file, string task, string labelColumn, string textColumn)
+    /// <summary>Loads <paramref name="file"/>'s label/text columns (only <paramref name="rows"/> when given) as rows of the task's type.</summary>
+    public static IDataView Load(MLContext mlContext, TsvFile file, string task, string labelColumn, string textColumn, IReadOnlyList<int>? rows = null)
     {
         int label = file.Column(labelColumn, "label-col"), text = file.Column(textColumn, "text-col");
+        var selected = rows ?? Enumerable.Range(0, file.Rows.Count).ToArray();
         return task switch
         {
-            "binary" => mlContext.Data.LoadFromEnumerable(file.Rows.Select((r, i) => new BinaryRow { Label = ParseBool(r[label], file, i), Text = r[text] }).ToList()),
-            "multiclass" => mlContext.Data.LoadFromEnumerable(file.Rows.Select(r => new MulticlassRow { Label = r[label].Trim(), Text = r[text] }).ToList()),
-            _ => mlContext.Data.LoadFromEnumerable(file.Rows.Select((r, i) => new RegressionRow { Label = ParseFloat(r[label], file, i), Text = r[text] }).ToList()),
+            "binary" => mlContext.Data.LoadFromEnumerable(selected.Select(i => new BinaryRow { Label = ParseBool(file.Rows[i][label], file, i), Text = file.Rows[i][text] }).ToList()),
+            "multiclass" => mlContext.Data.LoadFromEnumerable(selected.Select(i => new MulticlassRow { Label = file.Rows[i][label].Trim(), Text = file.Rows[i][text] }).ToList()),
+            _ => mlContext.Data.LoadFromEnumerable(selected.Select(i => new RegressionRow { Label = ParseFloat(file.Rows[i][label], file, i), Text = file.Rows[i][text] }).ToList()),
         };
     }
 

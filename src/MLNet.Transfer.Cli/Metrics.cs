@@ -41,6 +41,26 @@ public static class Metrics
         }
     }
 
+    /// <summary>The degenerate-result warning (<see cref="Training.DegenerateResult"/>) for a validation confusion matrix, or null.</summary>
+    public static string? Degenerate(ConfusionMatrix? confusion, IReadOnlyList<string> classNames)
+    {
+        if (confusion is null) return null;
+        var predicted = new List<int>();
+        var actual = new List<int>();
+        for (int truth = 0; truth < confusion.NumberOfClasses; truth++)
+            for (int guess = 0; guess < confusion.NumberOfClasses; guess++)
+                for (int k = 0; k < (int)confusion.Counts[truth][guess]; k++) { actual.Add(truth); predicted.Add(guess); }
+        return Training.DegenerateResult.Check(predicted, actual, c => c < classNames.Count ? classNames[c] : c.ToString());
+    }
+
+    /// <summary>Prints metrics and warnings as one JSON object: the metric names as keys, plus "Warnings" (a list, empty when none).</summary>
+    public static void PrintWithWarnings(Dictionary<string, double> metrics, params string?[] warnings)
+    {
+        var all = metrics.ToDictionary(kv => kv.Key, kv => (object?)(double.IsFinite(kv.Value) ? kv.Value : null));
+        all["Warnings"] = warnings.OfType<string>().ToArray();
+        Console.WriteLine(JsonSerializer.Serialize(all));
+    }
+
     /// <summary>Prints metrics as aligned lines, or one JSON object with exactly the metric names as keys.</summary>
     public static void Print(Dictionary<string, double> metrics, bool json, string? title = null)
     {

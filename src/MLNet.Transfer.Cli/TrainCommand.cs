@@ -15,8 +15,9 @@ public static class TrainCommand
         mlnet-transfer train --task binary|multiclass|regression --train data.tsv [--valid data.tsv]
                              --label-col Label --text-col Text [--approach finetune|features|baseline]
                              [--model minilm|arctic-xs|<hf-dir>] [--epochs N] [--max-tokens N] [--seed N]
-                             [--lr X] [--batch-size N] [--truncation head|tail|head+tail] [--balance-classes]
-                             [--checkpoint-dir DIR] [--plots DIR] --output model.zip
+                             [--lr X] [--batch-size N] [--truncation head|tail|head+tail] [--window-stride N]
+                             [--balance-classes|--no-balance-classes] [--threshold P (finetune)] [--checkpoint-dir DIR]
+                             [--plots DIR] [--json] --output model.zip
         mlnet-transfer train --task multitask --train name=path:labelcol:binary|multiclass|regression (once per task)
                              [--valid name=path (per task)] [--task-sampling proportional|temperature] [--text-col Text] ...
           finetune (default): fine-tune the encoder with a task head (ULMFiT/BERT recipe).
@@ -24,7 +25,14 @@ public static class TrainCommand
           baseline: ML.NET FeaturizeText + the same trainer.
           multitask: one shared encoder fine-tuned jointly with a head per task (e.g. sentiment + irony); each task
           reads its own file; predictions come out as <name>.Score, <name>.PredictedLabel, ...
-          Without --valid, 10% of --train (seeded) is held out for the reported metrics.
+          Without --valid, 10% of --train (seeded, stratified by label) is held out for the reported metrics.
+          Data-aware defaults (printed before training; any option given wins): max tokens from the texts' lengths (99th
+          percentile, up to 512), head+tail truncation and windowed prediction for long texts, batch 16 and at least 200
+          steps for small sets, class weights and (binary) a decision threshold tuned for the minority class's F1 when the
+          classes are imbalanced (2.5:1 or more). features/baseline: L2 chosen by 3-fold cross-validation, the same
+          class weights (no threshold). A model that predicts one class (or no better than chance) on the validation
+          data is reported with what to try. --json: the last line is one JSON object with the validation metrics
+          (ML.NET names) and "Warnings".
           --plots DIR: write PNGs to DIR: training.png (finetune and multitask: training loss per step and the
           validation metrics of each evaluation) and confusion.png (binary/multiclass: the validation confusion
           matrix from ML.NET's evaluator; confusion-<task>.png per classification task with multitask).
@@ -39,19 +47,28 @@ public static class TrainCommand
         string approach = args.Choice("approach", "finetune", "features", "baseline") ?? "finetune";
         string model = args.Optional("model") ?? "minilm";
         int? epochs = args.Int("epochs", 1, 1000), maxTokens = args.Int("max-tokens", 2, 512), batchSize = args.Int("batch-size", 1, 4096);
+        int? windowStride = args.Int("window-stride", 0, 510);
         int seed = args.Int("seed") ?? 42;
-        double? lr = args.Double("lr", 1e-8, 1);
-        string truncation = args.Choice("truncation", "head", "tail", "head+tail") ?? "head";
-        bool balance = args.Flag("balance-classes");
+        double? lr = args.Double("lr", 1e-8, 1), threshold = args.Double("threshold", 1e-6, 1 - 1e-6);
+        string? truncation = args.Choice("truncation", "head", "tail", "head+tail");
+        bool? balance = args.Flag("balance-classes") ? true : args.Flag("no-balance-classes") ? false : null;
+        bool json = args.Flag("json");
         string? checkpoints = args.Optional("checkpoint-dir");
         string? plots = PlotOutput.OutputDirectory(args);
         string output = args.Required("output");
+        if (threshold is not null && approach != "finetune")
+            throw new CliException("--threshold applies to --approach finetune (features/baseline use class weights for imbalanced data).");
 
         void Configure(TextFineTuningOptions o)
         {
-            o.Model = model; o.Seed = seed; o.Epochs = epochs ?? 3; o.MaxTokens = maxTokens ?? 128; o.BatchSize = batchSize ?? 32; o.LearningRate = lr ?? 1e-4;
-            o.BalanceClasses = balance; o.CheckpointDirectory = checkpoints;
-            o.Truncation = truncation switch { "tail" => TruncationStrategy.Tail, "head+tail" => TruncationStrategy.HeadAndTail, _ => TruncationStrategy.Head };
+            o.Model = model; o.Seed = seed; o.Epochs = epochs; o.MaxTokens = maxTokens; o.BatchSize = batchSize; o.LearningRate = lr ?? 1e-4;
+            o.BalanceClasses = balance; o.CheckpointDirectory = checkpoints; o.PredictionWindowStride = windowStride; o.DecisionThreshold = threshold;
+            o.Truncation = truncation switch { null => null, "tail" => TruncationStrategy.Tail, "head+tail" => TruncationStrategy.HeadAndTail, _ => TruncationStrategy.Head };
+            o.DefaultsChosen = d =>
+            {
+                Console.WriteLine($"Settings: {d.Summary}");
+                foreach (var reason in d.Reasons) Console.WriteLine($"  {reason}");
+            };
         }
 
         var mlContext = new MLContext(seed);
@@ -71,20 +88,34 @@ public static class TrainCommand
 
         var fineTune = new FineTuneTransformerOptions { ValidationSet = validData };
         Configure(fineTune);
-        var pipeline = Pipelines.Build(mlContext, task, approach, fineTune);
         Console.WriteLine($"Training {task} model ({approach}{(approach == "baseline" ? "" : $", {model}")}) on {trainPath}...");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var history = new List<TrainingProgress>();
         ITransformer trained = approach == "finetune"
-            ? TrainingDisplay.Run(progress => { fineTune.Progress = PlotOutput.Recording(progress, history); return pipeline.Fit(trainData); })
-            : pipeline.Fit(trainData);
+            ? TrainingDisplay.Run(progress => { fineTune.Progress = PlotOutput.Recording(progress, history); return Pipelines.Build(mlContext, task, approach, fineTune).Fit(trainData); })
+            : FeatureTraining.Fit(mlContext, task, approach, model, trainData, Console.WriteLine);
         Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F1} s.");
 
-        var scored = trained.Transform(validData);
-        var metrics = Metrics.Evaluate(mlContext, task, scored, out var confusion);
-        Metrics.Print(metrics, json: false, title: validPath is null ? "Validation metrics (10% held out of --train):" : $"Validation metrics ({validPath}):");
         ModelFile.Save(mlContext, trained, trainData.Schema, new ModelInfo(task, approach, labelCol, textCol, labels, approach == "baseline" ? null : model), output);
+        var scored = trained.Transform(validData);
+        Dictionary<string, double> metrics;
+        ConfusionMatrix? confusion;
+        string? warning;
+        try
+        {
+            metrics = Metrics.Evaluate(mlContext, task, scored, out confusion);
+            warning = confusion is null ? null : Metrics.Degenerate(confusion, PlotOutput.ClassNames(task, confusion, scored, labels));
+        }
+        catch (ArgumentOutOfRangeException e) // e.g. ML.NET: "AUC is not defined when there is no positive class in the data"
+        {
+            (metrics, confusion) = ([], null);
+            warning = $"the validation metrics are undefined on this validation data ({e.Message.Split('\n')[0]}); the model was saved.";
+        }
+        Metrics.Print(metrics, json: false, title: validPath is null ? "Validation metrics (10% held out of --train):" : $"Validation metrics ({validPath}):");
+        if (warning is not null)
+            Console.WriteLine($"Warning: {warning} Try: {(approach == "finetune" ? "more --epochs, a lower --lr, " : "--approach finetune, ")}--balance-classes, more labelled data, or check the labels.");
         Console.WriteLine($"Saved {output}");
+        if (json) Metrics.PrintWithWarnings(metrics, warning);
         if (plots is not null)
         {
             PlotOutput.WriteTraining(plots, history, $"Fine-tuning {model} ({task})");
@@ -95,14 +126,14 @@ public static class TrainCommand
         return 0;
     }
 
-    /// <summary>The training data and the validation data: the --valid file, or 10% of the training file (seeded).</summary>
+    /// <summary>The training data and the validation data: the --valid file, or a stratified 10% of the training file (seeded).</summary>
     private static (IDataView Train, IDataView Valid) TrainAndValidation(MLContext mlContext, TsvFile train, string? validPath, string task,
                                                                          string labelCol, string textCol, int seed)
     {
-        var trainData = LabeledData.Load(mlContext, train, task, labelCol, textCol);
-        if (validPath is not null) return (trainData, LabeledData.Load(mlContext, TsvFile.Read(validPath), task, labelCol, textCol));
-        var split = mlContext.Data.TrainTestSplit(trainData, testFraction: 0.1, seed: seed);
-        return (split.TrainSet, split.TestSet);
+        if (validPath is not null)
+            return (LabeledData.Load(mlContext, train, task, labelCol, textCol), LabeledData.Load(mlContext, TsvFile.Read(validPath), task, labelCol, textCol));
+        var (trainRows, validRows) = HoldOut.Split(train, task == "regression" ? null : train.Column(labelCol, "label-col"), seed);
+        return (LabeledData.Load(mlContext, train, task, labelCol, textCol, trainRows), LabeledData.Load(mlContext, train, task, labelCol, textCol, validRows));
     }
 
     private static int TrainMultiTask(CliArguments args, MLContext mlContext, string textCol, string model, int seed, Action<TextFineTuningOptions> configure,

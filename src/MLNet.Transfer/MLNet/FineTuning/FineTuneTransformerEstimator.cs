@@ -26,6 +26,9 @@ public sealed class FineTuneTransformerEstimator : IEstimator<FineTunedTextTrans
     /// <summary>Result of the last <see cref="Fit"/> (steps, best validation metrics, throughput), for inspection.</summary>
     public FineTuneResult? LastResult { get; private set; }
 
+    /// <summary>The settings the last <see cref="Fit"/> chose from the data (and those the options fixed), with the reasons.</summary>
+    public DataAwareDefaults? LastDefaults { get; private set; }
+
     /// <summary>Reads the labelled texts, fine-tunes, and returns the model.</summary>
     public FineTunedTextTransformer Fit(IDataView input)
     {
@@ -38,8 +41,9 @@ public sealed class FineTuneTransformerEstimator : IEstimator<FineTunedTextTrans
         var valid = o.ValidationSet is null ? null : LabeledTextReader.Read(o.ValidationSet, o.TextColumnName, o.SecondTextColumnName, 1, labels, names, false, "validation data");
         var task = new TaskSpec("task", _kind, names[0]?.Length ?? 1);
         var columns = new TaskColumns(o.ScoreColumnName, o.ProbabilityColumnName, o.PredictedLabelColumnName, names[0]);
-        var model = TextFineTuning.Fit(o, [task], [columns], [o.LabelColumnName], train, valid, out var result);
+        var model = TextFineTuning.Fit(o, [task], [columns], [o.LabelColumnName], train, valid, out var result, out var defaults);
         LastResult = result;
+        LastDefaults = defaults;
         return model;
     }
 

@@ -76,22 +76,7 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
     /// <inheritdoc/>
     protected internal override void ComputeBatch(ColumnBatch batch)
     {
-        var texts = batch.Input<ReadOnlyMemory<char>>(0);
-        var tokenizer = _encoder.Tokenizer;
-        var items = new List<EncodedText>(batch.RowCount);
-        var owners = new List<int>(batch.RowCount);
-        for (int i = 0; i < batch.RowCount; i++)
-        {
-            if (_input.SecondText is not null)
-                items.Add(tokenizer.EncodePair(texts[i].ToString(), batch.Input<ReadOnlyMemory<char>>(1)[i].ToString(), _input.MaxTokens));
-            else if (_input.WindowStride > 0)
-                foreach (var window in tokenizer.EncodeWindows(texts[i].ToString(), _input.MaxTokens, _input.WindowStride)) { items.Add(window); owners.Add(i); }
-            else
-                items.Add(tokenizer.Encode(texts[i].ToString(), _input.MaxTokens, _input.Truncation));
-            if (owners.Count < items.Count) owners.Add(i);
-        }
-        var outputs = _predictor.Predict(items);
-        if (items.Count > batch.RowCount) outputs = outputs.Select(task => AverageByRow(task, owners, batch.RowCount)).ToArray();
+        var outputs = Predict(Strings(batch, 0), _input.SecondText is null ? null : Strings(batch, 1));
         int first = 0;
         for (int t = 0; t < _columns.Length; t++)
         {
@@ -99,6 +84,38 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
             first += _columns[t].Columns(Tasks[t]).Length;
         }
     }
+
+    private static string[] Strings(ColumnBatch batch, int input)
+    {
+        var values = batch.Input<ReadOnlyMemory<char>>(input);
+        var strings = new string[batch.RowCount];
+        for (int i = 0; i < strings.Length; i++) strings[i] = values[i].ToString();
+        return strings;
+    }
+
+    /// <summary>Each task's head outputs [task][row][output] for texts (and second texts), windows averaged as configured.</summary>
+    internal float[][][] Predict(IReadOnlyList<string> texts, IReadOnlyList<string>? seconds)
+    {
+        var tokenizer = _encoder.Tokenizer;
+        var items = new List<EncodedText>(texts.Count);
+        var owners = new List<int>(texts.Count);
+        for (int i = 0; i < texts.Count; i++)
+        {
+            if (seconds is not null)
+                items.Add(tokenizer.EncodePair(texts[i], seconds[i], _input.MaxTokens));
+            else if (_input.WindowStride > 0)
+                foreach (var window in tokenizer.EncodeWindows(texts[i], _input.MaxTokens, _input.WindowStride)) { items.Add(window); owners.Add(i); }
+            else
+                items.Add(tokenizer.Encode(texts[i], _input.MaxTokens, _input.Truncation));
+            if (owners.Count < items.Count) owners.Add(i);
+        }
+        var outputs = _predictor.Predict(items);
+        return items.Count > texts.Count ? outputs.Select(task => AverageByRow(task, owners, texts.Count)).ToArray() : outputs;
+    }
+
+    /// <summary>The same model with other output settings (e.g. decision thresholds); encoder and heads are shared, not copied.</summary>
+    internal FineTunedTextTransformer WithColumns(IReadOnlyList<TaskColumns> columns) =>
+        new(_encoder, _model, _input, columns, BatchSize / ContextualEmbeddingTransformer.ReadAhead);
 
     /// <summary>Long texts predicted window by window: each row's outputs are the mean over its windows' outputs (logits).</summary>
     private static float[][] AverageByRow(float[][] windows, List<int> owners, int rows)
@@ -134,12 +151,14 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
             var names = columns.Names ?? [];
             w.Write(names.Length);
             foreach (var n in names) w.Write(n);
+            w.Write(columns.Threshold);
         }
         EncoderPayload.Write(model, _encoder, _model.state_dict());
     });
 
-    // Version 2: several task heads, each with its own columns, and prediction windows (version 1: exactly one head).
-    static PersistedModelInfo IPersistableModel<FineTunedTextTransformer>.ModelInfo { get; } = new("MLNTFTUN", "MLNetTransferFineTuned", 2, 2, 1);
+    // Version 3: a decision threshold per task. Version 2: several task heads, each with its own columns, and prediction
+    // windows (version 1: exactly one head).
+    static PersistedModelInfo IPersistableModel<FineTunedTextTransformer>.ModelInfo { get; } = new("MLNTFTUN", "MLNetTransferFineTuned", 3, 3, 1);
 
     static FineTunedTextTransformer IPersistableModel<FineTunedTextTransformer>.Load(PersistedModelReader model)
     {
@@ -158,7 +177,7 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
             string score = r.ReadString(), probability = r.ReadString(), predicted = r.ReadString();
             var names = new string[r.ReadInt32()];
             for (int i = 0; i < names.Length; i++) names[i] = r.ReadString();
-            columns[t] = new TaskColumns(score, probability, predicted, names.Length == 0 ? null : names);
+            columns[t] = new TaskColumns(score, probability, predicted, names.Length == 0 ? null : names) { Threshold = model.VersionWritten >= 3 ? r.ReadSingle() : 0 };
         }
         return Build(model, name, pooling, input, tasks, columns, batchSize);
     }

@@ -30,6 +30,9 @@ public sealed class MultiTaskFineTuneEstimator : IEstimator<FineTunedTextTransfo
     /// <summary>Result of the last <see cref="Fit"/> (steps, best validation metrics per task, throughput), for inspection.</summary>
     public FineTuneResult? LastResult { get; private set; }
 
+    /// <summary>The settings the last <see cref="Fit"/> chose from the data (and those the options fixed), with the reasons.</summary>
+    public DataAwareDefaults? LastDefaults { get; private set; }
+
     /// <summary>Reads every task's labelled texts, fine-tunes the shared encoder and heads jointly, and returns the model.</summary>
     public FineTunedTextTransformer Fit(IDataView input)
     {
@@ -42,8 +45,9 @@ public sealed class MultiTaskFineTuneEstimator : IEstimator<FineTunedTextTransfo
         var valid = Read(o.ValidationSet, t => t.ValidationData, names, "validation data");
         var specs = tasks.Select((t, i) => new TaskSpec(t.Name, t.Kind, names[i]?.Length ?? 1) { LossWeight = t.LossWeight }).ToArray();
         var columns = tasks.Select((t, i) => TaskColumns.ForTask(t.Name, names[i])).ToArray();
-        var model = TextFineTuning.Fit(o, specs, columns, tasks.Select(t => t.LabelColumnName).ToArray(), train, valid, out var result);
+        var model = TextFineTuning.Fit(o, specs, columns, tasks.Select(t => t.LabelColumnName).ToArray(), train, valid, out var result, out var defaults);
         LastResult = result;
+        LastDefaults = defaults;
         return model;
     }
 

@@ -36,6 +36,6 @@ public sealed class MultiTaskFineTuneOptions : TextFineTuningOptions
     /// <inheritdoc cref="FineTuneSettings.EarlyStoppingTask"/>
     public string? EarlyStoppingTask { get; set; }
 
-    internal override FineTuneSettings ToSettings() =>
-        base.ToSettings() with { TaskSampling = TaskSampling, SamplingTemperature = SamplingTemperature, EarlyStoppingTask = EarlyStoppingTask };
+    internal override FineTuneSettings ToSettings(DataAwareDefaults d) =>
+        base.ToSettings(d) with { TaskSampling = TaskSampling, SamplingTemperature = SamplingTemperature, EarlyStoppingTask = EarlyStoppingTask };
 }

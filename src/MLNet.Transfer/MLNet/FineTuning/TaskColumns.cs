@@ -6,7 +6,7 @@ namespace MLNet.Transfer.MLNetIntegration;
 
 /// <summary>
 /// The ML.NET columns one task head adds, and how its outputs fill them. Binary: Score (logit), Probability, PredictedLabel
-/// (Boolean); multiclass: Score (class probabilities, slots named by class) and PredictedLabel (key whose values are the
+/// (Boolean), see <see cref="Threshold"/>; multiclass: Score (class probabilities, slots named by class) and PredictedLabel (key whose values are the
 /// class names); regression: Score; multi-label: Score (logits), Probability and PredictedLabel (Boolean) vectors with one
 /// slot per label.
 /// </summary>
@@ -16,6 +16,13 @@ namespace MLNet.Transfer.MLNetIntegration;
 /// <param name="Names">Class names (multiclass) or label names (multi-label) by output index; null otherwise.</param>
 public sealed record TaskColumns(string Score, string Probability, string PredictedLabel, string[]? Names)
 {
+    /// <summary>
+    /// Binary: the decision threshold on the head's logit (0 = probability 0.5). Score is the logit minus this threshold, so
+    /// Score &gt; 0, Probability &gt; 0.5 and PredictedLabel agree — also in ML.NET's evaluator, which recomputes labels
+    /// from Probability. Default 0.
+    /// </summary>
+    public float Threshold { get; init; }
+
     /// <summary>ML.NET's standard names: Score, Probability, PredictedLabel.</summary>
     public static TaskColumns Standard(string[]? names) => new("Score", "Probability", "PredictedLabel", names);
 
@@ -75,9 +82,9 @@ public sealed record TaskColumns(string Score, string Probability, string Predic
                 var label = batch.Output<bool>(first + 2);
                 for (int i = 0; i < outputs.Length; i++)
                 {
-                    score[i] = outputs[i][0];
-                    probability[i] = Sigmoid(outputs[i][0]);
-                    label[i] = outputs[i][0] > 0;
+                    score[i] = outputs[i][0] - Threshold;
+                    probability[i] = Sigmoid(score[i]);
+                    label[i] = score[i] > 0;
                 }
                 break;
             }

@@ -10,29 +10,90 @@ namespace MLNet.Transfer.MLNetIntegration;
 internal static class TextFineTuning
 {
     /// <summary>
-    /// Loads (or copies) the encoder, adds a head per task, fine-tunes on <paramref name="train"/> and wraps the result.
-    /// <paramref name="labelColumns"/> name each task's label column for error messages.
+    /// Loads (or copies) the encoder, chooses the settings the user left open from the data (<paramref name="defaults"/>),
+    /// adds a head per task, fine-tunes on <paramref name="train"/>, tunes binary decision thresholds on
+    /// <paramref name="valid"/> where asked, and wraps the result. <paramref name="labelColumns"/> name each task's label
+    /// column for error messages.
     /// </summary>
     public static FineTunedTextTransformer Fit(TextFineTuningOptions options, IReadOnlyList<TaskSpec> tasks, IReadOnlyList<TaskColumns> columns,
-                                               IReadOnlyList<string> labelColumns, LabeledTexts train, LabeledTexts? valid, out FineTuneResult result)
+                                               IReadOnlyList<string> labelColumns, LabeledTexts train, LabeledTexts? valid,
+                                               out FineTuneResult result, out DataAwareDefaults defaults)
     {
         CheckLabels(tasks, columns, labelColumns, train);
         var encoder = options.Encoder?.Clone() ?? PretrainedEncoder.Load(options.Model, options.Device);
         try
         {
-            var settings = options.ToSettings().Validate(encoder.MaxTokens, tasks);
+            var profile = Profile(encoder.Tokenizer, tasks, train);
+            defaults = TrainingDefaults.Resolve(profile, encoder.MaxTokens, options.Request(), tasks.Any(t => t.Kind == TaskKind.Binary));
+            TextFineTuningOptions.CheckWindowStride(defaults);
+            options.DefaultsChosen?.Invoke(defaults);
+            var settings = options.ToSettings(defaults).Validate(encoder.MaxTokens, tasks);
             manual_seed(settings.Seed);
             var model = new TransferModel(encoder.Model, tasks.Select((t, i) => Standardised(t, i, train)).ToArray(), settings.Pooling, settings.HeadDropout);
             result = new FineTuner(model, settings, encoder.Tokenizer.PadId)
-                .Train(Examples(encoder.Tokenizer, train, options), valid is null ? null : Examples(encoder.Tokenizer, valid, options), options.Progress, options.CancellationToken);
-            var input = new FineTunedTextTransformer.TextInput(options.TextColumnName, options.SecondTextColumnName, settings.MaxTokens, options.Truncation, options.PredictionWindowStride);
-            return new FineTunedTextTransformer(encoder, model, input, columns, Math.Max(settings.BatchSize, 32));
+                .Train(Examples(encoder.Tokenizer, train, defaults), valid is null ? null : Examples(encoder.Tokenizer, valid, defaults), options.Progress, options.CancellationToken);
+            var input = new FineTunedTextTransformer.TextInput(options.TextColumnName, options.SecondTextColumnName, settings.MaxTokens, defaults.Truncation,
+                                                               options.SecondTextColumnName is null ? defaults.PredictionWindowStride : 0);
+            var transformer = new FineTunedTextTransformer(encoder, model, input, columns, Math.Max(settings.BatchSize, 32));
+            return WithThresholds(transformer, options, defaults, train, valid);
         }
         catch
         {
             encoder.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Word-piece lengths of the training texts and the class counts of the most imbalanced classification task.</summary>
+    private static DataProfile Profile(BertWordPieceTokenizer tokenizer, IReadOnlyList<TaskSpec> tasks, LabeledTexts train)
+    {
+        var lengths = new int[train.Texts.Count];
+        for (int i = 0; i < lengths.Length; i++)
+            lengths[i] = tokenizer.EncodeWordPieces(train.Texts[i]).Length + 2 + (train.Pairs is null ? 0 : tokenizer.EncodeWordPieces(train.Pairs[i]).Length + 1);
+        int[]? counts = null;
+        for (int t = 0; t < tasks.Count; t++)
+        {
+            if (tasks[t].Kind is not (TaskKind.Binary or TaskKind.Multiclass)) continue;
+            var c = ClassCounts(tasks[t], t, train);
+            if (counts is null || DataProfile.Imbalance(c) > DataProfile.Imbalance(counts)) counts = c;
+        }
+        return DataProfile.From(lengths, counts);
+    }
+
+    private static int[] ClassCounts(TaskSpec task, int index, LabeledTexts data)
+    {
+        var counts = new int[task.Kind == TaskKind.Binary ? 2 : task.Outputs];
+        foreach (var targets in data.Targets)
+            if (targets[index] is { } t) counts[task.Kind == TaskKind.Binary ? (t[0] > 0.5f ? 1 : 0) : (int)t[0]]++;
+        return counts;
+    }
+
+    /// <summary>
+    /// Binary tasks' decision thresholds: the user's probability, or (when tuning) the logit cut that maximises the
+    /// minority class's F1 on the validation rows labelled for the task, through the same prediction path as Transform.
+    /// </summary>
+    private static FineTunedTextTransformer WithThresholds(FineTunedTextTransformer transformer, TextFineTuningOptions options, DataAwareDefaults defaults,
+                                                           LabeledTexts train, LabeledTexts? valid)
+    {
+        var tasks = transformer.Tasks;
+        if (!tasks.Any(t => t.Kind == TaskKind.Binary)) return transformer;
+        if (options.DecisionThreshold is { } p)
+            return transformer.WithColumns(transformer.TaskOutputs.Select((c, t) => tasks[t].Kind == TaskKind.Binary ? c with { Threshold = (float)Math.Log(p / (1 - p)) } : c).ToArray());
+        if (!defaults.TuneThreshold || valid is null) return transformer;
+        var outputs = transformer.Predict(valid.Texts, valid.Pairs);
+        var columns = transformer.TaskOutputs.ToArray();
+        for (int t = 0; t < tasks.Count; t++)
+        {
+            if (tasks[t].Kind != TaskKind.Binary) continue;
+            var rows = Enumerable.Range(0, valid.Texts.Count).Where(i => valid.Targets[i][t] is not null).ToArray();
+            var counts = ClassCounts(tasks[t], t, train);
+            columns[t] = columns[t] with
+            {
+                Threshold = DecisionThreshold.MaximizeF1(rows.Select(i => outputs[t][i][0]).ToArray(), rows.Select(i => valid.Targets[i][t]![0] > 0.5f).ToArray(),
+                                                         positiveIsTarget: counts[1] <= counts[0]),
+            };
+        }
+        return transformer.WithColumns(columns);
     }
 
     /// <summary>Every task needs labelled rows, and a classifier at least two classes among them.</summary>
@@ -62,14 +123,14 @@ internal static class TextFineTuning
         return task with { TargetMean = mean, TargetStd = std > 1e-12 ? std : 1 };
     }
 
-    private static List<TrainingExample> Examples(BertWordPieceTokenizer tokenizer, LabeledTexts data, TextFineTuningOptions options)
+    private static List<TrainingExample> Examples(BertWordPieceTokenizer tokenizer, LabeledTexts data, DataAwareDefaults defaults)
     {
         var examples = new List<TrainingExample>(data.Texts.Count);
         for (int i = 0; i < data.Texts.Count; i++)
         {
             var tokens = data.Pairs is null
-                ? tokenizer.Encode(data.Texts[i], options.MaxTokens, options.Truncation)
-                : tokenizer.EncodePair(data.Texts[i], data.Pairs[i], options.MaxTokens);
+                ? tokenizer.Encode(data.Texts[i], defaults.MaxTokens, defaults.Truncation)
+                : tokenizer.EncodePair(data.Texts[i], data.Pairs[i], defaults.MaxTokens);
             examples.Add(new TrainingExample(tokens, data.Targets[i]));
         }
         return examples;

@@ -25,24 +25,44 @@ public abstract class TextFineTuningOptions
     public string Device { get; set; } = "cpu";
     /// <summary>Optional validation data (same columns) for early stopping and best-weight restore.</summary>
     public IDataView? ValidationSet { get; set; }
-    /// <summary>What to keep of texts longer than <see cref="MaxTokens"/>: head, tail or head+tail (strongest for long reviews). Default head.</summary>
-    public TruncationStrategy Truncation { get; set; } = TruncationStrategy.Head;
+    /// <summary>
+    /// What to keep of texts longer than <see cref="MaxTokens"/>: head, tail or head+tail (strongest for long reviews).
+    /// Default null: head+tail when more than 5% of the training texts are longer than MaxTokens, else head.
+    /// </summary>
+    public TruncationStrategy? Truncation { get; set; }
 
     /// <summary>
     /// Prediction on long texts: &gt; 0 splits a text longer than <see cref="MaxTokens"/> into overlapping windows this
     /// many word pieces apart and averages the heads' logits over them, so the whole text counts (training still uses
-    /// <see cref="Truncation"/>). Default 0 (off). Not used with a second text column.
+    /// <see cref="Truncation"/>); 0 turns it off. Default null: MaxTokens / 2 when some training text is longer than
+    /// MaxTokens, else 0. Not used with a second text column.
     /// </summary>
-    public int PredictionWindowStride { get; set; }
+    public int? PredictionWindowStride { get; set; }
+
+    /// <summary>
+    /// Binary tasks: tune the decision threshold on <see cref="ValidationSet"/> for the F1 of the minority class and use it
+    /// for PredictedLabel (stored in the model). Default null: on when the classes are imbalanced (2.5:1 or more) and
+    /// validation data is given. Ignored when <see cref="DecisionThreshold"/> is set.
+    /// </summary>
+    public bool? TuneThreshold { get; set; }
+
+    /// <summary>Binary tasks: PredictedLabel is true when Probability exceeds this value (0–1). Default null: 0.5, or tuned (see <see cref="TuneThreshold"/>).</summary>
+    public double? DecisionThreshold { get; set; }
+
+    /// <summary>Called once before training with the settings chosen from the data (see <see cref="DataAwareDefaults"/>).</summary>
+    public Action<DataAwareDefaults>? DefaultsChosen { get; set; }
 
     /// <inheritdoc cref="FineTuneSettings.LearningRate"/>
     public double LearningRate { get; set; } = 1e-4;
-    /// <inheritdoc cref="FineTuneSettings.Epochs"/>
-    public int Epochs { get; set; } = 3;
-    /// <inheritdoc cref="FineTuneSettings.BatchSize"/>
-    public int BatchSize { get; set; } = 32;
-    /// <inheritdoc cref="FineTuneSettings.MaxTokens"/>
-    public int MaxTokens { get; set; } = 128;
+    /// <summary>Passes over the training data. Default null: at least 3 epochs and 200 steps (at most 10 epochs), at most 4,000 steps.</summary>
+    public int? Epochs { get; set; }
+    /// <summary>Sequences per optimisation step. Default null: 16 below 2,000 training examples, else 32.</summary>
+    public int? BatchSize { get; set; }
+    /// <summary>
+    /// Token budget per text including [CLS]/[SEP]. Default null: the training texts' 99th length percentile rounded up
+    /// to a multiple of 16 (at least 32), at most 512 and the model's maximum.
+    /// </summary>
+    public int? MaxTokens { get; set; }
     /// <inheritdoc cref="FineTuneSettings.Schedule"/>
     public ScheduleKind Schedule { get; set; } = ScheduleKind.LinearWarmupDecay;
     /// <inheritdoc cref="FineTuneSettings.WarmupFraction"/>
@@ -59,8 +79,8 @@ public abstract class TextFineTuningOptions
     public double MaxGradNorm { get; set; } = 1.0;
     /// <inheritdoc cref="FineTuneSettings.Pooling"/>
     public PoolingMode Pooling { get; set; } = PoolingMode.Mean;
-    /// <inheritdoc cref="FineTuneSettings.BalanceClasses"/>
-    public bool BalanceClasses { get; set; }
+    /// <summary>Weigh classes by inverse frequency in the loss. Default null: on when the classes are imbalanced (2.5:1 or more).</summary>
+    public bool? BalanceClasses { get; set; }
     /// <inheritdoc cref="FineTuneSettings.EvaluateEverySteps"/>
     public int EvaluateEverySteps { get; set; }
     /// <inheritdoc cref="FineTuneSettings.EarlyStoppingPatience"/>
@@ -78,21 +98,35 @@ public abstract class TextFineTuningOptions
     /// <summary>Cancels training (an OperationCanceledException; checkpoints already written stay).</summary>
     public CancellationToken CancellationToken { get; set; }
 
-    /// <summary>Rejects undefined enum values by name before any work (the training settings are checked by <see cref="FineTuneSettings.Validate"/>).</summary>
+    /// <summary>Rejects undefined enum values and out-of-range choices by name before any work (the training settings are checked by <see cref="FineTuneSettings.Validate"/>).</summary>
     internal void CheckChoices()
     {
-        if (PredictionWindowStride < 0 || PredictionWindowStride > MaxTokens - 2)
-            throw new ArgumentOutOfRangeException(nameof(PredictionWindowStride), PredictionWindowStride, $"PredictionWindowStride must be between 0 (off) and MaxTokens - 2 ({MaxTokens - 2}); got {PredictionWindowStride}.");
-        if (!Enum.IsDefined(Truncation))
-            throw new ArgumentOutOfRangeException(nameof(Truncation), Truncation, $"Truncation must be one of {string.Join(", ", Enum.GetNames<TruncationStrategy>())}; got {Truncation}.");
+        if (Truncation is { } t && !Enum.IsDefined(t))
+            throw new ArgumentOutOfRangeException(nameof(Truncation), t, $"Truncation must be one of {string.Join(", ", Enum.GetNames<TruncationStrategy>())}; got {t}.");
+        if (DecisionThreshold is { } p && !(p > 0 && p < 1))
+            throw new ArgumentOutOfRangeException(nameof(DecisionThreshold), p, $"DecisionThreshold must be a probability strictly between 0 and 1; got {p}.");
     }
 
-    /// <summary>The training hyperparameters as <see cref="FineTuneSettings"/>.</summary>
-    internal virtual FineTuneSettings ToSettings() => new()
+    /// <summary>The user's explicit choices; null ones are chosen from the data.</summary>
+    internal TrainingRequest Request() => new()
     {
-        LearningRate = LearningRate, Epochs = Epochs, BatchSize = BatchSize, MaxTokens = MaxTokens, Schedule = Schedule,
+        MaxTokens = MaxTokens, Truncation = Truncation, PredictionWindowStride = PredictionWindowStride, BatchSize = BatchSize,
+        Epochs = Epochs, BalanceClasses = BalanceClasses, TuneThreshold = DecisionThreshold is null ? TuneThreshold : false,
+    };
+
+    /// <summary>Checks the window stride once MaxTokens is known.</summary>
+    internal static void CheckWindowStride(DataAwareDefaults d)
+    {
+        if (d.PredictionWindowStride < 0 || d.PredictionWindowStride > d.MaxTokens - 2)
+            throw new ArgumentOutOfRangeException(nameof(PredictionWindowStride), d.PredictionWindowStride, $"PredictionWindowStride must be between 0 (off) and MaxTokens - 2 ({d.MaxTokens - 2}); got {d.PredictionWindowStride}.");
+    }
+
+    /// <summary>The training hyperparameters as <see cref="FineTuneSettings"/>, with the data-aware choices in <paramref name="d"/>.</summary>
+    internal virtual FineTuneSettings ToSettings(DataAwareDefaults d) => new()
+    {
+        LearningRate = LearningRate, Epochs = d.Epochs, BatchSize = d.BatchSize, MaxTokens = d.MaxTokens, Schedule = Schedule,
         WarmupFraction = WarmupFraction, LayerLearningRateDecay = LayerLearningRateDecay, UnfreezeBlocksPerEpoch = UnfreezeBlocksPerEpoch,
-        WeightDecay = WeightDecay, HeadDropout = HeadDropout, MaxGradNorm = MaxGradNorm, Pooling = Pooling, BalanceClasses = BalanceClasses,
+        WeightDecay = WeightDecay, HeadDropout = HeadDropout, MaxGradNorm = MaxGradNorm, Pooling = Pooling, BalanceClasses = d.BalanceClasses,
         EvaluateEverySteps = EvaluateEverySteps, EarlyStoppingPatience = EarlyStoppingPatience, RestoreBestWeights = RestoreBestWeights,
         Seed = Seed, CheckpointDirectory = CheckpointDirectory, CheckpointEverySteps = CheckpointEverySteps,
     };

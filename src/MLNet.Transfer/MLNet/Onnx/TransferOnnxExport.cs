@@ -33,6 +33,9 @@ internal static class TransferOnnxExport
         metadata["mlnet_transfer.window_stride"] = input.WindowStride.ToString(CultureInfo.InvariantCulture);
         metadata["mlnet_transfer.labels"] = JsonSerializer.Serialize(
             transformer.Tasks.Zip(transformer.TaskOutputs).ToDictionary(p => p.First.Name, p => p.Second.Names));
+        // Binary heads export raw logits; ML.NET's Score is the logit minus the task's decision threshold.
+        metadata["mlnet_transfer.decision_thresholds"] = JsonSerializer.Serialize(
+            transformer.Tasks.Zip(transformer.TaskOutputs).ToDictionary(p => p.First.Name, p => p.Second.Threshold));
         OnnxExport.Write(transformer.Model, stream, Merge(options, metadata));
     }
 
