@@ -100,7 +100,7 @@ public sealed class SentenceEmbedder
     private Tensor Combine(IReadOnlyList<Tensor> perLayer) => _settings.Combination switch
     {
         LayerCombination.Concatenate => cat(perLayer.ToArray(), -1),
-        LayerCombination.ScalarMix => perLayer.Select((p, i) => p * _mix![i]).Aggregate((a, b) => a + b),
+        LayerCombination.ScalarMix => perLayer.Select((p, i) => p * _mix![i]).Aggregate((a, b) => a.Plus(b)),
         _ => perLayer.Count == 1 ? perLayer[0] : stack(perLayer).mean([0]),
     };
 

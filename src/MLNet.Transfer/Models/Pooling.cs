@@ -51,20 +51,20 @@ public static class Pooling
     {
         if (mask is null) return states.mean([1]);
         var weights = mask.to(states.dtype).unsqueeze(-1);
-        return (states * weights).sum(1) / weights.sum(1).clamp_min(1e-9);
+        return (states * weights).sum(1) / weights.sum(1).AtLeast(1e-9);
     }
 
     private static Tensor Max(Tensor states, Tensor? mask)
     {
         if (mask is null) return states.amax([1]);
-        var padding = mask.eq(0).unsqueeze(-1);
-        return states.masked_fill(padding, finfo(states.dtype).min).amax([1]);
+        var padding = mask.EqualTo(0).unsqueeze(-1);
+        return states.FilledWhere(padding, finfo(states.dtype).min).amax([1]);
     }
 
     private static Tensor Last(Tensor states, Tensor? mask)
     {
         if (mask is null) return states.select(1, -1);
-        var last = (mask.to(ScalarType.Int64).sum(1) - 1).clamp_min(0);
+        var last = mask.to(ScalarType.Int64).sum(1).Minus(1).AtLeast(0L);
         return states.gather(1, last.view(-1, 1, 1).expand(states.shape[0], 1, states.shape[2])).squeeze(1);
     }
 

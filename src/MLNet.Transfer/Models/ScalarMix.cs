@@ -34,7 +34,7 @@ public sealed class ScalarMix : nn.Module<IReadOnlyList<Tensor>, Tensor>
         using var scope = NewDisposeScope();
         var weights = nn.functional.softmax(scalar_parameters, 0);
         Tensor mixed = layers[0] * weights[0];
-        for (int i = 1; i < layers.Count; i++) mixed = mixed + layers[i] * weights[i];
+        for (int i = 1; i < layers.Count; i++) mixed = mixed.Plus(layers[i] * weights[i]);
         return (mixed * gamma).MoveToOuterDisposeScope();
     }
 

@@ -1,3 +1,4 @@
+using MLNet.Transfer.Models;
 using MLNet.Transfer.Models.Bert;
 using MLNet.Transfer.Models.Heads;
 using TorchSharp;
@@ -72,7 +73,7 @@ public sealed class BertLanguageModel : nn.Module
         using var scope = NewDisposeScope();
         var states = bert.Forward(inputIds, tokenTypeIds, attentionMask, Causal);
         var flatLabels = labels.reshape(-1);
-        var rows = flatLabels.ne(IgnoreLabel).nonzero().squeeze(1);
+        var rows = flatLabels.NotEqualTo(IgnoreLabel).nonzero().squeeze(1);
         var hidden = states[^1].reshape(-1, states[^1].shape[2]).index_select(0, rows);
         var logits = cls.call(hidden);
         var targets = flatLabels.index_select(0, rows);

@@ -1,3 +1,4 @@
+using MLNet.Transfer.Models;
 using System.Diagnostics;
 using MLNet.Transfer.Encoders;
 using MLNet.Transfer.Text;
@@ -85,8 +86,7 @@ public static class LanguageModelTrainer
         if (s.UnigramOutputBias ?? model.IsFromScratch) SetUnigramOutputBias(model, data.Train);
 
         var groups = ParameterGroups.Build(module, model.Encoder, model.EncoderPrefix, s.LearningRate, s.LayerLearningRateDecay, s.WeightDecay);
-        using var optimizer = optim.AdamW(groups.Select(g => new AdamW.ParamGroup(g.Parameters, lr: g.PeakLearningRate, weight_decay: g.WeightDecay)),
-                                          lr: s.LearningRate);
+        using var optimizer = new ScalarSafeAdamW(groups, s.LearningRate);
         int stepsPerEpoch = (data.Train.Count + s.BatchSize - 1) / s.BatchSize;
         int totalSteps = s.Steps > 0 ? s.Steps : stepsPerEpoch;
         int epochs = (totalSteps + stepsPerEpoch - 1) / stepsPerEpoch;
@@ -181,7 +181,7 @@ public static class LanguageModelTrainer
         var module = model.Network;
         var encoderParameters = model.Encoder.parameters().ToArray();
         foreach (var p in encoderParameters) p.requires_grad = false;
-        using var optimizer = optim.AdamW(model.Head.parameters(), lr: s.HeadWarmupLearningRate, weight_decay: 0);
+        using var optimizer = new ScalarSafeAdamW(model.Head.parameters(), s.HeadWarmupLearningRate, weightDecay: 0);
         var lengths = data.Train.Select(w => w.Length).ToArray();
         int stepsPerEpoch = (data.Train.Count + s.BatchSize - 1) / s.BatchSize;
         module.train();
@@ -234,7 +234,7 @@ public static class LanguageModelTrainer
         var predictions = model.Predict(tokens, labels);
         var lmLoss = nn.functional.cross_entropy(predictions.Logits, predictions.Targets);
         var loss = unmasked is not { Length: >= 2 } ? lmLoss // one text has no other to be told apart from
-            : lmLoss + s.ContrastiveWeight * SentenceContrast.Loss(model.Encoder, unmasked, model.Tokenizer.PadId, s.ContrastiveTemperature);
+            : lmLoss.Plus(SentenceContrast.Loss(model.Encoder, unmasked, model.Tokenizer.PadId, s.ContrastiveTemperature).Times(s.ContrastiveWeight));
         double value = loss.item<float>();
         if (!double.IsFinite(value))
             throw new TrainingDivergedException($"Language-model training diverged at step {step + 1}: the loss is {value}. Lower the learning rate; the last checkpoint (if any) is intact.");

@@ -1,3 +1,4 @@
+using MLNet.Transfer.Models;
 using MLNet.Transfer.Models.Recurrent;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -103,16 +104,16 @@ public sealed class LstmLanguageModel : nn.Module
     public static Tensor PreviousTokenLabels(Tensor inputIds, Tensor? attentionMask)
     {
         using var scope = NewDisposeScope();
-        var shifted = cat([full([inputIds.shape[0], 1], (long)BertLanguageModel.IgnoreLabel, dtype: ScalarType.Int64, device: inputIds.device),
+        var shifted = cat([Scalars.Full([inputIds.shape[0], 1], BertLanguageModel.IgnoreLabel, inputIds.device),
                            inputIds.narrow(1, 0, inputIds.shape[1] - 1)], 1);
-        if (attentionMask is not null) shifted = shifted.masked_fill(attentionMask.eq(0), BertLanguageModel.IgnoreLabel);
+        if (attentionMask is not null) shifted = shifted.FilledWhere(attentionMask.EqualTo(0), BertLanguageModel.IgnoreLabel);
         return shifted.MoveToOuterDisposeScope();
     }
 
     private (Tensor Logits, Tensor Targets) Selected(Tensor top, Tensor labels)
     {
         var flat = labels.reshape(-1);
-        var rows = flat.ne(BertLanguageModel.IgnoreLabel).nonzero().squeeze(1);
+        var rows = flat.NotEqualTo(BertLanguageModel.IgnoreLabel).nonzero().squeeze(1);
         var hidden = Top(top).reshape(-1, top.shape[2]).index_select(0, rows);
         return (decoder.call(hidden), flat.index_select(0, rows));
     }

@@ -19,8 +19,8 @@ internal static class SentenceContrast
         using var tokens = TokenBatch.Create(windows.Select(w => new EncodedText(w, new int[w.Length])).ToArray(), padId, encoder.Device);
         Tensor View() => nn.functional.normalize(Pooling.Pool(encoder.Forward(tokens.InputIds, tokens.TokenTypeIds, tokens.AttentionMask)[^1],
                                                                   tokens.AttentionMask, PoolingMode.Mean), p: 2, dim: 1);
-        var similarity = View().matmul(View().t()).div(temperature);
-        var loss = nn.functional.cross_entropy(similarity, arange(windows.Count, ScalarType.Int64, encoder.Device));
+        var similarity = View().matmul(View().t()).DividedBy(temperature);
+        var loss = nn.functional.cross_entropy(similarity, Scalars.Range(windows.Count, encoder.Device));
         return loss.MoveToOuterDisposeScope();
     }
 }

@@ -80,7 +80,7 @@ public static class ContrastiveTuner
         manual_seed(settings.Seed);
         var device = encoder.Device;
         var groups = ParameterGroups.Build(encoder, encoder.LayerCount, settings.LearningRate, 1.0, settings.WeightDecay);
-        using var optimizer = optim.AdamW(groups.Select(g => new AdamW.ParamGroup(g.Parameters, lr: g.PeakLearningRate, weight_decay: g.WeightDecay)), lr: settings.LearningRate);
+        using var optimizer = new ScalarSafeAdamW(groups, settings.LearningRate);
         int steps = (pairs.Count + settings.BatchSize - 1) / settings.BatchSize;
         var recent = new Queue<double>();
         var clock = Stopwatch.StartNew();

@@ -1,3 +1,4 @@
+using MLNet.Transfer.Models;
 using System.Diagnostics;
 using MLNet.Transfer.Checkpoints;
 using MLNet.Transfer.Models.Heads;
@@ -41,8 +42,7 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
         var device = model.Encoder.Device;
 
         var groups = ParameterGroups.Build(model, _settings.LearningRate, _settings.LayerLearningRateDecay, _settings.WeightDecay);
-        using var optimizer = optim.AdamW(groups.Select(g => new AdamW.ParamGroup(g.Parameters, lr: g.PeakLearningRate, weight_decay: g.WeightDecay)),
-                                          lr: _settings.LearningRate);
+        using var optimizer = new ScalarSafeAdamW(groups, _settings.LearningRate);
         int stepsPerEpoch = (train.Count + _settings.BatchSize - 1) / _settings.BatchSize;
         int totalSteps = stepsPerEpoch * _settings.Epochs;
 
@@ -143,8 +143,8 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
             var task = model.Tasks[t];
             var taskLoss = TaskLosses.Compute(task, logits[task.Name], batch.Select(b => b.Targets[t]).ToArray(), classWeights[t]);
             if (taskLoss is null) continue;
-            var weighted = taskLoss * task.LossWeight;
-            total = total is null ? weighted : total + weighted;
+            var weighted = taskLoss.Times(task.LossWeight);
+            total = total is null ? weighted : total.Plus(weighted);
         }
         if (total is null) return 0; // no labels in this batch for any task
         double value = total.item<float>();

@@ -1,3 +1,4 @@
+using MLNet.Transfer.Models;
 using MLNet.Transfer.Models.Heads;
 using static TorchSharp.torch;
 
@@ -28,7 +29,7 @@ public static class TaskLosses
             {
                 var y = tensor(rows.Select(r => targets[r]![0]).ToArray(), device: device);
                 var x = selected.squeeze(1);
-                Tensor? weights = classWeights is null ? null : where(y.gt(0.5f), classWeights[1], classWeights[0]);
+                Tensor? weights = classWeights is null ? null : where(y.GreaterThan(0.5), classWeights[1], classWeights[0]);
                 loss = nn.functional.binary_cross_entropy_with_logits(x, y, weights);
                 break;
             }

@@ -29,7 +29,7 @@ public class ConcurrentPredictionTests
         var mismatches = new System.Collections.Concurrent.ConcurrentBag<string>();
         int done = 0;
         clock.Restart();
-        var workers = Enumerable.Range(0, Threads).Select(w => new Thread(() =>
+        WorkerThreads.Run(Threads, w =>
         {
             var engine = mlContext.Model.CreatePredictionEngine<TextRow, ChainPrediction>(model);
             var input = new TextRow();
@@ -41,9 +41,7 @@ public class ConcurrentPredictionTests
                 if (!Same(actual, expected[index])) mismatches.Add($"thread {w}, prediction {k}, text #{index}");
                 Interlocked.Increment(ref done);
             }
-        })).ToList();
-        workers.ForEach(t => t.Start());
-        workers.ForEach(t => t.Join());
+        });
         double concurrentSeconds = clock.Elapsed.TotalSeconds;
 
         TestContext.Out.WriteLine($"{done:N0} predictions on {Threads} threads in {concurrentSeconds:F1} s ({done / concurrentSeconds:F0}/s); " +

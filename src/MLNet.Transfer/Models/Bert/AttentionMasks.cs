@@ -18,12 +18,12 @@ public static class AttentionMasks
         var device = paddingMask?.device ?? CPU;
         Tensor? additive = null;
         if (padded)
-            additive = (1 - paddingMask!.to(dtype)).mul(negative).view(paddingMask.shape[0], 1, 1, seqLength);
+            additive = paddingMask!.EqualTo(0).to(dtype).Times(negative).view(paddingMask!.shape[0], 1, 1, seqLength);
         if (causal)
         {
             var future = ones(seqLength, seqLength, dtype: ScalarType.Bool, device: device).triu(1);
-            var causalMask = zeros(seqLength, seqLength, dtype: dtype, device: device).masked_fill(future, negative).view(1, 1, seqLength, seqLength);
-            additive = additive is null ? causalMask : (additive + causalMask).clamp_min(negative);
+            var causalMask = zeros(seqLength, seqLength, dtype: dtype, device: device).FilledWhere(future, negative).view(1, 1, seqLength, seqLength);
+            additive = additive is null ? causalMask : additive.Plus(causalMask).AtLeast(negative);
         }
         return additive;
     }

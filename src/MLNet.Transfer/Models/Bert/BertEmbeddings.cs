@@ -48,8 +48,8 @@ public sealed class BertEmbeddings : nn.Module<Tensor, Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         long seqLength = inputIds.shape[1];
-        var positions = arange(seqLength, dtype: ScalarType.Int64, device: inputIds.device).unsqueeze(0);
-        var sum = word_embeddings.call(inputIds) + position_embeddings.call(positions) + token_type_embeddings.call(tokenTypeIds);
+        var positions = Scalars.Range(seqLength, inputIds.device).unsqueeze(0);
+        var sum = word_embeddings.call(inputIds).Plus(position_embeddings.call(positions)).Plus(token_type_embeddings.call(tokenTypeIds));
         return dropout.call(LayerNorm.call(sum)).MoveToOuterDisposeScope();
     }
 }

@@ -57,8 +57,8 @@ public sealed class BertSelfAttention : nn.Module<Tensor, Tensor?, Tensor>
     /// </summary>
     private Tensor ExplicitAttention(Tensor q, Tensor k, Tensor v, Tensor? additiveMask)
     {
-        var scores = q.matmul(k.transpose(-1, -2)).mul_(1 / Math.Sqrt(_headSize));
-        if (additiveMask is not null) scores.add_(additiveMask);
+        var scores = q.matmul(k.transpose(-1, -2)).TimesInPlace(1 / Math.Sqrt(_headSize));
+        if (additiveMask is not null) scores.PlusInPlace(additiveMask);
         var probabilities = scores.softmax(-1);
         if (training && _dropout > 0) probabilities = nn.functional.dropout(probabilities, _dropout, training: true);
         return probabilities.matmul(v);

@@ -12,7 +12,7 @@ public static class RecurrentDropout
     public static Tensor Locked(Tensor x, double p)
     {
         if (p <= 0) return x.alias();
-        using var mask = empty(x.shape[0], 1, x.shape[2], dtype: x.dtype, device: x.device).bernoulli_(1 - p).div_(1 - p);
+        using var mask = empty(x.shape[0], 1, x.shape[2], dtype: x.dtype, device: x.device).bernoulli_(1 - p).TimesInPlace(1 / (1 - p));
         return x * mask;
     }
 
@@ -25,7 +25,7 @@ public static class RecurrentDropout
     {
         if (p <= 0) return embedded.alias();
         using var scope = NewDisposeScope();
-        var keep = empty(vocabSize, dtype: embedded.dtype, device: embedded.device).bernoulli_(1 - p).div_(1 - p);
+        var keep = empty(vocabSize, dtype: embedded.dtype, device: embedded.device).bernoulli_(1 - p).TimesInPlace(1 / (1 - p));
         return (embedded * keep.index_select(0, ids.reshape(-1)).view(ids.shape[0], ids.shape[1], 1)).MoveToOuterDisposeScope();
     }
 }

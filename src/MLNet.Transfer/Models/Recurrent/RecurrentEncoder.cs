@@ -136,11 +136,11 @@ public sealed class RecurrentEncoder : TextEncoder
     private static Tensor ReversalIndex(Tensor inputIds, Tensor? attentionMask)
     {
         long steps = inputIds.shape[1];
-        var positions = arange(steps, dtype: ScalarType.Int64, device: inputIds.device).unsqueeze(0).expand(inputIds.shape[0], steps);
+        var positions = Scalars.Range(steps, inputIds.device).unsqueeze(0).expand(inputIds.shape[0], steps);
         var lengths = attentionMask is null
-            ? full([inputIds.shape[0], 1], steps, dtype: ScalarType.Int64, device: inputIds.device)
+            ? Scalars.Full([inputIds.shape[0], 1], steps, inputIds.device)
             : attentionMask.to(ScalarType.Int64).sum(1, keepdim: true);
-        return where(positions.lt(lengths), lengths - 1 - positions, positions);
+        return where(positions.lt(lengths), lengths.Minus(1).sub(positions), positions);
     }
 
     /// <summary>Gathers time steps of <paramref name="states"/> [batch, seq, width] by <paramref name="order"/> [batch, seq] (an involution here).</summary>

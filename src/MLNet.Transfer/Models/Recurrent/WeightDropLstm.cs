@@ -61,7 +61,7 @@ public sealed class WeightDropLstm : nn.Module<Tensor, Tensor>
         long batch = input.shape[0], steps = input.shape[1];
         var hiddenWeight = EffectiveHiddenWeight().t();
         // The input projection of every step in one product; the loop then adds only the recurrent one.
-        var projected = nn.functional.linear(input, weight_ih_l0, bias_ih_l0 + bias_hh_l0);
+        var projected = nn.functional.linear(input, weight_ih_l0, bias_ih_l0.Plus(bias_hh_l0));
         var h = zeros(batch, Units, dtype: input.dtype, device: input.device);
         var c = zeros(batch, Units, dtype: input.dtype, device: input.device);
         var outputs = new Tensor[steps];
@@ -73,7 +73,7 @@ public sealed class WeightDropLstm : nn.Module<Tensor, Tensor>
             var forgetGate = sigmoids.narrow(1, Units, Units);
             var cellInput = gates.narrow(1, 2L * Units, Units).tanh();
             var outputGate = sigmoids.narrow(1, 3L * Units, Units);
-            c = addcmul(forgetGate * c, inputGate, cellInput, value: 1);
+            c = (forgetGate * c).Plus(inputGate * cellInput);
             h = outputGate * c.tanh();
             outputs[t] = h;
         }
