@@ -105,6 +105,8 @@ public static class TrainCommand
         {
             metrics = Metrics.Evaluate(mlContext, task, scored, out confusion);
             warning = confusion is null ? null : Metrics.Degenerate(confusion, PlotOutput.ClassNames(task, confusion, scored, labels));
+            if (warning is not null)
+                warning += $" Try: {(approach == "finetune" ? "more --epochs, a lower --lr, " : "--approach finetune, ")}more labelled data, or check the labels.";
         }
         catch (ArgumentOutOfRangeException e) // e.g. ML.NET: "AUC is not defined when there is no positive class in the data"
         {
@@ -113,7 +115,7 @@ public static class TrainCommand
         }
         Metrics.Print(metrics, json: false, title: validPath is null ? "Validation metrics (10% held out of --train):" : $"Validation metrics ({validPath}):");
         if (warning is not null)
-            Console.WriteLine($"Warning: {warning} Try: {(approach == "finetune" ? "more --epochs, a lower --lr, " : "--approach finetune, ")}--balance-classes, more labelled data, or check the labels.");
+            Console.WriteLine($"Warning: {warning}");
         Console.WriteLine($"Saved {output}");
         if (json) Metrics.PrintWithWarnings(metrics, warning);
         if (plots is not null)
