@@ -4,6 +4,7 @@ using MLNet.Transfer.Models;
 namespace MLNet.Transfer.Tests.Encoders;
 
 /// <summary>The published reference vectors (DESIGN.md) are reproduced by the embedded models.</summary>
+[Category("Integration")]
 public class ReferenceEmbeddingTests
 {
     private static void AssertStartsWith(float[] vector, double[] expected)

@@ -5,6 +5,7 @@ using MLNet.Transfer.Training;
 
 namespace MLNet.Transfer.Tests.LowResource;
 
+[Category("Unit")]
 public class SetFitTests
 {
     [Test]

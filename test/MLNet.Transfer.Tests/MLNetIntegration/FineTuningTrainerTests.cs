@@ -10,6 +10,7 @@ public class FineTuningTrainerTests
 {
     private static FineTuneTransformerOptions RealModel(int epochs) => new() { Encoder = TestModels.MiniLm, Epochs = epochs, Seed = 1 };
 
+    [Category("Integration")]
     [Test]
     public void BinaryFineTuningReachesNinetyPercentOnUciSentences()
     {
@@ -24,6 +25,8 @@ public class FineTuningTrainerTests
         Assert.That(TestModels.MiniLm.Embed(["unchanged?"])[0], Is.EqualTo(PretrainedEncoderSnapshot.Value), "the shared encoder must not be modified by fine-tuning");
     }
 
+    [Category("Integration")]
+    [Category("SharedData")]
     [Test]
     public void MulticlassFineTuningOnAgNewsWithKeyMappingAndRoundTrip()
     {
@@ -54,6 +57,7 @@ public class FineTuningTrainerTests
         Assert.That(engine.Predict(new NewsRow { Text = "The striker scored twice as the home side won the cup final." }).PredictedLabel, Is.EqualTo("2"));
     }
 
+    [Category("Integration")]
     [Test]
     public void RegressionFineTuningBeatsPredictingTheMean()
     {
@@ -68,6 +72,7 @@ public class FineTuningTrainerTests
         Assert.That(metrics.RSquared, Is.GreaterThan(0.4));
     }
 
+    [Category("Unit")]
     [Test]
     public void TinyModelRoundTripsThroughAFreshProcessWithIdenticalScores()
     {
@@ -84,6 +89,7 @@ public class FineTuningTrainerTests
         ChildCommands.AssertFreshProcessScores(zip, "Score", expected);
     }
 
+    [Category("Unit")]
     [Test]
     public void MulticlassValidationDataWithTextLabelsIsMappedByName()
     {
@@ -102,6 +108,7 @@ public class FineTuningTrainerTests
             Throws.InstanceOf<InvalidDataException>().With.Message.Contain("'finance'").And.Message.Contain("not seen in training"));
     }
 
+    [Category("Unit")]
     [Test]
     public void BadTrainingDataGivesClearErrors()
     {

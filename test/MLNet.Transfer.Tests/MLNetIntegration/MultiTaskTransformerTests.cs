@@ -6,6 +6,7 @@ using MLNet.Transfer.Models.Heads;
 namespace MLNet.Transfer.Tests.MLNetIntegration;
 
 /// <summary>Multi-task and multi-label fine-tuning through ML.NET, on a tiny random model (plumbing, columns, persistence).</summary>
+[Category("Unit")]
 public class MultiTaskTransformerTests
 {
     public sealed class ReviewRow

@@ -2,6 +2,7 @@ using MLNet.Transfer.MLNetIntegration;
 
 namespace MLNet.Transfer.Tests.MLNetIntegration;
 
+[Category("Unit")]
 public class PersistedModelInfoTests
 {
     [Test]

@@ -3,6 +3,7 @@ using MLNet.Transfer.MLNetIntegration;
 
 namespace MLNet.Transfer.Tests.MLNetIntegration;
 
+[Category("Unit")]
 public class RegistrationTests
 {
     [Test]

@@ -8,6 +8,7 @@ namespace MLNet.Transfer.Tests.Notebooks;
 [NonParallelizable]
 public class NotebookTests
 {
+    [Category("Notebook")]
     [TestCase("01-sentiment-embeddings.ipynb", "Accuracy")]
     [TestCase("02-fine-tuning.ipynb", "training.png")]
     [TestCase("03-few-shot.ipynb", "learning-curve.png")]
@@ -25,6 +26,7 @@ public class NotebookTests
             NotebookRunner.WriteOutputs(path, result);
     }
 
+    [Category("Unit")]
     [Test]
     public void DirectivesAreDroppedAndLinesKept()
     {

@@ -13,6 +13,7 @@ namespace MLNet.Transfer.Tests.Onnx;
 /// ML.NET transformers exported with <c>mlContext.Model.ExportTransferModelToOnnx</c> and run with ML.NET's own
 /// <c>ApplyOnnxModel</c> (one padded row at a time) give the columns our transformers give, within 1e-4.
 /// </summary>
+[Category("Unit")]
 public class OnnxMlNetExportTests
 {
     private const int Tokens = 16;

@@ -9,6 +9,7 @@ using static TorchSharp.torch;
 namespace MLNet.Transfer.Tests.Pretraining;
 
 /// <summary>Language-model head, training from scratch, persistence and the causal mask, on tiny random models.</summary>
+[Category("Unit")]
 public class LanguageModelTests
 {
     /// <summary>Letter "words" a–z: alphabetical runs are predictable from their neighbours (and from the left).</summary>

@@ -10,6 +10,7 @@ using static TorchSharp.torch;
 namespace MLNet.Transfer.Tests.Pretraining;
 
 /// <summary>The AWD-LSTM and bidirectional LSTM language models on tiny random models: structure, dropouts, direction, persistence, training.</summary>
+[Category("Unit")]
 public class RecurrentLanguageModelTests
 {
     /// <summary>A tiny AWD-LSTM (inner layers wider than the embeddings, as in the real one) or bidirectional LSTM.</summary>

@@ -15,6 +15,7 @@ namespace MLNet.Transfer.Tests.Pretraining;
 
 /// <summary>Recurrent models through the featurizer, fine-tuning and the command line, with tiny random models over the real vocabulary.</summary>
 [NonParallelizable] // the CLI test swaps Console.Out
+[Category("Unit")]
 public class RecurrentTransferTests
 {
     /// <summary>A tiny random recurrent LM over the bert-base-uncased vocabulary, saved as a model directory under <paramref name="root"/>.</summary>

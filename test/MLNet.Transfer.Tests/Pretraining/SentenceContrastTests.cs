@@ -6,6 +6,7 @@ using MLNet.Transfer.Tests.Text;
 namespace MLNet.Transfer.Tests.Pretraining;
 
 /// <summary>The SimCSE term of language-model training (<see cref="PretrainingSettings.ContrastiveWeight"/>), on tiny random models.</summary>
+[Category("Unit")]
 public class SentenceContrastTests
 {
     private static readonly string[] Corpus = LanguageModelTests.AlphabetCorpus(300, seed: 3);
