@@ -3,7 +3,7 @@ using MLNet.Transfer.Cli;
 
 namespace MLNet.Transfer.Tests.Cli;
 
-/// <summary>The mlnet-transfer contract (DESIGN.md): verbs, JSON shapes, and one-line errors with exit code 2.</summary>
+/// <summary>The mlnet-transfer contract (README, "Command line"): verbs, JSON shapes, and one-line errors with exit code 2.</summary>
 [NonParallelizable]
 public class CliTests
 {
@@ -77,7 +77,7 @@ public class CliTests
         }
     }
 
-    [Category("Unit")]
+    [Category("Integration")]
     [Test]
     public void MultiTaskTrainsOneModelEvaluatedAndPredictedPerTask()
     {
@@ -95,7 +95,15 @@ public class CliTests
         Assert.That(evaluated.Code, Is.EqualTo(0), evaluated.Err);
         using var json = JsonDocument.Parse(evaluated.Out.Trim());
         Assert.That(json.RootElement.GetProperty("sentiment").EnumerateObject().Select(p => p.Name), Is.EqualTo(new[] { "Accuracy", "AreaUnderRocCurve", "F1Score" }));
-        Assert.That(json.RootElement.GetProperty("topic").GetProperty("MicroAccuracy").GetDouble(), Is.InRange(0.0, 1.0));
+        var topicMetrics = json.RootElement.GetProperty("topic");
+        Assert.That(topicMetrics.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[] { "MicroAccuracy", "MacroAccuracy", "LogLoss" }));
+        // Each task is scored on its own file: accuracies are whole counts of its rows (120 sentences, 90 topic rows).
+        double sentimentCorrect = json.RootElement.GetProperty("sentiment").GetProperty("Accuracy").GetDouble() * 120;
+        double topicCorrect = topicMetrics.GetProperty("MicroAccuracy").GetDouble() * 90;
+        Assert.That(sentimentCorrect, Is.EqualTo(Math.Round(sentimentCorrect)).Within(1e-6), "sentiment accuracy over the 120 sentiment rows");
+        Assert.That(topicCorrect, Is.EqualTo(Math.Round(topicCorrect)).Within(1e-6), "topic accuracy over the 90 topic rows");
+        Assert.That(topicMetrics.GetProperty("MacroAccuracy").GetDouble(), Is.EqualTo(topicMetrics.GetProperty("MicroAccuracy").GetDouble()).Within(1e-6),
+            "30 rows per topic: the mean of the per-class accuracies equals the overall accuracy");
 
         var predicted = Run("predict", "--model-file", zip, "--text", "I loved it");
         var lines = predicted.Out.Trim().Split('\n');

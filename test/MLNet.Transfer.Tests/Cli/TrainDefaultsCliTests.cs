@@ -50,8 +50,9 @@ public class TrainDefaultsCliTests
         }
     }
 
+    [Category("Integration")]
     [Test]
-    [Category("Unit")]
+    [Category("Integration")]
     public void JsonCarriesTheWarningWhenEveryValidationPredictionIsOneClass()
     {
         using var temp = TestModels.TempDir();

@@ -5,9 +5,9 @@ using MLNet.Transfer.Training;
 
 namespace MLNet.Transfer.Tests.LowResource;
 
-[Category("Unit")]
 public class SetFitTests
 {
+    [Category("Unit")]
     [Test]
     public void PairsPairEachExampleWithOneSameAndOneOtherClassPartnerPerRound()
     {
@@ -27,6 +27,7 @@ public class SetFitTests
         public string Text { get; set; } = "";
     }
 
+    [Category("Integration")]
     [Test]
     public void TuningPullsSameClassEmbeddingsTogetherAndPushesClassesApart()
     {
@@ -73,6 +74,7 @@ public class SetFitTests
         Assert.That(mlContext.MulticlassClassification.Evaluate(classifier.Transform(data)).MicroAccuracy, Is.EqualTo(1.0));
     }
 
+    [Category("Unit")]
     [Test]
     public void OneClassIsAClearError()
     {

@@ -15,7 +15,6 @@ namespace MLNet.Transfer.Tests.Pretraining;
 
 /// <summary>Recurrent models through the featurizer, fine-tuning and the command line, with tiny random models over the real vocabulary.</summary>
 [NonParallelizable] // the CLI test swaps Console.Out
-[Category("Unit")]
 public class RecurrentTransferTests
 {
     /// <summary>A tiny random recurrent LM over the bert-base-uncased vocabulary, saved as a model directory under <paramref name="root"/>.</summary>
@@ -28,6 +27,7 @@ public class RecurrentTransferTests
         return dir;
     }
 
+    [Category("Unit")]
     [Test]
     public void LastPoolingTakesEachRowsLastRealToken()
     {
@@ -40,6 +40,7 @@ public class RecurrentTransferTests
         Assert.That(Pooling.Width(PoolingMode.LastMaxMean, 16), Is.EqualTo(48));
     }
 
+    [Category("Unit")]
     [Test]
     public void RecurrentLayersFeedTheScalarMixAverageAndConcatenation()
     {
@@ -64,6 +65,7 @@ public class RecurrentTransferTests
                     Throws.ArgumentException.With.Message.Contain("different widths"));
     }
 
+    [Category("Unit")]
     [Test]
     public void ContextualEmbeddingsOverARecurrentModelRoundTripThroughAModelZip()
     {
@@ -87,6 +89,7 @@ public class RecurrentTransferTests
         Assert.That(loaded.GetOutputSchema(schema)["Features"].Type, Is.EqualTo(new VectorDataViewType(NumberDataViewType.Single, 32)));
     }
 
+    [Category("Integration")]
     [Test]
     public void FineTuningARecurrentEncoderLearnsATinyTaskAndRoundTrips()
     {
@@ -119,6 +122,7 @@ public class RecurrentTransferTests
         ChildCommands.AssertFreshProcessScores(zip, "Score", expected);
     }
 
+    [Category("Integration")]
     [Test]
     public void CliPretrainsARecurrentModelThatEmbedAndTrainAccept()
     {

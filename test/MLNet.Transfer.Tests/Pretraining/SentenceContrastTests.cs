@@ -6,7 +6,6 @@ using MLNet.Transfer.Tests.Text;
 namespace MLNet.Transfer.Tests.Pretraining;
 
 /// <summary>The SimCSE term of language-model training (<see cref="PretrainingSettings.ContrastiveWeight"/>), on tiny random models.</summary>
-[Category("Unit")]
 public class SentenceContrastTests
 {
     private static readonly string[] Corpus = LanguageModelTests.AlphabetCorpus(300, seed: 3);
@@ -35,6 +34,7 @@ public class SentenceContrastTests
         return sum / pairs;
     }
 
+    [Category("Integration")]
     [Test]
     public void ContrastiveTermSpreadsSentenceEmbeddingsWhileTheLanguageModelStillLearns()
     {
@@ -51,6 +51,7 @@ public class SentenceContrastTests
         }
     }
 
+    [Category("Unit")]
     [Test]
     public void BadContrastiveSettingsNameTheSetting()
     {
@@ -60,6 +61,7 @@ public class SentenceContrastTests
                     Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contain("ContrastiveTemperature"));
     }
 
+    [Category("Unit")]
     [Test, NonParallelizable] // the CLI swaps Console.Out
     public void CliTakesTheContrastiveWeightAndRejectsANegativeOne()
     {
