@@ -12,7 +12,7 @@ public static class CliApp
           embed      sentence vectors from a pretrained encoder
           train      fine-tune (or featurize / baseline) a text classifier or regressor → model.zip
           evaluate   ML.NET metrics of a model.zip on a labelled TSV
-          predict    label and score for one text
+          predict    label and score for a text (or each line of --input)
           pretrain   adapt or train a language model (masked or causal) → Hugging Face directory
           export     a fine-tuned model.zip as ONNX
         Run 'mlnet-transfer <verb> --help' for a verb's options.

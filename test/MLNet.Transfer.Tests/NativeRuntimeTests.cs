@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 namespace MLNet.Transfer.Tests;
 
 /// <summary>Proves LibTorch loads on this machine (the GLIBCXX build fix) and the basics work.</summary>
+[Category("Unit")]
 public class NativeRuntimeTests
 {
     [Test]

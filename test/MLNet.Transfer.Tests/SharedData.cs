@@ -1,9 +1,12 @@
 namespace MLNet.Transfer.Tests;
 
-/// <summary>Finds ../shared/data (beside the repository), which CI provides; tests using it are ignored without it.</summary>
+/// <summary>
+/// Finds ../shared/data (beside the repository), which CI provides. Tests using it carry [Category("SharedData")];
+/// .ci/run excludes that category when ../shared/data is absent, so a missing file here is a failure, never a skip.
+/// </summary>
 internal static class SharedData
 {
-    /// <summary>Path of a file under the shared data directory; marks the test Ignored when it is absent.</summary>
+    /// <summary>Path of a file under the shared data directory; fails the test, naming the file, when it is absent.</summary>
     public static string Path(params string[] parts)
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
@@ -12,7 +15,8 @@ internal static class SharedData
             if (File.Exists(candidate))
                 return candidate;
         }
-        Assert.Ignore($"Shared data file {string.Join('/', parts)} not found (expected ../shared/data beside the repository).");
+        Assert.Fail($"Shared data file shared/data/{string.Join('/', parts)} not found above {AppContext.BaseDirectory} " +
+                    "(expected ../shared/data beside the repository; run without it with --filter \"TestCategory!=SharedData\").");
         return null!;
     }
 }

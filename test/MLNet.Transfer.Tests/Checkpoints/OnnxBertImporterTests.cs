@@ -4,6 +4,7 @@ using TorchSharp;
 
 namespace MLNet.Transfer.Tests.Checkpoints;
 
+[Category("Integration")]
 public class OnnxBertImporterTests
 {
     [TestCase("minilm", true)]

@@ -12,6 +12,7 @@ namespace MLNet.Transfer.Tests.Checkpoints;
 /// Proves the name mapping and transposes are right: a plain BERT forward pass over the imported
 /// tensors reproduces ONNX Runtime's output of the very same ONNX bytes.
 /// </summary>
+[Category("Integration")]
 public class OnnxBertReferenceTests
 {
     private static readonly long[] HelloWorld = [101, 7592, 2088, 102]; // [CLS] hello world [SEP]

@@ -3,12 +3,13 @@ using MLNet.Transfer.Cli;
 
 namespace MLNet.Transfer.Tests.Cli;
 
-/// <summary>The mlnet-transfer contract (DESIGN.md): verbs, JSON shapes, and one-line errors with exit code 2.</summary>
+/// <summary>The mlnet-transfer contract (README, "Command line"): verbs, JSON shapes, and one-line errors with exit code 2.</summary>
 [NonParallelizable]
 public class CliTests
 {
     private static (int Code, string Out, string Err) Run(params string[] args) => InProcessCli.Run(args);
 
+    [Category("Integration")]
     [Test]
     public void EmbedPrintsOneJsonObjectPerLineMatchingTheReference()
     {
@@ -26,12 +27,13 @@ public class CliTests
         Assert.That(embedding[0], Is.EqualTo(0.0677).Within(1e-4));
     }
 
+    [Category("Integration")]
     [Test]
     public void TrainEvaluatePredictWithTheBaselineApproach()
     {
         using var temp = TestModels.TempDir();
         string zip = Path.Combine(temp.Path, "model.zip");
-        string train = SharedData.Path("sentiment-uci", "yelp.tsv"), test = SharedData.Path("sentiment-uci", "imdb.tsv");
+        string train = RepoData.Uci("yelp"), test = RepoData.Uci("imdb");
         var trained = Run("train", "--task", "binary", "--approach", "baseline", "--train", train, "--label-col", "Label", "--text-col", "Text", "--output", zip);
         Assert.That(trained.Code, Is.EqualTo(0), trained.Err);
         Assert.That(trained.Out, Does.Contain("Accuracy"));
@@ -44,6 +46,7 @@ public class CliTests
         Assert.That(predicted.Out, Does.Match("label: [01]  score: 0\\.\\d{4}"));
     }
 
+    [Category("Integration")]
     [Test]
     public void BadInputIsOneErrorLineWithExitCodeTwoAndNoPartialFile()
     {
@@ -51,7 +54,7 @@ public class CliTests
         string empty = Path.Combine(temp.Path, "empty.tsv"), junk = Path.Combine(temp.Path, "junk.zip"), output = Path.Combine(temp.Path, "out.zip");
         File.WriteAllText(empty, "Label\tText\n");
         File.WriteAllBytes(junk, Enumerable.Range(0, 3000).Select(i => (byte)(i * 7)).ToArray());
-        string yelp = SharedData.Path("sentiment-uci", "yelp.tsv");
+        string yelp = RepoData.Uci("yelp");
         string[][] cases =
         [
             ["train", "--task", "binary", "--train", Path.Combine(temp.Path, "nope.tsv"), "--label-col", "Label", "--text-col", "Text", "--output", output],
@@ -74,13 +77,14 @@ public class CliTests
         }
     }
 
+    [Category("Integration")]
     [Test]
     public void MultiTaskTrainsOneModelEvaluatedAndPredictedPerTask()
     {
         using var temp = TestModels.TempDir();
         string model = TestModels.TinyModelDirectory(temp.Path), zip = Path.Combine(temp.Path, "mt.zip");
         string sentiment = Path.Combine(temp.Path, "sentiment.tsv"), topic = Path.Combine(temp.Path, "topic.tsv");
-        File.WriteAllLines(sentiment, File.ReadLines(SharedData.Path("sentiment-uci", "yelp.tsv")).Take(121));
+        File.WriteAllLines(sentiment, File.ReadLines(RepoData.Uci("yelp")).Take(121));
         File.WriteAllLines(topic, ["Text\tTopic", .. Enumerable.Range(0, 90).Select(i => $"text {i}\t{new[] { "sport", "tech", "world" }[i % 3]}")]);
         var trained = Run("train", "--task", "multitask", "--train", $"sentiment={sentiment}:Label:binary", "--train", $"topic={topic}:Topic:multiclass",
                           "--model", model, "--epochs", "1", "--batch-size", "8", "--task-sampling", "temperature", "--output", zip);
@@ -91,7 +95,15 @@ public class CliTests
         Assert.That(evaluated.Code, Is.EqualTo(0), evaluated.Err);
         using var json = JsonDocument.Parse(evaluated.Out.Trim());
         Assert.That(json.RootElement.GetProperty("sentiment").EnumerateObject().Select(p => p.Name), Is.EqualTo(new[] { "Accuracy", "AreaUnderRocCurve", "F1Score" }));
-        Assert.That(json.RootElement.GetProperty("topic").GetProperty("MicroAccuracy").GetDouble(), Is.InRange(0.0, 1.0));
+        var topicMetrics = json.RootElement.GetProperty("topic");
+        Assert.That(topicMetrics.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[] { "MicroAccuracy", "MacroAccuracy", "LogLoss" }));
+        // Each task is scored on its own file: accuracies are whole counts of its rows (120 sentences, 90 topic rows).
+        double sentimentCorrect = json.RootElement.GetProperty("sentiment").GetProperty("Accuracy").GetDouble() * 120;
+        double topicCorrect = topicMetrics.GetProperty("MicroAccuracy").GetDouble() * 90;
+        Assert.That(sentimentCorrect, Is.EqualTo(Math.Round(sentimentCorrect)).Within(1e-6), "sentiment accuracy over the 120 sentiment rows");
+        Assert.That(topicCorrect, Is.EqualTo(Math.Round(topicCorrect)).Within(1e-6), "topic accuracy over the 90 topic rows");
+        Assert.That(topicMetrics.GetProperty("MacroAccuracy").GetDouble(), Is.EqualTo(topicMetrics.GetProperty("MicroAccuracy").GetDouble()).Within(1e-6),
+            "30 rows per topic: the mean of the per-class accuracies equals the overall accuracy");
 
         var predicted = Run("predict", "--model-file", zip, "--text", "I loved it");
         var lines = predicted.Out.Trim().Split('\n');

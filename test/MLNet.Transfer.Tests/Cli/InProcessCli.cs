@@ -15,4 +15,14 @@ internal static class InProcessCli
         try { return (CliApp.Run(args), o.ToString(), e.ToString()); }
         finally { Console.SetOut(stdout); Console.SetError(stderr); }
     }
+
+    /// <summary>Like <see cref="Run"/>, with <paramref name="stdin"/> as standard input.</summary>
+    public static (int Code, string Out, string Err) RunWithInput(string stdin, params string[] args)
+    {
+        var original = Console.In;
+        using var input = new StringReader(stdin);
+        Console.SetIn(input);
+        try { return Run(args); }
+        finally { Console.SetIn(original); }
+    }
 }

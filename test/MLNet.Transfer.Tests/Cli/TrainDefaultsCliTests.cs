@@ -7,20 +7,10 @@ namespace MLNet.Transfer.Tests.Cli;
 [NonParallelizable]
 public class TrainDefaultsCliTests
 {
-    private static string Uci(string site)
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            string candidate = Path.Combine(directory.FullName, "data", "sentiment-uci", $"{site}.tsv");
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new FileNotFoundException($"data/sentiment-uci/{site}.tsv not found above {AppContext.BaseDirectory} (it ships with the repository).");
-    }
-
     /// <summary>k rows per class from the shipped yelp sentences (seeded), as a TSV file.</summary>
     private static string KPerClass(string folder, int k, int seed)
     {
-        var rows = File.ReadLines(Uci("yelp")).Skip(1).ToArray();
+        var rows = File.ReadLines(RepoData.Uci("yelp")).Skip(1).ToArray();
         var random = new Random(seed);
         var picked = rows.GroupBy(r => r[0]).SelectMany(g => g.OrderBy(_ => random.Next()).Take(k)).OrderBy(_ => random.Next());
         string path = Path.Combine(folder, $"k{k}-seed{seed}.tsv");
@@ -60,14 +50,15 @@ public class TrainDefaultsCliTests
         }
     }
 
+    [Category("Integration")]
     [Test]
-    [Category("Unit")]
+    [Category("Integration")]
     public void JsonCarriesTheWarningWhenEveryValidationPredictionIsOneClass()
     {
         using var temp = TestModels.TempDir();
         string zip = Path.Combine(temp.Path, "m.zip");
         // A threshold near probability 1 makes every prediction negative: the guard must say so, and the model is still saved.
-        var (code, output, error) = InProcessCli.Run("train", "--task", "binary", "--train", Uci("yelp"), "--model", TestModels.TinyModelDirectory(temp.Path),
+        var (code, output, error) = InProcessCli.Run("train", "--task", "binary", "--train", RepoData.Uci("yelp"), "--model", TestModels.TinyModelDirectory(temp.Path),
                                                     "--epochs", "1", "--threshold", "0.999999", "--json", "--output", zip);
         Assert.That(code, Is.EqualTo(0), error);
         Assert.That(output, Does.Contain("Warning: the model predicts 'negative (0)' for every one of the 100 validation texts"));
@@ -76,7 +67,7 @@ public class TrainDefaultsCliTests
         Assert.That(json.RootElement.GetProperty("Accuracy").GetDouble(), Is.EqualTo(0.5).Within(1e-9),
             "stratified: 50 + 50 held out, all predicted negative — also by ML.NET's evaluator, which reads Probability");
         Assert.That(File.Exists(zip));
-        var refused = InProcessCli.Run("train", "--task", "binary", "--approach", "baseline", "--train", Uci("yelp"), "--threshold", "0.7", "--output", zip);
+        var refused = InProcessCli.Run("train", "--task", "binary", "--approach", "baseline", "--train", RepoData.Uci("yelp"), "--threshold", "0.7", "--output", zip);
         Assert.That((refused.Code, refused.Err), Is.EqualTo((2, "error: --threshold applies to --approach finetune (features/baseline use class weights for imbalanced data).\n")));
     }
 
@@ -85,7 +76,7 @@ public class TrainDefaultsCliTests
     public void BaselineOnBalancedDataChoosesAnL2AndPrintsNoWarning()
     {
         using var temp = TestModels.TempDir();
-        var (code, output, error) = InProcessCli.Run("train", "--task", "binary", "--approach", "baseline", "--train", Uci("yelp"), "--json",
+        var (code, output, error) = InProcessCli.Run("train", "--task", "binary", "--approach", "baseline", "--train", RepoData.Uci("yelp"), "--json",
                                                     "--output", Path.Combine(temp.Path, "m.zip"));
         Assert.That(code, Is.EqualTo(0), error);
         Assert.That(output, Does.Contain("chosen by 3-fold cross-validation").And.Not.Contain("Warning:"));

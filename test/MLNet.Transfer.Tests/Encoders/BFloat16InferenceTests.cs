@@ -8,6 +8,7 @@ namespace MLNet.Transfer.Tests.Encoders;
 /// The opt-in bf16 inference (<c>BertModel.UseBFloat16Inference</c>) stays close to fp32, is exactly fp32 again when
 /// switched off or when gradients are recorded, and follows weight changes made in training mode.
 /// </summary>
+[Category("Integration")]
 public class BFloat16InferenceTests
 {
     private static readonly string[] Texts =

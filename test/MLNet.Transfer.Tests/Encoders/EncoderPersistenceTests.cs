@@ -11,6 +11,7 @@ public class EncoderPersistenceTests
 {
     private static readonly string[] Texts = ["A wonderful, moving film.", "", "Terrible service; never again!"];
 
+    [Category("Integration")]
     [Test]
     public void EmbeddedModelSavedAsDirectoryLoadsBackWithIdenticalOutputs()
     {
@@ -26,6 +27,7 @@ public class EncoderPersistenceTests
         Assert.That(reloaded.Config with { Architectures = null }, Is.EqualTo(TestModels.MiniLm.Config with { Architectures = null }));
     }
 
+    [Category("Integration")]
     [Test]
     public void SecondLoadOfEmbeddedModelComesFromTheCacheQuickly()
     {
@@ -37,6 +39,7 @@ public class EncoderPersistenceTests
         Assert.That(Directory.Exists(EmbeddedModels.EnsureDirectory("minilm")));
     }
 
+    [Category("Integration")]
     [Test]
     public void NullTextIsAClearArgumentError()
     {
@@ -44,6 +47,7 @@ public class EncoderPersistenceTests
         Assert.That(error!.Message, Does.Contain("index 1"));
     }
 
+    [Category("Integration")]
     [Test]
     public void UnknownModelNameIsAClearError()
     {
@@ -59,6 +63,7 @@ public class EncoderPersistenceTests
         return path;
     }
 
+    [Category("Unit")]
     [Test]
     public void TruncatedWeightsFileNamesTheFile()
     {
@@ -70,6 +75,7 @@ public class EncoderPersistenceTests
         Assert.That(error!.Message, Does.Contain("model.safetensors").And.Contain("truncated").IgnoreCase);
     }
 
+    [Category("Unit")]
     [Test]
     public void CorruptHeaderLengthFailsFastWithoutAllocating()
     {
@@ -80,6 +86,7 @@ public class EncoderPersistenceTests
         Assert.That(error!.Message, Does.Contain("header length"));
     }
 
+    [Category("Unit")]
     [Test]
     public void ConfigThatDoesNotMatchTheWeightsNamesTheTensor()
     {
@@ -91,6 +98,7 @@ public class EncoderPersistenceTests
         Assert.That(error!.Message, Does.Contain("intermediate.dense.weight").And.Contain("shape"));
     }
 
+    [Category("Unit")]
     [Test]
     public void InvalidConfigAndMissingVocabAreNamed()
     {
@@ -108,6 +116,7 @@ public class EncoderPersistenceTests
         Assert.That(() => PretrainedEncoder.Load(temp.Path), Throws.InstanceOf<FileNotFoundException>().With.Message.Contain("vocab.txt"));
     }
 
+    [Category("Unit")]
     [Test]
     public void PickleWeightsAreRefusedWithInstructions()
     {
@@ -117,6 +126,7 @@ public class EncoderPersistenceTests
         Assert.That(() => PretrainedEncoder.Load(temp.Path), Throws.InstanceOf<NotSupportedException>().With.Message.Contain("safetensors"));
     }
 
+    [Category("Unit")]
     [Test]
     public void DirectoryWithTokenizerJsonInsteadOfVocabTxtLoads()
     {
@@ -139,6 +149,7 @@ public class EncoderPersistenceTests
         Assert.That(withJson.Embed(["Hello world!"]), Is.EqualTo(expected));
     }
 
+    [Category("Unit")]
     [Test]
     public void TinyRandomModelRoundTripsThroughDirectory()
     {

@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 namespace MLNet.Transfer.Tests.Encoders;
 
 /// <summary>Layer choice and combination behave as documented (ELMo-style transfer).</summary>
+[Category("Integration")]
 public class LayerSelectionTests
 {
     private static readonly string[] Texts = ["The plot was thin but the acting saved it.", "hello world"];

@@ -12,6 +12,8 @@ namespace MLNet.Transfer.Tests.Encoders;
 /// On real sentences of mixed length (including ones truncated at the token budget, unicode and empty text),
 /// our encoder's last-layer states match ONNX Runtime running the same ONNX file, batched and one by one.
 /// </summary>
+[Category("Integration")]
+[Category("SharedData")]
 public class OnnxRuntimeParityTests
 {
     private const int MaxTokens = 256;

@@ -4,6 +4,7 @@ using MLNet.Transfer.MLNetIntegration;
 
 namespace MLNet.Transfer.Tests.LowResource;
 
+[Category("Unit")]
 public class FewShotSamplingTests
 {
     public sealed class Row

@@ -7,6 +7,7 @@ namespace MLNet.Transfer.Tests.LowResource;
 
 public class SetFitTests
 {
+    [Category("Unit")]
     [Test]
     public void PairsPairEachExampleWithOneSameAndOneOtherClassPartnerPerRound()
     {
@@ -26,6 +27,7 @@ public class SetFitTests
         public string Text { get; set; } = "";
     }
 
+    [Category("Integration")]
     [Test]
     public void TuningPullsSameClassEmbeddingsTogetherAndPushesClassesApart()
     {
@@ -72,6 +74,7 @@ public class SetFitTests
         Assert.That(mlContext.MulticlassClassification.Evaluate(classifier.Transform(data)).MicroAccuracy, Is.EqualTo(1.0));
     }
 
+    [Category("Unit")]
     [Test]
     public void OneClassIsAClearError()
     {

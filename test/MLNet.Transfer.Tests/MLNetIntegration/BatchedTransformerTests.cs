@@ -4,6 +4,7 @@ using Microsoft.ML.Data;
 namespace MLNet.Transfer.Tests.MLNetIntegration;
 
 /// <summary>The data path of <see cref="MLNet.Transfer.MLNetIntegration.BatchedTransformerBase"/>.</summary>
+[Category("Unit")]
 public class BatchedTransformerTests
 {
     [Test]

@@ -7,6 +7,7 @@ namespace MLNet.Transfer.Tests.MLNetIntegration;
 
 public class ContextualEmbeddingTests
 {
+    [Category("Integration")]
     [Test]
     public void EmbeddingsPlusLogisticRegressionBeatFeaturizeTextOnUciSentences()
     {
@@ -25,6 +26,7 @@ public class ContextualEmbeddingTests
         Assert.That(ours.Accuracy - classic.Accuracy, Is.GreaterThanOrEqualTo(0.05));
     }
 
+    [Category("Integration")]
     [Test]
     public void CrossValidateWorksWithTheFeaturizer()
     {
@@ -38,6 +40,7 @@ public class ContextualEmbeddingTests
         Assert.That(folds.Average(f => f.Metrics.Accuracy), Is.GreaterThan(0.75));
     }
 
+    [Category("Unit")]
     [Test]
     public void SavedPipelineIsSelfContainedAndScoresIdenticallyInAFreshContextAndProcess()
     {
@@ -60,6 +63,7 @@ public class ContextualEmbeddingTests
         ChildCommands.AssertFreshProcessScores(zip, "Features", expected);
     }
 
+    [Category("Integration")]
     [Test]
     public void PredictionEngineGivesTheSameVectorsAsBatchedTransform()
     {
@@ -78,6 +82,7 @@ public class ContextualEmbeddingTests
         }
     }
 
+    [Category("Integration")]
     [Test]
     public void MissingOrNonTextColumnsAreClearErrors()
     {

@@ -5,6 +5,7 @@ using MLNet.Transfer.MLNetIntegration;
 namespace MLNet.Transfer.Tests.MLNetIntegration;
 
 /// <summary>A weights-sized payload streams through the zip without being held in memory (prints time and memory).</summary>
+[Category("Unit")]
 public class LargePayloadTests
 {
     [Test]

@@ -5,6 +5,7 @@ using MLNet.Transfer.MLNetIntegration;
 namespace MLNet.Transfer.Tests.MLNetIntegration;
 
 /// <summary>What a user sees when loading goes wrong.</summary>
+[Category("Unit")]
 public class ModelLoadFailureTests
 {
     private static string SaveScale(TempDirectory temp)

@@ -5,6 +5,7 @@ using MLNet.Transfer.MLNetIntegration;
 namespace MLNet.Transfer.Tests.MLNetIntegration;
 
 /// <summary>Our transformers survive the standard <c>mlContext.Model.Save</c> / <c>Model.Load</c>, alone and in chains.</summary>
+[Category("Unit")]
 public class ModelRoundTripTests
 {
     [Test]

@@ -6,6 +6,7 @@ using MLNet.Transfer.Models.Heads;
 namespace MLNet.Transfer.Tests.MLNetIntegration;
 
 /// <summary>Multi-task and multi-label fine-tuning through ML.NET, on a tiny random model (plumbing, columns, persistence).</summary>
+[Category("Unit")]
 public class MultiTaskTransformerTests
 {
     public sealed class ReviewRow
@@ -77,7 +78,12 @@ public class MultiTaskTransformerTests
         var binary = mlContext.BinaryClassification.Evaluate(
             mlContext.Transforms.Conversion.ConvertType("SentimentBool", "Sentiment", DataKind.Boolean).Fit(labelled).Transform(labelled),
             labelColumnName: "SentimentBool", scoreColumnName: "sentiment.Score", probabilityColumnName: "sentiment.Probability", predictedLabelColumnName: "sentiment.PredictedLabel");
-        Assert.That(binary.Accuracy, Is.InRange(0.0, 1.0));
+        var labels = labelled.GetColumn<float>("Sentiment").ToArray();
+        var predicted = labelled.GetColumn<bool>("sentiment.PredictedLabel").ToArray();
+        Assert.That(labels, Has.Length.EqualTo(18), "the 18 of 24 rows with a sentiment label (every 4th is unlabelled)");
+        Assert.That(binary.ConfusionMatrix.Counts.Sum(row => row.Sum()), Is.EqualTo(18), "the evaluator saw exactly the labelled rows");
+        Assert.That(binary.Accuracy, Is.EqualTo(labels.Zip(predicted).Count(p => p.First == 1 == p.Second) / 18.0).Within(1e-9),
+            "accuracy of the sentiment head's own predictions");
 
         string zip = Path.Combine(temp.Path, "multitask.zip");
         mlContext.Model.Save(model, data.Schema, zip);

@@ -1,8 +1,10 @@
 using Microsoft.ML;
+using MLNet.Transfer.Encoders;
 using MLNet.Transfer.MLNetIntegration;
 
 namespace MLNet.Transfer.Tests.MLNetIntegration;
 
+[Category("Unit")]
 public class RegistrationTests
 {
     [Test]
@@ -34,10 +36,22 @@ public class RegistrationTests
     }
 
     [Test]
-    public void RegisteringTheLibraryItselfSucceeds()
+    public void RegisteringTheLibraryLetsAFreshContextLoadItsComponents()
     {
+        using var temp = TestModels.TempDir();
         var mlContext = new MLContext(seed: 1);
+        var data = TextRows.Sample(mlContext);
+        var model = mlContext.Transforms.Text.ApplyContextualEmbeddings(new ContextualEmbeddingOptions { Model = TestModels.TinyModelDirectory(temp.Path) }).Fit(data);
+        string zip = Path.Combine(temp.Path, "embeddings.zip");
+        mlContext.Model.Save(model, data.Schema, zip);
+        var fresh = new MLContext(seed: 2);
+        Exception unregistered = Assert.Catch(() => fresh.Model.Load(zip, out _))!;
+        Assert.That(unregistered.Chain().Select(e => e.Message), Has.Some.StartsWith("Couldn't load model"), "without registration ML.NET cannot find the loader");
 
-        Assert.That(mlContext.RegisterTransferComponents(), Is.SameAs(mlContext));
+        Assert.That(fresh.RegisterTransferComponents(), Is.SameAs(fresh), "fluent");
+        var loaded = fresh.Model.Load(zip, out _);
+        var expected = TextRows.Column(model.Transform(data), "Features");
+        Assert.That(expected.Distinct().Count(), Is.GreaterThan(1), "varied vectors, else the comparison proves nothing");
+        Assert.That(TextRows.Column(loaded.Transform(TextRows.Sample(fresh)), "Features"), Is.EqualTo(expected));
     }
 }

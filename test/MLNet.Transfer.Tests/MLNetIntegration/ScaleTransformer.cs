@@ -27,7 +27,7 @@ public sealed class ScaleTransformer : BatchedTransformerBase, IPersistableModel
         BallastBytes = ballastBytes;
     }
 
-    public static PersistedModelInfo ModelInfo { get; } = new("MLNTSCAL", "MLNetTransferTestScale", 1);
+    public static PersistedModelInfo ModelInfo { get; } = new("MLNTSCAL", "MLNetTransferTestScale", 3, 2, 1);
 
     public IReadOnlyList<float> Factors => _factors;
 

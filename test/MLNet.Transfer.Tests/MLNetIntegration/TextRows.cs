@@ -23,7 +23,7 @@ internal static class TextRows
         mlContext.Data.LoadFromEnumerable(SampleTexts.Select((t, i) => new TextRow { Text = t, Label = i % 2 == 0 }).ToList());
 
     public static IDataView Uci(MLContext mlContext, params string[] sites) =>
-        mlContext.Data.LoadFromEnumerable(sites.SelectMany(site => File.ReadLines(SharedData.Path("sentiment-uci", $"{site}.tsv")).Skip(1))
+        mlContext.Data.LoadFromEnumerable(sites.SelectMany(site => File.ReadLines(RepoData.Uci(site)).Skip(1))
             .Select(l => l.Split('\t', 2)).Select(p => new TextRow { Label = p[0] == "1", Text = p[1] }).ToList());
 
     /// <summary>Every value of a Single or Single-vector column, one line per row, round-trippable text.</summary>

@@ -7,6 +7,7 @@ using MLNet.Transfer.Models;
 namespace MLNet.Transfer.Tests.MLNetIntegration;
 
 /// <summary>Token-level output: one vector per word piece plus the word pieces, consistent with the pooled outputs.</summary>
+[Category("Unit")]
 public class TokenLevelEmbeddingTests
 {
     public sealed class Line { public string Text { get; set; } = ""; }

@@ -6,6 +6,7 @@ using MLNet.Transfer.Models.Heads;
 namespace MLNet.Transfer.Tests.MLNetIntegration;
 
 /// <summary>Fine-tuned models can score long texts window by window, averaging the logits.</summary>
+[Category("Unit")]
 public class WindowedPredictionTests
 {
     [Test]

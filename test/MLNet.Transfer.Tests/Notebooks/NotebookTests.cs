@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
 namespace MLNet.Transfer.Tests.Notebooks;
 
 /// <summary>
@@ -8,23 +11,29 @@ namespace MLNet.Transfer.Tests.Notebooks;
 [NonParallelizable]
 public class NotebookTests
 {
-    [TestCase("01-sentiment-embeddings.ipynb", "Accuracy")]
-    [TestCase("02-fine-tuning.ipynb", "training.png")]
-    [TestCase("03-few-shot.ipynb", "learning-curve.png")]
-    [TestCase("04-multi-task.ipynb", "site")]
-    public async Task NotebookRunsFromTopToBottom(string notebook, string expectedInOutput)
+    // Each notebook prints its headline figure; the test reads it back and holds it to a floor below the committed
+    // output's value (committed: 87.6 %, 85.8 %, 0.8200, 81.2 %), so a notebook that runs but stops learning fails.
+    [Category("Notebook")]
+    [TestCase("01-sentiment-embeddings.ipynb", @"MiniLM embeddings \+ L-BFGS\s+([0-9.]+) %", 80.0)]
+    [TestCase("02-fine-tuning.ipynb", @"imdb test: Accuracy ([0-9.]+) %", 78.0)]
+    [TestCase("03-few-shot.ipynb", @"k=32 seed=1 MiniLM embeddings \+ LR: ([0-9.]+)", 0.75)]
+    [TestCase("04-multi-task.ipynb", @"sentiment: Accuracy ([0-9.]+) %", 74.0)]
+    public async Task NotebookRunsFromTopToBottom(string notebook, string headlinePattern, double floor)
     {
         string path = Path.Combine(NotebookRunner.NotebooksFolder(), notebook);
         var result = await NotebookRunner.RunAsync(path, TestContext.Out);
         TestContext.Out.WriteLine($"{notebook}: {result.Seconds:F1} s");
 
         string allOutput = string.Concat(result.Cells.Where(c => c is not null).Select(c => c!.AllText.ToString()));
-        Assert.That(allOutput, Does.Contain(expectedInOutput), "the notebook's printed results");
+        var headline = Regex.Match(allOutput, headlinePattern);
+        Assert.That(headline.Success, $"the notebook prints its result ({headlinePattern}):\n{allOutput}");
+        Assert.That(double.Parse(headline.Groups[1].Value, CultureInfo.InvariantCulture), Is.GreaterThanOrEqualTo(floor), headline.Value);
         Assert.That(result.Cells.Count(c => c is not null), Is.GreaterThan(2), "code cells run");
         if (Environment.GetEnvironmentVariable(NotebookRunner.WriteOutputsVariable) == "1")
             NotebookRunner.WriteOutputs(path, result);
     }
 
+    [Category("Unit")]
     [Test]
     public void DirectivesAreDroppedAndLinesKept()
     {

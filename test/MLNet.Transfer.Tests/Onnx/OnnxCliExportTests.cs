@@ -8,6 +8,7 @@ namespace MLNet.Transfer.Tests.Onnx;
 
 /// <summary><c>mlnet-transfer export</c>: a fine-tuned model.zip becomes an ONNX file that predicts what <c>predict</c> prints.</summary>
 [NonParallelizable]
+[Category("Unit")]
 public class OnnxCliExportTests
 {
     [Test]

@@ -13,6 +13,7 @@ namespace MLNet.Transfer.Tests.Onnx;
 /// Tiny random models exported to ONNX and run in ONNX Runtime on one padded batch of texts of different lengths give
 /// what TorchSharp gives (our predictor and embedder, which batch by length), within 1e-4.
 /// </summary>
+[Category("Unit")]
 public class OnnxExportParityTests
 {
     private const double Tolerance = 1e-4;

@@ -8,6 +8,7 @@ using static MLNet.Transfer.Tests.Onnx.OnnxTestModels;
 namespace MLNet.Transfer.Tests.Onnx;
 
 /// <summary>The real embedded all-MiniLM-L6-v2 exported by us: sentence embeddings and fresh task heads match TorchSharp in ONNX Runtime.</summary>
+[Category("Integration")]
 public class OnnxMiniLmExportTests
 {
     private static readonly string[] Sentences =

@@ -12,6 +12,7 @@ namespace MLNet.Transfer.Tests.Packaging;
 /// LibTorch fix travel with the packages. Each run packs a unique version and removes it from the NuGet cache after.
 /// </summary>
 [NonParallelizable]
+[Category("Packaging")]
 public class PackagingTests
 {
     private static readonly TimeSpan Slow = TimeSpan.FromMinutes(10);
@@ -74,7 +75,7 @@ public class PackagingTests
 
         // A small fine-tuned transformer model, so that the installed tool must load LibTorch to predict.
         string zip = Path.Combine(temp.Path, "model.zip");
-        var trained = InProcessCli.Run("train", "--task", "binary", "--train", SharedData.Path("sentiment-uci", "yelp.tsv"),
+        var trained = InProcessCli.Run("train", "--task", "binary", "--train", RepoData.Uci("yelp"),
             "--label-col", "Label", "--text-col", "Text", "--model", TestModels.TinyModelDirectory(temp.Path),
             "--epochs", "1", "--max-tokens", "32", "--output", zip);
         Assert.That(trained.Code, Is.EqualTo(0), trained.Err);

@@ -4,6 +4,7 @@ using MLNet.Transfer.Plots;
 
 namespace MLNet.Transfer.Tests.Plots;
 
+[Category("Unit")]
 public class ConfusionMatrixPlotTests
 {
     private sealed class BinaryScored { public bool Label { get; set; } public float Score { get; set; } public bool PredictedLabel { get; set; } }

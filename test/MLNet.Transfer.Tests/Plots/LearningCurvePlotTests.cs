@@ -2,6 +2,7 @@ using MLNet.Transfer.Plots;
 
 namespace MLNet.Transfer.Tests.Plots;
 
+[Category("Unit")]
 public class LearningCurvePlotTests
 {
     private static readonly int[] Sizes = [16, 32, 64, 128, 256, 512];

@@ -5,6 +5,7 @@ namespace MLNet.Transfer.Tests.Plots;
 
 /// <summary><c>train --plots DIR</c> writes the fine-tuning history and the validation confusion matrix as PNGs.</summary>
 [NonParallelizable]
+[Category("Unit")]
 public class TrainPlotsCliTests
 {
     private static (int Code, string Out, string Err) Run(params string[] args) => InProcessCli.Run(args);

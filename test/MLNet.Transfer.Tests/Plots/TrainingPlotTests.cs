@@ -3,6 +3,7 @@ using MLNet.Transfer.Training;
 
 namespace MLNet.Transfer.Tests.Plots;
 
+[Category("Unit")]
 public class TrainingPlotTests
 {
     /// <summary>One report per step (loss decaying), with validation metrics every <paramref name="evaluateEvery"/> steps.</summary>

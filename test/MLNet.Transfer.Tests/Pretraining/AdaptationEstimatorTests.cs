@@ -6,6 +6,7 @@ using MLNet.Transfer.Pretraining;
 namespace MLNet.Transfer.Tests.Pretraining;
 
 /// <summary>Domain adaptation through ML.NET: unlabelled texts in an IDataView → adapted featurizer → fine-tuning from it.</summary>
+[Category("Unit")]
 public class AdaptationEstimatorTests
 {
     public sealed class Line { public string Text { get; set; } = ""; }

@@ -27,6 +27,7 @@ public class LanguageModelTests
     private static LanguageModel TinyScratch(LanguageModelObjective objective = LanguageModelObjective.MaskedLm, int seed = 1) =>
         LanguageModel.FromScratch(Tiny(31), TestVocab.Small(), objective, seed);
 
+    [Category("Unit")]
     [Test]
     public void DecoderWeightIsTheWordEmbeddingTensorAndReceivesGradientsFromBothUses()
     {
@@ -59,6 +60,7 @@ public class LanguageModelTests
         Assert.That(delta.abs().sum().item<float>(), Is.GreaterThan(0), "embedding use adds to the same gradient");
     }
 
+    [Category("Integration")]
     [TestCase(LanguageModelObjective.MaskedLm)]
     [TestCase(LanguageModelObjective.CausalLm)]
     public void HeldOutLossFallsWhenTrainingFromScratchOnARepetitiveCorpus(LanguageModelObjective objective)
@@ -78,6 +80,7 @@ public class LanguageModelTests
         Assert.That(result.PerplexityAfter, Is.EqualTo(Math.Exp(result.HeldOutLossAfter)).Within(1e-9));
     }
 
+    [Category("Unit")]
     [Test]
     public void HeadWarmupTrainsOnlyTheHeadAndIsMeasuredSeparately()
     {
@@ -96,6 +99,7 @@ public class LanguageModelTests
         Assert.That(result.Steps, Is.EqualTo(1), "warm-up steps are extra");
     }
 
+    [Category("Unit")]
     [Test]
     public void SavedLanguageModelLoadsBackWithIdenticalHeldOutLossAndAsAPlainEncoder()
     {
@@ -127,6 +131,7 @@ public class LanguageModelTests
         Assert.That(encoder.Embed(corpus[..5], settings), Is.EqualTo(lm.Encoder.Embed(corpus[..5], settings)));
     }
 
+    [Category("Unit")]
     [Test]
     public void CausalModelSavesAsDecoderAndReloadsCausal()
     {
@@ -144,6 +149,7 @@ public class LanguageModelTests
         Assert.That(() => LanguageModel.Load(dir, LanguageModelObjective.MaskedLm), Throws.ArgumentException.With.Message.Contain("decoder"));
     }
 
+    [Category("Unit")]
     [Test]
     public void CausalOutputsAtEarlierPositionsIgnoreLaterTokens()
     {
@@ -171,6 +177,7 @@ public class LanguageModelTests
         Assert.That(leak.item<float>(), Is.GreaterThan(1e-3f));
     }
 
+    [Category("Unit")]
     [Test]
     public void InterruptedRunResumesFromItsCheckpointToTheSameWeights()
     {
@@ -196,6 +203,7 @@ public class LanguageModelTests
         Assert.That(result.After, Is.EqualTo(expected));
     }
 
+    [Category("Unit")]
     [Test]
     public void BadCorporaAndSettingsAreClearErrors()
     {
@@ -208,6 +216,7 @@ public class LanguageModelTests
                     Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contain("MaxTokens"));
     }
 
+    [Category("Unit")]
     [Test]
     public void SavingRefusesToReplaceAFolderThatIsNotAModelAndKeepsTheOldModelOnFailure()
     {

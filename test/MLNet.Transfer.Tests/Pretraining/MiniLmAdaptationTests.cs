@@ -4,6 +4,8 @@ using MLNet.Transfer.Pretraining;
 namespace MLNet.Transfer.Tests.Pretraining;
 
 /// <summary>Domain adaptation of the real all-MiniLM-L6-v2 on unlabelled movie-review snippets.</summary>
+[Category("Integration")]
+[Category("SharedData")]
 public class MiniLmAdaptationTests
 {
     [Test]

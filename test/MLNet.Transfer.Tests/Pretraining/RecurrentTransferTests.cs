@@ -27,6 +27,7 @@ public class RecurrentTransferTests
         return dir;
     }
 
+    [Category("Unit")]
     [Test]
     public void LastPoolingTakesEachRowsLastRealToken()
     {
@@ -39,6 +40,7 @@ public class RecurrentTransferTests
         Assert.That(Pooling.Width(PoolingMode.LastMaxMean, 16), Is.EqualTo(48));
     }
 
+    [Category("Unit")]
     [Test]
     public void RecurrentLayersFeedTheScalarMixAverageAndConcatenation()
     {
@@ -63,6 +65,7 @@ public class RecurrentTransferTests
                     Throws.ArgumentException.With.Message.Contain("different widths"));
     }
 
+    [Category("Unit")]
     [Test]
     public void ContextualEmbeddingsOverARecurrentModelRoundTripThroughAModelZip()
     {
@@ -86,6 +89,7 @@ public class RecurrentTransferTests
         Assert.That(loaded.GetOutputSchema(schema)["Features"].Type, Is.EqualTo(new VectorDataViewType(NumberDataViewType.Single, 32)));
     }
 
+    [Category("Integration")]
     [Test]
     public void FineTuningARecurrentEncoderLearnsATinyTaskAndRoundTrips()
     {
@@ -118,6 +122,7 @@ public class RecurrentTransferTests
         ChildCommands.AssertFreshProcessScores(zip, "Score", expected);
     }
 
+    [Category("Integration")]
     [Test]
     public void CliPretrainsARecurrentModelThatEmbedAndTrainAccept()
     {

@@ -8,6 +8,7 @@ namespace MLNet.Transfer.Tests.Pretraining;
 [NonParallelizable] // the CLI swaps Console.Out
 public class ScratchVocabularyTests
 {
+    [Category("Unit")]
     [Test]
     public void ScratchModelKeepsOnlyTheCorpusWordPiecesAndOtherVerbsReadItsVocabulary()
     {
@@ -33,6 +34,7 @@ public class ScratchVocabularyTests
         Assert.That(embedded.Code, Is.EqualTo(0), embedded.Err);
     }
 
+    [Category("Integration")]
     [Test]
     public void VocabularyMinCountIsRefusedForAPretrainedModel()
     {

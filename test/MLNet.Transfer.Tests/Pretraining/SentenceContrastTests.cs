@@ -34,6 +34,7 @@ public class SentenceContrastTests
         return sum / pairs;
     }
 
+    [Category("Integration")]
     [Test]
     public void ContrastiveTermSpreadsSentenceEmbeddingsWhileTheLanguageModelStillLearns()
     {
@@ -50,6 +51,7 @@ public class SentenceContrastTests
         }
     }
 
+    [Category("Unit")]
     [Test]
     public void BadContrastiveSettingsNameTheSetting()
     {
@@ -59,6 +61,7 @@ public class SentenceContrastTests
                     Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contain("ContrastiveTemperature"));
     }
 
+    [Category("Unit")]
     [Test, NonParallelizable] // the CLI swaps Console.Out
     public void CliTakesTheContrastiveWeightAndRejectsANegativeOne()
     {

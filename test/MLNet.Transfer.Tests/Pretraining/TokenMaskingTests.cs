@@ -4,6 +4,7 @@ using MLNet.Transfer.Tests.Text;
 namespace MLNet.Transfer.Tests.Pretraining;
 
 /// <summary>BERT masking proportions, special tokens and whole-word masking, over many tokens.</summary>
+[Category("Unit")]
 public class TokenMaskingTests
 {
     private const int Ignore = BertLanguageModel.IgnoreLabel;

@@ -8,6 +8,7 @@ namespace MLNet.Transfer.Tests.Reliability;
 /// (the kills in <see cref="KillAndResumeTests"/> hit them only by chance): a resume continues exactly, and the next
 /// save tidies up.
 /// </summary>
+[Category("Reliability")]
 public class CheckpointCrashStateTests
 {
     private static readonly FineTuneSettings Settings = new()

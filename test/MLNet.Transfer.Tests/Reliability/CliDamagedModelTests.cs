@@ -12,6 +12,7 @@ namespace MLNet.Transfer.Tests.Reliability;
 /// model left byte-for-byte intact. (A file that is not a zip at all: Cli/CliTests.)
 /// </summary>
 [NonParallelizable]
+[Category("Reliability")]
 public class CliDamagedModelTests
 {
     private TempDirectory _temp = null!;

@@ -7,6 +7,7 @@ namespace MLNet.Transfer.Tests.Reliability;
 /// One saved-and-loaded model (contextual embeddings + fine-tuned classifier) shared by 8 threads, each with its own
 /// PredictionEngine: 10,000 predictions, every one bit-identical to what a single engine gives sequentially.
 /// </summary>
+[Category("Reliability")]
 public class ConcurrentPredictionTests
 {
     private const int Threads = 8, PredictionsPerThread = 1_250, DistinctTexts = 500;

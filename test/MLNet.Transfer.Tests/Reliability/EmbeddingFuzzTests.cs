@@ -9,6 +9,7 @@ namespace MLNet.Transfer.Tests.Reliability;
 /// every value finite, the same input gives the same vector, and a text's vector does not depend on the batch it
 /// was padded into. (The tokenizer alone is fuzzed in Text/TokenizerRobustnessTests.)
 /// </summary>
+[Category("Reliability")]
 public class EmbeddingFuzzTests
 {
     private const int Count = 10_000;

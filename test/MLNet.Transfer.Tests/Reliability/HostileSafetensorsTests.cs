@@ -11,6 +11,7 @@ namespace MLNet.Transfer.Tests.Reliability;
 /// anything is allocated, from a file or from a stream that cannot seek; a pickle is never read as weights.
 /// (A plain corrupt header length and a pytorch_model.bin are covered in Encoders/EncoderPersistenceTests.)
 /// </summary>
+[Category("Reliability")]
 public class HostileSafetensorsTests
 {
     private const long OneMegabyte = 1 << 20;

@@ -12,6 +12,7 @@ namespace MLNet.Transfer.Tests.Reliability;
 /// mix) through embedding — truncated every way and as overlapping windows covering the whole text — and through a
 /// loaded fine-tuned model's PredictionEngine: finite outputs, quickly. (Tokenizer alone: Text/TokenizerRobustnessTests.)
 /// </summary>
+[Category("Reliability")]
 public class HundredThousandCharacterTextTests
 {
     private const int Length = 100_000;

@@ -12,6 +12,7 @@ namespace MLNet.Transfer.Tests.Reliability;
 /// end with exactly the weights of a run that was never interrupted. (The in-process cancel-and-resume case is in
 /// Training/FineTunerTests.)
 /// </summary>
+[Category("Reliability")]
 public class KillAndResumeTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);

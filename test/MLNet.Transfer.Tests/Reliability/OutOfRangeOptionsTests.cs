@@ -12,6 +12,7 @@ namespace MLNet.Transfer.Tests.Reliability;
 /// Out-of-range options and non-finite targets given through the ML.NET surface fail in Fit with an error that names
 /// the option (or the row), before any training. (Negative learning rate and a NaN target: MLNetIntegration/FineTuningTrainerTests.)
 /// </summary>
+[Category("Reliability")]
 public class OutOfRangeOptionsTests
 {
     private static PretrainedEncoder? _encoder;

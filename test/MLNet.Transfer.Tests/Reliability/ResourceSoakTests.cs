@@ -10,6 +10,7 @@ namespace MLNet.Transfer.Tests.Reliability;
 /// 100,000 predictions) in one process: after a 10,000-row warm-up, managed memory, native RSS and the number of
 /// live tensors stay flat.
 /// </summary>
+[Category("Reliability")]
 public class ResourceSoakTests
 {
     private const int Rows = 100_000, Every = 10_000;

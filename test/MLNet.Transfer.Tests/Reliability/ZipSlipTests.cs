@@ -15,6 +15,7 @@ namespace MLNet.Transfer.Tests.Reliability;
 /// reads one fixed entry. (The embedded models are read from NuGet DLL resources with fixed names, never from a zip.)
 /// </summary>
 [NonParallelizable]
+[Category("Reliability")]
 public class ZipSlipTests
 {
     private static readonly string[] Texts = ["a good film", "a bad film", "😀 [SEP] ﻿"];

@@ -13,6 +13,7 @@ public class HyperparameterSweepTests
         SweepParameter.Of<ContextualEmbeddingOptions, int[]>("Layers", [[1], [-1]], (o, v) => o.Layers = v),
     ];
 
+    [Category("Unit")]
     [Test]
     public void GridCoversEveryCombinationAndRandomDrawsDistinctOnes()
     {
@@ -25,6 +26,7 @@ public class HyperparameterSweepTests
             Is.EqualTo(random.Select(r => r.Options.Pooling)), "same seed, same draw");
     }
 
+    [Category("Integration")]
     [Test]
     public void SixEmbeddingConfigurationsOnUciSentencesComeBackRankedWithTheirModels()
     {

@@ -9,6 +9,7 @@ namespace MLNet.Transfer.Tests.Text;
 /// of the hard cases: special tokens in any case, control characters, tabs and newlines, punctuation runs, long
 /// words and words with no complete WordPiece split.
 /// </summary>
+[Category("Unit")]
 public class AsciiFastPathTests
 {
     private static readonly string[] Fragments =

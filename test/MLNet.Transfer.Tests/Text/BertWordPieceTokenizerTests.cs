@@ -3,6 +3,7 @@ using MLNet.Transfer.Text;
 namespace MLNet.Transfer.Tests.Text;
 
 /// <summary>Encoding with the real bert-base-uncased vocabulary; expected ids are Hugging Face's.</summary>
+[Category("Unit")]
 public class BertWordPieceTokenizerTests
 {
     private static BertWordPieceTokenizer Tokenizer => TestVocab.BertUncased;

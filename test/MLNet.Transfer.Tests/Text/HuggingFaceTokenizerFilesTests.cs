@@ -4,6 +4,7 @@ using MLNet.Transfer.Text;
 
 namespace MLNet.Transfer.Tests.Text;
 
+[Category("Unit")]
 public class HuggingFaceTokenizerFilesTests
 {
     private static string TokenizerJson(bool lowercase, string modelType = "WordPiece")

@@ -3,6 +3,7 @@ using TorchSharp;
 
 namespace MLNet.Transfer.Tests.Text;
 
+[Category("Unit")]
 public class TokenBatchTests
 {
     private static readonly EncodedText[] Items =

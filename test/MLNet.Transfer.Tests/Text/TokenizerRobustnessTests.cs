@@ -5,6 +5,7 @@ using MLNet.Transfer.Text;
 namespace MLNet.Transfer.Tests.Text;
 
 /// <summary>Any string encodes without throwing, deterministically, also from many threads at once.</summary>
+[Category("Unit")]
 public class TokenizerRobustnessTests
 {
     private static BertWordPieceTokenizer Tokenizer => TestVocab.BertUncased;
@@ -66,7 +67,7 @@ public class TokenizerRobustnessTests
     [Test]
     public void ImdbSentencesEncode()
     {
-        string path = SharedData.Path("sentiment-uci", "imdb.tsv");
+        string path = RepoData.Uci("imdb");
         var texts = File.ReadLines(path).Skip(1).Select(line => line[(line.IndexOf('\t') + 1)..]).ToArray();
         Assert.That(texts, Has.Length.GreaterThan(500));
 

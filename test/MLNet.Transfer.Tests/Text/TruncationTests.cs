@@ -6,6 +6,7 @@ namespace MLNet.Transfer.Tests.Text;
 /// Truncation, pairs and windows on a made-up vocabulary where each letter is one word piece:
 /// [PAD]=0 [UNK]=1 [CLS]=2 [SEP]=3 [MASK]=4, "a"=5 … "z"=30.
 /// </summary>
+[Category("Unit")]
 public class TruncationTests
 {
     private const int Cls = 2, Sep = 3;

@@ -2,6 +2,7 @@ using MLNet.Transfer.Text;
 
 namespace MLNet.Transfer.Tests.Text;
 
+[Category("Unit")]
 public class VocabularyRestrictionTests
 {
     private static readonly string[] Corpus =

@@ -3,6 +3,7 @@ using static TorchSharp.torch;
 
 namespace MLNet.Transfer.Tests.Training;
 
+[Category("Unit")]
 public class FineTunerTests
 {
     private static readonly FineTuneSettings Settings = new()

@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 
 namespace MLNet.Transfer.Tests.Training;
 
+[Category("Unit")]
 public class MultiTaskTrainingTests
 {
     private static readonly FineTuneSettings Settings = new() { LearningRate = 3e-3, Epochs = 4, BatchSize = 16, MaxTokens = 32, Seed = 5 };

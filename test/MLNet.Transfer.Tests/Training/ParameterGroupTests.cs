@@ -2,6 +2,7 @@ using MLNet.Transfer.Training;
 
 namespace MLNet.Transfer.Tests.Training;
 
+[Category("Unit")]
 public class ParameterGroupTests
 {
     [Test]

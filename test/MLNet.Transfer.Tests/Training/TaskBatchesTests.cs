@@ -3,6 +3,7 @@ using MLNet.Transfer.Training;
 
 namespace MLNet.Transfer.Tests.Training;
 
+[Category("Unit")]
 public class TaskBatchesTests
 {
     /// <summary>900 examples labelled for task 0 only, 100 for task 1 only.</summary>

@@ -1,0 +1,54 @@
+namespace MLNet.Transfer.Tests.Cli;
+
+/// <summary>predict over a file or standard input, the way to score texts too long for one command-line argument.</summary>
+[NonParallelizable]
+[Category("Unit")]
+public class PredictInputTests
+{
+    private static string TrainBaseline(string folder)
+    {
+        string zip = Path.Combine(folder, "baseline.zip");
+        var trained = InProcessCli.Run("train", "--task", "binary", "--approach", "baseline", "--train", RepoData.Uci("yelp"), "--output", zip);
+        Assert.That(trained.Code, Is.EqualTo(0), trained.Err);
+        return zip;
+    }
+
+    [Test]
+    public void InputGivesOneResultPerLineEqualToTextForEachLine()
+    {
+        using var temp = TestModels.TempDir();
+        string zip = TrainBaseline(temp.Path);
+        // 240,000 characters: more than Linux accepts in one argument (128 KiB), so only --input can carry it from a shell.
+        string[] texts = ["I loved every minute of it", "Terrible, the worst service ever.", string.Concat(Enumerable.Repeat("really great food and friendly staff ", 6_500))];
+        string file = Path.Combine(temp.Path, "texts.txt");
+        File.WriteAllLines(file, texts);
+
+        var fromFile = InProcessCli.Run("predict", "--model-file", zip, "--input", file);
+        Assert.That(fromFile.Code, Is.EqualTo(0), fromFile.Err);
+        var lines = fromFile.Out.Trim().Split('\n');
+        Assert.That(lines, Has.Length.EqualTo(3));
+        Assert.That(lines, Has.All.Match("^label: [01]  score: 0\\.\\d{4}$|^label: 1  score: 1\\.0000$"));
+        for (int i = 0; i < texts.Length; i++)
+            Assert.That(lines[i], Is.EqualTo(InProcessCli.Run("predict", "--model-file", zip, "--text", texts[i]).Out.Trim()), $"line {i} as --text");
+        Assert.That(lines[0], Does.StartWith("label: 1"), "a clearly positive sentence");
+        Assert.That(lines[1], Does.StartWith("label: 0"), "a clearly negative sentence");
+
+        var fromStdin = InProcessCli.RunWithInput(string.Join('\n', texts) + "\n", "predict", "--model-file", zip, "--input", "-");
+        Assert.That(fromStdin.Code, Is.EqualTo(0), fromStdin.Err);
+        Assert.That(fromStdin.Out.Trim().Split('\n'), Is.EqualTo(lines), "standard input reads the same as the file");
+    }
+
+    [Test]
+    public void MissingTextOrInputFileIsOneClearErrorNamingInput()
+    {
+        using var temp = TestModels.TempDir();
+        string zip = TrainBaseline(temp.Path);
+        var none = InProcessCli.Run("predict", "--model-file", zip);
+        Assert.That(none.Code, Is.EqualTo(2));
+        Assert.That(none.Err.Trim().Split('\n'), Has.Length.EqualTo(1), none.Err);
+        Assert.That(none.Err, Does.StartWith("error: ").And.Contain("--input").And.Contain("128 KiB"));
+        var missing = InProcessCli.Run("predict", "--model-file", zip, "--input", Path.Combine(temp.Path, "nope.txt"));
+        Assert.That(missing.Code, Is.EqualTo(2));
+        Assert.That(missing.Err, Does.Contain("nope.txt").And.Contain("does not exist"));
+    }
+}
