@@ -20,6 +20,7 @@ public static class PredictCommand
         args.RejectUnknown("predict");
         var mlContext = new MLContext(1);
         var (model, info) = ModelFile.Load(mlContext, modelPath);
+        if (info.Task == TaggingCommand.Task) return TaggingCommand.Predict(mlContext, model, text);
         if (info.Tasks is { } tasks)
         {
             var row = model.Transform(mlContext.Data.LoadFromEnumerable([new TextOnlyRow { Text = text }]));
