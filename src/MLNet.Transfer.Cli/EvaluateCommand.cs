@@ -24,6 +24,7 @@ public static class EvaluateCommand
         var mlContext = new MLContext(1);
         var (model, info) = ModelFile.Load(mlContext, modelPath);
         if (info.Tasks is { } tasks) return EvaluateTasks(args, mlContext, model, tasks, textCol ?? info.TextColumn, json);
+        if (info.Task == TaggingCommand.Task) return TaggingCommand.Evaluate(args, mlContext, model, info, modelPath, json);
         string testPath = args.Required("test");
         args.RejectUnknown("evaluate");
         var test = TsvFile.Read(testPath);

@@ -37,12 +37,13 @@ public static class TrainCommand
           validation metrics of each evaluation) and confusion.png (binary/multiclass: the validation confusion
           matrix from ML.NET's evaluator; confusion-<task>.png per classification task with multitask).
           Binary labels: 0/1 or true/false. The model file is a standard ML.NET zip.
-        """;
+        """ + "\n" + TaggingCommand.Help;
 
     /// <summary>Runs the verb.</summary>
     public static int Run(CliArguments args)
     {
-        string task = args.Choice("task", "binary", "multiclass", "regression", "multitask") ?? throw new CliException("Missing required option --task (binary, multiclass, regression or multitask).");
+        string task = args.Choice("task", "binary", "multiclass", "regression", "multitask", TaggingCommand.Task) ?? throw new CliException("Missing required option --task (binary, multiclass, regression, multitask or tagging).");
+        if (task == TaggingCommand.Task) return TaggingCommand.Train(args);
         string labelCol = args.Optional("label-col") ?? "Label", textCol = args.Optional("text-col") ?? "Text";
         string approach = args.Choice("approach", "finetune", "features", "baseline") ?? "finetune";
         string model = args.Optional("model") ?? "minilm";

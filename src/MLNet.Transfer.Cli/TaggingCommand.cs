@@ -1,0 +1,133 @@
+using System.Text.Json;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNet.Transfer.MLNetIntegration;
+using MLNet.Transfer.Models.Tagging;
+using MLNet.Transfer.Text.Tagging;
+using MLNet.Transfer.Training;
+using MLNet.Transfer.Training.Tagging;
+
+namespace MLNet.Transfer.Cli;
+
+/// <summary>
+/// <c>train --task tagging</c>, and <c>evaluate</c> / <c>predict</c> of a tagging model: CoNLL files (<c>token&lt;TAB&gt;tag</c>,
+/// a blank line between sentences) in, entity-level metrics and per-word tags out.
+/// </summary>
+public static class TaggingCommand
+{
+    /// <summary>Usage text of the tagging verbs.</summary>
+    public const string Help = """
+        mlnet-transfer train --task tagging --train f.conll [--valid f.conll] [--approach finetune|features]
+                             [--head linear|crf] [--model minilm|arctic-xs|<hf-dir>] [--epochs N] [--seed N] [--lr X]
+                             [--batch-size N] [--max-tokens N] [--json] --output m.zip
+          finetune (default): fine-tune the encoder with a tagging head; features: frozen encoder, a learned scalar mix
+          of its layers and the head (ELMo route). --head crf adds a CRF with BIO-constrained Viterbi decoding.
+          Each word is labelled on its first word piece; sentences longer than --max-tokens (default 128) are read in
+          overlapping windows. Without --valid, 10% of the sentences (seeded) are held out for the reported metrics.
+        mlnet-transfer evaluate --model-file m.zip --test f.conll [--json]
+          Entity-level Precision, Recall, F1Score (exact span and type, conlleval convention, fractions 0-1), the
+          per-type table and TokenAccuracy; --json prints one object with exactly those four keys.
+        mlnet-transfer predict --model-file m.zip --text "..."
+          Splits the text on whitespace and prints each word with its tag (word<TAB>tag, one per line).
+        """;
+
+    /// <summary>The task name stored in the model file.</summary>
+    public const string Task = "tagging";
+
+    /// <summary>Runs <c>train --task tagging</c>.</summary>
+    public static int Train(CliArguments args)
+    {
+        string trainPath = args.Required("train");
+        string? validPath = args.Optional("valid");
+        string approach = args.Choice("approach", "finetune", "features") ?? "finetune";
+        string head = args.Choice("head", "linear", "crf") ?? "linear";
+        string model = args.Optional("model") ?? "minilm";
+        int epochs = args.Int("epochs", 1, 1000) ?? 3, seed = args.Int("seed") ?? 42;
+        int? batchSize = args.Int("batch-size", 1, 4096), maxTokens = args.Int("max-tokens", 3, 512);
+        double? lr = args.Double("lr", 1e-8, 1);
+        bool json = args.Flag("json");
+        string output = args.Required("output");
+        args.RejectUnknown("train");
+
+        var all = ConllReader.ReadFile(trainPath);
+        var (train, valid) = validPath is null ? HoldOut(all, seed) : (all, ConllReader.ReadFile(validPath));
+        var mlContext = new MLContext(seed);
+        var trainData = mlContext.Data.LoadFromTaggedSentences(train);
+        var options = new TokenClassifierOptions
+        {
+            Model = model, Epochs = epochs, Seed = seed, LearningRate = lr, FreezeEncoder = approach == "features",
+            Head = head == "crf" ? TaggingHead.Crf : TaggingHead.Linear, ValidationSet = mlContext.Data.LoadFromTaggedSentences(valid),
+        };
+        if (batchSize is { } b) options.BatchSize = b;
+        if (maxTokens is { } m) options.MaxTokens = m;
+        Console.WriteLine($"Training tagger ({approach}, {head} head, {model}) on {trainPath}: {train.Count} sentences, {train.Sum(s => s.Tokens.Length)} words; "
+                          + $"validation {(validPath ?? "10% held out")}: {valid.Count} sentences. Epochs {options.Epochs}, batch {options.BatchSize}, max tokens {options.MaxTokens}, seed {seed}.");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var estimator = mlContext.MulticlassClassification.Trainers.FineTuneTokenClassifier(options);
+        var trained = TrainingDisplay.Run(progress => { options.Progress = progress; return estimator.Fit(trainData); });
+        Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F1} s ({estimator.LastResult?.TokensPerSecond:F0} tokens/s).");
+
+        ModelFile.Save(mlContext, trained, trainData.Schema, new ModelInfo(Task, approach, "Tags", "Tokens", trained.Tags.ToArray(), model), output);
+        var metrics = mlContext.MulticlassClassification.EvaluateTokenClassification(trained.Transform(options.ValidationSet));
+        Console.WriteLine(validPath is null ? "Validation metrics (10% held out of --train):" : $"Validation metrics ({validPath}):");
+        Console.WriteLine(metrics.ToTable());
+        Console.WriteLine($"Saved {output}");
+        if (json) Console.WriteLine(Json(metrics));
+        return 0;
+    }
+
+    /// <summary>Runs <c>evaluate</c> on a tagging model.</summary>
+    public static int Evaluate(CliArguments args, MLContext mlContext, ITransformer model, ModelInfo info, string modelPath, bool json)
+    {
+        string testPath = args.Required("test");
+        args.RejectUnknown("evaluate");
+        var test = ConllReader.ReadFile(testPath);
+        var known = new HashSet<string>(info.Labels ?? [], StringComparer.Ordinal);
+        foreach (var s in test)
+            for (int w = 0; w < s.Tags.Length; w++)
+                if (!known.Contains(s.Tags[w]))
+                    throw new CliException($"{testPath}:{s.Line + w}: tag '{s.Tags[w]}' is not known to the model (known: {string.Join(", ", known)}).");
+        var metrics = mlContext.MulticlassClassification.EvaluateTokenClassification(model.Transform(mlContext.Data.LoadFromTaggedSentences(test)));
+        if (json)
+        {
+            Console.WriteLine(Json(metrics));
+            return 0;
+        }
+        Console.WriteLine($"tagging metrics of {modelPath} on {testPath} ({test.Count} sentences):");
+        Console.WriteLine(metrics.ToTable());
+        return 0;
+    }
+
+    /// <summary>Runs <c>predict</c> on a tagging model: one line per word, <c>word&lt;TAB&gt;tag</c>.</summary>
+    public static int Predict(MLContext mlContext, ITransformer model, string text)
+    {
+        var words = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        if (words.Length == 0) throw new CliException("--text has no words to tag.");
+        var scored = model.Transform(mlContext.Data.LoadFromEnumerable([new TaggedSentenceRow { Tokens = words, Tags = words.Select(_ => "O").ToArray() }]));
+        var column = scored.Schema["PredictedLabel"];
+        VBuffer<ReadOnlyMemory<char>> names = default;
+        column.GetKeyValues(ref names);
+        var tags = names.DenseValues().Select(n => n.ToString()).ToArray();
+        var keys = scored.GetColumn<VBuffer<uint>>(column).Single().DenseValues().ToArray();
+        for (int w = 0; w < words.Length; w++) Console.WriteLine($"{words[w]}\t{(keys[w] == 0 ? "?" : tags[keys[w] - 1])}");
+        return 0;
+    }
+
+    /// <summary>The four contract keys as one JSON object.</summary>
+    private static string Json(TokenClassificationMetrics m) => JsonSerializer.Serialize(new Dictionary<string, double>
+    {
+        ["Precision"] = m.Precision, ["Recall"] = m.Recall, ["F1Score"] = m.F1Score, ["TokenAccuracy"] = m.TokenAccuracy,
+    });
+
+    /// <summary>A seeded 90/10 split of the sentences (at least one in each part when there are two or more).</summary>
+    private static (IReadOnlyList<TaggedSentence> Train, IReadOnlyList<TaggedSentence> Valid) HoldOut(IReadOnlyList<TaggedSentence> all, int seed)
+    {
+        if (all.Count < 2) throw new CliException($"--train has {all.Count} sentence; give --valid or at least two sentences to hold one out.");
+        var order = Enumerable.Range(0, all.Count).ToArray();
+        new Random(seed).Shuffle(order);
+        int validCount = Math.Max(1, all.Count / 10);
+        var valid = order.Take(validCount).Order().Select(i => all[i]).ToList();
+        var train = order.Skip(validCount).Order().Select(i => all[i]).ToList();
+        return (train, valid);
+    }
+}

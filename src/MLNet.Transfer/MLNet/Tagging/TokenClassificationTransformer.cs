@@ -1,0 +1,126 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNet.Transfer.Checkpoints;
+using MLNet.Transfer.Encoders;
+using MLNet.Transfer.Models.Tagging;
+using static TorchSharp.torch;
+
+namespace MLNet.Transfer.MLNetIntegration;
+
+/// <summary>
+/// A trained tagger applied to a words column (vector of text, one sentence per row). Adds PredictedLabel — a vector of keys,
+/// one per word, whose KeyValues are the tag names (so <c>MapKeyToValue</c> gives the tags as text) — and Score, the
+/// probability of each predicted tag. Long sentences are read in overlapping windows and stitched back, so every word is
+/// tagged. One PredictionEngine call tags one sentence; prediction is thread-safe. Saved with <c>mlContext.Model.Save</c>
+/// (weights, vocabulary and tags inside the zip); call <c>mlContext.RegisterTransferComponents()</c> before loading.
+/// </summary>
+public sealed class TokenClassificationTransformer : BatchedTransformerBase, IPersistableModel<TokenClassificationTransformer>
+{
+    private readonly PretrainedEncoder _encoder;
+    private readonly TaggingModel _model;
+    private readonly Columns _columns;
+    private readonly TagPredictor _predictor;
+
+    /// <summary>Column names and the window size.</summary>
+    internal sealed record Columns(string Tokens, string PredictedLabel, string Score, int MaxTokens);
+
+    internal TokenClassificationTransformer(PretrainedEncoder encoder, TaggingModel model, Columns columns, int batchSize)
+        : base([new BatchInputColumn(columns.Tokens, new VectorDataViewType(TextDataViewType.Instance))], Outputs(columns, model.Spec.Tags),
+               batchSize * ContextualEmbeddingTransformer.ReadAhead)
+    {
+        _encoder = encoder;
+        _model = model;
+        _columns = columns;
+        _predictor = new TagPredictor(model, encoder.Tokenizer, columns.MaxTokens, batchSize);
+    }
+
+    /// <summary>The tag set, by key − 1.</summary>
+    public IReadOnlyList<string> Tags => _model.Spec.Tags;
+
+    /// <summary>The head (linear or CRF) and whether the encoder was frozen.</summary>
+    public TaggerSpec Spec => _model.Spec;
+
+    /// <summary>Tokens per window.</summary>
+    public int MaxTokens => _columns.MaxTokens;
+
+    /// <summary>The (fine-tuned) encoder.</summary>
+    public PretrainedEncoder Encoder => _encoder;
+
+    /// <summary>Tags each sentence (words in, one tag name per word out) without going through an IDataView.</summary>
+    public string[][] Predict(IReadOnlyList<IReadOnlyList<string>> sentences) =>
+        _predictor.Predict(sentences).Select(p => p.Tags.Select(t => Tags[t]).ToArray()).ToArray();
+
+    private static BatchOutputColumn[] Outputs(Columns c, string[] tags)
+    {
+        var names = new VBuffer<ReadOnlyMemory<char>>(tags.Length, tags.Select(t => t.AsMemory()).ToArray());
+        ValueGetter<VBuffer<ReadOnlyMemory<char>>> get = (ref VBuffer<ReadOnlyMemory<char>> v) => names.CopyTo(ref v);
+        var keyValues = new DataViewSchema.Annotations.Builder();
+        keyValues.Add("KeyValues", new VectorDataViewType(TextDataViewType.Instance, tags.Length), get);
+        return [new BatchOutputColumn(c.PredictedLabel, new VectorDataViewType(new KeyDataViewType(typeof(uint), tags.Length)), keyValues.ToAnnotations()),
+                new BatchOutputColumn(c.Score, new VectorDataViewType(NumberDataViewType.Single))];
+    }
+
+    /// <inheritdoc/>
+    protected internal override void ComputeBatch(ColumnBatch batch)
+    {
+        var input = batch.Input<VBuffer<ReadOnlyMemory<char>>>(0);
+        var sentences = new IReadOnlyList<string>[batch.RowCount];
+        for (int i = 0; i < sentences.Length; i++) sentences[i] = input[i].DenseValues().Select(w => w.ToString()).ToArray();
+        var predictions = _predictor.Predict(sentences);
+        var labels = batch.Output<VBuffer<uint>>(0);
+        var scores = batch.Output<VBuffer<float>>(1);
+        for (int i = 0; i < predictions.Length; i++)
+        {
+            var p = predictions[i];
+            labels[i] = new VBuffer<uint>(p.Tags.Length, p.Tags.Select(t => (uint)t + 1).ToArray());
+            scores[i] = new VBuffer<float>(p.Scores.Length, p.Scores);
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void SaveModel(ModelSaveContext ctx) => ModelPersistence.Save<TokenClassificationTransformer>(ctx, model =>
+    {
+        var w = model.Writer;
+        w.Write(_columns.Tokens); w.Write(_columns.PredictedLabel); w.Write(_columns.Score); w.Write(_columns.MaxTokens);
+        w.Write(BatchSize / ContextualEmbeddingTransformer.ReadAhead);
+        w.Write((int)Spec.Head); w.Write(Spec.FeaturesOnly);
+        w.Write(Tags.Count);
+        foreach (var t in Tags) w.Write(t);
+        w.Write(_encoder.Name);
+        EncoderPayload.Write(model, _encoder, _model.state_dict());
+    });
+
+    static PersistedModelInfo IPersistableModel<TokenClassificationTransformer>.ModelInfo { get; } = new("MLNTTAGR", "MLNetTransferTagger", 1);
+
+    static TokenClassificationTransformer IPersistableModel<TokenClassificationTransformer>.Load(PersistedModelReader model)
+    {
+        var r = model.Reader;
+        var columns = new Columns(r.ReadString(), r.ReadString(), r.ReadString(), r.ReadInt32());
+        int batchSize = r.ReadInt32();
+        var head = (TaggingHead)r.ReadInt32();
+        bool featuresOnly = r.ReadBoolean();
+        var tags = new string[r.ReadInt32()];
+        for (int i = 0; i < tags.Length; i++) tags[i] = r.ReadString();
+        string name = r.ReadString();
+        if (!Enum.IsDefined(head) || tags.Length < 2 || columns.MaxTokens < 3 || batchSize < 1)
+            throw new ModelFormatException($"{model.Info.LoaderSignature}: invalid header (head {head}, {tags.Length} tags, MaxTokens {columns.MaxTokens}).");
+        var (network, vocabulary, weights) = EncoderPayload.Read(model);
+        try
+        {
+            var tagger = new TaggingModel(network, new TaggerSpec(tags, head, featuresOnly), 0);
+            StateDictLoader.Load(tagger, weights, "model zip Weights.safetensors");
+            tagger.eval();
+            var encoder = PretrainedEncoder.FromModel(name, network, vocabulary, CPU);
+            return new TokenClassificationTransformer(encoder, tagger, columns, batchSize);
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+        finally
+        {
+            foreach (var w in weights.Values) w.Dispose();
+        }
+    }
+}

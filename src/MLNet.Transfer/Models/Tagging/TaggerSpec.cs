@@ -1,0 +1,30 @@
+namespace MLNet.Transfer.Models.Tagging;
+
+/// <summary>The output layer of a tagger.</summary>
+public enum TaggingHead
+{
+    /// <summary>A linear softmax layer per word (BERT-style token classification); tags decoded independently.</summary>
+    Linear,
+    /// <summary>A linear layer giving emission scores, then a CRF with BIO-constrained Viterbi decoding.</summary>
+    Crf,
+}
+
+/// <summary>What a tagger predicts and how.</summary>
+/// <param name="Tags">The tag set, by index (e.g. "O", "B-person", "I-person", ...).</param>
+/// <param name="Head">Linear softmax or CRF.</param>
+/// <param name="FeaturesOnly">
+/// The ELMo route: the encoder stays frozen and the head reads a learned scalar mix of all its layers; otherwise the
+/// encoder is fine-tuned and the head reads its top layer.
+/// </param>
+public sealed record TaggerSpec(string[] Tags, TaggingHead Head, bool FeaturesOnly = false)
+{
+    /// <summary>Checks the tag set (at least two distinct, non-empty tags) and the head.</summary>
+    public TaggerSpec Validate()
+    {
+        if (Tags is null || Tags.Length < 2) throw new ArgumentException("A tagger needs at least two tags.", nameof(Tags));
+        if (Tags.Any(string.IsNullOrWhiteSpace)) throw new ArgumentException("Tags must be non-empty.", nameof(Tags));
+        if (Tags.Distinct(StringComparer.Ordinal).Count() != Tags.Length) throw new ArgumentException("Tags must be distinct.", nameof(Tags));
+        if (!Enum.IsDefined(Head)) throw new ArgumentOutOfRangeException(nameof(Head), Head, $"Head must be one of {string.Join(", ", Enum.GetNames<TaggingHead>())}.");
+        return this;
+    }
+}

@@ -1,0 +1,94 @@
+using MLNet.Transfer.Models.Bert;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MLNet.Transfer.Models.Tagging;
+
+/// <summary>
+/// A token-classification model: an encoder (a BERT under "bert.*", as in Hugging Face's BertForTokenClassification, any
+/// other <see cref="TextEncoder"/> under "encoder.*"), the state of each word's first word piece, dropout, a linear layer
+/// ("classifier.*") giving one score per tag, and optionally a CRF ("crf.*"). With <see cref="TaggerSpec.FeaturesOnly"/>
+/// the encoder is frozen and a scalar mix ("scalar_mix.*") of all its layers feeds the head. Knows nothing of ML.NET.
+/// </summary>
+public sealed class TaggingModel : nn.Module
+{
+#pragma warning disable IDE1006 // field names are the checkpoint keys; exactly one of bert and encoder is set
+    private readonly BertModel? bert;
+    private readonly TextEncoder? encoder;
+    private readonly ScalarMix? scalar_mix;
+    private readonly Dropout dropout;
+    private readonly Linear classifier;
+    private readonly ConditionalRandomField? crf;
+#pragma warning restore IDE1006
+
+    /// <summary>Wraps <paramref name="encoder"/> (shared, not copied) with a fresh head for <paramref name="spec"/>.</summary>
+    public TaggingModel(TextEncoder encoder, TaggerSpec spec, double headDropout) : base(nameof(TaggingModel))
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        Spec = spec.Validate();
+        if (encoder is BertModel b) bert = b;
+        else this.encoder = encoder;
+        if (spec.FeaturesOnly)
+        {
+            if (Enumerable.Range(0, encoder.LayerCount + 1).Any(l => encoder.LayerWidth(l) != encoder.HiddenSize))
+                throw new NotSupportedException($"The features route mixes all layers, which needs equal layer widths; this {encoder.ModelType} encoder's differ.");
+            scalar_mix = new ScalarMix(encoder.LayerCount + 1);
+        }
+        dropout = nn.Dropout(headDropout);
+        classifier = nn.Linear(encoder.HiddenSize, spec.Tags.Length);
+        if (spec.Head == TaggingHead.Crf) crf = new ConditionalRandomField(spec.Tags.Length);
+        RegisterComponents();
+        using var _ = no_grad();
+        nn.init.normal_(classifier.weight!, 0, encoder.InitializerRange);
+        nn.init.zeros_(classifier.bias!);
+        AllowedTransitions = TagConstraints.Transitions(spec.Tags);
+        AllowedStarts = TagConstraints.Starts(spec.Tags);
+    }
+
+    /// <summary>The tag set and head.</summary>
+    public TaggerSpec Spec { get; }
+
+    /// <summary>The encoder.</summary>
+    public TextEncoder Encoder => (TextEncoder?)bert ?? encoder!;
+
+    /// <summary>The encoder's key prefix in the state dict, with the dot: "bert." or "encoder.".</summary>
+    public string EncoderPrefix => bert is not null ? "bert." : "encoder.";
+
+    /// <summary>The CRF layer (null for a linear head).</summary>
+    public ConditionalRandomField? Crf => crf;
+
+    /// <summary>BIO transition constraints used when decoding with the CRF.</summary>
+    public bool[,] AllowedTransitions { get; }
+
+    /// <summary>BIO start constraints used when decoding with the CRF.</summary>
+    public bool[] AllowedStarts { get; }
+
+    /// <summary>
+    /// Tag scores [batch, words, tags] of the words whose first pieces sit at <paramref name="wordPositions"/> [batch, words]
+    /// (int64; padding entries may point anywhere, e.g. 0, and are ignored by the caller).
+    /// </summary>
+    public Tensor Emissions(Tensor inputIds, Tensor tokenTypeIds, Tensor attentionMask, Tensor wordPositions)
+    {
+        using var scope = NewDisposeScope();
+        Tensor states;
+        if (scalar_mix is not null)
+        {
+            Tensor[] layers;
+            using (no_grad()) layers = Encoder.Forward(inputIds, tokenTypeIds, attentionMask);
+            states = scalar_mix.call(layers);
+        }
+        else
+        {
+            states = Encoder.Forward(inputIds, tokenTypeIds, attentionMask)[^1];
+        }
+        long hidden = states.shape[2];
+        var index = wordPositions.unsqueeze(2).expand(wordPositions.shape[0], wordPositions.shape[1], hidden);
+        var words = states.gather(1, index);
+        return classifier.call(dropout.call(words)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The parameters that train: all of them, or (features route) everything but the encoder.</summary>
+    public IEnumerable<(string Name, Parameter Parameter)> TrainableParameters() =>
+        named_parameters().Where(p => !Spec.FeaturesOnly || !p.name.StartsWith(EncoderPrefix, StringComparison.Ordinal));
+}

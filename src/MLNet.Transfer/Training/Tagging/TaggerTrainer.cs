@@ -1,0 +1,220 @@
+using System.Diagnostics;
+using MLNet.Transfer.Checkpoints;
+using MLNet.Transfer.Models;
+using MLNet.Transfer.Models.Tagging;
+using MLNet.Transfer.Text;
+using MLNet.Transfer.Text.Tagging;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MLNet.Transfer.Training.Tagging;
+
+/// <summary>
+/// Trains a <see cref="TaggingModel"/> on tagged sentences with the sentence fine-tuner's machinery — AdamW with decay
+/// groups and discriminative rates (<see cref="ParameterGroups"/>), the learning-rate schedules, clipping, length-bucketed
+/// batches — plus what tagging needs: word-piece windows with labels on first pieces only, a token-level cross-entropy or
+/// CRF loss, and early stopping / best-weight restore on the validation entity F1.
+/// </summary>
+public sealed class TaggerTrainer
+{
+    /// <summary>Learning rate of the CRF's transition scores: they start near 0 and need to move far in few steps. Default 1e-2.</summary>
+    public const double DefaultCrfLearningRate = 1e-2;
+
+    private readonly TaggingModel _model;
+    private readonly BertWordPieceTokenizer _tokenizer;
+    private readonly FineTuneSettings _settings;
+    private readonly double _crfLearningRate;
+    private readonly Dictionary<string, int> _tagIndex;
+
+    /// <summary>Creates a trainer; <paramref name="settings"/> are validated against the encoder (pooling and class weights are not used).</summary>
+    public TaggerTrainer(TaggingModel model, BertWordPieceTokenizer tokenizer, FineTuneSettings settings, double crfLearningRate = DefaultCrfLearningRate)
+    {
+        _model = model;
+        _tokenizer = tokenizer;
+        _settings = settings.Validate(model.Encoder.MaxTokens);
+        if (_settings.MaxTokens < 3) throw new ArgumentOutOfRangeException(nameof(settings), _settings.MaxTokens, "MaxTokens must be at least 3 for tagging.");
+        if (!(crfLearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(crfLearningRate), crfLearningRate, "Must be positive.");
+        _crfLearningRate = crfLearningRate;
+        _tagIndex = model.Spec.Tags.Select((t, i) => (t, i)).ToDictionary(p => p.t, p => p.i, StringComparer.Ordinal);
+    }
+
+    /// <summary>One window of a training sentence with the tag index of each word it owns.</summary>
+    internal sealed record Example(TaggingWindow Window, int[] Tags);
+
+    /// <summary>Trains in place and returns a summary. Throws <see cref="OperationCanceledException"/> on cancellation.</summary>
+    /// <exception cref="InvalidDataException">A training tag is not in the model's tag set (the message names the sentence's line).</exception>
+    public FineTuneResult Train(IReadOnlyList<TaggedSentence> train, IReadOnlyList<TaggedSentence>? validation = null,
+                                IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        var examples = Examples(train);
+        if (examples.Count == 0) throw new ArgumentException("The training set is empty.", nameof(train));
+        var groups = OptimizerGroups();
+        using var optimizer = new ScalarSafeAdamW(groups, _settings.LearningRate);
+        int stepsPerEpoch = (examples.Count + _settings.BatchSize - 1) / _settings.BatchSize;
+        int totalSteps = stepsPerEpoch * _settings.Epochs;
+        manual_seed(_settings.Seed);
+
+        var history = new List<TrainingProgress>();
+        var recentLoss = new Queue<double>();
+        var clock = Stopwatch.StartNew();
+        long tokensSeen = 0;
+        double bestScore = double.NaN;
+        int sinceBest = 0, steps = 0;
+        bool stoppedEarly = false;
+        Dictionary<string, Tensor>? best = null;
+        IReadOnlyDictionary<string, double>? bestMetrics = null;
+        List<int[]>? batches = null;
+        SetTrainingMode();
+        try
+        {
+            for (int step = 0; step < totalSteps && !stoppedEarly; step++)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                int epoch = step / stepsPerEpoch;
+                if (step % stepsPerEpoch == 0)
+                {
+                    batches = LengthBatching.ShuffledBatches(examples.Select(e => e.Window.Tokens.Length).ToArray(), _settings.BatchSize,
+                                                             unchecked(_settings.Seed * 1_000_003 + epoch)).ToList();
+                    foreach (var g in groups)
+                        foreach (var p in g.Parameters) p.requires_grad = g.Depth == 0 || ParameterGroups.IsTrainable(g.Depth, epoch, _settings.UnfreezeBlocksPerEpoch);
+                }
+                double multiplier = LearningRateSchedule.Multiplier(_settings.Schedule, step, totalSteps, _settings.WarmupFraction);
+                var optimizerGroups = optimizer.ParamGroups.ToList();
+                for (int g = 0; g < groups.Count; g++) optimizerGroups[g].LearningRate = groups[g].PeakLearningRate * multiplier;
+
+                var batch = batches![step % stepsPerEpoch].Select(i => examples[i]).ToArray();
+                double loss = TrainStep(batch, optimizer, step);
+                tokensSeen += batch.Sum(b => (long)b.Window.Tokens.Length);
+                recentLoss.Enqueue(loss);
+                if (recentLoss.Count > 20) recentLoss.Dequeue();
+                steps = step + 1;
+
+                bool epochEnd = (step + 1) % stepsPerEpoch == 0;
+                IReadOnlyDictionary<string, double>? metrics = null;
+                if (validation is not null && (_settings.EvaluateEverySteps > 0 ? (step + 1) % _settings.EvaluateEverySteps == 0 || step + 1 == totalSteps : epochEnd))
+                {
+                    metrics = Evaluate(validation);
+                    double score = metrics["F1Score"];
+                    if (double.IsNaN(bestScore) || score > bestScore)
+                    {
+                        (bestScore, sinceBest, bestMetrics) = (score, 0, metrics);
+                        if (_settings.RestoreBestWeights) { DisposeAll(best); best = CloneWeights(); }
+                    }
+                    else
+                    {
+                        sinceBest++;
+                        stoppedEarly = _settings.EarlyStoppingPatience > 0 && sinceBest >= _settings.EarlyStoppingPatience;
+                    }
+                }
+                double seconds = clock.Elapsed.TotalSeconds;
+                var eta = TimeSpan.FromSeconds(seconds / (step + 1) * (totalSteps - step - 1));
+                var report = new TrainingProgress(epoch + 1, _settings.Epochs, step + 1, totalSteps, recentLoss.Average(),
+                                                  groups[0].PeakLearningRate * multiplier, tokensSeen / Math.Max(seconds, 1e-9), eta, metrics);
+                if (metrics is not null) history.Add(report);
+                progress?.Report(report);
+            }
+            if (_settings.RestoreBestWeights && best is not null) StateDictLoader.Load(_model, best, "best weights");
+        }
+        finally
+        {
+            DisposeAll(best);
+            foreach (var p in _model.parameters()) p.requires_grad = true;
+            _model.eval();
+        }
+        return new FineTuneResult(steps, stoppedEarly, bestMetrics, history, clock.Elapsed, tokensSeen / Math.Max(clock.Elapsed.TotalSeconds, 1e-9));
+    }
+
+    /// <summary>Entity-level and token metrics of the current weights on <paramref name="sentences"/> (keys: Precision, Recall, F1Score, TokenAccuracy).</summary>
+    public Dictionary<string, double> Evaluate(IReadOnlyList<TaggedSentence> sentences)
+    {
+        _model.eval();
+        try
+        {
+            var predicted = new TagPredictor(_model, _tokenizer, _settings.MaxTokens, Math.Max(_settings.BatchSize, 32)).Predict(sentences.Select(s => (IReadOnlyList<string>)s.Tokens).ToArray());
+            var tags = _model.Spec.Tags;
+            var m = TokenClassificationMetrics.Compute(sentences.Select(s => (IReadOnlyList<string>)s.Tags).ToArray(),
+                                                       predicted.Select(p => (IReadOnlyList<string>)p.Tags.Select(t => tags[t]).ToArray()).ToArray());
+            return new Dictionary<string, double> { ["Precision"] = m.Precision, ["Recall"] = m.Recall, ["F1Score"] = m.F1Score, ["TokenAccuracy"] = m.TokenAccuracy };
+        }
+        finally { SetTrainingMode(); }
+    }
+
+    private void SetTrainingMode()
+    {
+        _model.train();
+        if (_model.Spec.FeaturesOnly) _model.Encoder.eval(); // a frozen encoder gives its inference features (no dropout)
+    }
+
+    /// <summary>The windows of every sentence with their owned words' tag indices.</summary>
+    internal List<Example> Examples(IReadOnlyList<TaggedSentence> sentences)
+    {
+        var examples = new List<Example>(sentences.Count);
+        foreach (var s in sentences)
+        {
+            if (s.Tokens.Length != s.Tags.Length) throw new ArgumentException($"Sentence at line {s.Line} has {s.Tokens.Length} tokens but {s.Tags.Length} tags.");
+            if (s.Tokens.Length == 0) continue;
+            var indices = new int[s.Tags.Length];
+            for (int w = 0; w < indices.Length; w++)
+                indices[w] = _tagIndex.TryGetValue(s.Tags[w], out int t) ? t
+                    : throw new InvalidDataException($"Line {s.Line + w}: tag '{s.Tags[w]}' is not in the model's tag set ({string.Join(", ", _model.Spec.Tags)}).");
+            foreach (var window in WordPieceAlignment.Windows(_tokenizer, s.Tokens, _settings.MaxTokens))
+                examples.Add(new Example(window, indices.AsSpan(window.FirstWord, window.OwnedWords).ToArray()));
+        }
+        return examples;
+    }
+
+    /// <summary>The fine-tuner's depth groups (only the head's in the features route), with the CRF in its own group at its own rate.</summary>
+    private List<ParameterGroup> OptimizerGroups()
+    {
+        var groups = ParameterGroups.Build(_model, _model.Encoder, _model.EncoderPrefix, _settings.LearningRate, _settings.LayerLearningRateDecay, _settings.WeightDecay)
+            .Where(g => !_model.Spec.FeaturesOnly || g.Depth == 0)
+            .ToList();
+        var result = new List<ParameterGroup>();
+        foreach (var g in groups)
+        {
+            var keep = g.Names.Select((n, i) => (n, i)).Where(p => !p.n.StartsWith("crf.", StringComparison.Ordinal)).ToArray();
+            if (keep.Length == 0) continue;
+            result.Add(g with { Names = keep.Select(p => p.n).ToArray(), Parameters = keep.Select(p => g.Parameters[p.i]).ToArray() });
+        }
+        var crf = _model.named_parameters().Where(p => p.name.StartsWith("crf.", StringComparison.Ordinal)).ToArray();
+        if (crf.Length > 0) result.Add(new ParameterGroup(0, _crfLearningRate, 0, crf.Select(p => p.name).ToArray(), crf.Select(p => p.parameter).ToArray()));
+        return result;
+    }
+
+    private double TrainStep(Example[] batch, OptimizerHelper optimizer, int step)
+    {
+        using var scope = NewDisposeScope();
+        var device = _model.Encoder.Device;
+        var windows = batch.Select(b => b.Window).ToArray();
+        using var tokens = TokenBatch.Create(windows.Select(w => w.Tokens).ToArray(), _tokenizer.PadId, device);
+        var positions = TaggingBatches.WordPositions(windows, device);
+        var emissions = _model.Emissions(tokens.InputIds, tokens.TokenTypeIds, tokens.AttentionMask, positions);
+        var loss = TaggingLoss.Compute(_model, emissions, batch.Select(b => b.Tags).ToArray());
+        double value = loss.item<float>();
+        if (!double.IsFinite(value))
+            throw new TrainingDivergedException($"Training diverged at step {step + 1}: the loss is {value}. Lower the learning rate or check the tags.");
+        optimizer.zero_grad();
+        loss.backward();
+        if (_settings.MaxGradNorm > 0)
+        {
+            var trainable = _model.parameters().Where(p => p.requires_grad).ToArray();
+            double norm = nn.utils.clip_grad_norm_(trainable, _settings.MaxGradNorm);
+            if (!double.IsFinite(norm))
+                throw new TrainingDivergedException($"Training diverged at step {step + 1}: the gradient norm is {norm}. Lower the learning rate.");
+        }
+        optimizer.step();
+        return value;
+    }
+
+    private Dictionary<string, Tensor> CloneWeights()
+    {
+        using var _ = no_grad();
+        return _model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope());
+    }
+
+    private static void DisposeAll(Dictionary<string, Tensor>? weights)
+    {
+        if (weights is null) return;
+        foreach (var w in weights.Values) w.Dispose();
+    }
+}

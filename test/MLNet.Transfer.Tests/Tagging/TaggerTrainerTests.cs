@@ -1,0 +1,84 @@
+using MLNet.Transfer.Models.Tagging;
+using MLNet.Transfer.Tests.Reliability;
+using MLNet.Transfer.Training;
+using MLNet.Transfer.Training.Tagging;
+using static TorchSharp.torch;
+
+namespace MLNet.Transfer.Tests.Tagging;
+
+/// <summary>Tagger training on tiny random encoders: it learns, early stopping uses entity F1, the features route freezes the encoder.</summary>
+[Category("Unit")]
+public class TaggerTrainerTests
+{
+    private static FineTuneSettings Settings(int epochs = 4) => new()
+    {
+        LearningRate = 2e-3, Epochs = epochs, BatchSize = 8, MaxTokens = 32, WarmupFraction = 0.1, HeadDropout = 0, Seed = 5,
+    };
+
+    [TestCase(TaggingHead.Linear)]
+    [TestCase(TaggingHead.Crf)]
+    public void TrainingLearnsTheEntitiesAndReportsEntityF1OnValidation(TaggingHead head)
+    {
+        using var encoder = TinyPipelines.NewEncoder();
+        manual_seed(1);
+        using var model = new TaggingModel(encoder.Model, new TaggerSpec(TinyTagging.Tags, head), 0);
+        var trainer = new TaggerTrainer(model, encoder.Tokenizer, Settings());
+        var train = TinyTagging.Sentences(96, 1);
+        var valid = TinyTagging.Sentences(32, 2);
+        double before = trainer.Evaluate(valid)["F1Score"];
+        var result = trainer.Train(train, valid);
+        Assert.That(result.History, Has.Count.EqualTo(4), "one evaluation per epoch");
+        Assert.That(result.BestValidation!["F1Score"], Is.EqualTo(result.History.Max(h => h.Validation!["F1Score"])), "best weights are the best evaluation's");
+        double after = trainer.Evaluate(valid)["F1Score"];
+        Assert.That(after, Is.EqualTo(result.BestValidation["F1Score"]).Within(1e-9), "the restored weights give the best score again");
+        Assert.That(before, Is.LessThan(0.3), "an untrained tagger should be poor");
+        Assert.That(after, Is.GreaterThan(0.9), $"{head}: F1 {after:F3} after training");
+        Assert.That(result.TokensPerSecond, Is.GreaterThan(0));
+
+        var predicted = new TagPredictor(model, encoder.Tokenizer, 32).Predict([["i", "met", "alice", "in", "new", "york", "today"]]);
+        Assert.That(predicted[0].Tags.Select(t => TinyTagging.Tags[t]), Is.EqualTo(new[] { "O", "O", "B-person", "O", "B-location", "I-location", "O" }));
+        Assert.That(predicted[0].Scores.All(s => s is > 0 and <= 1), Is.True);
+    }
+
+    [Test]
+    public void PredictionOnWindowsMatchesPredictionOfTheWholeSentenceForWordsWithFullContext()
+    {
+        using var encoder = TinyPipelines.NewEncoder();
+        manual_seed(2);
+        using var model = new TaggingModel(encoder.Model, new TaggerSpec(TinyTagging.Tags, TaggingHead.Linear), 0);
+        model.eval();
+        var sentence = TinyTagging.Sentences(1, 9)[0].Tokens.Concat(TinyTagging.Sentences(1, 10)[0].Tokens).Concat(TinyTagging.Sentences(1, 11)[0].Tokens).ToArray();
+        var whole = new TagPredictor(model, encoder.Tokenizer, 128).Predict([sentence])[0];
+        var windowed = new TagPredictor(model, encoder.Tokenizer, 10).Predict([sentence])[0];
+        Assert.That(windowed.Tags, Has.Length.EqualTo(sentence.Length), "every word is tagged, none cut off");
+        Assert.That(whole.Scores.Distinct().Count(), Is.GreaterThan(1), "outputs vary, so the comparison means something");
+        Assert.That(windowed.Scores, Is.Not.EqualTo(whole.Scores), "short windows see less context, so their scores differ");
+    }
+
+    [Test]
+    public void TheFeaturesRouteLeavesTheEncoderUnchangedAndTrainsTheHead()
+    {
+        using var encoder = TinyPipelines.NewEncoder();
+        manual_seed(3);
+        using var model = new TaggingModel(encoder.Model, new TaggerSpec(TinyTagging.Tags, TaggingHead.Crf, FeaturesOnly: true), 0);
+        var before = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+        new TaggerTrainer(model, encoder.Tokenizer, Settings(epochs: 1)).Train(TinyTagging.Sentences(32, 4));
+        var after = model.state_dict();
+        foreach (var (name, value) in before)
+        {
+            bool same = value.eq(after[name]).all().item<bool>();
+            if (name.StartsWith("bert.")) Assert.That(same, Is.True, $"{name} changed");
+            else if (name.StartsWith("classifier.weight") || name.StartsWith("scalar_mix.scalar") || name.StartsWith("crf.transitions")) Assert.That(same, Is.False, $"{name} did not train");
+        }
+    }
+
+    [Test]
+    public void ATrainingTagOutsideTheTagSetNamesItsLine()
+    {
+        using var encoder = TinyPipelines.NewEncoder();
+        using var model = new TaggingModel(encoder.Model, new TaggerSpec(["O", "B-x"], TaggingHead.Linear), 0);
+        var trainer = new TaggerTrainer(model, encoder.Tokenizer, Settings(1));
+        var e = Assert.Throws<InvalidDataException>(() => trainer.Train([new MLNet.Transfer.Text.Tagging.TaggedSentence(["a", "b"], ["O", "B-y"], 7)]));
+        Assert.That(e!.Message, Does.Contain("Line 8").And.Contain("'B-y'"));
+    }
+}

@@ -1,0 +1,88 @@
+using System.Text.Json;
+using MLNet.Transfer.Tests.Cli;
+using MLNet.Transfer.Text.Tagging;
+
+namespace MLNet.Transfer.Tests.Tagging;
+
+/// <summary>The tagging command line on a tiny random model: train → evaluate --json → predict, and exit 2 with file and line for bad CoNLL.</summary>
+[Category("Unit"), NonParallelizable]
+public class TaggingCliTests
+{
+    private TempDirectory _temp = null!;
+    private string _model = null!, _train = null!, _valid = null!, _zip = null!;
+    private (int Code, string Out, string Err) _training;
+
+    [OneTimeSetUp]
+    public void TrainOnce()
+    {
+        _temp = TestModels.TempDir();
+        _model = TestModels.TinyModelDirectory(_temp.Path);
+        _train = Path.Combine(_temp.Path, "train.conll");
+        _valid = Path.Combine(_temp.Path, "valid.conll");
+        _zip = Path.Combine(_temp.Path, "tagger.zip");
+        using (var w = new StreamWriter(_train)) ConllReader.Write(w, TinyTagging.Sentences(96, 1));
+        using (var w = new StreamWriter(_valid)) ConllReader.Write(w, TinyTagging.Sentences(32, 2));
+        _training = InProcessCli.Run("train", "--task", "tagging", "--train", _train, "--valid", _valid, "--model", _model, "--epochs", "4",
+                                     "--lr", "0.002", "--batch-size", "8", "--max-tokens", "32", "--seed", "5", "--json", "--output", _zip);
+    }
+
+    [OneTimeTearDown]
+    public void CleanUp() => _temp?.Dispose();
+
+    private static Dictionary<string, double> LastJson(string output) =>
+        JsonSerializer.Deserialize<Dictionary<string, double>>(output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last(l => l.StartsWith('{')))!;
+
+    [Test]
+    public void TrainThenEvaluateJsonGivesExactlyTheFourKeysAndTheSameValidationScores()
+    {
+        Assert.That(_training.Code, Is.EqualTo(0), _training.Err);
+        Assert.That(_training.Out, Does.Contain("all entities").And.Contain("Saved"));
+        var trained = LastJson(_training.Out);
+        var (code, output, error) = InProcessCli.Run("evaluate", "--model-file", _zip, "--test", _valid, "--json");
+        Assert.That(code, Is.EqualTo(0), error);
+        var evaluated = LastJson(output);
+        Assert.That(evaluated.Keys, Is.EquivalentTo(new[] { "Precision", "Recall", "F1Score", "TokenAccuracy" }));
+        Assert.That(evaluated, Is.EqualTo(trained), "the saved model scores the validation file exactly as at the end of training");
+        Assert.That(evaluated["F1Score"], Is.InRange(0.9, 1.0));
+        Assert.That(evaluated.Values.All(v => v is >= 0 and <= 1), Is.True);
+
+        var (tableCode, table, _) = InProcessCli.Run("evaluate", "--model-file", _zip, "--test", _valid);
+        Assert.That(tableCode, Is.EqualTo(0));
+        Assert.That(table, Does.Contain("location").And.Contain("person").And.Contain("token accuracy"));
+    }
+
+    [Test]
+    public void PredictPrintsEachWordWithItsTag()
+    {
+        var (code, output, error) = InProcessCli.Run("predict", "--model-file", _zip, "--text", "we met  bob in new york");
+        Assert.That(code, Is.EqualTo(0), error);
+        Assert.That(output.Split('\n', StringSplitOptions.RemoveEmptyEntries),
+                    Is.EqualTo(new[] { "we\tO", "met\tO", "bob\tB-person", "in\tO", "new\tB-location", "york\tI-location" }));
+    }
+
+    [Test]
+    public void MalformedConllAndUnknownTagsExitWith2NamingFileAndLine()
+    {
+        string bad = Path.Combine(_temp.Path, "bad.conll");
+        File.WriteAllText(bad, "a\tO\n\nb O\n");
+        var (code, _, error) = InProcessCli.Run("evaluate", "--model-file", _zip, "--test", bad);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error, Does.Contain($"{bad}:3:").And.Not.Contain(" at "));
+
+        File.WriteAllText(bad, "a\tO\nb\tB-weapon\n");
+        (code, _, error) = InProcessCli.Run("evaluate", "--model-file", _zip, "--test", bad, "--json");
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error, Does.Contain($"{bad}:2:").And.Contain("'B-weapon'"));
+
+        File.WriteAllText(bad, "\n\n");
+        string zip = Path.Combine(_temp.Path, "never.zip");
+        (code, _, error) = InProcessCli.Run("train", "--task", "tagging", "--train", bad, "--model", _model, "--output", zip);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error, Does.Contain($"{bad}:"));
+        Assert.That(File.Exists(zip), Is.False);
+
+        (code, _, error) = InProcessCli.Run("train", "--task", "tagging", "--train", Path.Combine(_temp.Path, "missing.conll"), "--output", zip);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error.Trim().Split('\n'), Has.Length.EqualTo(1));
+    }
+}
