@@ -33,7 +33,7 @@ public static class PredictCommand
         if (input is not null) texts.AddRange(ReadInput(input));
         var mlContext = new MLContext(1);
         var (model, info) = ModelFile.Load(mlContext, modelPath);
-        if (info.Task == TaggingCommand.Task) return TaggingCommand.Predict(mlContext, model, text);
+        if (info.Task == TaggingCommand.Task) return TaggingCommand.Predict(mlContext, model, texts);
         if (info.Tasks is { } tasks)
         {
             var rows = model.Transform(mlContext.Data.LoadFromEnumerable(texts.Select(t => new TextOnlyRow { Text = t }).ToList()));

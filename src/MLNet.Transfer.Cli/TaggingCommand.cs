@@ -98,18 +98,24 @@ public static class TaggingCommand
         return 0;
     }
 
-    /// <summary>Runs <c>predict</c> on a tagging model: one line per word, <c>word&lt;TAB&gt;tag</c>.</summary>
-    public static int Predict(MLContext mlContext, ITransformer model, string text)
+    /// <summary>Runs <c>predict</c> on a tagging model: one line per word, <c>word&lt;TAB&gt;tag</c>, a blank line between texts.</summary>
+    public static int Predict(MLContext mlContext, ITransformer model, IReadOnlyList<string> texts)
     {
-        var words = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-        if (words.Length == 0) throw new CliException("--text has no words to tag.");
-        var scored = model.Transform(mlContext.Data.LoadFromEnumerable([new TaggedSentenceRow { Tokens = words, Tags = words.Select(_ => "O").ToArray() }]));
+        var sentences = texts.Select(t => t.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).ToArray();
+        if (sentences.Any(words => words.Length == 0)) throw new CliException("a text to tag has no words.");
+        var scored = model.Transform(mlContext.Data.LoadFromEnumerable(
+            sentences.Select(words => new TaggedSentenceRow { Tokens = words, Tags = words.Select(_ => "O").ToArray() }).ToList()));
         var column = scored.Schema["PredictedLabel"];
         VBuffer<ReadOnlyMemory<char>> names = default;
         column.GetKeyValues(ref names);
         var tags = names.DenseValues().Select(n => n.ToString()).ToArray();
-        var keys = scored.GetColumn<VBuffer<uint>>(column).Single().DenseValues().ToArray();
-        for (int w = 0; w < words.Length; w++) Console.WriteLine($"{words[w]}\t{(keys[w] == 0 ? "?" : tags[keys[w] - 1])}");
+        var predicted = scored.GetColumn<VBuffer<uint>>(column).Select(v => v.DenseValues().ToArray()).ToArray();
+        for (int s = 0; s < sentences.Length; s++)
+        {
+            if (s > 0) Console.WriteLine(); // CoNLL style: a blank line between sentences
+            for (int w = 0; w < sentences[s].Length; w++)
+                Console.WriteLine($"{sentences[s][w]}\t{(predicted[s][w] == 0 ? "?" : tags[predicted[s][w] - 1])}");
+        }
         return 0;
     }
 
