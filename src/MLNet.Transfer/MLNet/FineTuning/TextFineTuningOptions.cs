@@ -103,6 +103,8 @@ public abstract class TextFineTuningOptions
     {
         if (Truncation is { } t && !Enum.IsDefined(t))
             throw new ArgumentOutOfRangeException(nameof(Truncation), t, $"Truncation must be one of {string.Join(", ", Enum.GetNames<TruncationStrategy>())}; got {t}.");
+        if (BatchSize is { } b && b < 1) // checked here too: the data-aware epoch choice divides by it before FineTuneSettings.Validate runs
+            throw new ArgumentOutOfRangeException(nameof(BatchSize), b, $"BatchSize must be at least 1; got {b}.");
         if (DecisionThreshold is { } p && !(p > 0 && p < 1))
             throw new ArgumentOutOfRangeException(nameof(DecisionThreshold), p, $"DecisionThreshold must be a probability strictly between 0 and 1; got {p}.");
     }
