@@ -91,7 +91,6 @@ public static class TrainingDefaults
         bool small = profile.Examples < SmallDataExamples;
         int batch = Pick(request.BatchSize, small ? 16 : 32,
             small ? $"batch 16: fewer than {SmallDataExamples:N0} examples (more steps for the same compute)" : "batch 32");
-        if (batch < 1) throw new ArgumentOutOfRangeException(nameof(TrainingRequest.BatchSize), batch, "BatchSize must be at least 1.");
         int epochs = Pick(request.Epochs, ChooseEpochs(profile.Examples, batch), EpochsReason(profile.Examples, batch));
         bool imbalanced = profile.ImbalanceRatio >= ImbalancedRatio;
         string balance = imbalanced ? $"classes imbalanced {profile.ImbalanceRatio:F1}:1" : "classes balanced";
