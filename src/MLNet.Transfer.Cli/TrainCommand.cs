@@ -93,7 +93,7 @@ public static class TrainCommand
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var history = new List<TrainingProgress>();
         ITransformer trained = approach == "finetune"
-            ? TrainingDisplay.Run(progress => { fineTune.Progress = PlotOutput.Recording(progress, history); return Pipelines.Build(mlContext, task, approach, fineTune).Fit(trainData); })
+            ? TrainingDisplay.Run(progress => { fineTune.Progress = PlotOutput.Recording(progress, history); return Pipelines.FineTune(mlContext, task, fineTune).Fit(trainData); })
             : FeatureTraining.Fit(mlContext, task, approach, model, trainData, Console.WriteLine);
         Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F1} s.");
 
