@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
+using MLNet.Transfer.Encoders;
 using MLNet.Transfer.MLNetIntegration;
 using MLNet.Transfer.Training;
 
@@ -24,8 +25,7 @@ public static class FeatureTraining
     public static ITransformer Fit(MLContext mlContext, string task, string approach, string model, IDataView train, Action<string> log)
     {
         IEstimator<ITransformer> features = approach == "features"
-            // Texts longer than 256 word pieces are read whole: window embeddings 128 apart, averaged.
-            ? mlContext.Transforms.Text.ApplyContextualEmbeddings(new ContextualEmbeddingOptions { Model = model, Normalize = true, MaxTokens = 256, WindowStride = 128 })
+            ? mlContext.Transforms.Text.ApplyContextualEmbeddings(ContextualFeatures(model))
             : mlContext.Transforms.Text.FeaturizeText("Features", "Text");
         if (task == "multiclass") features = mlContext.Transforms.Conversion.MapValueToKey("Label").Append(features);
         var featurizer = features.Fit(train);
@@ -43,6 +43,25 @@ public static class FeatureTraining
 
         return featurizer.Append(Binary(mlContext, l2, imbalanced).Fit(data));
     }
+
+    /// <summary>
+    /// Mean-pooled states averaged over every layer (embedding output included), L2-normalised, in windows of
+    /// <see cref="WindowTokens"/> word pieces half a window apart, averaged over long texts. Frozen features from a mix
+    /// of layers carry more than the last layer (ELMo); measured in docs/training-defaults.md.
+    /// </summary>
+    public static ContextualEmbeddingOptions ContextualFeatures(string model)
+    {
+        int layers;
+        using (var encoder = PretrainedEncoder.Load(model)) layers = encoder.LayerCount;
+        return new ContextualEmbeddingOptions
+        {
+            Model = model, Normalize = true, MaxTokens = WindowTokens, WindowStride = WindowTokens / 2,
+            Layers = [.. Enumerable.Range(0, layers + 1)], Combination = LayerCombination.Average,
+        };
+    }
+
+    /// <summary>The window length for features: all-MiniLM-L6-v2 was trained on texts of up to 128 word pieces.</summary>
+    public const int WindowTokens = 128;
 
     private static IEstimator<ITransformer> Binary(MLContext mlContext, float l2, bool weighted) =>
         mlContext.BinaryClassification.Trainers.LbfgsLogisticRegression(new LbfgsLogisticRegressionBinaryTrainer.Options
