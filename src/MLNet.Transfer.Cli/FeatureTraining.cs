@@ -45,20 +45,24 @@ public static class FeatureTraining
     }
 
     /// <summary>
-    /// Mean-pooled states averaged over every layer (embedding output included), L2-normalised, in windows of
+    /// Mean-pooled states averaged over the last <see cref="FeatureLayers"/> hidden states, L2-normalised, in windows of
     /// <see cref="WindowTokens"/> word pieces half a window apart, averaged over long texts. Frozen features from a mix
-    /// of layers carry more than the last layer (ELMo); measured in docs/training-defaults.md.
+    /// of layers carry more than the last layer alone (ELMo; BERT's feature-based NER used its last four layers);
+    /// measured in docs/training-defaults.md.
     /// </summary>
     public static ContextualEmbeddingOptions ContextualFeatures(string model)
     {
-        int layers;
-        using (var encoder = PretrainedEncoder.Load(model)) layers = encoder.LayerCount;
+        int states;
+        using (var encoder = PretrainedEncoder.Load(model)) states = encoder.LayerCount + 1; // + the embedding output
         return new ContextualEmbeddingOptions
         {
             Model = model, Normalize = true, MaxTokens = WindowTokens, WindowStride = WindowTokens / 2,
-            Layers = [.. Enumerable.Range(0, layers + 1)], Combination = LayerCombination.Average,
+            Layers = [.. Enumerable.Range(1, Math.Min(FeatureLayers, states)).Select(k => -k)], Combination = LayerCombination.Average,
         };
     }
+
+    /// <summary>How many of the top hidden states the features average.</summary>
+    public const int FeatureLayers = 4;
 
     /// <summary>The window length for features: all-MiniLM-L6-v2 was trained on texts of up to 128 word pieces.</summary>
     public const int WindowTokens = 128;
