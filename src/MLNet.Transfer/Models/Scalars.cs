@@ -23,86 +23,44 @@ internal static class Scalars
     public static Tensor PlusInPlace(this Tensor a, Tensor b) => a.add_(b, One);
 
     /// <summary><paramref name="a"/> × <paramref name="value"/>.</summary>
-    public static Tensor Times(this Tensor a, double value)
-    {
-        using var s = value.ToScalar();
-        return a.mul(s);
-    }
+    public static Tensor Times(this Tensor a, double value) => With(value.ToScalar(), a.mul);
 
     /// <summary><paramref name="a"/> ×= <paramref name="value"/>, in place.</summary>
-    public static Tensor TimesInPlace(this Tensor a, double value)
-    {
-        using var s = value.ToScalar();
-        return a.mul_(s);
-    }
+    public static Tensor TimesInPlace(this Tensor a, double value) => With(value.ToScalar(), a.mul_);
 
     /// <summary><paramref name="a"/> / <paramref name="value"/>.</summary>
-    public static Tensor DividedBy(this Tensor a, double value)
-    {
-        using var s = value.ToScalar();
-        return a.div(s);
-    }
+    public static Tensor DividedBy(this Tensor a, double value) => With(value.ToScalar(), s => a.div(s));
 
     /// <summary>Integer <paramref name="a"/> − <paramref name="value"/> (stays an integer tensor).</summary>
-    public static Tensor Minus(this Tensor a, long value)
-    {
-        using var s = value.ToScalar();
-        return a.sub(s);
-    }
+    public static Tensor Minus(this Tensor a, long value) => With(value.ToScalar(), a.sub);
 
     /// <summary>max(<paramref name="a"/>, <paramref name="value"/>) element-wise.</summary>
-    public static Tensor AtLeast(this Tensor a, double value)
-    {
-        using var s = value.ToScalar();
-        return a.clamp_min(s);
-    }
+    public static Tensor AtLeast(this Tensor a, double value) => With(value.ToScalar(), a.clamp_min);
 
     /// <summary>Integer max(<paramref name="a"/>, <paramref name="value"/>) element-wise.</summary>
-    public static Tensor AtLeast(this Tensor a, long value)
-    {
-        using var s = value.ToScalar();
-        return a.clamp_min(s);
-    }
+    public static Tensor AtLeast(this Tensor a, long value) => With(value.ToScalar(), a.clamp_min);
 
     /// <summary><paramref name="a"/> with <paramref name="value"/> where <paramref name="mask"/> is true.</summary>
-    public static Tensor FilledWhere(this Tensor a, Tensor mask, double value)
-    {
-        using var s = value.ToScalar();
-        return a.masked_fill(mask, s);
-    }
+    public static Tensor FilledWhere(this Tensor a, Tensor mask, double value) => With(value.ToScalar(), s => a.masked_fill(mask, s));
 
     /// <summary>Boolean <paramref name="a"/> == <paramref name="value"/>.</summary>
-    public static Tensor EqualTo(this Tensor a, long value)
-    {
-        using var s = value.ToScalar();
-        return a.eq(s);
-    }
+    public static Tensor EqualTo(this Tensor a, long value) => With(value.ToScalar(), a.eq);
 
     /// <summary>Boolean <paramref name="a"/> != <paramref name="value"/>.</summary>
-    public static Tensor NotEqualTo(this Tensor a, long value)
-    {
-        using var s = value.ToScalar();
-        return a.ne(s);
-    }
+    public static Tensor NotEqualTo(this Tensor a, long value) => With(value.ToScalar(), a.ne);
 
     /// <summary>Boolean <paramref name="a"/> &gt; <paramref name="value"/>.</summary>
-    public static Tensor GreaterThan(this Tensor a, double value)
-    {
-        using var s = value.ToScalar();
-        return a.gt(s);
-    }
+    public static Tensor GreaterThan(this Tensor a, double value) => With(value.ToScalar(), a.gt);
 
     /// <summary>0, 1, …, <paramref name="count"/> − 1 as Int64.</summary>
-    public static Tensor Range(long count, Device device)
-    {
-        using var stop = count.ToScalar();
-        return arange(stop, ScalarType.Int64, device);
-    }
+    public static Tensor Range(long count, Device device) => With(count.ToScalar(), s => arange(s, ScalarType.Int64, device));
 
     /// <summary>An Int64 tensor of <paramref name="shape"/> filled with <paramref name="value"/>.</summary>
-    public static Tensor Full(long[] shape, long value, Device device)
+    public static Tensor Full(long[] shape, long value, Device device) => With(value.ToScalar(), s => full(shape, s, ScalarType.Int64, device));
+
+    /// <summary>Runs <paramref name="op"/> with <paramref name="scalar"/> held alive until it returns, then frees it.</summary>
+    private static Tensor With(Scalar scalar, Func<Scalar, Tensor> op)
     {
-        using var s = value.ToScalar();
-        return full(shape, s, ScalarType.Int64, device);
+        using (scalar) return op(scalar);
     }
 }
