@@ -27,6 +27,8 @@ public static class FeatureTraining
         IEstimator<ITransformer> features = approach == "features"
             ? mlContext.Transforms.Text.ApplyContextualEmbeddings(ContextualFeatures(model))
             : mlContext.Transforms.Text.FeaturizeText("Features", "Text");
+        if (approach == "features")
+            log($"  features: mean pooling over the last {FeatureLayers} hidden states averaged, L2-normalised; texts longer than {WindowTokens} word pieces are read as windows {WindowTokens / 2} apart, averaged");
         if (task == "multiclass") features = mlContext.Transforms.Conversion.MapValueToKey("Label").Append(features);
         var featurizer = features.Fit(train);
         var featurized = mlContext.Data.Cache(featurizer.Transform(train));
