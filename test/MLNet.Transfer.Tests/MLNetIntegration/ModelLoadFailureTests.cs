@@ -8,21 +8,7 @@ namespace MLNet.Transfer.Tests.MLNetIntegration;
 [Category("Unit")]
 public class ModelLoadFailureTests
 {
-    private static string SaveScale(TempDirectory temp)
-    {
-        var mlContext = new MLContext(seed: 1);
-        IDataView data = mlContext.Data.LoadFromEnumerable(SyntheticData.Rows(10));
-        string path = temp.File("scale.zip");
-        mlContext.Model.Save(new ScaleTransformer("X", "Scaled", SyntheticData.Factors), data.Schema, path);
-        return path;
-    }
-
-    private static Exception LoadFails(string path)
-    {
-        var mlContext = new MLContext(seed: 2);
-        TransferComponents.Register(mlContext, typeof(ScaleTransformer).Assembly);
-        return Assert.Catch(() => mlContext.Model.Load(path, out _))!;
-    }
+    private static Exception LoadFails(string path) => Assert.Catch(() => ScaleModelFiles.Load(path))!;
 
     [Test]
     public void LoadingWithoutRegisterFailsWithMlNetsMessageAndRegisteringThenWorks()
@@ -47,7 +33,7 @@ public class ModelLoadFailureTests
     public void TruncatedPayloadFailsNamingTheZipEntry()
     {
         using var temp = new TempDirectory();
-        string path = SaveScale(temp);
+        string path = ScaleModelFiles.Save(temp);
         string entry = ZipEdit.Rewrite(path, ScaleTransformer.FactorsStream, bytes => bytes[..^6]);
 
         Exception error = LoadFails(path);
@@ -62,7 +48,7 @@ public class ModelLoadFailureTests
     public void AlteredPayloadFailsWithAChecksumErrorNamingTheZipEntry()
     {
         using var temp = new TempDirectory();
-        string path = SaveScale(temp);
+        string path = ScaleModelFiles.Save(temp);
         string entry = ZipEdit.Rewrite(path, ScaleTransformer.FactorsStream, bytes => { bytes[5] ^= 0x40; return bytes; });
 
         FormatException format = LoadFails(path).Chain().OfType<FormatException>().First();
@@ -74,7 +60,7 @@ public class ModelLoadFailureTests
     public void MissingPayloadEntryFailsNamingIt()
     {
         using var temp = new TempDirectory();
-        string path = SaveScale(temp);
+        string path = ScaleModelFiles.Save(temp);
         string entry = ZipEdit.Rewrite(path, ScaleTransformer.FactorsStream, _ => null);
 
         FormatException format = LoadFails(path).Chain().OfType<FormatException>().First();
@@ -86,7 +72,7 @@ public class ModelLoadFailureTests
     public void TruncatedMainStreamFailsNamingModelKey()
     {
         using var temp = new TempDirectory();
-        string path = SaveScale(temp);
+        string path = ScaleModelFiles.Save(temp);
         ZipEdit.Rewrite(path, "Model.key", bytes => bytes[..^40]);
 
         Exception error = LoadFails(path);

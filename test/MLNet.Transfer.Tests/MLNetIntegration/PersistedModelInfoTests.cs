@@ -8,23 +8,6 @@ namespace MLNet.Transfer.Tests.MLNetIntegration;
 [Category("Unit")]
 public class PersistedModelInfoTests
 {
-    /// <summary>Saves a <see cref="ScaleTransformer"/> (info MLNTSCAL, written 3, readable by 2+, reads back to 1) and returns its zip.</summary>
-    private static string SaveScale(TempDirectory temp)
-    {
-        var mlContext = new MLContext(seed: 1);
-        IDataView data = mlContext.Data.LoadFromEnumerable(SyntheticData.Rows(10));
-        string path = temp.File("scale.zip");
-        mlContext.Model.Save(new ScaleTransformer("X", "Scaled", SyntheticData.Factors), data.Schema, path);
-        return path;
-    }
-
-    private static ITransformer Load(string path)
-    {
-        var mlContext = new MLContext(seed: 2);
-        TransferComponents.Register(mlContext, typeof(ScaleTransformer).Assembly);
-        return mlContext.Model.Load(path, out _);
-    }
-
     /// <summary>Overwrites the two uint versions that follow the model signature in ML.NET's Model.key header.</summary>
     private static void PatchVersions(string path, uint? written = null, uint? readable = null) => ZipEdit.Rewrite(path, "Model.key", bytes =>
     {
@@ -38,7 +21,7 @@ public class PersistedModelInfoTests
     public void SaveWritesTheSignatureAndVersionsIntoTheModelHeader()
     {
         using var temp = new TempDirectory();
-        string path = SaveScale(temp);
+        string path = ScaleModelFiles.Save(temp);
         byte[] header = [];
         ZipEdit.Rewrite(path, "Model.key", bytes => header = bytes);
 
@@ -48,7 +31,7 @@ public class PersistedModelInfoTests
             Is.EqualTo((3u, 2u)), "versionWritten, versionReadable");
         string text = Encoding.ASCII.GetString(header) + Encoding.Unicode.GetString(header) + Encoding.Unicode.GetString(header, 1, header.Length - 1);
         Assert.That(text, Does.Contain("MLNetTransferTestScale"), "loader signature in the header");
-        Assert.That(Load(path), Is.TypeOf<ScaleTransformer>());
+        Assert.That(ScaleModelFiles.Load(path), Is.TypeOf<ScaleTransformer>());
     }
 
     [TestCase(5u, 3u, null)]        // a newer writer whose files a reader that writes 3 (ours) can still read
@@ -58,13 +41,13 @@ public class PersistedModelInfoTests
     public void LoadHonoursTheVersionRules(uint written, uint readable, string? refusal)
     {
         using var temp = new TempDirectory();
-        string path = SaveScale(temp);
+        string path = ScaleModelFiles.Save(temp);
         PatchVersions(path, written, readable);
 
         if (refusal is null)
-            Assert.That(Load(path), Is.TypeOf<ScaleTransformer>());
+            Assert.That(ScaleModelFiles.Load(path), Is.TypeOf<ScaleTransformer>());
         else
-            Assert.That(Assert.Catch(() => Load(path))!.Chain().Select(e => e.Message), Has.Some.Contain($"because the model is {refusal}"));
+            Assert.That(Assert.Catch(() => ScaleModelFiles.Load(path))!.Chain().Select(e => e.Message), Has.Some.Contain($"because the model is {refusal}"));
     }
 
     [TestCase("SEVEN77", "Loader")]
