@@ -235,18 +235,8 @@ public static class LanguageModelTrainer
         var lmLoss = nn.functional.cross_entropy(predictions.Logits, predictions.Targets);
         var loss = unmasked is not { Length: >= 2 } ? lmLoss // one text has no other to be told apart from
             : lmLoss.Plus(SentenceContrast.Loss(model.Encoder, unmasked, model.Tokenizer.PadId, s.ContrastiveTemperature).Times(s.ContrastiveWeight));
-        double value = loss.item<float>();
-        if (!double.IsFinite(value))
-            throw new TrainingDivergedException($"Language-model training diverged at step {step + 1}: the loss is {value}. Lower the learning rate; the last checkpoint (if any) is intact.");
-        optimizer.zero_grad();
-        loss.backward();
-        if (s.MaxGradNorm > 0)
-        {
-            double norm = nn.utils.clip_grad_norm_(module.parameters().Where(p => p.requires_grad).ToArray(), s.MaxGradNorm);
-            if (!double.IsFinite(norm))
-                throw new TrainingDivergedException($"Language-model training diverged at step {step + 1}: the gradient norm is {norm}. Lower the learning rate; the last checkpoint (if any) is intact.");
-        }
-        optimizer.step();
+        const string advice = "Lower the learning rate; the last checkpoint (if any) is intact.";
+        double value = GuardedStep.Run(loss, optimizer, module, s.MaxGradNorm, step, "Language-model training", advice, advice);
         return ReferenceEquals(loss, lmLoss) ? value : lmLoss.item<float>();
     }
 

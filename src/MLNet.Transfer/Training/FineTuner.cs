@@ -147,20 +147,9 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
             total = total is null ? weighted : total.Plus(weighted);
         }
         if (total is null) return 0; // no labels in this batch for any task
-        double value = total.item<float>();
-        if (!double.IsFinite(value))
-            throw new TrainingDivergedException($"Training diverged at step {step + 1}: the loss is {value}. Lower the learning rate or check the labels; the last checkpoint (if any) is intact.");
-        optimizer.zero_grad();
-        total.backward();
-        if (_settings.MaxGradNorm > 0)
-        {
-            var trainable = model.parameters().Where(p => p.requires_grad).ToArray();
-            double norm = nn.utils.clip_grad_norm_(trainable, _settings.MaxGradNorm);
-            if (!double.IsFinite(norm))
-                throw new TrainingDivergedException($"Training diverged at step {step + 1}: the gradient norm is {norm}. Lower the learning rate; the last checkpoint (if any) is intact.");
-        }
-        optimizer.step();
-        return value;
+        return GuardedStep.Run(total, optimizer, model, _settings.MaxGradNorm, step, "Training",
+                               "Lower the learning rate or check the labels; the last checkpoint (if any) is intact.",
+                               "Lower the learning rate; the last checkpoint (if any) is intact.");
     }
 
     private Dictionary<string, double> Evaluate(IReadOnlyList<TrainingExample> validation)

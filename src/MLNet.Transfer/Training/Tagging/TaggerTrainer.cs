@@ -190,20 +190,8 @@ public sealed class TaggerTrainer
         var positions = TaggingBatches.WordPositions(windows, device);
         var emissions = _model.Emissions(tokens.InputIds, tokens.TokenTypeIds, tokens.AttentionMask, positions);
         var loss = TaggingLoss.Compute(_model, emissions, batch.Select(b => b.Tags).ToArray());
-        double value = loss.item<float>();
-        if (!double.IsFinite(value))
-            throw new TrainingDivergedException($"Training diverged at step {step + 1}: the loss is {value}. Lower the learning rate or check the tags.");
-        optimizer.zero_grad();
-        loss.backward();
-        if (_settings.MaxGradNorm > 0)
-        {
-            var trainable = _model.parameters().Where(p => p.requires_grad).ToArray();
-            double norm = nn.utils.clip_grad_norm_(trainable, _settings.MaxGradNorm);
-            if (!double.IsFinite(norm))
-                throw new TrainingDivergedException($"Training diverged at step {step + 1}: the gradient norm is {norm}. Lower the learning rate.");
-        }
-        optimizer.step();
-        return value;
+        return GuardedStep.Run(loss, optimizer, _model, _settings.MaxGradNorm, step, "Training",
+                               "Lower the learning rate or check the tags.", "Lower the learning rate.");
     }
 
     private Dictionary<string, Tensor> CloneWeights()
