@@ -54,11 +54,12 @@ public static class FeatureTraining
     /// </summary>
     public static ContextualEmbeddingOptions ContextualFeatures(string model)
     {
-        int states;
-        using (var encoder = PretrainedEncoder.Load(model)) states = encoder.LayerCount + 1; // + the embedding output
+        // Loaded once: the featurizer uses this encoder (and saves its name) instead of loading the model again.
+        var encoder = PretrainedEncoder.Load(model);
+        int states = encoder.LayerCount + 1; // + the embedding output
         return new ContextualEmbeddingOptions
         {
-            Model = model, Normalize = true, MaxTokens = WindowTokens, WindowStride = WindowTokens / 2,
+            Model = model, Encoder = encoder, Normalize = true, MaxTokens = WindowTokens, WindowStride = WindowTokens / 2,
             Layers = [.. Enumerable.Range(1, Math.Min(FeatureLayers, states)).Select(k => -k)], Combination = LayerCombination.Average,
         };
     }
