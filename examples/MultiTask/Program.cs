@@ -70,15 +70,7 @@ static void Drain(IDataView data, params string[] columns)
 /// <summary>The SemEval-2018 irony set from ../shared/data (its licence forbids copying it into the repository).</summary>
 static class SharedIrony
 {
-    public static string Folder()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "shared", "data", "irony-semeval2018");
-            if (Directory.Exists(candidate)) return candidate;
-        }
-        throw new DirectoryNotFoundException("This example needs ../shared/data/irony-semeval2018 next to the repository (the set cannot be redistributed here).");
-    }
+    public static string Folder() => DataFiles.Find(Path.Combine("shared", "data", "irony-semeval2018"));
 
     public static IDataView Load(MLContext mlContext, string path) => mlContext.Data.LoadFromEnumerable(File.ReadLines(path).Skip(1)
         .Select(line => line.Split('\t', 2)).Select(p => new Review { Label = p[0] == "1", Text = p[1] }).ToList());

@@ -2,7 +2,6 @@
 // ML.NET's classic FeaturizeText + SDCA baseline, both evaluated with ML.NET's own evaluator on a held-out site.
 using System.Diagnostics;
 using Microsoft.ML;
-using MLNet.Transfer.Runtime;
 using MLNet.Transfer.Training;
 using MLNet.Transfer.MLNetIntegration;
 using TorchSharp;
@@ -12,7 +11,7 @@ IDataView Load(params string[] files) => UciSentences.Load(mlContext, files);
 
 var train = Load("yelp.tsv", "amazon.tsv");   // 2,000 sentences
 var test = Load("imdb.tsv");                   // 1,000 sentences from another site
-Console.WriteLine($"LibTorch {torch.__version__}, {torch.get_num_threads()} threads; fp32 matmul peak {MatmulPeak.MeasureGflops(torch.get_num_threads()):F0} GFLOP/s");
+Console.WriteLine($"LibTorch {torch.__version__}, {torch.get_num_threads()} threads");
 Console.WriteLine("Train: UCI yelp + amazon (2,000 sentences). Test: UCI imdb (1,000 sentences).\n");
 
 var clock = Stopwatch.StartNew();

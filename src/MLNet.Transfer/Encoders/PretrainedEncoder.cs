@@ -59,8 +59,9 @@ public sealed class PretrainedEncoder : IDisposable
     public int HiddenSize => Model.HiddenSize;
 
     /// <summary>
-    /// Opt-in bfloat16 inference for a BERT encoder's dense layers (about 1.6× faster per forward on CPUs with bf16
-    /// instructions, cosine ≥ 0.99997 to fp32; see <see cref="BertModel.UseBFloat16Inference"/>); training stays fp32.
+    /// Opt-in bfloat16 inference for a BERT encoder's dense layers (faster on CPUs with bf16 instructions, results
+    /// within cosine 0.9999 of fp32; see <see cref="BertModel.UseBFloat16Inference"/> and the README's performance
+    /// section for measured figures); training stays fp32.
     /// </summary>
     /// <exception cref="NotSupportedException">The encoder is not a BERT (e.g. a recurrent language model).</exception>
     public void UseBFloat16Inference(bool enabled = true) =>

@@ -1,4 +1,3 @@
-using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -6,18 +5,13 @@ namespace MLNet.Transfer.MLNetIntegration;
 
 /// <summary>
 /// Estimator schema propagation: input-column checks with clear messages, and output columns for
-/// <see cref="SchemaShape"/> (whose column constructor is internal to ML.NET, so it is reached by reflection once).
+/// <see cref="SchemaShape"/> (whose column constructor is internal to ML.NET: see <see cref="MlNetInternals.NewSchemaShapeColumn"/>).
 /// </summary>
 internal static class SchemaShapes
 {
-    private static readonly ConstructorInfo ColumnConstructor =
-        typeof(SchemaShape.Column).GetConstructor(BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public, null,
-            [typeof(string), typeof(SchemaShape.Column.VectorKind), typeof(DataViewType), typeof(bool), typeof(SchemaShape)], null)
-        ?? throw new NotSupportedException("MLNet.Transfer supports Microsoft.ML 5.0.x; this version's SchemaShape.Column constructor differs.");
-
     /// <summary>A column description for <see cref="SchemaShape"/>.</summary>
     public static SchemaShape.Column Column(string name, SchemaShape.Column.VectorKind kind, DataViewType itemType, bool isKey, SchemaShape? annotations = null) =>
-        (SchemaShape.Column)ColumnConstructor.Invoke([name, kind, itemType, isKey, annotations]);
+        MlNetInternals.NewSchemaShapeColumn(name, kind, itemType, isKey, annotations);
 
     /// <summary>The shape of a concrete schema (ML.NET's own SchemaShape.Create is internal).</summary>
     public static SchemaShape FromSchema(DataViewSchema schema) => new(schema.Select(c => c.Type switch

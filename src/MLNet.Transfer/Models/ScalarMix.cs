@@ -37,12 +37,4 @@ public sealed class ScalarMix : nn.Module<IReadOnlyList<Tensor>, Tensor>
         for (int i = 1; i < layers.Count; i++) mixed = mixed.Plus(layers[i] * weights[i]);
         return (mixed * gamma).MoveToOuterDisposeScope();
     }
-
-    /// <summary>The normalised layer weights softmax(w).</summary>
-    public float[] NormalizedWeights()
-    {
-        using var _ = no_grad();
-        using var w = nn.functional.softmax(scalar_parameters, 0);
-        return w.data<float>().ToArray();
-    }
 }

@@ -79,8 +79,8 @@ public sealed record PretrainingSettings
     /// Weight of an unsupervised SimCSE term added to the language-model loss (0 = off, the default): each training
     /// text is also encoded twice with dropout, mean-pooled, and must recognise its twin among the batch. Use it when
     /// adapting a sentence encoder (all-MiniLM-L6-v2, arctic-embed) whose pooled embeddings downstream tasks rely on:
-    /// the language-model objective alone pulls the encoder away from that space. Two more forward passes per step:
-    /// adapting MiniLM, a step took 2.4× as long. See <see cref="ContrastiveTemperature"/>.
+    /// the language-model objective alone pulls the encoder away from that space. Costs two more forward passes per
+    /// step. See <see cref="ContrastiveTemperature"/>.
     /// </summary>
     public double ContrastiveWeight { get; init; }
     /// <summary>Softmax temperature of the <see cref="ContrastiveWeight"/> term's cosine similarities. Default 0.05 (SimCSE's).</summary>

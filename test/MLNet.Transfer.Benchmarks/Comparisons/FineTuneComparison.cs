@@ -4,7 +4,6 @@ using MLNet.Transfer.Benchmarks.Support;
 using MLNet.Transfer.Encoders;
 using MLNet.Transfer.Models;
 using MLNet.Transfer.Models.Heads;
-using MLNet.Transfer.Runtime;
 using MLNet.Transfer.Training;
 
 namespace MLNet.Transfer.Benchmarks.Comparisons;

@@ -24,7 +24,7 @@ internal static class InferenceProfile
     public static int Run(int threads)
     {
         using var context = new BenchContext(threads, new MeasureSettings(), Console.Error);
-        Console.WriteLine($"matmul peak: {Runtime.MatmulPeak.MeasureGflops(threads):F0} GFLOP/s on {threads} threads (load check)");
+        Console.WriteLine($"matmul peak: {MatmulPeak.MeasureGflops(threads):F0} GFLOP/s on {threads} threads (load check)");
         var (_, texts) = context.FixedLengthWithTexts(Tokens);
         foreach (int batch in new[] { 1, 32 })
         {

@@ -1,3 +1,4 @@
+using MLNet.Transfer.Benchmarks.Support;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -34,7 +35,7 @@ internal static class QuickRunner
                       $"reporting the {options.Measure.Statistic} round.");
         log.WriteLine($"Text: {context.Corpus.Source}{(context.Corpus.IsReal ? "" : " (../shared/data not found)")}");
 
-        double peak = MLNet.Transfer.Runtime.MatmulPeak.MeasureGflops(options.Threads);
+        double peak = MatmulPeak.MeasureGflops(options.Threads);
         log.WriteLine($"Load check: fp32 matmul peak now {peak:F0} GFLOP/s (~95 per core on an idle 2-core EPYC).");
         if (options.Threads > 1 && peak < 75 * options.Threads)
             log.WriteLine("  warning: other processes share the cores. LibTorch's OpenMP threads spin-wait for each other, so with " +
@@ -59,7 +60,7 @@ internal static class QuickRunner
                 if (options.Verbose) log.WriteLine(e);
             }
         }
-        log.WriteLine($"Done in {total.Elapsed:mm\\:ss}; matmul peak now {MLNet.Transfer.Runtime.MatmulPeak.MeasureGflops(options.Threads):F0} GFLOP/s.");
+        log.WriteLine($"Done in {total.Elapsed:mm\\:ss}; matmul peak now {MatmulPeak.MeasureGflops(options.Threads):F0} GFLOP/s.");
 
         if (options.Json)
         {

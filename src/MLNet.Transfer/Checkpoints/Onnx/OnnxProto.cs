@@ -15,7 +15,7 @@ internal static class OnnxProto
     /// <summary>TensorProto.DataType INT64.</summary>
     public const int Int64 = 7;
 
-    private const int AttributeFloat = 1, AttributeInt = 2, AttributeString = 3, AttributeInts = 7;
+    private const int AttributeFloat = 1, AttributeInt = 2, AttributeInts = 7;
 
     /// <summary>A tensor dimension: a fixed size or a symbolic (dynamic) name.</summary>
     public readonly record struct Dim(long? Value, string? Symbol)
@@ -76,10 +76,6 @@ internal static class OnnxProto
     /// <summary>An INTS attribute.</summary>
     public static ProtoMessage IntsAttribute(string name, IEnumerable<long> values) =>
         new ProtoMessage().String(1, name).Varints(8, values).Varint(20, AttributeInts);
-
-    /// <summary>A STRING attribute.</summary>
-    public static ProtoMessage StringAttribute(string name, string value) =>
-        new ProtoMessage().String(1, name).String(4, value).Varint(20, AttributeString);
 
     /// <summary>TensorProto with little-endian raw_data (referenced, not copied).</summary>
     public static ProtoMessage Tensor(string name, int dataType, IEnumerable<long> dims, ReadOnlyMemory<byte> rawData) =>

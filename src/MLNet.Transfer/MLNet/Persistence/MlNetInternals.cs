@@ -1,5 +1,6 @@
 using System.Reflection;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace MLNet.Transfer.MLNetIntegration;
 
@@ -7,7 +8,8 @@ namespace MLNet.Transfer.MLNetIntegration;
 /// Every internal member of ML.NET that MLNet.Transfer reaches by reflection, and nothing else. ML.NET keeps
 /// its model persistence API (<c>ModelLoadContext</c>, <c>VersionInfo</c>, <c>LoadableClassAttribute</c>,
 /// <c>SignatureLoadModel</c>, most of <see cref="ModelSaveContext"/>) internal to Microsoft-signed assemblies;
-/// these are the members a component needs to take part in <c>mlContext.Model.Save/Load</c>.
+/// these are the members a component needs to take part in <c>mlContext.Model.Save/Load</c>, plus the
+/// <c>SchemaShape.Column</c> constructor estimators need for their output schema.
 /// Members are resolved once, on first use; if any is missing, every call throws the same
 /// <see cref="NotSupportedException"/> naming it.
 /// </summary>
@@ -20,6 +22,12 @@ internal static class MlNetInternals
         new(() => Members.Resolve(typeof(ModelSaveContext).Assembly), LazyThreadSafetyMode.ExecutionAndPublication);
 
     private const BindingFlags Instance = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
+
+    private static readonly Lazy<ConstructorInfo> s_schemaShapeColumnCtor = new(() =>
+        typeof(SchemaShape.Column).GetConstructor(Instance, null,
+            [typeof(string), typeof(SchemaShape.Column.VectorKind), typeof(DataViewType), typeof(bool), typeof(SchemaShape)], null)
+        ?? throw Members.Missing(typeof(SchemaShape).Assembly, "constructor SchemaShape.Column(string, VectorKind, DataViewType, bool, SchemaShape)"),
+        LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>The resolved members (throws <see cref="NotSupportedException"/> if this ML.NET differs).</summary>
     internal static Members Current => s_members.Value;
@@ -57,6 +65,13 @@ internal static class MlNetInternals
     /// <summary><c>ModelLoadContext.TryLoadBinaryStream(name, action)</c>: false if the entry does not exist.</summary>
     internal static bool TryLoadBinaryStream(object loadCtx, string name, Action<BinaryReader> read) =>
         (bool)Invoke(Current.LoadTryLoadBinaryStream, loadCtx, name, read)!;
+
+    /// <summary>
+    /// <c>new SchemaShape.Column(name, kind, itemType, isKey, annotations)</c>: estimators describe their output columns
+    /// with it (ML.NET's own SchemaShape.Create is internal too). Not a persistence member, so resolved on its own.
+    /// </summary>
+    internal static SchemaShape.Column NewSchemaShapeColumn(string name, SchemaShape.Column.VectorKind kind, DataViewType itemType, bool isKey, SchemaShape? annotations) =>
+        (SchemaShape.Column)s_schemaShapeColumnCtor.Value.Invoke(BindingFlags.DoNotWrapExceptions, null, [name, kind, itemType, isKey, annotations], null);
 
     /// <summary>
     /// <c>new LoadableClassAttribute(instType, loaderType, argType: null, typeof(SignatureLoadModel), userName, loaderSignature)</c>:
@@ -142,13 +157,13 @@ internal static class MlNetInternals
                 ?? throw Missing(core, $"constructor {type.FullName}({string.Join(", ", parameters.Select(p => p.Name))})");
         }
 
-        private static NotSupportedException Missing(Assembly core, string member)
+        internal static NotSupportedException Missing(Assembly core, string member)
         {
             string version = core.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
                 ?? core.GetName().Version?.ToString() ?? "unknown";
             return new NotSupportedException(
                 $"MLNet.Transfer supports Microsoft.ML {SupportedVersions}; this version's internals differ " +
-                $"({core.GetName().Name} {version}): {member} not found. Model save/load of MLNet.Transfer components is unavailable.");
+                $"({core.GetName().Name} {version}): {member} not found. MLNet.Transfer's ML.NET components are unavailable with this version.");
         }
     }
 }

@@ -40,9 +40,6 @@ public sealed class PersistedModelReader
     /// <summary>Names of the streams saved with the component.</summary>
     public IReadOnlyList<string> StreamNames => _streams.Entries.Select(e => e.Name).ToList();
 
-    /// <summary>True if a stream named <paramref name="name"/> was saved (case-insensitive).</summary>
-    public bool HasStream(string name) => _streams.Find(name) is not null;
-
     /// <summary>Reads a named stream with <paramref name="read"/>; see <see cref="ReadStream{TResult}(string, Func{Stream, TResult})"/>.</summary>
     /// <param name="name">The name given to <see cref="PersistedModelWriter.WriteStream"/>.</param>
     /// <param name="read">Reads the payload.</param>

@@ -58,8 +58,8 @@ public sealed partial class BertModel : TextEncoder
     /// <summary>
     /// Opt-in reduced precision for inference: the transformer blocks' dense layers (query/key/value, attention output,
     /// feed-forward) multiply with bfloat16 copies of their weights, accumulating in fp32; embeddings, LayerNorm, softmax,
-    /// residuals, pooling and all outputs stay fp32. About 1.4–1.8× faster on CPUs with AVX512-BF16 or AMX, least help
-    /// where there is none; sentence vectors stay within cosine 0.9999 of fp32 for all-MiniLM-L6-v2. Applies only in
+    /// residuals, pooling and all outputs stay fp32. Faster on CPUs with AVX512-BF16 or AMX (measured figures in the
+    /// README's performance section), little help where there is none; sentence vectors stay within cosine 0.9999 of fp32 for all-MiniLM-L6-v2. Applies only in
     /// eval mode with gradients disabled (e.g. under <c>torch.inference_mode()</c>, as every embedding and prediction
     /// path runs): training always runs in fp32, and the copies are refreshed when the model returns to eval mode.
     /// Costs half the dense weights' memory again. Call it again after changing the weights while in eval mode.

@@ -50,10 +50,9 @@ public sealed class BertSelfAttention : nn.Module<Tensor, Tensor?, Tensor>
     internal const int ExplicitAttentionMaxTokens = 128;
 
     /// <summary>
-    /// softmax(q kᵀ / √d + mask) v as three plain ops. On the CPU at BERT's usual lengths LibTorch's fused
-    /// scaled_dot_product_attention is 2–2.5× slower than this (12 heads of 32, 40 tokens: 2.53 vs 1.04 ms at batch 32,
-    /// 0.080 vs 0.041 ms at batch 1; fine-tuning at 64 tokens 4–5% faster); longer sequences keep the fused kernel,
-    /// which never holds the [seq, seq] scores. Dropout on the attention probabilities as BERT's in training.
+    /// softmax(q kᵀ / √d + mask) v as three plain ops. On the CPU at short lengths LibTorch's fused
+    /// scaled_dot_product_attention is slower than this (measured in the README's performance section); longer
+    /// sequences keep the fused kernel, which never holds the [seq, seq] scores. Dropout on the attention probabilities as BERT's in training.
     /// </summary>
     private Tensor ExplicitAttention(Tensor q, Tensor k, Tensor v, Tensor? additiveMask)
     {

@@ -2,10 +2,10 @@ using System.Diagnostics;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace MLNet.Transfer.Runtime;
+namespace MLNet.Transfer.Benchmarks.Support;
 
 /// <summary>Measures the machine's fp32 matrix-multiply throughput, the ceiling for dense transformer work.</summary>
-public static class MatmulPeak
+internal static class MatmulPeak
 {
     /// <summary>Runs square fp32 matmuls of size <paramref name="n"/> on the CPU with the given thread count.</summary>
     /// <returns>The best GFLOP/s over <paramref name="repeats"/> timed runs (2·n³ FLOPs each).</returns>
