@@ -19,6 +19,8 @@ public sealed record TrainingRequest
     public bool? BalanceClasses { get; init; }
     /// <summary>Tune the binary decision threshold on validation data.</summary>
     public bool? TuneThreshold { get; init; }
+    /// <summary>Keep the weights of the best validation evaluation (else the last weights).</summary>
+    public bool? RestoreBestWeights { get; init; }
 }
 
 /// <summary>Settings after <see cref="TrainingDefaults.Resolve"/>, with a line per value chosen from the data.</summary>
@@ -29,16 +31,18 @@ public sealed record TrainingRequest
 /// <param name="Epochs">Passes over the data.</param>
 /// <param name="BalanceClasses">Class-weighted loss.</param>
 /// <param name="TuneThreshold">Choose binary decision thresholds on validation data (F1 of the minority class).</param>
+/// <param name="RestoreBestWeights">Keep the weights of the best validation evaluation (else the last weights).</param>
 /// <param name="Reasons">What was chosen from the data and why (empty when the user set everything).</param>
 public sealed record DataAwareDefaults(int MaxTokens, TruncationStrategy Truncation, int PredictionWindowStride, int BatchSize, int Epochs,
-                                       bool BalanceClasses, bool TuneThreshold, IReadOnlyList<string> Reasons)
+                                       bool BalanceClasses, bool TuneThreshold, bool RestoreBestWeights, IReadOnlyList<string> Reasons)
 {
     /// <summary>The choices as one line, e.g. "max tokens 512 (head+tail), windows every 256, batch 16, 4 epochs, class weights, tuned threshold".</summary>
     public string Summary =>
         $"max tokens {MaxTokens} ({Truncation switch { TruncationStrategy.HeadAndTail => "head+tail", TruncationStrategy.Tail => "tail", _ => "head" }})" +
         (PredictionWindowStride > 0 ? $", prediction windows every {PredictionWindowStride}" : "") +
         $", batch {BatchSize}, {Epochs} epoch{(Epochs == 1 ? "" : "s")}" +
-        (BalanceClasses ? ", class-weighted loss" : "") + (TuneThreshold ? ", decision threshold tuned on validation data" : "");
+        (BalanceClasses ? ", class-weighted loss" : "") + (TuneThreshold ? ", decision threshold tuned on validation data" : "") +
+        (RestoreBestWeights ? "" : ", last weights kept");
 }
 
 /// <summary>
@@ -57,13 +61,19 @@ public static class TrainingDefaults
     public const int SmallDataExamples = 2000;
     /// <summary>Largest over smallest class count from which a classification task counts as imbalanced.</summary>
     public const double ImbalancedRatio = 2.5;
+    /// <summary>
+    /// Fewer validation examples than this are too few to choose weights or a threshold by: one text more or less right
+    /// moves the score by more than the differences being chosen between, so the last weights and 0.5 are kept.
+    /// </summary>
+    public const int MinimumValidationExamples = 50;
 
     /// <summary>Fills every null setting of <paramref name="request"/> from <paramref name="profile"/>.</summary>
     /// <param name="profile">The training data.</param>
     /// <param name="modelMaxTokens">The encoder's max_position_embeddings.</param>
     /// <param name="request">What the user set.</param>
     /// <param name="binary">Whether a binary task is trained (the threshold rule applies to binary tasks only).</param>
-    public static DataAwareDefaults Resolve(DataProfile profile, int modelMaxTokens, TrainingRequest request, bool binary)
+    /// <param name="validationExamples">Size of the validation data; null without validation data.</param>
+    public static DataAwareDefaults Resolve(DataProfile profile, int modelMaxTokens, TrainingRequest request, bool binary, int? validationExamples = null)
     {
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(request);
@@ -95,9 +105,14 @@ public static class TrainingDefaults
         bool imbalanced = profile.ImbalanceRatio >= ImbalancedRatio;
         string balance = imbalanced ? $"classes imbalanced {profile.ImbalanceRatio:F1}:1" : "classes balanced";
         bool weights = Pick(request.BalanceClasses, imbalanced, imbalanced ? $"class-weighted loss: {balance}" : "plain loss: " + balance);
-        bool threshold = Pick(request.TuneThreshold, imbalanced && binary,
-            imbalanced && binary ? "decision threshold tuned on validation data for the minority class's F1" : "decision threshold 0.5");
-        return new DataAwareDefaults(maxTokens, truncation, stride, batch, epochs, weights, threshold, reasons);
+        bool tooFewToChoose = validationExamples < MinimumValidationExamples;
+        string tooFew = $"{validationExamples} validation examples are too few to choose by (fewer than {MinimumValidationExamples})";
+        bool threshold = Pick(request.TuneThreshold, imbalanced && binary && !tooFewToChoose,
+            !(imbalanced && binary) ? "decision threshold 0.5"
+            : tooFewToChoose ? $"decision threshold 0.5: {tooFew}" : "decision threshold tuned on validation data for the minority class's F1");
+        bool restore = request.RestoreBestWeights ?? !tooFewToChoose;
+        if (request.RestoreBestWeights is null && tooFewToChoose) reasons.Add($"last weights kept: {tooFew}");
+        return new DataAwareDefaults(maxTokens, truncation, stride, batch, epochs, weights, threshold, restore, reasons);
     }
 
     /// <summary>The 99th length percentile rounded up to a multiple of 16 (at least 32), capped at <see cref="LongTextTokens"/> and the model.</summary>

@@ -20,7 +20,7 @@ public class DataAwareDefaultsTests
         using var temp = TestModels.TempDir();
         var mlContext = new MLContext(1);
         var train = mlContext.Data.LoadFromEnumerable(Imbalanced(48));
-        var valid = mlContext.Data.LoadFromEnumerable(Imbalanced(24));
+        var valid = mlContext.Data.LoadFromEnumerable(Imbalanced(64)); // at least TrainingDefaults.MinimumValidationExamples, or no threshold is tuned
         DataAwareDefaults? reported = null;
         var options = new FineTuneTransformerOptions { Model = TestModels.TinyModelDirectory(temp.Path), ValidationSet = valid, DefaultsChosen = d => reported = d };
         var estimator = mlContext.BinaryClassification.Trainers.FineTuneTransformer(options);
@@ -36,7 +36,7 @@ public class DataAwareDefaultsTests
         var scores = scored.GetColumn<float>("Score").ToArray();
         var labels = scored.GetColumn<bool>("PredictedLabel").ToArray();
         var probabilities = scored.GetColumn<float>("Probability").ToArray();
-        var logits = model.Predict(Imbalanced(24).Select(r => r.Text).ToArray(), null)[0].Select(o => o[0]).ToArray();
+        var logits = model.Predict(Imbalanced(64).Select(r => r.Text).ToArray(), null)[0].Select(o => o[0]).ToArray();
         Assert.That(logits.Distinct().Count(), Is.GreaterThan(1), "varied scores, or the comparison proves nothing");
         Assert.That(scores, Is.EqualTo(logits.Select(l => l - threshold).ToArray()), "Score = logit minus the threshold");
         Assert.That(labels, Is.EqualTo(logits.Select(l => l > threshold).ToArray()), "PredictedLabel uses the stored threshold");

@@ -77,14 +77,30 @@ public class TrainingDefaultsTests
     }
 
     [Test]
+    public void TooSmallAValidationSplitChoosesNeitherWeightsNorThreshold()
+    {
+        var enough = TrainingDefaults.Resolve(Profile(900, 30, 60, 700, 200), 512, new TrainingRequest(), binary: true, validationExamples: 50);
+        Assert.That((enough.RestoreBestWeights, enough.TuneThreshold), Is.EqualTo((true, true)));
+        var tiny = TrainingDefaults.Resolve(Profile(40, 30, 60, 30, 10), 512, new TrainingRequest(), binary: true, validationExamples: 4);
+        Assert.That((tiny.RestoreBestWeights, tiny.TuneThreshold, tiny.BalanceClasses), Is.EqualTo((false, false, true)));
+        Assert.That(tiny.Reasons, Has.Some.StartsWith("last weights kept: 4 validation examples are too few"));
+        Assert.That(tiny.Reasons, Has.Some.StartsWith("decision threshold 0.5: 4 validation examples"));
+        Assert.That(tiny.Summary, Does.EndWith(", last weights kept"));
+        var noValidation = TrainingDefaults.Resolve(Profile(40, 30, 60, 30, 10), 512, new TrainingRequest(), binary: true);
+        Assert.That(noValidation.RestoreBestWeights, Is.True, "nothing to choose from: the setting is moot and not reported");
+        Assert.That(noValidation.Reasons, Has.None.StartsWith("last weights"));
+    }
+
+    [Test]
     public void ExplicitValuesAlwaysWinAndAreNotReportedAsChosen()
     {
         var request = new TrainingRequest
         {
             MaxTokens = 64, Truncation = TruncationStrategy.Tail, PredictionWindowStride = 0, BatchSize = 8, Epochs = 1, BalanceClasses = false, TuneThreshold = false,
+            RestoreBestWeights = true,
         };
-        var d = TrainingDefaults.Resolve(Profile(900, 600, 3000, 800, 100), 512, request, binary: true);
-        Assert.That(d with { Reasons = [] }, Is.EqualTo(new DataAwareDefaults(64, TruncationStrategy.Tail, 0, 8, 1, false, false, [])));
+        var d = TrainingDefaults.Resolve(Profile(900, 600, 3000, 800, 100), 512, request, binary: true, validationExamples: 10);
+        Assert.That(d with { Reasons = [] }, Is.EqualTo(new DataAwareDefaults(64, TruncationStrategy.Tail, 0, 8, 1, false, false, true, [])));
         Assert.That(d.Reasons, Is.Empty);
         var open = TrainingDefaults.Resolve(Profile(900, 600, 3000, 800, 100), 512, new TrainingRequest(), binary: true);
         Assert.That(open.Reasons, Has.Count.EqualTo(7));

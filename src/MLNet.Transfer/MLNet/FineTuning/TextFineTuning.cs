@@ -24,7 +24,7 @@ internal static class TextFineTuning
         try
         {
             var profile = Profile(encoder.Tokenizer, tasks, train);
-            defaults = TrainingDefaults.Resolve(profile, encoder.MaxTokens, options.Request(), tasks.Any(t => t.Kind == TaskKind.Binary));
+            defaults = TrainingDefaults.Resolve(profile, encoder.MaxTokens, options.Request(), tasks.Any(t => t.Kind == TaskKind.Binary), valid?.Texts.Count);
             TextFineTuningOptions.CheckWindowStride(defaults);
             options.DefaultsChosen?.Invoke(defaults);
             var settings = options.ToSettings(defaults).Validate(encoder.MaxTokens, tasks);

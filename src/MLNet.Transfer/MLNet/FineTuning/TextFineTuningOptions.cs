@@ -85,8 +85,11 @@ public abstract class TextFineTuningOptions
     public int EvaluateEverySteps { get; set; }
     /// <inheritdoc cref="FineTuneSettings.EarlyStoppingPatience"/>
     public int EarlyStoppingPatience { get; set; }
-    /// <inheritdoc cref="FineTuneSettings.RestoreBestWeights"/>
-    public bool RestoreBestWeights { get; set; } = true;
+    /// <summary>
+    /// Keep the weights of the best validation evaluation instead of the last ones. Default null: on, unless the
+    /// validation data has fewer than 50 examples (too few to choose weights by).
+    /// </summary>
+    public bool? RestoreBestWeights { get; set; }
     /// <inheritdoc cref="FineTuneSettings.Seed"/>
     public int Seed { get; set; } = 42;
     /// <inheritdoc cref="FineTuneSettings.CheckpointDirectory"/>
@@ -114,6 +117,7 @@ public abstract class TextFineTuningOptions
     {
         MaxTokens = MaxTokens, Truncation = Truncation, PredictionWindowStride = PredictionWindowStride, BatchSize = BatchSize,
         Epochs = Epochs, BalanceClasses = BalanceClasses, TuneThreshold = DecisionThreshold is null ? TuneThreshold : false,
+        RestoreBestWeights = RestoreBestWeights,
     };
 
     /// <summary>Checks the window stride once MaxTokens is known.</summary>
@@ -129,7 +133,7 @@ public abstract class TextFineTuningOptions
         LearningRate = LearningRate, Epochs = d.Epochs, BatchSize = d.BatchSize, MaxTokens = d.MaxTokens, Schedule = Schedule,
         WarmupFraction = WarmupFraction, LayerLearningRateDecay = LayerLearningRateDecay, UnfreezeBlocksPerEpoch = UnfreezeBlocksPerEpoch,
         WeightDecay = WeightDecay, HeadDropout = HeadDropout, MaxGradNorm = MaxGradNorm, Pooling = Pooling, BalanceClasses = d.BalanceClasses,
-        EvaluateEverySteps = EvaluateEverySteps, EarlyStoppingPatience = EarlyStoppingPatience, RestoreBestWeights = RestoreBestWeights,
+        EvaluateEverySteps = EvaluateEverySteps, EarlyStoppingPatience = EarlyStoppingPatience, RestoreBestWeights = d.RestoreBestWeights,
         Seed = Seed, CheckpointDirectory = CheckpointDirectory, CheckpointEverySteps = CheckpointEverySteps,
     };
 }
