@@ -7,6 +7,7 @@
 // (every layer of MiniLM / of the adapted model averaged, frozen, + LR).
 // Writes learning-curve-<set>.md, .csv and .png in the current folder. Data come from ../shared/data (not redistributed).
 using Microsoft.ML;
+using MLNet.Transfer;
 using MLNet.Transfer.MLNetIntegration;
 using MLNet.Transfer.Plots;
 
@@ -70,7 +71,7 @@ string AdaptedModel() => adapted ?? throw new ArgumentException("the approaches 
 // whether an adapted encoder's change shows below its top block.
 IEstimator<ITransformer> AllLayers(string model) => mlContext.Transforms.Text.ApplyContextualEmbeddings(new ContextualEmbeddingOptions
 {
-    InputColumnName = "Text", Model = model, Layers = [1, 2, 3, 4, 5, 6], Combination = MLNet.Transfer.Encoders.LayerCombination.Average, Normalize = true,
+    InputColumnName = "Text", Model = model, Layers = [1, 2, 3, 4, 5, 6], Combination = LayerCombination.Average, Normalize = true,
 });
 var approaches = chosen.Select(c => all.TryGetValue(c, out var a) ? a : throw new ArgumentException($"unknown approach '{c}' (known: {string.Join(", ", all.Keys)})")).ToArray();
 

@@ -5,6 +5,7 @@
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNet.Transfer;
 using MLNet.Transfer.MLNetIntegration;
 using MLNet.Transfer.Models.Heads;
 

@@ -15,6 +15,7 @@
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNet.Transfer;
 using MLNet.Transfer.Encoders;
 using MLNet.Transfer.MLNetIntegration;
 using MLNet.Transfer.Models;

@@ -1,3 +1,4 @@
+using MLNet.Transfer;
 using MLNet.Transfer.Models;
 using MLNet.Transfer.Models.Heads;
 using MLNet.Transfer.MLNetIntegration;

@@ -6,15 +6,6 @@ using static TorchSharp.torch;
 
 namespace MLNet.Transfer.Pretraining;
 
-/// <summary>Which tokens a language model predicts.</summary>
-public enum LanguageModelObjective
-{
-    /// <summary>BERT's masked LM: predict ~15% hidden tokens from both sides (HF <c>BertForMaskedLM</c>).</summary>
-    MaskedLm,
-    /// <summary>Causal LM ("OpenAI transformer"): predict each next token from the tokens before it (HF <c>BertLMHeadModel</c>, is_decoder).</summary>
-    CausalLm,
-}
-
 /// <summary>Vocabulary logits of the labelled positions of a batch and their target ids.</summary>
 /// <param name="Logits">[predictions, vocab].</param>
 /// <param name="Targets">int64 [predictions].</param>

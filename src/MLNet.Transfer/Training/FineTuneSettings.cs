@@ -54,7 +54,7 @@ public sealed record FineTuneSettings
 
     /// <summary>Multi-task: how batches are drawn from the tasks' data sets. Default proportional (all examples mixed).</summary>
     public TaskSampling TaskSampling { get; init; } = TaskSampling.Proportional;
-    /// <summary>Multi-task with <see cref="Training.TaskSampling.Temperature"/>: T in p ∝ n^(1/T). Default 2.</summary>
+    /// <summary>Multi-task with <see cref="MLNet.Transfer.TaskSampling.Temperature"/>: T in p ∝ n^(1/T). Default 2.</summary>
     public double SamplingTemperature { get; init; } = 2;
     /// <summary>Multi-task: the task whose validation metric drives early stopping and best-weight restore (null = the mean over tasks).</summary>
     public string? EarlyStoppingTask { get; init; }

@@ -1,3 +1,4 @@
+using MLNet.Transfer;
 using MLNet.Transfer.Checkpoints.Onnx;
 using MLNet.Transfer.MLNetIntegration;
 

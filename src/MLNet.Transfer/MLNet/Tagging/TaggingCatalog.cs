@@ -1,3 +1,4 @@
+using MLNet.Transfer;
 using MLNet.Transfer.MLNetIntegration;
 using MLNet.Transfer.Text.Tagging;
 using MLNet.Transfer.Training.Tagging;

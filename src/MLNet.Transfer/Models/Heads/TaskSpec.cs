@@ -1,18 +1,5 @@
 namespace MLNet.Transfer.Models.Heads;
 
-/// <summary>What a head predicts.</summary>
-public enum TaskKind
-{
-    /// <summary>One logit; sigmoid gives P(positive).</summary>
-    Binary,
-    /// <summary>One logit per class; softmax gives class probabilities.</summary>
-    Multiclass,
-    /// <summary>One real value (trained on standardised targets).</summary>
-    Regression,
-    /// <summary>One independent sigmoid logit per label.</summary>
-    MultiLabel,
-}
-
 /// <summary>A named prediction task on top of the shared encoder.</summary>
 /// <param name="Name">Task name (used for parameter names and output columns).</param>
 /// <param name="Kind">Task kind.</param>

@@ -1,14 +1,5 @@
 namespace MLNet.Transfer.Models.Tagging;
 
-/// <summary>The output layer of a tagger.</summary>
-public enum TaggingHead
-{
-    /// <summary>A linear softmax layer per word (BERT-style token classification); tags decoded independently.</summary>
-    Linear,
-    /// <summary>A linear layer giving emission scores, then a CRF with BIO-constrained Viterbi decoding.</summary>
-    Crf,
-}
-
 /// <summary>What a tagger predicts and how.</summary>
 /// <param name="Tags">The tag set, by index (e.g. "O", "B-person", "I-person", ...).</param>
 /// <param name="Head">Linear softmax or CRF.</param>

@@ -1,4 +1,4 @@
-namespace MLNet.Transfer.Text;
+namespace MLNet.Transfer;
 
 /// <summary>Which word pieces to keep when a text is longer than the model's token budget.</summary>
 public enum TruncationStrategy

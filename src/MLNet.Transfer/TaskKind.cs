@@ -1,0 +1,14 @@
+namespace MLNet.Transfer;
+
+/// <summary>What a head predicts.</summary>
+public enum TaskKind
+{
+    /// <summary>One logit; sigmoid gives P(positive).</summary>
+    Binary,
+    /// <summary>One logit per class; softmax gives class probabilities.</summary>
+    Multiclass,
+    /// <summary>One real value (trained on standardised targets).</summary>
+    Regression,
+    /// <summary>One independent sigmoid logit per label.</summary>
+    MultiLabel,
+}
