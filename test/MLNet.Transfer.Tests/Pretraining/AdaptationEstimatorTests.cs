@@ -18,6 +18,16 @@ public class AdaptationEstimatorTests
     }
 
     [Test]
+    public void FlatOptionsBuildTheTrainingRecordWithTheMeasuredRecipeAsDefault()
+    {
+        var recipe = new PretrainingSettings { Steps = 600, LearningRate = 5e-5, ContrastiveWeight = 1 };
+        var options = new LanguageModelAdaptationOptions();
+        Assert.That(options.ToSettings(), Is.EqualTo(recipe), "every other setting keeps the record's default");
+        var custom = new LanguageModelAdaptationOptions { Objective = LanguageModelObjective.CausalLm, Steps = 7, BatchSize = 3, Seed = 9, CheckpointDirectory = "ckpt" };
+        Assert.That(custom.ToSettings(), Is.EqualTo(recipe with { Objective = LanguageModelObjective.CausalLm, Steps = 7, BatchSize = 3, Seed = 9, CheckpointDirectory = "ckpt" }));
+    }
+
+    [Test]
     public void AdaptsACopyOnTheTextColumnAndHandsTheEncoderToFineTuning()
     {
         using var temp = TestModels.TempDir();
@@ -29,7 +39,7 @@ public class AdaptationEstimatorTests
         var options = new LanguageModelAdaptationOptions
         {
             Embeddings = new ContextualEmbeddingOptions { Model = TestModels.TinyModelDirectory(temp.Path), OutputColumnName = "Features" },
-            Training = new PretrainingSettings { Steps = 60, BatchSize = 16, MaxTokens = 16, LearningRate = 3e-3, ValidFraction = 0.1, Seed = 2 },
+            Steps = 60, BatchSize = 16, MaxTokens = 16, LearningRate = 3e-3, ContrastiveWeight = 0, ValidFraction = 0.1, Seed = 2,
         };
         var estimator = mlContext.Transforms.Text.AdaptLanguageModel(options);
         var adapted = estimator.Fit(corpus);
