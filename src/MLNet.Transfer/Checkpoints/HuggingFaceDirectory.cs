@@ -10,7 +10,7 @@ namespace MLNet.Transfer.Checkpoints;
 /// <param name="Config">Parsed config.json (with do_lower_case from tokenizer_config.json).</param>
 /// <param name="Vocabulary">WordPiece vocabulary by id (from tokenizer.json or vocab.txt).</param>
 /// <param name="Weights">Tensors from model.safetensors (CPU, float32); the caller owns them.</param>
-public sealed record HuggingFaceCheckpoint(string Directory, EncoderConfig Config, string[] Vocabulary, Dictionary<string, Tensor> Weights);
+public sealed record HuggingFaceCheckpoint(string Directory, BertConfig Config, string[] Vocabulary, Dictionary<string, Tensor> Weights);
 
 /// <summary>
 /// Reads and writes Hugging Face model directories: config.json, vocab.txt or tokenizer.json, tokenizer_config.json and
@@ -38,7 +38,7 @@ public static class HuggingFaceDirectory
             throw new DirectoryNotFoundException($"Model directory '{directory}' does not exist.");
         string configPath = Path.Combine(directory, ConfigFile);
         if (!File.Exists(configPath)) throw new FileNotFoundException($"'{directory}' is not a Hugging Face model directory: {ConfigFile} is missing.", configPath);
-        var config = EncoderConfig.FromJson(File.ReadAllText(configPath), configPath);
+        var config = BertConfig.FromJson(File.ReadAllText(configPath), configPath);
         var (vocabulary, tokenizerOptions) = HuggingFaceTokenizerFiles.ReadDirectory(directory);
         config = config with { DoLowerCase = tokenizerOptions.LowerCase };
 
@@ -58,7 +58,7 @@ public static class HuggingFaceDirectory
     /// Writes a model directory. Each file is written atomically; weights are written last so a directory
     /// with a complete model.safetensors is complete.
     /// </summary>
-    public static void Write(string directory, EncoderConfig config, IReadOnlyDictionary<string, Tensor> weights, IEnumerable<string> vocabulary,
+    public static void Write(string directory, BertConfig config, IReadOnlyDictionary<string, Tensor> weights, IEnumerable<string> vocabulary,
                              IReadOnlyDictionary<string, string>? metadata = null)
     {
         System.IO.Directory.CreateDirectory(directory);

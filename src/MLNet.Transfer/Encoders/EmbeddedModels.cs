@@ -44,7 +44,7 @@ public static class EmbeddedModels
         try
         {
             var dims = BertWeightDimensions.Infer(weights);
-            var config = EncoderConfig.MiniLmL6 with
+            var config = BertConfig.MiniLmL6 with
             {
                 NumHiddenLayers = dims.Layers, HiddenSize = dims.Hidden, IntermediateSize = dims.Intermediate,
                 VocabSize = dims.VocabSize, MaxPositionEmbeddings = dims.MaxPositions, TypeVocabSize = dims.TypeVocabSize,

@@ -39,7 +39,7 @@ public sealed record EmbeddingSettings
     public int? MaxTokens { get; init; }
 
     /// <summary>The token budget used with <paramref name="config"/>.</summary>
-    public int EffectiveMaxTokens(EncoderConfig config) => EffectiveMaxTokens(config.MaxPositionEmbeddings);
+    public int EffectiveMaxTokens(BertConfig config) => EffectiveMaxTokens(config.MaxPositionEmbeddings);
 
     /// <summary>The token budget used with an encoder taking at most <paramref name="maxPositions"/> tokens.</summary>
     public int EffectiveMaxTokens(int maxPositions) => MaxTokens ?? Math.Min(256, maxPositions);
@@ -85,7 +85,7 @@ public sealed record EmbeddingSettings
     }
 
     /// <summary>Checks every value against the encoder; throws naming the bad setting.</summary>
-    public void Validate(EncoderConfig config) => Validate(config.NumHiddenLayers, config.MaxPositionEmbeddings);
+    public void Validate(BertConfig config) => Validate(config.NumHiddenLayers, config.MaxPositionEmbeddings);
 
     /// <summary>
     /// Checks every value against <paramref name="encoder"/> (any architecture); averaging or mixing layers also needs

@@ -37,8 +37,8 @@ public sealed class PretrainedEncoder : IDisposable
     /// <see cref="ModelType"/>) this throws; use <see cref="Model"/>, <see cref="LayerCount"/> and <see cref="MaxTokens"/>.
     /// </summary>
     /// <exception cref="NotSupportedException">The encoder is not a BERT.</exception>
-    public EncoderConfig Config => (Model as BertModel)?.Config
-        ?? throw new NotSupportedException($"'{Name}' is a {Model.ModelType} model, not a BERT: it has no {nameof(EncoderConfig)}.");
+    public BertConfig Config => (Model as BertModel)?.Config
+        ?? throw new NotSupportedException($"'{Name}' is a {Model.ModelType} model, not a BERT: it has no {nameof(BertConfig)}.");
 
     /// <summary>The architecture: "bert", "awd-lstm" or "bilstm" (config.json's model_type).</summary>
     public string ModelType => Model.ModelType;
@@ -129,7 +129,7 @@ public sealed class PretrainedEncoder : IDisposable
     /// <param name="name">Display name.</param>
     /// <param name="device">Target device.</param>
     /// <param name="source">File or stream name for error messages.</param>
-    public static PretrainedEncoder FromParts(EncoderConfig config, IReadOnlyList<string> vocabulary, IReadOnlyDictionary<string, Tensor> weights,
+    public static PretrainedEncoder FromParts(BertConfig config, IReadOnlyList<string> vocabulary, IReadOnlyDictionary<string, Tensor> weights,
                                               string name, Device device, string source)
     {
         if (vocabulary.Count == 0 || vocabulary.Count > config.VocabSize)

@@ -36,6 +36,6 @@ public static class TextEncoders
         string type = ModelType(configJson, source);
         return IsRecurrent(type)
             ? new RecurrentEncoder(RecurrentConfig.FromJson(configJson, source) with { DoLowerCase = lowerCase })
-            : new BertModel(EncoderConfig.FromJson(configJson, source) with { DoLowerCase = lowerCase });
+            : new BertModel(BertConfig.FromJson(configJson, source) with { DoLowerCase = lowerCase });
     }
 }

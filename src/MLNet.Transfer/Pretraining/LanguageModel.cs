@@ -126,7 +126,7 @@ public sealed class LanguageModel : IDisposable, ITrainableLanguageModel
     /// <param name="objective">What the head predicts; a causal model is saved with is_decoder.</param>
     /// <param name="seed">Seed of the initialisation.</param>
     /// <param name="device">"cpu" (default), "cuda" or "cuda:N".</param>
-    public static LanguageModel FromScratch(EncoderConfig config, BertWordPieceTokenizer tokenizer,
+    public static LanguageModel FromScratch(BertConfig config, BertWordPieceTokenizer tokenizer,
                                             LanguageModelObjective objective = LanguageModelObjective.MaskedLm, int seed = 42, string? device = null)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -149,7 +149,7 @@ public sealed class LanguageModel : IDisposable, ITrainableLanguageModel
 
     /// <summary>A small BERT for training from scratch on a CPU: 4 layers, hidden 256, 4 heads, FFN 1024, 512 positions.</summary>
     /// <param name="vocabSize">Vocabulary size (the tokenizer's).</param>
-    public static EncoderConfig SmallConfig(int vocabSize) => new()
+    public static BertConfig SmallConfig(int vocabSize) => new()
     {
         VocabSize = vocabSize, HiddenSize = 256, NumHiddenLayers = 4, NumAttentionHeads = 4, IntermediateSize = 1024,
         MaxPositionEmbeddings = 512,
@@ -197,7 +197,7 @@ public sealed class LanguageModel : IDisposable, ITrainableLanguageModel
     LanguageModelPredictions ITrainableLanguageModel.Predict(TokenBatch tokens, Tensor labels) =>
         Module.Predict(tokens.InputIds, tokens.TokenTypeIds, tokens.AttentionMask, labels);
 
-    private static LanguageModelObjective DefaultObjective(EncoderConfig config) =>
+    private static LanguageModelObjective DefaultObjective(BertConfig config) =>
         config.IsDecoder == true ? LanguageModelObjective.CausalLm : LanguageModelObjective.MaskedLm;
 
     /// <summary>Releases the head, and the encoder when this object loaded it.</summary>

@@ -22,7 +22,7 @@ public class LanguageModelTests
         })];
     }
 
-    internal static EncoderConfig Tiny(int vocab) => TestModels.TinyConfig(vocab) with { HiddenDropoutProb = 0, AttentionProbsDropoutProb = 0 };
+    internal static BertConfig Tiny(int vocab) => TestModels.TinyConfig(vocab) with { HiddenDropoutProb = 0, AttentionProbsDropoutProb = 0 };
 
     private static LanguageModel TinyScratch(LanguageModelObjective objective = LanguageModelObjective.MaskedLm, int seed = 1) =>
         LanguageModel.FromScratch(Tiny(31), TestVocab.Small(), objective, seed);
@@ -115,7 +115,7 @@ public class LanguageModelTests
         Assert.That(header.Keys, Does.Contain("bert.embeddings.word_embeddings.weight").And.Contain("cls.predictions.bias")
                                   .And.Contain("cls.predictions.transform.LayerNorm.weight"));
         Assert.That(header.Keys, Does.Not.Contain("cls.predictions.decoder.weight"), "tied: stored once, as in Hugging Face checkpoints");
-        var config = EncoderConfig.FromJson(File.ReadAllText(Path.Combine(dir, "config.json")));
+        var config = BertConfig.FromJson(File.ReadAllText(Path.Combine(dir, "config.json")));
         Assert.That(config.Architectures, Is.EqualTo(new[] { "BertForMaskedLM" }));
         Assert.That(config.IsDecoder, Is.Null);
 
@@ -139,7 +139,7 @@ public class LanguageModelTests
         using var lm = TinyScratch(LanguageModelObjective.CausalLm);
         string dir = Path.Combine(temp.Path, "clm");
         lm.Save(dir);
-        var config = EncoderConfig.FromJson(File.ReadAllText(Path.Combine(dir, "config.json")));
+        var config = BertConfig.FromJson(File.ReadAllText(Path.Combine(dir, "config.json")));
         Assert.That(config.IsDecoder, Is.True);
         Assert.That(config.Architectures, Is.EqualTo(new[] { "BertLMHeadModel" }));
         using var reloaded = LanguageModel.Load(dir);

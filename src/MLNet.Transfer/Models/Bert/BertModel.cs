@@ -11,8 +11,8 @@ public sealed class BertEncoder : nn.Module
     private readonly ModuleList<BertLayer> layer;
 #pragma warning restore IDE1006
 
-    /// <summary>Creates <see cref="EncoderConfig.NumHiddenLayers"/> blocks.</summary>
-    public BertEncoder(EncoderConfig config) : base(nameof(BertEncoder))
+    /// <summary>Creates <see cref="BertConfig.NumHiddenLayers"/> blocks.</summary>
+    public BertEncoder(BertConfig config) : base(nameof(BertEncoder))
     {
         layer = nn.ModuleList(Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new BertLayer(config)).ToArray());
         RegisterComponents();
@@ -34,7 +34,7 @@ public sealed partial class BertModel : TextEncoder
 #pragma warning restore IDE1006
 
     /// <summary>Creates a randomly initialised encoder (weights drawn like Hugging Face's initialiser).</summary>
-    public BertModel(EncoderConfig config) : base(nameof(BertModel))
+    public BertModel(BertConfig config) : base(nameof(BertModel))
     {
         Config = config.Validate();
         embeddings = new BertEmbeddings(config);
@@ -44,7 +44,7 @@ public sealed partial class BertModel : TextEncoder
     }
 
     /// <summary>The architecture this model was built from.</summary>
-    public EncoderConfig Config { get; }
+    public BertConfig Config { get; }
 
     /// <summary>The embedding block.</summary>
     public BertEmbeddings Embeddings => embeddings;
@@ -81,10 +81,10 @@ public sealed partial class BertModel : TextEncoder
     }
 
     /// <summary>
-    /// Encodes a padded batch. Returns <see cref="EncoderConfig.NumHiddenLayers"/> + 1 hidden states
+    /// Encodes a padded batch. Returns <see cref="BertConfig.NumHiddenLayers"/> + 1 hidden states
     /// [batch, seq, hidden]: the embedding output first, the last block's output last (as HF's
     /// output_hidden_states). With <paramref name="causal"/> each position attends only to itself and
-    /// earlier positions; a decoder config (<see cref="EncoderConfig.IsDecoder"/>) is always causal.
+    /// earlier positions; a decoder config (<see cref="BertConfig.IsDecoder"/>) is always causal.
     /// </summary>
     /// <param name="inputIds">Token ids, int64 [batch, seq].</param>
     /// <param name="tokenTypeIds">Segment ids, int64 [batch, seq].</param>

@@ -7,7 +7,7 @@ namespace MLNet.Transfer.Models;
 /// Every architectural number of a BERT-family encoder, named and serialised like a Hugging Face
 /// <c>config.json</c> so directories round-trip with other tools.
 /// </summary>
-public sealed record EncoderConfig
+public sealed record BertConfig
 {
     /// <summary>Architecture family; only "bert" is supported.</summary>
     [JsonPropertyName("model_type")] public string ModelType { get; init; } = "bert";
@@ -51,7 +51,7 @@ public sealed record EncoderConfig
     [JsonIgnore] public int HeadSize => HiddenSize / NumAttentionHeads;
 
     /// <summary>all-MiniLM-L6-v2 / snowflake-arctic-embed-xs shape: 6 layers, hidden 384, 12 heads, FFN 1536.</summary>
-    public static EncoderConfig MiniLmL6 { get; } = new()
+    public static BertConfig MiniLmL6 { get; } = new()
     {
         HiddenSize = 384, NumHiddenLayers = 6, NumAttentionHeads = 12, IntermediateSize = 1536,
         Architectures = ["BertModel"],
@@ -59,7 +59,7 @@ public sealed record EncoderConfig
 
     /// <summary>Checks that the numbers describe a buildable encoder; throws naming the bad field.</summary>
     /// <param name="source">Where the config came from, for the error message.</param>
-    public EncoderConfig Validate(string source = "config")
+    public BertConfig Validate(string source = "config")
     {
         if (!string.Equals(ModelType, "bert", StringComparison.OrdinalIgnoreCase))
             throw new NotSupportedException($"{source}: model_type '{ModelType}' is not supported; only BERT-family encoders (model_type \"bert\") are.");
@@ -86,10 +86,10 @@ public sealed record EncoderConfig
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     /// <summary>Parses a Hugging Face config.json text and validates it.</summary>
-    public static EncoderConfig FromJson(string json, string source = "config.json")
+    public static BertConfig FromJson(string json, string source = "config.json")
     {
-        EncoderConfig? config;
-        try { config = JsonSerializer.Deserialize<EncoderConfig>(json, JsonOptions); }
+        BertConfig? config;
+        try { config = JsonSerializer.Deserialize<BertConfig>(json, JsonOptions); }
         catch (JsonException e) { throw new InvalidDataException($"{source}: not valid JSON ({e.Message}).", e); }
         return (config ?? throw new InvalidDataException($"{source}: empty config.")).Validate(source);
     }
