@@ -30,11 +30,11 @@ public static class RecurrentDirectory
     public static string? ModelType(string directory)
     {
         string path = Path.Combine(directory, HuggingFaceDirectory.ConfigFile);
-        return File.Exists(path) ? TextEncoders.ModelType(File.ReadAllText(path), path) : null;
+        return File.Exists(path) ? EncoderFactory.ModelType(File.ReadAllText(path), path) : null;
     }
 
     /// <summary>Whether <paramref name="directory"/> holds a recurrent model (its config.json says awd-lstm or bilstm).</summary>
-    public static bool Looks(string directory) => System.IO.Directory.Exists(directory) && ModelType(directory) is { } type && TextEncoders.IsRecurrent(type);
+    public static bool Looks(string directory) => System.IO.Directory.Exists(directory) && ModelType(directory) is { } type && EncoderFactory.IsRecurrent(type);
 
     /// <summary>Reads a recurrent model directory; every problem names the file and what is wrong.</summary>
     public static RecurrentCheckpoint Read(string directory)

@@ -160,7 +160,7 @@ public sealed class PretrainedEncoder : IDisposable
 
     /// <summary>An independent copy (own weights) — for fine-tuning without touching a shared encoder.</summary>
     public PretrainedEncoder Clone() =>
-        FromModel(TextEncoders.Create(Model.ToConfigJson(), Tokenizer.LowerCase, Name), Vocabulary, Model.state_dict(), Name, Device, Name);
+        FromModel(EncoderFactory.Create(Model.ToConfigJson(), Tokenizer.LowerCase, Name), Vocabulary, Model.state_dict(), Name, Device, Name);
 
     /// <summary>
     /// Saves the encoder (including fine-tuned weights) as a model directory that this library can load again: a

@@ -14,7 +14,7 @@ public abstract class TextEncoder : nn.Module
 
     /// <summary>
     /// The <c>config.json</c> "model_type" of this architecture ("bert", "awd-lstm", "bilstm"); saved directories and
-    /// model zips are rebuilt from it (see <see cref="TextEncoders"/>).
+    /// model zips are rebuilt from it (see <see cref="EncoderFactory"/>).
     /// </summary>
     public abstract string ModelType { get; }
 

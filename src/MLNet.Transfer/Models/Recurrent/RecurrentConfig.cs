@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace MLNet.Transfer.Models.Recurrent;
@@ -100,17 +99,10 @@ public sealed record RecurrentConfig
         if (value <= 0) throw new InvalidDataException($"{source}: {name} must be positive, got {value}.");
     }
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
-
     /// <summary>Parses config.json text and validates it.</summary>
-    public static RecurrentConfig FromJson(string json, string source = "config.json")
-    {
-        RecurrentConfig? config;
-        try { config = JsonSerializer.Deserialize<RecurrentConfig>(json, JsonOptions); }
-        catch (JsonException e) { throw new InvalidDataException($"{source}: not valid JSON ({e.Message}).", e); }
-        return (config ?? throw new InvalidDataException($"{source}: empty config.")).Validate(source);
-    }
+    /// <exception cref="InvalidDataException">Not valid JSON or a bad value (the message starts with <paramref name="source"/>).</exception>
+    public static RecurrentConfig FromJson(string json, string source = "config.json") => ConfigJson.Parse<RecurrentConfig>(json, source).Validate(source);
 
     /// <summary>Serialises as config.json text.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+    public string ToJson() => ConfigJson.Write(this);
 }
