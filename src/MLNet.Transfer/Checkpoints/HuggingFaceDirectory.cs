@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using MLNet.Transfer.Models;
 using MLNet.Transfer.Text;
 using static TorchSharp.torch;
@@ -34,23 +33,11 @@ public static class HuggingFaceDirectory
     /// <summary>Reads a model directory; every problem names the file and what is wrong.</summary>
     public static HuggingFaceCheckpoint Read(string directory)
     {
-        if (!System.IO.Directory.Exists(directory))
-            throw new DirectoryNotFoundException($"Model directory '{directory}' does not exist.");
-        string configPath = Path.Combine(directory, ConfigFile);
-        if (!File.Exists(configPath)) throw new FileNotFoundException($"'{directory}' is not a Hugging Face model directory: {ConfigFile} is missing.", configPath);
+        string configPath = ModelDirectory.ConfigPath(directory, "a Hugging Face model directory");
         var config = BertConfig.FromJson(File.ReadAllText(configPath), configPath);
         var (vocabulary, tokenizerOptions) = HuggingFaceTokenizerFiles.ReadDirectory(directory);
         config = config with { DoLowerCase = tokenizerOptions.LowerCase };
-
-        string weightsPath = Path.Combine(directory, WeightsFile);
-        if (!File.Exists(weightsPath))
-        {
-            if (File.Exists(Path.Combine(directory, "pytorch_model.bin")))
-                throw new NotSupportedException($"{directory}: only {WeightsFile} is read. pytorch_model.bin is a Python pickle, which can run code when loaded; " +
-                                                "convert it once with Python: `from transformers import AutoModel; AutoModel.from_pretrained(dir).save_pretrained(dir, safe_serialization=True)`.");
-            throw new FileNotFoundException($"{directory}: {WeightsFile} is missing.", weightsPath);
-        }
-        var weights = Safetensors.Load(weightsPath);
+        var weights = Safetensors.Load(ModelDirectory.WeightsPath(directory));
         return new HuggingFaceCheckpoint(directory, config, vocabulary, weights);
     }
 
@@ -59,20 +46,6 @@ public static class HuggingFaceDirectory
     /// with a complete model.safetensors is complete.
     /// </summary>
     public static void Write(string directory, BertConfig config, IReadOnlyDictionary<string, Tensor> weights, IEnumerable<string> vocabulary,
-                             IReadOnlyDictionary<string, string>? metadata = null)
-    {
-        System.IO.Directory.CreateDirectory(directory);
-        AtomicFile.WriteAllText(Path.Combine(directory, ConfigFile), config.ToJson());
-        AtomicFile.WriteAllText(Path.Combine(directory, VocabFile), string.Join("\n", vocabulary) + "\n");
-        var tokenizerConfig = new JsonObject
-        {
-            ["do_lower_case"] = config.DoLowerCase,
-            ["model_max_length"] = config.MaxPositionEmbeddings,
-            ["tokenizer_class"] = "BertTokenizer",
-        };
-        AtomicFile.WriteAllText(Path.Combine(directory, TokenizerConfigFile), tokenizerConfig.ToJsonString(new() { WriteIndented = true }));
-        var meta = new Dictionary<string, string> { ["format"] = "pt" };
-        if (metadata is not null) foreach (var (k, v) in metadata) meta[k] = v;
-        Safetensors.Save(Path.Combine(directory, WeightsFile), weights, meta);
-    }
+                             IReadOnlyDictionary<string, string>? metadata = null) =>
+        ModelDirectory.Write(directory, config.ToJson(), config.DoLowerCase, config.MaxPositionEmbeddings, weights, vocabulary, metadata);
 }

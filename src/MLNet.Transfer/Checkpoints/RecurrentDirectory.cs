@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using MLNet.Transfer.Models;
 using MLNet.Transfer.Models.Recurrent;
 using MLNet.Transfer.Text;
@@ -39,16 +38,12 @@ public static class RecurrentDirectory
     /// <summary>Reads a recurrent model directory; every problem names the file and what is wrong.</summary>
     public static RecurrentCheckpoint Read(string directory)
     {
-        if (!System.IO.Directory.Exists(directory)) throw new DirectoryNotFoundException($"Model directory '{directory}' does not exist.");
-        string configPath = Path.Combine(directory, HuggingFaceDirectory.ConfigFile);
-        if (!File.Exists(configPath)) throw new FileNotFoundException($"'{directory}' is not a model directory: {HuggingFaceDirectory.ConfigFile} is missing.", configPath);
+        string configPath = ModelDirectory.ConfigPath(directory, "a model directory");
         var (vocabulary, tokenizer) = HuggingFaceTokenizerFiles.ReadDirectory(directory);
         var config = RecurrentConfig.FromJson(File.ReadAllText(configPath), configPath) with { DoLowerCase = tokenizer.LowerCase };
         if (vocabulary.Length == 0 || vocabulary.Length > config.VocabSize)
             throw new InvalidDataException($"{directory}: the vocabulary has {vocabulary.Length} tokens but vocab_size is {config.VocabSize}.");
-        string weightsPath = Path.Combine(directory, HuggingFaceDirectory.WeightsFile);
-        if (!File.Exists(weightsPath)) throw new FileNotFoundException($"{directory}: {HuggingFaceDirectory.WeightsFile} is missing.", weightsPath);
-        return new RecurrentCheckpoint(directory, config, vocabulary, Safetensors.Load(weightsPath));
+        return new RecurrentCheckpoint(directory, config, vocabulary, Safetensors.Load(ModelDirectory.WeightsPath(directory)));
     }
 
     /// <summary>
@@ -62,20 +57,6 @@ public static class RecurrentDirectory
 
     /// <summary>Writes a model directory (each file atomically, the weights last).</summary>
     public static void Write(string directory, RecurrentConfig config, IReadOnlyDictionary<string, Tensor> weights, IEnumerable<string> vocabulary,
-                             IReadOnlyDictionary<string, string>? metadata = null)
-    {
-        System.IO.Directory.CreateDirectory(directory);
-        AtomicFile.WriteAllText(Path.Combine(directory, HuggingFaceDirectory.ConfigFile), config.ToJson());
-        AtomicFile.WriteAllText(Path.Combine(directory, HuggingFaceDirectory.VocabFile), string.Join("\n", vocabulary) + "\n");
-        var tokenizerConfig = new JsonObject
-        {
-            ["do_lower_case"] = config.DoLowerCase,
-            ["model_max_length"] = config.MaxPositionEmbeddings,
-            ["tokenizer_class"] = "BertTokenizer",
-        };
-        AtomicFile.WriteAllText(Path.Combine(directory, HuggingFaceDirectory.TokenizerConfigFile), tokenizerConfig.ToJsonString(new() { WriteIndented = true }));
-        var meta = new Dictionary<string, string> { ["format"] = "pt" };
-        if (metadata is not null) foreach (var (k, v) in metadata) meta[k] = v;
-        Safetensors.Save(Path.Combine(directory, HuggingFaceDirectory.WeightsFile), weights, meta);
-    }
+                             IReadOnlyDictionary<string, string>? metadata = null) =>
+        ModelDirectory.Write(directory, config.ToJson(), config.DoLowerCase, config.MaxPositionEmbeddings, weights, vocabulary, metadata);
 }
