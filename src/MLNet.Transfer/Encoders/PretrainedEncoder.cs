@@ -32,14 +32,6 @@ public sealed class PretrainedEncoder : IDisposable
     /// <summary>The embedded name or directory this encoder was loaded from.</summary>
     public string Name { get; }
 
-    /// <summary>
-    /// The BERT architecture numbers. Only BERT-family encoders have them: for a recurrent one (see
-    /// <see cref="ModelType"/>) this throws; use <see cref="Model"/>, <see cref="LayerCount"/> and <see cref="MaxTokens"/>.
-    /// </summary>
-    /// <exception cref="NotSupportedException">The encoder is not a BERT.</exception>
-    public BertConfig Config => (Model as BertModel)?.Config
-        ?? throw new NotSupportedException($"'{Name}' is a {Model.ModelType} model, not a BERT: it has no {nameof(BertConfig)}.");
-
     /// <summary>The architecture: "bert", "awd-lstm" or "bilstm" (config.json's model_type).</summary>
     public string ModelType => Model.ModelType;
 
@@ -63,12 +55,10 @@ public sealed class PretrainedEncoder : IDisposable
     /// instructions, cosine ≥ 0.99997 to fp32; see <see cref="BertModel.UseBFloat16Inference"/>); training stays fp32.
     /// </summary>
     /// <exception cref="NotSupportedException">The encoder is not a BERT (e.g. a recurrent language model).</exception>
-    public void UseBFloat16Inference(bool enabled = true) =>
-        (Model as BertModel ?? throw new NotSupportedException($"bf16 inference is implemented for BERT encoders only, not '{ModelType}'."))
-            .UseBFloat16Inference(enabled);
+    public void UseBFloat16Inference(bool enabled = true) => Model.UseBFloat16Inference(enabled);
 
     /// <summary>True after <see cref="UseBFloat16Inference"/>.</summary>
-    public bool BFloat16Inference => (Model as BertModel)?.BFloat16Inference ?? false;
+    public bool BFloat16Inference => Model.BFloat16Inference;
 
     /// <summary>Layers above the embeddings (hidden states 0..this).</summary>
     public int LayerCount => Model.LayerCount;
@@ -149,7 +139,7 @@ public sealed class PretrainedEncoder : IDisposable
             StateDictLoader.Load(model, weights, source, "pooler.", "cls.", "embeddings.position_ids");
             model.to(device);
             model.eval();
-            return new PretrainedEncoder(name, model, vocabulary.ToArray(), LowerCase(model), device);
+            return new PretrainedEncoder(name, model, vocabulary.ToArray(), model.LowerCase, device);
         }
         catch
         {
@@ -164,14 +154,13 @@ public sealed class PretrainedEncoder : IDisposable
 
     /// <summary>
     /// Saves the encoder (including fine-tuned weights) as a model directory that this library can load again: a
-    /// Hugging Face BERT directory (which other tools read too) or a recurrent model directory.
+    /// Hugging Face BERT directory (which other tools read too) or a recurrent model directory. Each file is written
+    /// atomically, the weights last.
     /// </summary>
     public void Save(string directory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
-        var weights = Model.state_dict();
-        if (Model is RecurrentEncoder recurrent) RecurrentDirectory.Write(directory, recurrent.Config, weights, Vocabulary);
-        else HuggingFaceDirectory.Write(directory, Config, weights, Vocabulary);
+        ModelDirectory.Write(directory, Model.ToConfigJson(), Model.LowerCase, Model.MaxTokens, Model.state_dict(), Vocabulary);
     }
 
     /// <summary>
@@ -184,18 +173,10 @@ public sealed class PretrainedEncoder : IDisposable
     /// <summary>Wraps an in-memory model (e.g. one built from scratch for pretraining) with its vocabulary; takes ownership of it.</summary>
     internal static PretrainedEncoder FromModel(string name, TextEncoder model, IReadOnlyList<string> vocabulary, Device device)
     {
-        int vocabSize = model switch { BertModel b => b.Config.VocabSize, RecurrentEncoder r => r.Config.VocabSize, _ => int.MaxValue };
-        if (vocabulary.Count == 0 || vocabulary.Count > vocabSize)
-            throw new ArgumentException($"The vocabulary has {vocabulary.Count} tokens; it must have between 1 and vocab_size ({vocabSize}).", nameof(vocabulary));
-        return new PretrainedEncoder(name, model, [.. vocabulary], LowerCase(model), device);
+        if (vocabulary.Count == 0 || vocabulary.Count > model.VocabSize)
+            throw new ArgumentException($"The vocabulary has {vocabulary.Count} tokens; it must have between 1 and vocab_size ({model.VocabSize}).", nameof(vocabulary));
+        return new PretrainedEncoder(name, model, [.. vocabulary], model.LowerCase, device);
     }
-
-    private static bool LowerCase(TextEncoder model) => model switch
-    {
-        BertModel b => b.Config.DoLowerCase,
-        RecurrentEncoder r => r.Config.DoLowerCase,
-        _ => true,
-    };
 
     /// <summary>Releases the model's native memory.</summary>
     public void Dispose() => Model.Dispose();

@@ -145,7 +145,8 @@ public class RecurrentLanguageModelTests
         Assert.That(encoder.Model.training, Is.False);
         var settings = new EmbeddingSettings { Pooling = PoolingMode.Mean };
         Assert.That(encoder.Embed(corpus[..5], settings), Is.EqualTo(lm.Encoder.Embed(corpus[..5], settings)));
-        Assert.That(() => encoder.Config, Throws.InstanceOf<NotSupportedException>().With.Message.Contain(type));
+        Assert.That((encoder.Model.VocabSize, encoder.Model.LowerCase), Is.EqualTo((lm.Config.VocabSize, lm.Config.DoLowerCase)));
+        Assert.That(() => encoder.UseBFloat16Inference(), Throws.InstanceOf<NotSupportedException>().With.Message.Contain(type));
 
         string encoderOnly = Path.Combine(temp.Path, "encoder");
         encoder.Save(encoderOnly);

@@ -32,6 +32,7 @@ public sealed partial class BertModel : TextEncoder
     private readonly BertEmbeddings embeddings;
     private readonly BertEncoder encoder;
 #pragma warning restore IDE1006
+    private bool _bfloat16Inference;
 
     /// <summary>Creates a randomly initialised encoder (weights drawn like Hugging Face's initialiser).</summary>
     public BertModel(BertConfig config) : base(nameof(BertModel))
@@ -53,7 +54,7 @@ public sealed partial class BertModel : TextEncoder
     public IList<BertLayer> Layers => encoder.Layers;
 
     /// <summary>True after <see cref="UseBFloat16Inference"/>: inference (eval mode, no gradients) multiplies in bfloat16.</summary>
-    public bool BFloat16Inference { get; private set; }
+    public override bool BFloat16Inference => _bfloat16Inference;
 
     /// <summary>
     /// Opt-in reduced precision for inference: the transformer blocks' dense layers (query/key/value, attention output,
@@ -65,9 +66,9 @@ public sealed partial class BertModel : TextEncoder
     /// Costs half the dense weights' memory again. Call it again after changing the weights while in eval mode.
     /// </summary>
     /// <param name="enabled">True to use bf16 for inference, false for fp32 (the default).</param>
-    public void UseBFloat16Inference(bool enabled = true)
+    public override void UseBFloat16Inference(bool enabled = true)
     {
-        BFloat16Inference = enabled;
+        _bfloat16Inference = enabled;
         SetBFloat16Copies(enabled && !training);
     }
 
