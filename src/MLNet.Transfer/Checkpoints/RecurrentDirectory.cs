@@ -5,13 +5,6 @@ using static TorchSharp.torch;
 
 namespace MLNet.Transfer.Checkpoints;
 
-/// <summary>The files of a recurrent model directory, read and validated (weights not yet applied).</summary>
-/// <param name="Directory">The directory.</param>
-/// <param name="Config">Parsed config.json (with do_lower_case from tokenizer_config.json).</param>
-/// <param name="Vocabulary">WordPiece vocabulary by id.</param>
-/// <param name="Weights">Tensors from model.safetensors (CPU); the caller owns them.</param>
-public sealed record RecurrentCheckpoint(string Directory, RecurrentConfig Config, string[] Vocabulary, Dictionary<string, Tensor> Weights);
-
 /// <summary>
 /// Recurrent (AWD-LSTM, bidirectional LSTM) model directories, laid out like Hugging Face ones so every verb's
 /// <c>--model &lt;dir&gt;</c> takes them: config.json (with "model_type" "awd-lstm" or "bilstm"), vocab.txt,
@@ -28,7 +21,7 @@ public static class RecurrentDirectory
     /// <summary>The "model_type" in <paramref name="directory"/>'s config.json ("bert" when absent), or null without a config.json.</summary>
     public static string? ModelType(string directory)
     {
-        string path = Path.Combine(directory, HuggingFaceDirectory.ConfigFile);
+        string path = Path.Combine(directory, ModelDirectory.ConfigFile);
         return File.Exists(path) ? EncoderFactory.ModelType(File.ReadAllText(path), path) : null;
     }
 
@@ -36,14 +29,14 @@ public static class RecurrentDirectory
     public static bool Looks(string directory) => System.IO.Directory.Exists(directory) && ModelType(directory) is { } type && EncoderFactory.IsRecurrent(type);
 
     /// <summary>Reads a recurrent model directory; every problem names the file and what is wrong.</summary>
-    public static RecurrentCheckpoint Read(string directory)
+    public static ModelCheckpoint<RecurrentConfig> Read(string directory)
     {
         string configPath = ModelDirectory.ConfigPath(directory, "a model directory");
         var (vocabulary, tokenizer) = HuggingFaceTokenizerFiles.ReadDirectory(directory);
         var config = RecurrentConfig.FromJson(File.ReadAllText(configPath), configPath) with { DoLowerCase = tokenizer.LowerCase };
         if (vocabulary.Length == 0 || vocabulary.Length > config.VocabSize)
             throw new InvalidDataException($"{directory}: the vocabulary has {vocabulary.Length} tokens but vocab_size is {config.VocabSize}.");
-        return new RecurrentCheckpoint(directory, config, vocabulary, Safetensors.Load(ModelDirectory.WeightsPath(directory)));
+        return new ModelCheckpoint<RecurrentConfig>(directory, config, vocabulary, Safetensors.Load(ModelDirectory.WeightsPath(directory)));
     }
 
     /// <summary>

@@ -91,17 +91,17 @@ public sealed class PretrainedEncoder : IDisposable
     }
 
     /// <summary>Builds an encoder from a checkpoint read from disk (weights are copied; the caller still owns them).</summary>
-    internal static PretrainedEncoder FromCheckpoint(HuggingFaceCheckpoint checkpoint, string name, Device device) =>
+    internal static PretrainedEncoder FromCheckpoint(ModelCheckpoint<BertConfig> checkpoint, string name, Device device) =>
         FromParts(checkpoint.Config, checkpoint.Vocabulary, checkpoint.Weights,
-                  name, device, Path.Combine(checkpoint.Directory, HuggingFaceDirectory.WeightsFile));
+                  name, device, Path.Combine(checkpoint.Directory, ModelDirectory.WeightsFile));
 
     /// <summary>Builds a recurrent encoder from a checkpoint read from disk, disposing the checkpoint's tensors.</summary>
-    internal static PretrainedEncoder FromRecurrentCheckpoint(RecurrentCheckpoint checkpoint, string name, Device device)
+    internal static PretrainedEncoder FromRecurrentCheckpoint(ModelCheckpoint<RecurrentConfig> checkpoint, string name, Device device)
     {
         try
         {
             return FromModel(new RecurrentEncoder(checkpoint.Config), checkpoint.Vocabulary, RecurrentDirectory.EncoderWeights(checkpoint.Weights),
-                             name, device, Path.Combine(checkpoint.Directory, HuggingFaceDirectory.WeightsFile));
+                             name, device, Path.Combine(checkpoint.Directory, ModelDirectory.WeightsFile));
         }
         finally
         {

@@ -62,24 +62,15 @@ public sealed record BertConfig
     {
         if (!string.Equals(ModelType, "bert", StringComparison.OrdinalIgnoreCase))
             throw new NotSupportedException($"{source}: model_type '{ModelType}' is not supported; only BERT-family encoders (model_type \"bert\") are.");
-        Positive(VocabSize, "vocab_size", source);
-        Positive(HiddenSize, "hidden_size", source);
-        Positive(NumHiddenLayers, "num_hidden_layers", source);
-        Positive(NumAttentionHeads, "num_attention_heads", source);
-        Positive(IntermediateSize, "intermediate_size", source);
-        Positive(MaxPositionEmbeddings, "max_position_embeddings", source);
-        Positive(TypeVocabSize, "type_vocab_size", source);
+        ConfigJson.RequirePositive(source, ("vocab_size", VocabSize), ("hidden_size", HiddenSize), ("num_hidden_layers", NumHiddenLayers),
+                                   ("num_attention_heads", NumAttentionHeads), ("intermediate_size", IntermediateSize),
+                                   ("max_position_embeddings", MaxPositionEmbeddings), ("type_vocab_size", TypeVocabSize));
         if (HiddenSize % NumAttentionHeads != 0)
             throw new InvalidDataException($"{source}: hidden_size {HiddenSize} is not a multiple of num_attention_heads {NumAttentionHeads}.");
         if (HiddenAct is not ("gelu" or "gelu_new" or "gelu_pytorch_tanh" or "relu"))
             throw new NotSupportedException($"{source}: hidden_act '{HiddenAct}' is not supported (gelu, gelu_new, gelu_pytorch_tanh, relu).");
         if (LayerNormEps <= 0) throw new InvalidDataException($"{source}: layer_norm_eps must be positive, got {LayerNormEps}.");
         return this;
-    }
-
-    private static void Positive(int value, string name, string source)
-    {
-        if (value <= 0) throw new InvalidDataException($"{source}: {name} must be positive, got {value}.");
     }
 
     /// <summary>Parses a Hugging Face config.json text and validates it.</summary>

@@ -42,5 +42,15 @@ public static class ConfigJson
         }
     }
 
+    /// <summary>Checks that every field is positive, in order; throws for the first that is not, naming it and <paramref name="source"/>.</summary>
+    /// <param name="source">Where the config came from.</param>
+    /// <param name="fields">config.json names and values.</param>
+    /// <exception cref="InvalidDataException">A field is zero or negative.</exception>
+    public static void RequirePositive(string source, params (string Name, int Value)[] fields)
+    {
+        foreach (var (name, value) in fields)
+            if (value <= 0) throw new InvalidDataException($"{source}: {name} must be positive, got {value}.");
+    }
+
     private static InvalidDataException NotJson(string source, JsonException e) => new($"{source}: not valid JSON ({e.Message}).", e);
 }

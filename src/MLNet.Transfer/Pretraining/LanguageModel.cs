@@ -100,7 +100,7 @@ public sealed class LanguageModel : IDisposable, ITrainableLanguageModel
                                              .ToDictionary(kv => kv.Key["cls.".Length..], kv => kv.Value);
                 if (head.Count > 0)
                 {
-                    StateDictLoader.Load(model.Module.Head, head, Path.Combine(nameOrDirectory, HuggingFaceDirectory.WeightsFile));
+                    StateDictLoader.Load(model.Module.Head, head, Path.Combine(nameOrDirectory, ModelDirectory.WeightsFile));
                     model.HeadLoaded = true;
                 }
                 return model;

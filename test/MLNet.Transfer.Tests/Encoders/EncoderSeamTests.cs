@@ -92,12 +92,12 @@ public class EncoderSeamTests
         if (encoder.Model is BertModel bert) HuggingFaceDirectory.Write(viaDirectory, bert.Config, weights, encoder.Vocabulary);
         else RecurrentDirectory.Write(viaDirectory, ((RecurrentEncoder)encoder.Model).Config, weights, encoder.Vocabulary);
 
-        string[] files = [HuggingFaceDirectory.ConfigFile, HuggingFaceDirectory.VocabFile, HuggingFaceDirectory.TokenizerConfigFile, HuggingFaceDirectory.WeightsFile];
+        string[] files = [ModelDirectory.ConfigFile, ModelDirectory.VocabFile, ModelDirectory.TokenizerConfigFile, ModelDirectory.WeightsFile];
         Assert.That(Directory.GetFiles(viaEncoder).Select(Path.GetFileName), Is.EquivalentTo(files));
         foreach (string file in files)
             Assert.That(File.ReadAllBytes(Path.Combine(viaEncoder, file)), Is.EqualTo(File.ReadAllBytes(Path.Combine(viaDirectory, file))), file);
         string expectedTokenizerConfig = $"{{\n  \"do_lower_case\": {(lowerCase ? "true" : "false")},\n  \"model_max_length\": {encoder.MaxTokens},\n  \"tokenizer_class\": \"BertTokenizer\"\n}}";
-        Assert.That(File.ReadAllText(Path.Combine(viaEncoder, HuggingFaceDirectory.TokenizerConfigFile)).ReplaceLineEndings("\n"), Is.EqualTo(expectedTokenizerConfig));
+        Assert.That(File.ReadAllText(Path.Combine(viaEncoder, ModelDirectory.TokenizerConfigFile)).ReplaceLineEndings("\n"), Is.EqualTo(expectedTokenizerConfig));
 
         using var reloaded = PretrainedEncoder.Load(viaEncoder);
         Assert.That((reloaded.ModelType, reloaded.Model.VocabSize, reloaded.Tokenizer.LowerCase), Is.EqualTo((type, Vocab, lowerCase)));

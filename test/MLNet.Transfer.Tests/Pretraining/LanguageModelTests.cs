@@ -111,7 +111,7 @@ public class LanguageModelTests
         string dir = Path.Combine(temp.Path, "lm");
         lm.Save(dir);
 
-        var header = Safetensors.ReadHeader(Path.Combine(dir, HuggingFaceDirectory.WeightsFile));
+        var header = Safetensors.ReadHeader(Path.Combine(dir, ModelDirectory.WeightsFile));
         Assert.That(header.Keys, Does.Contain("bert.embeddings.word_embeddings.weight").And.Contain("cls.predictions.bias")
                                   .And.Contain("cls.predictions.transform.LayerNorm.weight"));
         Assert.That(header.Keys, Does.Not.Contain("cls.predictions.decoder.weight"), "tied: stored once, as in Hugging Face checkpoints");
@@ -230,10 +230,10 @@ public class LanguageModelTests
 
         string dir = Path.Combine(temp.Path, "model");
         lm.Save(dir);
-        var before = File.ReadAllBytes(Path.Combine(dir, HuggingFaceDirectory.WeightsFile));
+        var before = File.ReadAllBytes(Path.Combine(dir, ModelDirectory.WeightsFile));
         Assert.That(() => AtomicDirectory.Write(dir, d => { File.WriteAllText(Path.Combine(d, "config.json"), "{}"); throw new IOException("disk full"); }),
                     Throws.InstanceOf<IOException>().With.Message.EqualTo("disk full"));
-        Assert.That(File.ReadAllBytes(Path.Combine(dir, HuggingFaceDirectory.WeightsFile)), Is.EqualTo(before));
+        Assert.That(File.ReadAllBytes(Path.Combine(dir, ModelDirectory.WeightsFile)), Is.EqualTo(before));
         Assert.That(Directory.GetDirectories(temp.Path).Select(Path.GetFileName), Is.EquivalentTo(new[] { "documents", "model" }), "no temp folders left");
         lm.Save(dir); // replacing a model directory is allowed
         using var reloaded = LanguageModel.Load(dir);

@@ -129,7 +129,7 @@ public class RecurrentLanguageModelTests
         string dir = Path.Combine(temp.Path, "lm");
         lm.Save(dir);
 
-        var header = Safetensors.ReadHeader(Path.Combine(dir, HuggingFaceDirectory.WeightsFile));
+        var header = Safetensors.ReadHeader(Path.Combine(dir, ModelDirectory.WeightsFile));
         Assert.That(header.Keys, Does.Contain("encoder.embedding.weight").And.Contain("decoder.bias").And.Contain("encoder.forward_layers.1.weight_hh_l0"));
         Assert.That(header.Keys.Any(k => k.StartsWith("encoder.backward_layers.", StringComparison.Ordinal)), Is.EqualTo(type == RecurrentConfig.BiLstmType));
         Assert.That(header.Keys.Count(k => header[k].Shape.SequenceEqual(new long[] { 31, 16 })), Is.EqualTo(1), "the tied matrix is stored once");

@@ -75,11 +75,8 @@ public sealed record RecurrentConfig
     {
         if (ModelType is not (AwdLstmType or BiLstmType))
             throw new NotSupportedException($"{source}: model_type '{ModelType}' is not a recurrent model ({AwdLstmType}, {BiLstmType}).");
-        Positive(VocabSize, "vocab_size", source);
-        Positive(EmbeddingSize, "embedding_size", source);
-        Positive(HiddenSize, "hidden_size", source);
-        Positive(NumHiddenLayers, "num_hidden_layers", source);
-        Positive(MaxPositionEmbeddings, "max_position_embeddings", source);
+        ConfigJson.RequirePositive(source, ("vocab_size", VocabSize), ("embedding_size", EmbeddingSize), ("hidden_size", HiddenSize),
+                                   ("num_hidden_layers", NumHiddenLayers), ("max_position_embeddings", MaxPositionEmbeddings));
         if (PadTokenId < 0 || PadTokenId >= VocabSize) throw new InvalidDataException($"{source}: pad_token_id {PadTokenId} is outside the vocabulary (0..{VocabSize - 1}).");
         foreach (var (name, p) in new[] { ("embedding_dropout", EmbeddingDropout), ("input_dropout", InputDropout), ("weight_dropout", WeightDropout),
                                           ("hidden_dropout", HiddenDropout), ("output_dropout", OutputDropout) })
@@ -93,11 +90,6 @@ public sealed record RecurrentConfig
         EmbeddingDropout = EmbeddingDropout * factor, InputDropout = InputDropout * factor, WeightDropout = WeightDropout * factor,
         HiddenDropout = HiddenDropout * factor, OutputDropout = OutputDropout * factor,
     };
-
-    private static void Positive(int value, string name, string source)
-    {
-        if (value <= 0) throw new InvalidDataException($"{source}: {name} must be positive, got {value}.");
-    }
 
     /// <summary>Parses config.json text and validates it.</summary>
     /// <exception cref="InvalidDataException">Not valid JSON or a bad value (the message starts with <paramref name="source"/>).</exception>
