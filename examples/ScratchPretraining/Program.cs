@@ -162,7 +162,7 @@ ModelSpec Spec(string name)
     };
 }
 
-ScratchModel Transformer(EncoderConfig config, LanguageModelObjective objective)
+ScratchModel Transformer(BertConfig config, LanguageModelObjective objective)
 {
     var lm = LanguageModel.FromScratch(config, tokenizer, objective, seed: 1);
     return new ScratchModel((c, s, p) => LanguageModelTrainer.Train(lm, c, s, p), lm.Save, lm);

@@ -142,8 +142,8 @@ public static class PretrainCommand
         var model = scratchTokenizer is not null
             ? LanguageModel.FromScratch(LanguageModel.SmallConfig(0), scratchTokenizer, objective, seed, device)
             : LanguageModel.Load(modelName, objective, device, seed);
-        var config = model.Encoder.Config;
-        string description = scratchTokenizer is not null ? $"scratch (transformer, {config.NumHiddenLayers} layers, hidden {config.HiddenSize}, {config.VocabSize} word pieces)"
+        var encoder = model.Encoder.Model;
+        string description = scratchTokenizer is not null ? $"scratch (transformer, {encoder.LayerCount} layers, hidden {encoder.HiddenSize}, {encoder.VocabSize} word pieces)"
             : modelName + (model.HeadLoaded ? "" : " (the checkpoint has no LM head: starting it from random weights)");
         return new PretrainingRun(description, model.Encoder, (corpus, s, p) => LanguageModelTrainer.Train(model, corpus, s, p), model.Save, model);
     }

@@ -17,7 +17,7 @@ internal static class TestModels
     public static PretrainedEncoder Arctic => ArcticLazy.Value;
 
     /// <summary>A tiny BERT shape for fast unit tests (vocabulary size fits the real WordPiece vocab).</summary>
-    public static EncoderConfig TinyConfig(int vocabSize = 30522) => new()
+    public static BertConfig TinyConfig(int vocabSize = 30522) => new()
     {
         VocabSize = vocabSize, HiddenSize = 32, NumHiddenLayers = 2, NumAttentionHeads = 4, IntermediateSize = 64,
         MaxPositionEmbeddings = 128, HiddenDropoutProb = 0.1, AttentionProbsDropoutProb = 0.1,

@@ -13,8 +13,8 @@ public static class AtomicDirectory
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         string full = Path.GetFullPath(directory);
         if (File.Exists(full)) throw new IOException($"Output '{directory}' is a file; give a directory path.");
-        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any() && !HuggingFaceDirectory.Looks(full))
-            throw new IOException($"Output directory '{directory}' exists and is not a model directory (no {HuggingFaceDirectory.ConfigFile}); refusing to replace it. Choose a new or empty directory.");
+        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any() && !ModelDirectory.Looks(full))
+            throw new IOException($"Output directory '{directory}' exists and is not a model directory (no {ModelDirectory.ConfigFile}); refusing to replace it. Choose a new or empty directory.");
     }
 
     /// <summary>Runs <paramref name="populate"/> on a fresh temporary folder beside <paramref name="directory"/>, then swaps it in.</summary>

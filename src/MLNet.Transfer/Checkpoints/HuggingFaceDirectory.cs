@@ -1,16 +1,8 @@
-using System.Text.Json.Nodes;
 using MLNet.Transfer.Models;
 using MLNet.Transfer.Text;
 using static TorchSharp.torch;
 
 namespace MLNet.Transfer.Checkpoints;
-
-/// <summary>The files of a Hugging Face model directory, read and validated (weights not yet applied).</summary>
-/// <param name="Directory">The directory.</param>
-/// <param name="Config">Parsed config.json (with do_lower_case from tokenizer_config.json).</param>
-/// <param name="Vocabulary">WordPiece vocabulary by id (from tokenizer.json or vocab.txt).</param>
-/// <param name="Weights">Tensors from model.safetensors (CPU, float32); the caller owns them.</param>
-public sealed record HuggingFaceCheckpoint(string Directory, EncoderConfig Config, string[] Vocabulary, Dictionary<string, Tensor> Weights);
 
 /// <summary>
 /// Reads and writes Hugging Face model directories: config.json, vocab.txt or tokenizer.json, tokenizer_config.json and
@@ -19,60 +11,22 @@ public sealed record HuggingFaceCheckpoint(string Directory, EncoderConfig Confi
 /// </summary>
 public static class HuggingFaceDirectory
 {
-    /// <summary>Weights file name.</summary>
-    public const string WeightsFile = "model.safetensors";
-    /// <summary>Architecture file name.</summary>
-    public const string ConfigFile = "config.json";
-    /// <summary>WordPiece vocabulary file name.</summary>
-    public const string VocabFile = "vocab.txt";
-    /// <summary>Tokenizer settings file name.</summary>
-    public const string TokenizerConfigFile = "tokenizer_config.json";
-
-    /// <summary>True when <paramref name="path"/> is a directory holding a config.json.</summary>
-    public static bool Looks(string path) => System.IO.Directory.Exists(path) && File.Exists(Path.Combine(path, ConfigFile));
-
     /// <summary>Reads a model directory; every problem names the file and what is wrong.</summary>
-    public static HuggingFaceCheckpoint Read(string directory)
+    public static ModelCheckpoint<BertConfig> Read(string directory)
     {
-        if (!System.IO.Directory.Exists(directory))
-            throw new DirectoryNotFoundException($"Model directory '{directory}' does not exist.");
-        string configPath = Path.Combine(directory, ConfigFile);
-        if (!File.Exists(configPath)) throw new FileNotFoundException($"'{directory}' is not a Hugging Face model directory: {ConfigFile} is missing.", configPath);
-        var config = EncoderConfig.FromJson(File.ReadAllText(configPath), configPath);
+        string configPath = ModelDirectory.ConfigPath(directory, "a Hugging Face model directory");
+        var config = BertConfig.FromJson(File.ReadAllText(configPath), configPath);
         var (vocabulary, tokenizerOptions) = HuggingFaceTokenizerFiles.ReadDirectory(directory);
         config = config with { DoLowerCase = tokenizerOptions.LowerCase };
-
-        string weightsPath = Path.Combine(directory, WeightsFile);
-        if (!File.Exists(weightsPath))
-        {
-            if (File.Exists(Path.Combine(directory, "pytorch_model.bin")))
-                throw new NotSupportedException($"{directory}: only {WeightsFile} is read. pytorch_model.bin is a Python pickle, which can run code when loaded; " +
-                                                "convert it once with Python: `from transformers import AutoModel; AutoModel.from_pretrained(dir).save_pretrained(dir, safe_serialization=True)`.");
-            throw new FileNotFoundException($"{directory}: {WeightsFile} is missing.", weightsPath);
-        }
-        var weights = Safetensors.Load(weightsPath);
-        return new HuggingFaceCheckpoint(directory, config, vocabulary, weights);
+        var weights = Safetensors.Load(ModelDirectory.WeightsPath(directory));
+        return new ModelCheckpoint<BertConfig>(directory, config, vocabulary, weights);
     }
 
     /// <summary>
     /// Writes a model directory. Each file is written atomically; weights are written last so a directory
     /// with a complete model.safetensors is complete.
     /// </summary>
-    public static void Write(string directory, EncoderConfig config, IReadOnlyDictionary<string, Tensor> weights, IEnumerable<string> vocabulary,
-                             IReadOnlyDictionary<string, string>? metadata = null)
-    {
-        System.IO.Directory.CreateDirectory(directory);
-        AtomicFile.WriteAllText(Path.Combine(directory, ConfigFile), config.ToJson());
-        AtomicFile.WriteAllText(Path.Combine(directory, VocabFile), string.Join("\n", vocabulary) + "\n");
-        var tokenizerConfig = new JsonObject
-        {
-            ["do_lower_case"] = config.DoLowerCase,
-            ["model_max_length"] = config.MaxPositionEmbeddings,
-            ["tokenizer_class"] = "BertTokenizer",
-        };
-        AtomicFile.WriteAllText(Path.Combine(directory, TokenizerConfigFile), tokenizerConfig.ToJsonString(new() { WriteIndented = true }));
-        var meta = new Dictionary<string, string> { ["format"] = "pt" };
-        if (metadata is not null) foreach (var (k, v) in metadata) meta[k] = v;
-        Safetensors.Save(Path.Combine(directory, WeightsFile), weights, meta);
-    }
+    public static void Write(string directory, BertConfig config, IReadOnlyDictionary<string, Tensor> weights, IEnumerable<string> vocabulary,
+                             IReadOnlyDictionary<string, string>? metadata = null) =>
+        ModelDirectory.Write(directory, config.ToJson(), config.DoLowerCase, config.MaxPositionEmbeddings, weights, vocabulary, metadata);
 }

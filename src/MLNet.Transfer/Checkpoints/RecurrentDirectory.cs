@@ -1,17 +1,9 @@
-using System.Text.Json.Nodes;
 using MLNet.Transfer.Models;
 using MLNet.Transfer.Models.Recurrent;
 using MLNet.Transfer.Text;
 using static TorchSharp.torch;
 
 namespace MLNet.Transfer.Checkpoints;
-
-/// <summary>The files of a recurrent model directory, read and validated (weights not yet applied).</summary>
-/// <param name="Directory">The directory.</param>
-/// <param name="Config">Parsed config.json (with do_lower_case from tokenizer_config.json).</param>
-/// <param name="Vocabulary">WordPiece vocabulary by id.</param>
-/// <param name="Weights">Tensors from model.safetensors (CPU); the caller owns them.</param>
-public sealed record RecurrentCheckpoint(string Directory, RecurrentConfig Config, string[] Vocabulary, Dictionary<string, Tensor> Weights);
 
 /// <summary>
 /// Recurrent (AWD-LSTM, bidirectional LSTM) model directories, laid out like Hugging Face ones so every verb's
@@ -29,26 +21,22 @@ public static class RecurrentDirectory
     /// <summary>The "model_type" in <paramref name="directory"/>'s config.json ("bert" when absent), or null without a config.json.</summary>
     public static string? ModelType(string directory)
     {
-        string path = Path.Combine(directory, HuggingFaceDirectory.ConfigFile);
-        return File.Exists(path) ? TextEncoders.ModelType(File.ReadAllText(path), path) : null;
+        string path = Path.Combine(directory, ModelDirectory.ConfigFile);
+        return File.Exists(path) ? EncoderFactory.ModelType(File.ReadAllText(path), path) : null;
     }
 
     /// <summary>Whether <paramref name="directory"/> holds a recurrent model (its config.json says awd-lstm or bilstm).</summary>
-    public static bool Looks(string directory) => System.IO.Directory.Exists(directory) && ModelType(directory) is { } type && TextEncoders.IsRecurrent(type);
+    public static bool Looks(string directory) => System.IO.Directory.Exists(directory) && ModelType(directory) is { } type && EncoderFactory.IsRecurrent(type);
 
     /// <summary>Reads a recurrent model directory; every problem names the file and what is wrong.</summary>
-    public static RecurrentCheckpoint Read(string directory)
+    public static ModelCheckpoint<RecurrentConfig> Read(string directory)
     {
-        if (!System.IO.Directory.Exists(directory)) throw new DirectoryNotFoundException($"Model directory '{directory}' does not exist.");
-        string configPath = Path.Combine(directory, HuggingFaceDirectory.ConfigFile);
-        if (!File.Exists(configPath)) throw new FileNotFoundException($"'{directory}' is not a model directory: {HuggingFaceDirectory.ConfigFile} is missing.", configPath);
+        string configPath = ModelDirectory.ConfigPath(directory, "a model directory");
         var (vocabulary, tokenizer) = HuggingFaceTokenizerFiles.ReadDirectory(directory);
         var config = RecurrentConfig.FromJson(File.ReadAllText(configPath), configPath) with { DoLowerCase = tokenizer.LowerCase };
         if (vocabulary.Length == 0 || vocabulary.Length > config.VocabSize)
             throw new InvalidDataException($"{directory}: the vocabulary has {vocabulary.Length} tokens but vocab_size is {config.VocabSize}.");
-        string weightsPath = Path.Combine(directory, HuggingFaceDirectory.WeightsFile);
-        if (!File.Exists(weightsPath)) throw new FileNotFoundException($"{directory}: {HuggingFaceDirectory.WeightsFile} is missing.", weightsPath);
-        return new RecurrentCheckpoint(directory, config, vocabulary, Safetensors.Load(weightsPath));
+        return new ModelCheckpoint<RecurrentConfig>(directory, config, vocabulary, Safetensors.Load(ModelDirectory.WeightsPath(directory)));
     }
 
     /// <summary>
@@ -62,20 +50,6 @@ public static class RecurrentDirectory
 
     /// <summary>Writes a model directory (each file atomically, the weights last).</summary>
     public static void Write(string directory, RecurrentConfig config, IReadOnlyDictionary<string, Tensor> weights, IEnumerable<string> vocabulary,
-                             IReadOnlyDictionary<string, string>? metadata = null)
-    {
-        System.IO.Directory.CreateDirectory(directory);
-        AtomicFile.WriteAllText(Path.Combine(directory, HuggingFaceDirectory.ConfigFile), config.ToJson());
-        AtomicFile.WriteAllText(Path.Combine(directory, HuggingFaceDirectory.VocabFile), string.Join("\n", vocabulary) + "\n");
-        var tokenizerConfig = new JsonObject
-        {
-            ["do_lower_case"] = config.DoLowerCase,
-            ["model_max_length"] = config.MaxPositionEmbeddings,
-            ["tokenizer_class"] = "BertTokenizer",
-        };
-        AtomicFile.WriteAllText(Path.Combine(directory, HuggingFaceDirectory.TokenizerConfigFile), tokenizerConfig.ToJsonString(new() { WriteIndented = true }));
-        var meta = new Dictionary<string, string> { ["format"] = "pt" };
-        if (metadata is not null) foreach (var (k, v) in metadata) meta[k] = v;
-        Safetensors.Save(Path.Combine(directory, HuggingFaceDirectory.WeightsFile), weights, meta);
-    }
+                             IReadOnlyDictionary<string, string>? metadata = null) =>
+        ModelDirectory.Write(directory, config.ToJson(), config.DoLowerCase, config.MaxPositionEmbeddings, weights, vocabulary, metadata);
 }

@@ -30,7 +30,7 @@ public static class EmbeddedModels
                ?? throw new IOException($"Cannot write the model cache '{ModelCache.Root}'; set MLNET_TRANSFER_CACHE to a writable folder.");
     }
 
-    internal static PretrainedEncoder Load(string name, Func<HuggingFaceCheckpoint, string, PretrainedEncoder> build)
+    internal static PretrainedEncoder Load(string name, Func<ModelCheckpoint<BertConfig>, string, PretrainedEncoder> build)
     {
         string canonical = EmbeddedModelFiles.Find(name).Name;
         var checkpoint = HuggingFaceDirectory.Read(EnsureDirectory(name));
@@ -44,7 +44,7 @@ public static class EmbeddedModels
         try
         {
             var dims = BertWeightDimensions.Infer(weights);
-            var config = EncoderConfig.MiniLmL6 with
+            var config = BertConfig.MiniLmL6 with
             {
                 NumHiddenLayers = dims.Layers, HiddenSize = dims.Hidden, IntermediateSize = dims.Intermediate,
                 VocabSize = dims.VocabSize, MaxPositionEmbeddings = dims.MaxPositions, TypeVocabSize = dims.TypeVocabSize,

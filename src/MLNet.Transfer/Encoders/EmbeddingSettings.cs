@@ -27,8 +27,8 @@ public sealed record EmbeddingSettings
     /// <summary>Token budget per sequence including [CLS]/[SEP]; at most the model's positions. Default (null): 256 or the model's positions if fewer.</summary>
     public int? MaxTokens { get; init; }
 
-    /// <summary>The token budget used with <paramref name="config"/>.</summary>
-    public int EffectiveMaxTokens(EncoderConfig config) => EffectiveMaxTokens(config.MaxPositionEmbeddings);
+    /// <summary>The token budget used with <paramref name="encoder"/> (any architecture).</summary>
+    public int EffectiveMaxTokens(TextEncoder encoder) => EffectiveMaxTokens(encoder.MaxTokens);
 
     /// <summary>The token budget used with an encoder taking at most <paramref name="maxPositions"/> tokens.</summary>
     public int EffectiveMaxTokens(int maxPositions) => MaxTokens ?? Math.Min(256, maxPositions);
@@ -72,9 +72,6 @@ public sealed record EmbeddingSettings
             return index;
         }).ToArray();
     }
-
-    /// <summary>Checks every value against the encoder; throws naming the bad setting.</summary>
-    public void Validate(EncoderConfig config) => Validate(config.NumHiddenLayers, config.MaxPositionEmbeddings);
 
     /// <summary>
     /// Checks every value against <paramref name="encoder"/> (any architecture); averaging or mixing layers also needs

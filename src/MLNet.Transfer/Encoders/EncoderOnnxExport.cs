@@ -22,18 +22,19 @@ public static class EncoderOnnxExport
         ArgumentNullException.ThrowIfNull(encoder);
         ArgumentNullException.ThrowIfNull(stream);
         settings ??= new EmbeddingSettings();
-        settings.Validate(encoder.Config);
+        var bert = OnnxExport.RequireBert(encoder.Model);
+        settings.Validate(bert);
         if (settings.WindowStride > 0)
             throw new NotSupportedException("Embeddings averaged over windows (WindowStride > 0) cannot be exported to ONNX: the graph embeds one token sequence. Set WindowStride to 0.");
-        var layers = settings.ResolveLayers(encoder.Config.NumHiddenLayers);
+        var layers = settings.ResolveLayers(bert.LayerCount);
         var pooling = new SentencePooling(layers, settings.Pooling, settings.Combination == LayerCombination.Concatenate,
                                           settings.NormalizedMixWeights(), settings.Normalize);
-        var metadata = TokenizerMetadata(encoder, settings.EffectiveMaxTokens(encoder.Config), settings.Truncation);
+        var metadata = TokenizerMetadata(encoder, settings.EffectiveMaxTokens(bert.MaxTokens), settings.Truncation);
         metadata["mlnet_transfer.pooling"] = settings.Pooling.ToString();
         metadata["mlnet_transfer.layers"] = string.Join(",", layers);
         metadata["mlnet_transfer.layer_combination"] = settings.Combination.ToString();
         metadata["mlnet_transfer.normalize"] = settings.Normalize ? "true" : "false";
-        OnnxExport.WriteEncoder((Models.Bert.BertModel)encoder.Model, pooling, stream, options, metadata); // a BERT: encoder.Config above throws otherwise
+        OnnxExport.WriteEncoder(bert, pooling, stream, options, metadata);
     }
 
     /// <summary>Writes the encoder to <paramref name="path"/> atomically (temp file, then rename); see <see cref="WriteOnnx"/>.</summary>

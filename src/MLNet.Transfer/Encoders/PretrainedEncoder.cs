@@ -32,14 +32,6 @@ public sealed class PretrainedEncoder : IDisposable
     /// <summary>The embedded name or directory this encoder was loaded from.</summary>
     public string Name { get; }
 
-    /// <summary>
-    /// The BERT architecture numbers. Only BERT-family encoders have them: for a recurrent one (see
-    /// <see cref="ModelType"/>) this throws; use <see cref="Model"/>, <see cref="LayerCount"/> and <see cref="MaxTokens"/>.
-    /// </summary>
-    /// <exception cref="NotSupportedException">The encoder is not a BERT.</exception>
-    public EncoderConfig Config => (Model as BertModel)?.Config
-        ?? throw new NotSupportedException($"'{Name}' is a {Model.ModelType} model, not a BERT: it has no {nameof(EncoderConfig)}.");
-
     /// <summary>The architecture: "bert", "awd-lstm" or "bilstm" (config.json's model_type).</summary>
     public string ModelType => Model.ModelType;
 
@@ -64,12 +56,10 @@ public sealed class PretrainedEncoder : IDisposable
     /// section for measured figures); training stays fp32.
     /// </summary>
     /// <exception cref="NotSupportedException">The encoder is not a BERT (e.g. a recurrent language model).</exception>
-    public void UseBFloat16Inference(bool enabled = true) =>
-        (Model as BertModel ?? throw new NotSupportedException($"bf16 inference is implemented for BERT encoders only, not '{ModelType}'."))
-            .UseBFloat16Inference(enabled);
+    public void UseBFloat16Inference(bool enabled = true) => Model.UseBFloat16Inference(enabled);
 
     /// <summary>True after <see cref="UseBFloat16Inference"/>.</summary>
-    public bool BFloat16Inference => (Model as BertModel)?.BFloat16Inference ?? false;
+    public bool BFloat16Inference => Model.BFloat16Inference;
 
     /// <summary>Layers above the embeddings (hidden states 0..this).</summary>
     public int LayerCount => Model.LayerCount;
@@ -102,17 +92,17 @@ public sealed class PretrainedEncoder : IDisposable
     }
 
     /// <summary>Builds an encoder from a checkpoint read from disk (weights are copied; the caller still owns them).</summary>
-    internal static PretrainedEncoder FromCheckpoint(HuggingFaceCheckpoint checkpoint, string name, Device device) =>
+    internal static PretrainedEncoder FromCheckpoint(ModelCheckpoint<BertConfig> checkpoint, string name, Device device) =>
         FromParts(checkpoint.Config, checkpoint.Vocabulary, checkpoint.Weights,
-                  name, device, Path.Combine(checkpoint.Directory, HuggingFaceDirectory.WeightsFile));
+                  name, device, Path.Combine(checkpoint.Directory, ModelDirectory.WeightsFile));
 
     /// <summary>Builds a recurrent encoder from a checkpoint read from disk, disposing the checkpoint's tensors.</summary>
-    internal static PretrainedEncoder FromRecurrentCheckpoint(RecurrentCheckpoint checkpoint, string name, Device device)
+    internal static PretrainedEncoder FromRecurrentCheckpoint(ModelCheckpoint<RecurrentConfig> checkpoint, string name, Device device)
     {
         try
         {
             return FromModel(new RecurrentEncoder(checkpoint.Config), checkpoint.Vocabulary, RecurrentDirectory.EncoderWeights(checkpoint.Weights),
-                             name, device, Path.Combine(checkpoint.Directory, HuggingFaceDirectory.WeightsFile));
+                             name, device, Path.Combine(checkpoint.Directory, ModelDirectory.WeightsFile));
         }
         finally
         {
@@ -130,7 +120,7 @@ public sealed class PretrainedEncoder : IDisposable
     /// <param name="name">Display name.</param>
     /// <param name="device">Target device.</param>
     /// <param name="source">File or stream name for error messages.</param>
-    public static PretrainedEncoder FromParts(EncoderConfig config, IReadOnlyList<string> vocabulary, IReadOnlyDictionary<string, Tensor> weights,
+    public static PretrainedEncoder FromParts(BertConfig config, IReadOnlyList<string> vocabulary, IReadOnlyDictionary<string, Tensor> weights,
                                               string name, Device device, string source)
     {
         if (vocabulary.Count == 0 || vocabulary.Count > config.VocabSize)
@@ -150,7 +140,7 @@ public sealed class PretrainedEncoder : IDisposable
             StateDictLoader.Load(model, weights, source, "pooler.", "cls.", "embeddings.position_ids");
             model.to(device);
             model.eval();
-            return new PretrainedEncoder(name, model, vocabulary.ToArray(), LowerCase(model), device);
+            return new PretrainedEncoder(name, model, vocabulary.ToArray(), model.LowerCase, device);
         }
         catch
         {
@@ -161,18 +151,17 @@ public sealed class PretrainedEncoder : IDisposable
 
     /// <summary>An independent copy (own weights) — for fine-tuning without touching a shared encoder.</summary>
     public PretrainedEncoder Clone() =>
-        FromModel(TextEncoders.Create(Model.ToConfigJson(), Tokenizer.LowerCase, Name), Vocabulary, Model.state_dict(), Name, Device, Name);
+        FromModel(EncoderFactory.Create(Model.ToConfigJson(), Tokenizer.LowerCase, Name), Vocabulary, Model.state_dict(), Name, Device, Name);
 
     /// <summary>
     /// Saves the encoder (including fine-tuned weights) as a model directory that this library can load again: a
-    /// Hugging Face BERT directory (which other tools read too) or a recurrent model directory.
+    /// Hugging Face BERT directory (which other tools read too) or a recurrent model directory. Each file is written
+    /// atomically, the weights last.
     /// </summary>
     public void Save(string directory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
-        var weights = Model.state_dict();
-        if (Model is RecurrentEncoder recurrent) RecurrentDirectory.Write(directory, recurrent.Config, weights, Vocabulary);
-        else HuggingFaceDirectory.Write(directory, Config, weights, Vocabulary);
+        ModelDirectory.Write(directory, Model.ToConfigJson(), Model.LowerCase, Model.MaxTokens, Model.state_dict(), Vocabulary);
     }
 
     /// <summary>
@@ -185,18 +174,10 @@ public sealed class PretrainedEncoder : IDisposable
     /// <summary>Wraps an in-memory model (e.g. one built from scratch for pretraining) with its vocabulary; takes ownership of it.</summary>
     internal static PretrainedEncoder FromModel(string name, TextEncoder model, IReadOnlyList<string> vocabulary, Device device)
     {
-        int vocabSize = model switch { BertModel b => b.Config.VocabSize, RecurrentEncoder r => r.Config.VocabSize, _ => int.MaxValue };
-        if (vocabulary.Count == 0 || vocabulary.Count > vocabSize)
-            throw new ArgumentException($"The vocabulary has {vocabulary.Count} tokens; it must have between 1 and vocab_size ({vocabSize}).", nameof(vocabulary));
-        return new PretrainedEncoder(name, model, [.. vocabulary], LowerCase(model), device);
+        if (vocabulary.Count == 0 || vocabulary.Count > model.VocabSize)
+            throw new ArgumentException($"The vocabulary has {vocabulary.Count} tokens; it must have between 1 and vocab_size ({model.VocabSize}).", nameof(vocabulary));
+        return new PretrainedEncoder(name, model, [.. vocabulary], model.LowerCase, device);
     }
-
-    private static bool LowerCase(TextEncoder model) => model switch
-    {
-        BertModel b => b.Config.DoLowerCase,
-        RecurrentEncoder r => r.Config.DoLowerCase,
-        _ => true,
-    };
 
     /// <summary>Releases the model's native memory.</summary>
     public void Dispose() => Model.Dispose();

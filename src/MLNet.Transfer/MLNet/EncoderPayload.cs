@@ -38,7 +38,7 @@ internal static class EncoderPayload
         string source = $"model zip ({model.Info.LoaderSignature})";
         string configJson = model.ReadStream(ConfigStream, s => new StreamReader(s, Encoding.UTF8).ReadToEnd());
         var vocabulary = model.ReadStream(VocabStream, s => new StreamReader(s, Encoding.UTF8).ReadToEnd()).Split('\n');
-        var encoder = TextEncoders.Create(configJson, lowerCase, $"{source} {ConfigStream}");
+        var encoder = EncoderFactory.Create(configJson, lowerCase, $"{source} {ConfigStream}");
         try
         {
             var weights = model.ReadStream(WeightsStream, s => Safetensors.Load(s, $"{source} {WeightsStream}"));

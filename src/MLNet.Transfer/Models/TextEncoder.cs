@@ -14,7 +14,7 @@ public abstract class TextEncoder : nn.Module
 
     /// <summary>
     /// The <c>config.json</c> "model_type" of this architecture ("bert", "awd-lstm", "bilstm"); saved directories and
-    /// model zips are rebuilt from it (see <see cref="TextEncoders"/>).
+    /// model zips are rebuilt from it (see <see cref="EncoderFactory"/>).
     /// </summary>
     public abstract string ModelType { get; }
 
@@ -29,6 +29,31 @@ public abstract class TextEncoder : nn.Module
 
     /// <summary>Longest sequence, in tokens including [CLS]/[SEP], the encoder accepts (a transformer's position table).</summary>
     public abstract int MaxTokens { get; }
+
+    /// <summary>Number of token ids the embedding table covers (config.json's "vocab_size"); a vocabulary may be smaller, never larger.</summary>
+    public abstract int VocabSize { get; }
+
+    /// <summary>Whether this model's tokenizer lower-cases its input (tokenizer_config.json's "do_lower_case").</summary>
+    public abstract bool LowerCase { get; }
+
+    /// <summary>
+    /// The name a task model (this encoder plus heads) stores the encoder under — its state-dict key prefix, without the
+    /// dot. Task models know two: "bert" for a BERT (the prefix of Hugging Face's BertFor… models, so their checkpoints
+    /// load by name) and "encoder", the default, for every other architecture.
+    /// </summary>
+    public virtual string TaskModelPrefix => "encoder";
+
+    /// <summary>True after <see cref="UseBFloat16Inference"/> turned bfloat16 inference on; always false for an architecture without it.</summary>
+    public virtual bool BFloat16Inference => false;
+
+    /// <summary>
+    /// Opt-in bfloat16 inference for the dense layers (training stays fp32). Only the BERT transformer implements it
+    /// (see <see cref="Bert.BertModel.UseBFloat16Inference"/>); the default throws.
+    /// </summary>
+    /// <param name="enabled">True to use bf16 for inference, false for fp32.</param>
+    /// <exception cref="NotSupportedException">The architecture has no bf16 inference.</exception>
+    public virtual void UseBFloat16Inference(bool enabled = true) =>
+        throw new NotSupportedException($"bf16 inference is implemented for BERT encoders only, not '{ModelType}'.");
 
     /// <summary>Standard deviation for initialising new task heads on top of this encoder.</summary>
     public virtual double InitializerRange => 0.02;

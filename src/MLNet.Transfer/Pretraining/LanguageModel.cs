@@ -26,14 +26,14 @@ public sealed class LanguageModel : IDisposable, ITrainableLanguageModel
 
     private LanguageModel(PretrainedEncoder encoder, LanguageModelObjective objective, bool ownsEncoder, int seed)
     {
-        if (encoder.Model is not BertModel)
+        if (encoder.Model is not BertModel bert)
             throw new ArgumentException($"'{encoder.Name}' is a {encoder.ModelType} model; use {nameof(RecurrentLanguageModel)} for recurrent language models.", nameof(encoder));
-        if (encoder.Config.IsDecoder == true && objective == LanguageModelObjective.MaskedLm)
+        if (bert.Config.IsDecoder == true && objective == LanguageModelObjective.MaskedLm)
             throw new ArgumentException($"'{encoder.Name}' is a decoder (is_decoder: causal attention); train it with the causal objective, not the masked one.");
         Encoder = encoder;
         _ownsEncoder = ownsEncoder;
         manual_seed(seed);
-        Module = new BertLanguageModel((BertModel)encoder.Model, objective);
+        Module = new BertLanguageModel(bert, objective);
         Module.eval();
     }
 
@@ -84,7 +84,7 @@ public sealed class LanguageModel : IDisposable, ITrainableLanguageModel
         if (!Directory.Exists(nameOrDirectory))
         {
             var embedded = PretrainedEncoder.Load(nameOrDirectory, device);
-            return new LanguageModel(embedded, objective ?? DefaultObjective(embedded.Config), ownsEncoder: true, seed);
+            return new LanguageModel(embedded, objective ?? DefaultObjective(embedded), ownsEncoder: true, seed);
         }
         if (RecurrentDirectory.Looks(nameOrDirectory))
             throw new ArgumentException($"'{nameOrDirectory}' holds a recurrent model ({RecurrentDirectory.ModelType(nameOrDirectory)}); load it with {nameof(RecurrentLanguageModel)}.{nameof(RecurrentLanguageModel.Load)}.", nameof(nameOrDirectory));
@@ -92,7 +92,7 @@ public sealed class LanguageModel : IDisposable, ITrainableLanguageModel
         try
         {
             var encoder = PretrainedEncoder.FromCheckpoint(checkpoint, nameOrDirectory, TorchDevice.Resolve(device));
-            var model = new LanguageModel(encoder, objective ?? DefaultObjective(encoder.Config), ownsEncoder: true, seed);
+            var model = new LanguageModel(encoder, objective ?? DefaultObjective(encoder), ownsEncoder: true, seed);
             try
             {
                 var head = checkpoint.Weights.Where(kv => kv.Key.StartsWith(HeadPrefix, StringComparison.Ordinal) &&
@@ -100,7 +100,7 @@ public sealed class LanguageModel : IDisposable, ITrainableLanguageModel
                                              .ToDictionary(kv => kv.Key["cls.".Length..], kv => kv.Value);
                 if (head.Count > 0)
                 {
-                    StateDictLoader.Load(model.Module.Head, head, Path.Combine(nameOrDirectory, HuggingFaceDirectory.WeightsFile));
+                    StateDictLoader.Load(model.Module.Head, head, Path.Combine(nameOrDirectory, ModelDirectory.WeightsFile));
                     model.HeadLoaded = true;
                 }
                 return model;
@@ -126,7 +126,7 @@ public sealed class LanguageModel : IDisposable, ITrainableLanguageModel
     /// <param name="objective">What the head predicts; a causal model is saved with is_decoder.</param>
     /// <param name="seed">Seed of the initialisation.</param>
     /// <param name="device">"cpu" (default), "cuda" or "cuda:N".</param>
-    public static LanguageModel FromScratch(EncoderConfig config, BertWordPieceTokenizer tokenizer,
+    public static LanguageModel FromScratch(BertConfig config, BertWordPieceTokenizer tokenizer,
                                             LanguageModelObjective objective = LanguageModelObjective.MaskedLm, int seed = 42, string? device = null)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -149,7 +149,7 @@ public sealed class LanguageModel : IDisposable, ITrainableLanguageModel
 
     /// <summary>A small BERT for training from scratch on a CPU: 4 layers, hidden 256, 4 heads, FFN 1024, 512 positions.</summary>
     /// <param name="vocabSize">Vocabulary size (the tokenizer's).</param>
-    public static EncoderConfig SmallConfig(int vocabSize) => new()
+    public static BertConfig SmallConfig(int vocabSize) => new()
     {
         VocabSize = vocabSize, HiddenSize = 256, NumHiddenLayers = 4, NumAttentionHeads = 4, IntermediateSize = 1024,
         MaxPositionEmbeddings = 512,
@@ -162,7 +162,7 @@ public sealed class LanguageModel : IDisposable, ITrainableLanguageModel
     /// </summary>
     public void Save(string directory)
     {
-        var config = Encoder.Config with
+        var config = Module.Encoder.Config with
         {
             Architectures = [Objective == LanguageModelObjective.CausalLm ? "BertLMHeadModel" : "BertForMaskedLM"],
             IsDecoder = Objective == LanguageModelObjective.CausalLm ? true : null,
@@ -197,8 +197,9 @@ public sealed class LanguageModel : IDisposable, ITrainableLanguageModel
     LanguageModelPredictions ITrainableLanguageModel.Predict(TokenBatch tokens, Tensor labels) =>
         Module.Predict(tokens.InputIds, tokens.TokenTypeIds, tokens.AttentionMask, labels);
 
-    private static LanguageModelObjective DefaultObjective(EncoderConfig config) =>
-        config.IsDecoder == true ? LanguageModelObjective.CausalLm : LanguageModelObjective.MaskedLm;
+    /// <summary>Causal for a decoder config (is_decoder), else masked; a non-BERT encoder is refused by the constructor.</summary>
+    private static LanguageModelObjective DefaultObjective(PretrainedEncoder encoder) =>
+        encoder.Model is BertModel { Config.IsDecoder: true } ? LanguageModelObjective.CausalLm : LanguageModelObjective.MaskedLm;
 
     /// <summary>Releases the head, and the encoder when this object loaded it.</summary>
     public void Dispose()

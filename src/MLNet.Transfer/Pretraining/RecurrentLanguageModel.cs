@@ -90,7 +90,7 @@ public sealed class RecurrentLanguageModel : IDisposable, ITrainableLanguageMode
         var checkpoint = RecurrentDirectory.Read(directory);
         try
         {
-            string source = Path.Combine(directory, HuggingFaceDirectory.WeightsFile);
+            string source = Path.Combine(directory, ModelDirectory.WeightsFile);
             var torchDevice = TorchDevice.Resolve(device);
             var encoder = PretrainedEncoder.FromModel(new RecurrentEncoder(checkpoint.Config), checkpoint.Vocabulary,
                                                       RecurrentDirectory.EncoderWeights(checkpoint.Weights), directory, torchDevice, source);

@@ -23,7 +23,7 @@ internal sealed class EmbedCorpusComparison : IComparison
         var ort = context.Ort;
         var texts = context.Corpus.EmbedSet;
         var settings = new EmbeddingSettings { BatchSize = BatchSize };
-        int maxTokens = settings.EffectiveMaxTokens(encoder.Config);
+        int maxTokens = settings.EffectiveMaxTokens(encoder.Model);
         long tokens = texts.Sum(t => (long)encoder.Tokenizer.Encode(t, maxTokens).Length);
 
         float[][] Reference()

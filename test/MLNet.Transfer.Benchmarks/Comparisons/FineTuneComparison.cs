@@ -57,8 +57,7 @@ internal sealed class FineTuneComparison : IComparison
         long matmulParameters = model.named_parameters()
             .Where(p => p.parameter.dim() == 2 && !p.name.Contains("embeddings", StringComparison.Ordinal))
             .Sum(p => p.parameter.numel());
-        var config = encoder.Config;
-        double attention = 12.0 * config.NumHiddenLayers * SequenceLength * config.HiddenSize;
+        double attention = 12.0 * encoder.LayerCount * SequenceLength * encoder.HiddenSize;
         return (clock.StepSeconds.Skip(WarmupSteps).ToList(), 6.0 * matmulParameters + attention);
     }
 

@@ -24,7 +24,7 @@ public class EncoderPersistenceTests
         var expected = TestModels.MiniLm.Embed(Texts, settings);
         var actual = reloaded.Embed(Texts, settings);
         Assert.That(actual, Is.EqualTo(expected));
-        Assert.That(reloaded.Config with { Architectures = null }, Is.EqualTo(TestModels.MiniLm.Config with { Architectures = null }));
+        Assert.That(((BertModel)reloaded.Model).Config with { Architectures = null }, Is.EqualTo(((BertModel)TestModels.MiniLm.Model).Config with { Architectures = null }));
     }
 
     [Category("Integration")]

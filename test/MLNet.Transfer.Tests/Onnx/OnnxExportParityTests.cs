@@ -127,7 +127,7 @@ public class OnnxExportParityTests
         Assert.That(map["mlnet_transfer.max_tokens"], Is.EqualTo("48"));
         Assert.That(map["mlnet_transfer.pooling"], Is.EqualTo("Mean"));
         Assert.That(map["owner"], Is.EqualTo("tests"));
-        Assert.That(EncoderConfig.FromJson(map["mlnet_transfer.config"]).HiddenSize, Is.EqualTo(32));
+        Assert.That(BertConfig.FromJson(map["mlnet_transfer.config"]).HiddenSize, Is.EqualTo(32));
     }
 
     [Test]

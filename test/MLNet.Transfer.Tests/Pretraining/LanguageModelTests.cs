@@ -22,7 +22,7 @@ public class LanguageModelTests
         })];
     }
 
-    internal static EncoderConfig Tiny(int vocab) => TestModels.TinyConfig(vocab) with { HiddenDropoutProb = 0, AttentionProbsDropoutProb = 0 };
+    internal static BertConfig Tiny(int vocab) => TestModels.TinyConfig(vocab) with { HiddenDropoutProb = 0, AttentionProbsDropoutProb = 0 };
 
     private static LanguageModel TinyScratch(LanguageModelObjective objective = LanguageModelObjective.MaskedLm, int seed = 1) =>
         LanguageModel.FromScratch(Tiny(31), TestVocab.Small(), objective, seed);
@@ -111,11 +111,11 @@ public class LanguageModelTests
         string dir = Path.Combine(temp.Path, "lm");
         lm.Save(dir);
 
-        var header = Safetensors.ReadHeader(Path.Combine(dir, HuggingFaceDirectory.WeightsFile));
+        var header = Safetensors.ReadHeader(Path.Combine(dir, ModelDirectory.WeightsFile));
         Assert.That(header.Keys, Does.Contain("bert.embeddings.word_embeddings.weight").And.Contain("cls.predictions.bias")
                                   .And.Contain("cls.predictions.transform.LayerNorm.weight"));
         Assert.That(header.Keys, Does.Not.Contain("cls.predictions.decoder.weight"), "tied: stored once, as in Hugging Face checkpoints");
-        var config = EncoderConfig.FromJson(File.ReadAllText(Path.Combine(dir, "config.json")));
+        var config = BertConfig.FromJson(File.ReadAllText(Path.Combine(dir, "config.json")));
         Assert.That(config.Architectures, Is.EqualTo(new[] { "BertForMaskedLM" }));
         Assert.That(config.IsDecoder, Is.Null);
 
@@ -139,7 +139,7 @@ public class LanguageModelTests
         using var lm = TinyScratch(LanguageModelObjective.CausalLm);
         string dir = Path.Combine(temp.Path, "clm");
         lm.Save(dir);
-        var config = EncoderConfig.FromJson(File.ReadAllText(Path.Combine(dir, "config.json")));
+        var config = BertConfig.FromJson(File.ReadAllText(Path.Combine(dir, "config.json")));
         Assert.That(config.IsDecoder, Is.True);
         Assert.That(config.Architectures, Is.EqualTo(new[] { "BertLMHeadModel" }));
         using var reloaded = LanguageModel.Load(dir);
@@ -230,10 +230,10 @@ public class LanguageModelTests
 
         string dir = Path.Combine(temp.Path, "model");
         lm.Save(dir);
-        var before = File.ReadAllBytes(Path.Combine(dir, HuggingFaceDirectory.WeightsFile));
+        var before = File.ReadAllBytes(Path.Combine(dir, ModelDirectory.WeightsFile));
         Assert.That(() => AtomicDirectory.Write(dir, d => { File.WriteAllText(Path.Combine(d, "config.json"), "{}"); throw new IOException("disk full"); }),
                     Throws.InstanceOf<IOException>().With.Message.EqualTo("disk full"));
-        Assert.That(File.ReadAllBytes(Path.Combine(dir, HuggingFaceDirectory.WeightsFile)), Is.EqualTo(before));
+        Assert.That(File.ReadAllBytes(Path.Combine(dir, ModelDirectory.WeightsFile)), Is.EqualTo(before));
         Assert.That(Directory.GetDirectories(temp.Path).Select(Path.GetFileName), Is.EquivalentTo(new[] { "documents", "model" }), "no temp folders left");
         lm.Save(dir); // replacing a model directory is allowed
         using var reloaded = LanguageModel.Load(dir);

@@ -129,7 +129,7 @@ public class RecurrentLanguageModelTests
         string dir = Path.Combine(temp.Path, "lm");
         lm.Save(dir);
 
-        var header = Safetensors.ReadHeader(Path.Combine(dir, HuggingFaceDirectory.WeightsFile));
+        var header = Safetensors.ReadHeader(Path.Combine(dir, ModelDirectory.WeightsFile));
         Assert.That(header.Keys, Does.Contain("encoder.embedding.weight").And.Contain("decoder.bias").And.Contain("encoder.forward_layers.1.weight_hh_l0"));
         Assert.That(header.Keys.Any(k => k.StartsWith("encoder.backward_layers.", StringComparison.Ordinal)), Is.EqualTo(type == RecurrentConfig.BiLstmType));
         Assert.That(header.Keys.Count(k => header[k].Shape.SequenceEqual(new long[] { 31, 16 })), Is.EqualTo(1), "the tied matrix is stored once");
@@ -145,7 +145,8 @@ public class RecurrentLanguageModelTests
         Assert.That(encoder.Model.training, Is.False);
         var settings = new EmbeddingSettings { Pooling = PoolingMode.Mean };
         Assert.That(encoder.Embed(corpus[..5], settings), Is.EqualTo(lm.Encoder.Embed(corpus[..5], settings)));
-        Assert.That(() => encoder.Config, Throws.InstanceOf<NotSupportedException>().With.Message.Contain(type));
+        Assert.That((encoder.Model.VocabSize, encoder.Model.LowerCase), Is.EqualTo((lm.Config.VocabSize, lm.Config.DoLowerCase)));
+        Assert.That(() => encoder.UseBFloat16Inference(), Throws.InstanceOf<NotSupportedException>().With.Message.Contain(type));
 
         string encoderOnly = Path.Combine(temp.Path, "encoder");
         encoder.Save(encoderOnly);

@@ -21,8 +21,8 @@ public class ScratchVocabularyTests
                                    "--batch-size", "8", "--max-tokens", "24", "--output", dir, "--json");
 
         Assert.That(run.Code, Is.EqualTo(0), run.Err);
-        string[] vocabulary = File.ReadAllLines(Path.Combine(dir, HuggingFaceDirectory.VocabFile));
-        using (var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, HuggingFaceDirectory.ConfigFile))))
+        string[] vocabulary = File.ReadAllLines(Path.Combine(dir, ModelDirectory.VocabFile));
+        using (var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, ModelDirectory.ConfigFile))))
             Assert.That(config.RootElement.GetProperty("vocab_size").GetInt32(), Is.EqualTo(vocabulary.Length));
         Assert.That(vocabulary.Length, Is.LessThan(3_000), "corpus pieces + single characters, not 30,522");
         Assert.That(vocabulary, Does.Contain("dull").And.Contain("film").And.Contain("[MASK]"));

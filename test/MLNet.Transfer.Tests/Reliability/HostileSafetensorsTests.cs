@@ -60,7 +60,7 @@ public class HostileSafetensorsTests
             HuggingFaceDirectory.Write(temp.Path, config, model.state_dict(), ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a", "b", "c"]);
         foreach (byte[] pickle in new[] { ZipPickle, LegacyPickle })
         {
-            File.WriteAllBytes(Path.Combine(temp.Path, HuggingFaceDirectory.WeightsFile), pickle);
+            File.WriteAllBytes(Path.Combine(temp.Path, ModelDirectory.WeightsFile), pickle);
             var error = Assert.Throws<InvalidDataException>(() => PretrainedEncoder.Load(temp.Path));
             Assert.That(error!.Message, Does.Contain("model.safetensors"));
         }

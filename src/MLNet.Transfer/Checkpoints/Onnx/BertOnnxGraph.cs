@@ -13,7 +13,7 @@ namespace MLNet.Transfer.Checkpoints.Onnx;
 internal sealed class BertOnnxGraph
 {
     private readonly OnnxGraphBuilder _g;
-    private readonly EncoderConfig _config;
+    private readonly BertConfig _config;
     private readonly IReadOnlyDictionary<string, Tensor> _weights;
     private readonly string _prefix;
     private string? _headsShape, _hiddenShape, _scale;
@@ -22,7 +22,7 @@ internal sealed class BertOnnxGraph
     /// <param name="config">The encoder's architecture.</param>
     /// <param name="weights">A state dict holding the encoder's weights under <paramref name="prefix"/> + Hugging Face BertModel keys.</param>
     /// <param name="prefix">"" for a bare encoder, "bert." inside a task model.</param>
-    public BertOnnxGraph(OnnxGraphBuilder graph, EncoderConfig config, IReadOnlyDictionary<string, Tensor> weights, string prefix)
+    public BertOnnxGraph(OnnxGraphBuilder graph, BertConfig config, IReadOnlyDictionary<string, Tensor> weights, string prefix)
     {
         _g = graph;
         _config = config;
@@ -32,7 +32,7 @@ internal sealed class BertOnnxGraph
 
     /// <summary>
     /// Adds the encoder over int64 [batch, sequence] inputs and returns the names of its
-    /// <see cref="EncoderConfig.NumHiddenLayers"/> + 1 hidden states [batch, sequence, hidden], embedding output first.
+    /// <see cref="BertConfig.NumHiddenLayers"/> + 1 hidden states [batch, sequence, hidden], embedding output first.
     /// </summary>
     public string[] Emit(string inputIds, string tokenTypeIds, string attentionMask)
     {

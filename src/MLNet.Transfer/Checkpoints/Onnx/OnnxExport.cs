@@ -55,8 +55,7 @@ public static class OnnxExport
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(stream);
-        var config = (model.Encoder as BertModel
-            ?? throw new NotSupportedException($"ONNX export covers BERT encoders; this model's encoder is a {model.Encoder.ModelType} model.")).Config;
+        var config = RequireBert(model.Encoder).Config;
         var g = new OnnxGraphBuilder();
         var (ids, mask, types) = Inputs(g);
         var weights = model.state_dict();
@@ -100,6 +99,14 @@ public static class OnnxExport
         ArgumentNullException.ThrowIfNull(model);
         AtomicFile.Write(path, stream => Write(model, stream, options));
     }
+
+    /// <summary>
+    /// The BERT behind <paramref name="encoder"/> — the one place that says ONNX export covers the BERT transformer only
+    /// (its graph is emitted from <see cref="BertConfig"/> and Hugging Face BERT weight names).
+    /// </summary>
+    /// <exception cref="NotSupportedException">Another architecture (e.g. a recurrent encoder).</exception>
+    internal static BertModel RequireBert(TextEncoder encoder) => encoder as BertModel
+        ?? throw new NotSupportedException($"ONNX export covers BERT encoders; this model's encoder is a {encoder.ModelType} model.");
 
     /// <summary>Writes a bare encoder whose output <see cref="SentenceEmbedding"/> is pooled as <paramref name="pooling"/> says.</summary>
     internal static void WriteEncoder(BertModel encoder, SentencePooling pooling, Stream stream, OnnxExportOptions? options, IReadOnlyDictionary<string, string> metadata)

@@ -16,7 +16,7 @@ public sealed class BertEmbeddings : nn.Module<Tensor, Tensor, Tensor>
 #pragma warning restore IDE1006
 
     /// <summary>Creates randomly initialised embeddings for <paramref name="config"/>.</summary>
-    public BertEmbeddings(EncoderConfig config) : base(nameof(BertEmbeddings))
+    public BertEmbeddings(BertConfig config) : base(nameof(BertEmbeddings))
     {
         word_embeddings = nn.Embedding(config.VocabSize, config.HiddenSize, padding_idx: config.PadTokenId);
         position_embeddings = nn.Embedding(config.MaxPositionEmbeddings, config.HiddenSize);

@@ -14,7 +14,7 @@ public sealed class BertResidualOutput : nn.Module<Tensor, Tensor, Tensor>
     private BFloat16Linear? _dense16;
 
     /// <summary>Projects from <paramref name="inputSize"/> back to the hidden size.</summary>
-    public BertResidualOutput(EncoderConfig config, int inputSize) : base(nameof(BertResidualOutput))
+    public BertResidualOutput(BertConfig config, int inputSize) : base(nameof(BertResidualOutput))
     {
         dense = nn.Linear(inputSize, config.HiddenSize);
         LayerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
@@ -42,7 +42,7 @@ public sealed class BertAttention : nn.Module<Tensor, Tensor?, Tensor>
 #pragma warning restore IDE1006, CS8981
 
     /// <summary>Creates the attention block for <paramref name="config"/>.</summary>
-    public BertAttention(EncoderConfig config) : base(nameof(BertAttention))
+    public BertAttention(BertConfig config) : base(nameof(BertAttention))
     {
         self = new BertSelfAttention(config);
         output = new BertResidualOutput(config, config.HiddenSize);
@@ -74,7 +74,7 @@ public sealed class BertIntermediate : nn.Module<Tensor, Tensor>
     private BFloat16Linear? _dense16;
 
     /// <summary>Creates the expansion for <paramref name="config"/>.</summary>
-    public BertIntermediate(EncoderConfig config) : base(nameof(BertIntermediate))
+    public BertIntermediate(BertConfig config) : base(nameof(BertIntermediate))
     {
         dense = nn.Linear(config.HiddenSize, config.IntermediateSize);
         _activation = config.HiddenAct;
@@ -107,7 +107,7 @@ public sealed class BertLayer : nn.Module<Tensor, Tensor?, Tensor>
 #pragma warning restore IDE1006
 
     /// <summary>Creates a block for <paramref name="config"/>.</summary>
-    public BertLayer(EncoderConfig config) : base(nameof(BertLayer))
+    public BertLayer(BertConfig config) : base(nameof(BertLayer))
     {
         attention = new BertAttention(config);
         intermediate = new BertIntermediate(config);

@@ -18,6 +18,15 @@ public sealed partial class BertModel
     public override int MaxTokens => Config.MaxPositionEmbeddings;
 
     /// <inheritdoc/>
+    public override int VocabSize => Config.VocabSize;
+
+    /// <inheritdoc/>
+    public override bool LowerCase => Config.DoLowerCase;
+
+    /// <summary>"bert", as in Hugging Face's BertForSequenceClassification and BertForTokenClassification.</summary>
+    public override string TaskModelPrefix => "bert";
+
+    /// <inheritdoc/>
     public override double InitializerRange => Config.InitializerRange;
 
     /// <inheritdoc/>

@@ -11,8 +11,8 @@ public sealed class BertEncoder : nn.Module
     private readonly ModuleList<BertLayer> layer;
 #pragma warning restore IDE1006
 
-    /// <summary>Creates <see cref="EncoderConfig.NumHiddenLayers"/> blocks.</summary>
-    public BertEncoder(EncoderConfig config) : base(nameof(BertEncoder))
+    /// <summary>Creates <see cref="BertConfig.NumHiddenLayers"/> blocks.</summary>
+    public BertEncoder(BertConfig config) : base(nameof(BertEncoder))
     {
         layer = nn.ModuleList(Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new BertLayer(config)).ToArray());
         RegisterComponents();
@@ -32,9 +32,10 @@ public sealed partial class BertModel : TextEncoder
     private readonly BertEmbeddings embeddings;
     private readonly BertEncoder encoder;
 #pragma warning restore IDE1006
+    private bool _bfloat16Inference;
 
     /// <summary>Creates a randomly initialised encoder (weights drawn like Hugging Face's initialiser).</summary>
-    public BertModel(EncoderConfig config) : base(nameof(BertModel))
+    public BertModel(BertConfig config) : base(nameof(BertModel))
     {
         Config = config.Validate();
         embeddings = new BertEmbeddings(config);
@@ -44,7 +45,7 @@ public sealed partial class BertModel : TextEncoder
     }
 
     /// <summary>The architecture this model was built from.</summary>
-    public EncoderConfig Config { get; }
+    public BertConfig Config { get; }
 
     /// <summary>The embedding block.</summary>
     public BertEmbeddings Embeddings => embeddings;
@@ -53,7 +54,7 @@ public sealed partial class BertModel : TextEncoder
     public IList<BertLayer> Layers => encoder.Layers;
 
     /// <summary>True after <see cref="UseBFloat16Inference"/>: inference (eval mode, no gradients) multiplies in bfloat16.</summary>
-    public bool BFloat16Inference { get; private set; }
+    public override bool BFloat16Inference => _bfloat16Inference;
 
     /// <summary>
     /// Opt-in reduced precision for inference: the transformer blocks' dense layers (query/key/value, attention output,
@@ -65,9 +66,9 @@ public sealed partial class BertModel : TextEncoder
     /// Costs half the dense weights' memory again. Call it again after changing the weights while in eval mode.
     /// </summary>
     /// <param name="enabled">True to use bf16 for inference, false for fp32 (the default).</param>
-    public void UseBFloat16Inference(bool enabled = true)
+    public override void UseBFloat16Inference(bool enabled = true)
     {
-        BFloat16Inference = enabled;
+        _bfloat16Inference = enabled;
         SetBFloat16Copies(enabled && !training);
     }
 
@@ -81,10 +82,10 @@ public sealed partial class BertModel : TextEncoder
     }
 
     /// <summary>
-    /// Encodes a padded batch. Returns <see cref="EncoderConfig.NumHiddenLayers"/> + 1 hidden states
+    /// Encodes a padded batch. Returns <see cref="BertConfig.NumHiddenLayers"/> + 1 hidden states
     /// [batch, seq, hidden]: the embedding output first, the last block's output last (as HF's
     /// output_hidden_states). With <paramref name="causal"/> each position attends only to itself and
-    /// earlier positions; a decoder config (<see cref="EncoderConfig.IsDecoder"/>) is always causal.
+    /// earlier positions; a decoder config (<see cref="BertConfig.IsDecoder"/>) is always causal.
     /// </summary>
     /// <param name="inputIds">Token ids, int64 [batch, seq].</param>
     /// <param name="tokenTypeIds">Segment ids, int64 [batch, seq].</param>

@@ -17,7 +17,7 @@ public sealed class BertSelfAttention : nn.Module<Tensor, Tensor?, Tensor>
     private BFloat16Linear? _query16, _key16, _value16;
 
     /// <summary>Creates randomly initialised projections for <paramref name="config"/>.</summary>
-    public BertSelfAttention(EncoderConfig config) : base(nameof(BertSelfAttention))
+    public BertSelfAttention(BertConfig config) : base(nameof(BertSelfAttention))
     {
         query = nn.Linear(config.HiddenSize, config.HiddenSize);
         key = nn.Linear(config.HiddenSize, config.HiddenSize);

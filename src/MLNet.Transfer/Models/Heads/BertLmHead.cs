@@ -14,7 +14,7 @@ public sealed class BertPredictionHeadTransform : nn.Module<Tensor, Tensor>
     private readonly string _activation;
 
     /// <summary>Creates the transform for <paramref name="config"/> (hidden → hidden).</summary>
-    public BertPredictionHeadTransform(EncoderConfig config) : base(nameof(BertPredictionHeadTransform))
+    public BertPredictionHeadTransform(BertConfig config) : base(nameof(BertPredictionHeadTransform))
     {
         dense = nn.Linear(config.HiddenSize, config.HiddenSize);
         LayerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
@@ -52,7 +52,7 @@ public sealed class BertLmPredictionHead : nn.Module<Tensor, Tensor>
     private readonly Func<Parameter> _decoderWeight;
 
     /// <summary>Creates the head; <paramref name="decoderWeight"/> returns the tied [vocab, hidden] matrix.</summary>
-    public BertLmPredictionHead(EncoderConfig config, Func<Parameter> decoderWeight) : base(nameof(BertLmPredictionHead))
+    public BertLmPredictionHead(BertConfig config, Func<Parameter> decoderWeight) : base(nameof(BertLmPredictionHead))
     {
         transform = new BertPredictionHeadTransform(config);
         bias = nn.Parameter(zeros(config.VocabSize));
@@ -83,7 +83,7 @@ public sealed class BertLmHead : nn.Module<Tensor, Tensor>
 #pragma warning restore IDE1006
 
     /// <summary>Creates a randomly initialised head (normal(0, initializer_range) weights, zero biases, unit LayerNorm).</summary>
-    public BertLmHead(EncoderConfig config, Func<Parameter> decoderWeight) : base(nameof(BertLmHead))
+    public BertLmHead(BertConfig config, Func<Parameter> decoderWeight) : base(nameof(BertLmHead))
     {
         predictions = new BertLmPredictionHead(config, decoderWeight);
         RegisterComponents();

@@ -1,4 +1,3 @@
-using MLNet.Transfer.Models.Bert;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -39,8 +38,8 @@ public sealed class TaskHead : nn.Module<Tensor, Tensor>
 /// </summary>
 public sealed class TransferModel : nn.Module
 {
-#pragma warning disable IDE1006 // field names are the checkpoint keys; exactly one of bert and encoder is set
-    private readonly BertModel? bert;
+#pragma warning disable IDE1006 // field names are the checkpoint keys; exactly one of bert and encoder is set (TextEncoder.TaskModelPrefix)
+    private readonly TextEncoder? bert;
     private readonly TextEncoder? encoder;
     private readonly ModuleDict<TaskHead> heads;
 #pragma warning restore IDE1006
@@ -51,7 +50,7 @@ public sealed class TransferModel : nn.Module
         ArgumentNullException.ThrowIfNull(encoder);
         if (tasks.Count == 0) throw new ArgumentException("At least one task is needed.", nameof(tasks));
         if (tasks.Select(t => t.Name).Distinct().Count() != tasks.Count) throw new ArgumentException("Task names must be unique.", nameof(tasks));
-        if (encoder is BertModel b) bert = b;
+        if (encoder.TaskModelPrefix == nameof(bert)) bert = encoder;
         else this.encoder = encoder;
         Tasks = tasks.Select(t => t.Validate()).ToArray();
         Pooling = pooling;
@@ -62,7 +61,7 @@ public sealed class TransferModel : nn.Module
     }
 
     /// <summary>The shared encoder.</summary>
-    public TextEncoder Encoder => (TextEncoder?)bert ?? encoder!;
+    public TextEncoder Encoder => bert ?? encoder!;
 
     /// <summary>The encoder's key prefix in the state dict, with the dot: "bert." or "encoder.".</summary>
     public string EncoderPrefix => bert is not null ? "bert." : "encoder.";

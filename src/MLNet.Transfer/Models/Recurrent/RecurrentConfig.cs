@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace MLNet.Transfer.Models.Recurrent;
@@ -76,11 +75,8 @@ public sealed record RecurrentConfig
     {
         if (ModelType is not (AwdLstmType or BiLstmType))
             throw new NotSupportedException($"{source}: model_type '{ModelType}' is not a recurrent model ({AwdLstmType}, {BiLstmType}).");
-        Positive(VocabSize, "vocab_size", source);
-        Positive(EmbeddingSize, "embedding_size", source);
-        Positive(HiddenSize, "hidden_size", source);
-        Positive(NumHiddenLayers, "num_hidden_layers", source);
-        Positive(MaxPositionEmbeddings, "max_position_embeddings", source);
+        ConfigJson.RequirePositive(source, ("vocab_size", VocabSize), ("embedding_size", EmbeddingSize), ("hidden_size", HiddenSize),
+                                   ("num_hidden_layers", NumHiddenLayers), ("max_position_embeddings", MaxPositionEmbeddings));
         if (PadTokenId < 0 || PadTokenId >= VocabSize) throw new InvalidDataException($"{source}: pad_token_id {PadTokenId} is outside the vocabulary (0..{VocabSize - 1}).");
         foreach (var (name, p) in new[] { ("embedding_dropout", EmbeddingDropout), ("input_dropout", InputDropout), ("weight_dropout", WeightDropout),
                                           ("hidden_dropout", HiddenDropout), ("output_dropout", OutputDropout) })
@@ -95,22 +91,10 @@ public sealed record RecurrentConfig
         HiddenDropout = HiddenDropout * factor, OutputDropout = OutputDropout * factor,
     };
 
-    private static void Positive(int value, string name, string source)
-    {
-        if (value <= 0) throw new InvalidDataException($"{source}: {name} must be positive, got {value}.");
-    }
-
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
-
     /// <summary>Parses config.json text and validates it.</summary>
-    public static RecurrentConfig FromJson(string json, string source = "config.json")
-    {
-        RecurrentConfig? config;
-        try { config = JsonSerializer.Deserialize<RecurrentConfig>(json, JsonOptions); }
-        catch (JsonException e) { throw new InvalidDataException($"{source}: not valid JSON ({e.Message}).", e); }
-        return (config ?? throw new InvalidDataException($"{source}: empty config.")).Validate(source);
-    }
+    /// <exception cref="InvalidDataException">Not valid JSON or a bad value (the message starts with <paramref name="source"/>).</exception>
+    public static RecurrentConfig FromJson(string json, string source = "config.json") => ConfigJson.Parse<RecurrentConfig>(json, source).Validate(source);
 
     /// <summary>Serialises as config.json text.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+    public string ToJson() => ConfigJson.Write(this);
 }

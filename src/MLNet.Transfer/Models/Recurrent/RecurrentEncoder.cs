@@ -54,6 +54,12 @@ public sealed class RecurrentEncoder : TextEncoder
     }
 
     /// <inheritdoc/>
+    public override int VocabSize => Config.VocabSize;
+
+    /// <inheritdoc/>
+    public override bool LowerCase => Config.DoLowerCase;
+
+    /// <inheritdoc/>
     public override int MaxTokens => Config.MaxPositionEmbeddings;
 
     /// <inheritdoc/>

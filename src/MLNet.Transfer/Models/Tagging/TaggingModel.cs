@@ -1,4 +1,3 @@
-using MLNet.Transfer.Models.Bert;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -13,8 +12,8 @@ namespace MLNet.Transfer.Models.Tagging;
 /// </summary>
 public sealed class TaggingModel : nn.Module
 {
-#pragma warning disable IDE1006 // field names are the checkpoint keys; exactly one of bert and encoder is set
-    private readonly BertModel? bert;
+#pragma warning disable IDE1006 // field names are the checkpoint keys; exactly one of bert and encoder is set (TextEncoder.TaskModelPrefix)
+    private readonly TextEncoder? bert;
     private readonly TextEncoder? encoder;
     private readonly ScalarMix? scalar_mix;
     private readonly Dropout dropout;
@@ -27,7 +26,7 @@ public sealed class TaggingModel : nn.Module
     {
         ArgumentNullException.ThrowIfNull(encoder);
         Spec = spec.Validate();
-        if (encoder is BertModel b) bert = b;
+        if (encoder.TaskModelPrefix == nameof(bert)) bert = encoder;
         else this.encoder = encoder;
         if (spec.FeaturesOnly)
         {
@@ -50,7 +49,7 @@ public sealed class TaggingModel : nn.Module
     public TaggerSpec Spec { get; }
 
     /// <summary>The encoder.</summary>
-    public TextEncoder Encoder => (TextEncoder?)bert ?? encoder!;
+    public TextEncoder Encoder => bert ?? encoder!;
 
     /// <summary>The encoder's key prefix in the state dict, with the dot: "bert." or "encoder.".</summary>
     public string EncoderPrefix => bert is not null ? "bert." : "encoder.";

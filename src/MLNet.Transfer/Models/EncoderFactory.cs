@@ -1,27 +1,17 @@
-using System.Text.Json;
 using MLNet.Transfer.Models.Bert;
 using MLNet.Transfer.Models.Recurrent;
 
 namespace MLNet.Transfer.Models;
 
-/// <summary>Builds the right <see cref="TextEncoder"/> for a <c>config.json</c>, dispatching on its "model_type".</summary>
-public static class TextEncoders
+/// <summary>
+/// Builds the right <see cref="TextEncoder"/> for a <c>config.json</c>, dispatching on its "model_type" — the one
+/// place that knows which class serves which architecture.
+/// </summary>
+public static class EncoderFactory
 {
     /// <summary>The "model_type" of <paramref name="configJson"/> ("bert" when absent, as in old BERT configs).</summary>
     /// <exception cref="InvalidDataException">Not a JSON object.</exception>
-    public static string ModelType(string configJson, string source = "config.json")
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(configJson);
-            if (document.RootElement.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{source}: not a JSON object.");
-            return document.RootElement.TryGetProperty("model_type", out var type) && type.ValueKind == JsonValueKind.String ? type.GetString()! : "bert";
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{source}: not valid JSON ({e.Message}).", e);
-        }
-    }
+    public static string ModelType(string configJson, string source = "config.json") => ConfigJson.ModelType(configJson, source);
 
     /// <summary>Whether <paramref name="modelType"/> names a recurrent architecture (awd-lstm, bilstm).</summary>
     public static bool IsRecurrent(string modelType) => modelType is RecurrentConfig.AwdLstmType or RecurrentConfig.BiLstmType;
@@ -36,6 +26,6 @@ public static class TextEncoders
         string type = ModelType(configJson, source);
         return IsRecurrent(type)
             ? new RecurrentEncoder(RecurrentConfig.FromJson(configJson, source) with { DoLowerCase = lowerCase })
-            : new BertModel(EncoderConfig.FromJson(configJson, source) with { DoLowerCase = lowerCase });
+            : new BertModel(BertConfig.FromJson(configJson, source) with { DoLowerCase = lowerCase });
     }
 }

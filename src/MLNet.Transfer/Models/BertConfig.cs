@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace MLNet.Transfer.Models;
@@ -7,7 +6,7 @@ namespace MLNet.Transfer.Models;
 /// Every architectural number of a BERT-family encoder, named and serialised like a Hugging Face
 /// <c>config.json</c> so directories round-trip with other tools.
 /// </summary>
-public sealed record EncoderConfig
+public sealed record BertConfig
 {
     /// <summary>Architecture family; only "bert" is supported.</summary>
     [JsonPropertyName("model_type")] public string ModelType { get; init; } = "bert";
@@ -51,7 +50,7 @@ public sealed record EncoderConfig
     [JsonIgnore] public int HeadSize => HiddenSize / NumAttentionHeads;
 
     /// <summary>all-MiniLM-L6-v2 / snowflake-arctic-embed-xs shape: 6 layers, hidden 384, 12 heads, FFN 1536.</summary>
-    public static EncoderConfig MiniLmL6 { get; } = new()
+    public static BertConfig MiniLmL6 { get; } = new()
     {
         HiddenSize = 384, NumHiddenLayers = 6, NumAttentionHeads = 12, IntermediateSize = 1536,
         Architectures = ["BertModel"],
@@ -59,17 +58,13 @@ public sealed record EncoderConfig
 
     /// <summary>Checks that the numbers describe a buildable encoder; throws naming the bad field.</summary>
     /// <param name="source">Where the config came from, for the error message.</param>
-    public EncoderConfig Validate(string source = "config")
+    public BertConfig Validate(string source = "config")
     {
         if (!string.Equals(ModelType, "bert", StringComparison.OrdinalIgnoreCase))
             throw new NotSupportedException($"{source}: model_type '{ModelType}' is not supported; only BERT-family encoders (model_type \"bert\") are.");
-        Positive(VocabSize, "vocab_size", source);
-        Positive(HiddenSize, "hidden_size", source);
-        Positive(NumHiddenLayers, "num_hidden_layers", source);
-        Positive(NumAttentionHeads, "num_attention_heads", source);
-        Positive(IntermediateSize, "intermediate_size", source);
-        Positive(MaxPositionEmbeddings, "max_position_embeddings", source);
-        Positive(TypeVocabSize, "type_vocab_size", source);
+        ConfigJson.RequirePositive(source, ("vocab_size", VocabSize), ("hidden_size", HiddenSize), ("num_hidden_layers", NumHiddenLayers),
+                                   ("num_attention_heads", NumAttentionHeads), ("intermediate_size", IntermediateSize),
+                                   ("max_position_embeddings", MaxPositionEmbeddings), ("type_vocab_size", TypeVocabSize));
         if (HiddenSize % NumAttentionHeads != 0)
             throw new InvalidDataException($"{source}: hidden_size {HiddenSize} is not a multiple of num_attention_heads {NumAttentionHeads}.");
         if (HiddenAct is not ("gelu" or "gelu_new" or "gelu_pytorch_tanh" or "relu"))
@@ -78,22 +73,10 @@ public sealed record EncoderConfig
         return this;
     }
 
-    private static void Positive(int value, string name, string source)
-    {
-        if (value <= 0) throw new InvalidDataException($"{source}: {name} must be positive, got {value}.");
-    }
-
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
-
     /// <summary>Parses a Hugging Face config.json text and validates it.</summary>
-    public static EncoderConfig FromJson(string json, string source = "config.json")
-    {
-        EncoderConfig? config;
-        try { config = JsonSerializer.Deserialize<EncoderConfig>(json, JsonOptions); }
-        catch (JsonException e) { throw new InvalidDataException($"{source}: not valid JSON ({e.Message}).", e); }
-        return (config ?? throw new InvalidDataException($"{source}: empty config.")).Validate(source);
-    }
+    /// <exception cref="InvalidDataException">Not valid JSON or a bad value (the message starts with <paramref name="source"/>).</exception>
+    public static BertConfig FromJson(string json, string source = "config.json") => ConfigJson.Parse<BertConfig>(json, source).Validate(source);
 
     /// <summary>Serialises in Hugging Face config.json form.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+    public string ToJson() => ConfigJson.Write(this);
 }
