@@ -1,3 +1,4 @@
+using MLNet.Transfer.Checkpoints.OnnxImport;
 using MLNet.Transfer.Checkpoints;
 using MLNet.Transfer.Models;
 using static TorchSharp.torch;

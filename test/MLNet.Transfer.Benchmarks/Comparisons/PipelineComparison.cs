@@ -1,3 +1,4 @@
+using MLNet.Transfer.Onnx;
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;

@@ -1,3 +1,4 @@
+using MLNet.Transfer.Checkpoints.OnnxImport;
 using System.Diagnostics;
 using MLNet.Transfer.Checkpoints;
 using TorchSharp;

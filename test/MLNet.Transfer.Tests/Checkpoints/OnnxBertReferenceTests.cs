@@ -1,3 +1,4 @@
+using MLNet.Transfer.Checkpoints.OnnxImport;
 using Microsoft.ML.OnnxRuntime;
 using DenseTensor = Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<long>;
 using MLNet.Transfer.Checkpoints;

@@ -1,6 +1,7 @@
+using MLNet.Transfer.Checkpoints.OnnxImport;
 using Microsoft.ML.OnnxRuntime;
 using MLNet.Transfer.Checkpoints;
-using MLNet.Transfer.Checkpoints.Onnx;
+using MLNet.Transfer.Onnx;
 using MLNet.Transfer.Encoders;
 using MLNet.Transfer.Models;
 using MLNet.Transfer.Models.Heads;

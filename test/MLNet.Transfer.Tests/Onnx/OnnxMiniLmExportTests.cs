@@ -1,5 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
-using MLNet.Transfer.Checkpoints.Onnx;
+using MLNet.Transfer.Onnx;
 using MLNet.Transfer.Encoders;
 using MLNet.Transfer.Models;
 using MLNet.Transfer.Models.Heads;

@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.Transfer.Checkpoints;
-using MLNet.Transfer.Checkpoints.Onnx;
+using MLNet.Transfer.Onnx;
 using MLNet.Transfer.Encoders;
 using MLNet.Transfer.Models;
 using MLNet.Transfer.Models.Heads;

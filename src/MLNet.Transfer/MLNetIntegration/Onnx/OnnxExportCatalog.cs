@@ -1,5 +1,5 @@
 using MLNet.Transfer;
-using MLNet.Transfer.Checkpoints.Onnx;
+using MLNet.Transfer.Onnx;
 using MLNet.Transfer.MLNetIntegration;
 
 namespace Microsoft.ML;

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.Transfer.Checkpoints;
-using MLNet.Transfer.Checkpoints.Onnx;
+using MLNet.Transfer.Onnx;
 using MLNet.Transfer.Encoders;
 
 namespace MLNet.Transfer.MLNetIntegration;

@@ -1,4 +1,4 @@
-namespace MLNet.Transfer.Checkpoints.Onnx;
+namespace MLNet.Transfer.Onnx;
 
 /// <summary>
 /// The parts of the ONNX protobuf schema (onnx.proto, IR version 8) that export writes, as <see cref="ProtoMessage"/>

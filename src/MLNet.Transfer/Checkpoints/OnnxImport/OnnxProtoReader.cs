@@ -1,4 +1,4 @@
-namespace MLNet.Transfer.Checkpoints;
+namespace MLNet.Transfer.Checkpoints.OnnxImport;
 
 /// <summary>An ONNX NodeProto: just what weight mapping needs (integer attributes only, e.g. Gemm's transB).</summary>
 internal sealed record OnnxNode(

@@ -1,10 +1,12 @@
+using MLNet.Transfer.Checkpoints;
+using MLNet.Transfer.Onnx;
 using System.Text.Json;
 using MLNet.Transfer.Models;
 using MLNet.Transfer.Models.Bert;
 using MLNet.Transfer.Models.Heads;
 using static TorchSharp.torch;
 
-namespace MLNet.Transfer.Checkpoints.Onnx;
+namespace MLNet.Transfer.Onnx;
 
 /// <summary>
 /// Writes our TorchSharp models as self-contained ONNX files (opset <see cref="Opset"/>, weights inside, fp32) that run in

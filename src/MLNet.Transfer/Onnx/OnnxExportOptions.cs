@@ -1,4 +1,4 @@
-namespace MLNet.Transfer.Checkpoints.Onnx;
+namespace MLNet.Transfer.Onnx;
 
 /// <summary>What an ONNX export adds besides its main outputs.</summary>
 public sealed record OnnxExportOptions

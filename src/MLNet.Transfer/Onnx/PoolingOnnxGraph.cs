@@ -1,6 +1,6 @@
 using MLNet.Transfer.Models;
 
-namespace MLNet.Transfer.Checkpoints.Onnx;
+namespace MLNet.Transfer.Onnx;
 
 /// <summary>
 /// Which hidden states become the sentence vector and how: pool each selected layer, then average them, concatenate

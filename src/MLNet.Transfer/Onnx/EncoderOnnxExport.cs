@@ -1,9 +1,10 @@
+using MLNet.Transfer.Encoders;
 using System.Globalization;
 using MLNet.Transfer.Checkpoints;
-using MLNet.Transfer.Checkpoints.Onnx;
+using MLNet.Transfer.Onnx;
 using MLNet.Transfer.Text;
 
-namespace MLNet.Transfer.Encoders;
+namespace MLNet.Transfer.Onnx;
 
 /// <summary>
 /// ONNX export of a <see cref="PretrainedEncoder"/> (pretrained, domain-adapted or contrastively tuned) as a sentence

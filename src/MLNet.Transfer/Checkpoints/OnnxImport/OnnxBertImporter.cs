@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using TorchSharp;
 
-namespace MLNet.Transfer.Checkpoints;
+namespace MLNet.Transfer.Checkpoints.OnnxImport;
 
 /// <summary>
 /// Imports the weights of a BERT encoder exported to ONNX (e.g. the embedded all-MiniLM-L6-v2 and

@@ -1,6 +1,8 @@
+using MLNet.Transfer.Onnx;
+using MLNet.Transfer.Checkpoints.OnnxImport;
 using System.Text;
 
-namespace MLNet.Transfer.Checkpoints.Onnx;
+namespace MLNet.Transfer.Onnx;
 
 /// <summary>
 /// A protobuf message under construction: an ordered list of fields that knows its encoded size, so nested

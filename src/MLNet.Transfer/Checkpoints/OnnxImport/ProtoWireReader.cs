@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace MLNet.Transfer.Checkpoints;
+namespace MLNet.Transfer.Checkpoints.OnnxImport;
 
 /// <summary>
 /// Reads the protobuf wire format from one message's byte range inside a larger buffer. Positions

@@ -1,7 +1,10 @@
+using MLNet.Transfer.Checkpoints;
+using MLNet.Transfer.Onnx;
+using MLNet.Transfer.Checkpoints.OnnxImport;
 using MLNet.Transfer.Models;
 using static TorchSharp.torch;
 
-namespace MLNet.Transfer.Checkpoints.Onnx;
+namespace MLNet.Transfer.Onnx;
 
 /// <summary>
 /// Emits a BERT encoder (<see cref="Models.Bert.BertModel"/>, eval mode: no dropout) as ONNX opset-17 nodes: embeddings
