@@ -19,9 +19,6 @@ namespace MLNet.Transfer.Training;
 public sealed record FineTuneResult(int Steps, bool StoppedEarly, IReadOnlyDictionary<string, double>? BestValidation,
                                     IReadOnlyList<TrainingProgress> History, TimeSpan Duration, double TokensPerSecond);
 
-/// <summary>Training diverged (NaN or infinite loss or gradients). The last checkpoint on disk is intact.</summary>
-public sealed class TrainingDivergedException(string message) : Exception(message);
-
 /// <summary>
 /// Fine-tunes a <see cref="TransferModel"/> (encoder + heads) on tokenized examples: AdamW with decay groups,
 /// warm-up/decay or slanted-triangular schedules, discriminative rates, gradual unfreezing, clipping, class
