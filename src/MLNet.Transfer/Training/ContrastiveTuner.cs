@@ -1,6 +1,5 @@
 using MLNet.Transfer.Models;
 using MLNet.Transfer.Text;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -1,7 +1,6 @@
 using MLNet.Transfer.Models;
 using MLNet.Transfer.Models.Heads;
 using MLNet.Transfer.Text;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
