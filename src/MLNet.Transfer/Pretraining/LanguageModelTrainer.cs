@@ -89,89 +89,36 @@ public static class LanguageModelTrainer
         using var optimizer = new ScalarSafeAdamW(groups, s.LearningRate);
         int stepsPerEpoch = (data.Train.Count + s.BatchSize - 1) / s.BatchSize;
         int totalSteps = s.Steps > 0 ? s.Steps : stepsPerEpoch;
-        int epochs = (totalSteps + stepsPerEpoch - 1) / stepsPerEpoch;
         var lengths = data.Train.Select(w => w.Length).ToArray();
-
-        var state = new TrainingState { RunFingerprint = Fingerprint(s, data) };
-        if (TrainingCheckpoint.Exists(s.CheckpointDirectory))
+        var loop = new TrainingLoop(module, optimizer, groups, new TrainingLoopPlan
         {
-            var expected = state.RunFingerprint;
-            (state, var best) = TrainingCheckpoint.Load(s.CheckpointDirectory!, module, optimizer);
-            if (best is not null) foreach (var w in best.Values) w.Dispose();
-            if (state.RunFingerprint != expected)
-                throw new InvalidOperationException($"The checkpoint in '{s.CheckpointDirectory}' belongs to a run with other settings or data; delete it or use another CheckpointDirectory.");
-        }
+            TotalSteps = totalSteps, StepsPerEpoch = stepsPerEpoch, Epochs = (totalSteps + stepsPerEpoch - 1) / stepsPerEpoch,
+            Schedule = s.Schedule, WarmupFraction = s.WarmupFraction,
+            EpochBatches = epoch => [.. LengthBatching.ShuffledBatches(lengths, s.BatchSize, unchecked(s.Seed * 1_000_003 + epoch))],
+            Step = (rows, step) =>
+            {
+                var examples = PretrainingData.StepExamples(data.Train, rows, s.Objective, masking, s.Seed, step);
+                var unmasked = s.ContrastiveWeight > 0 ? rows.Select(r => data.Train[r]).ToArray() : null;
+                return (TrainStep(model, optimizer, examples, s, step, unmasked), examples.Sum(e => (long)e.InputIds.Length));
+            },
+            Evaluate = () => LanguageModelEvaluator.Evaluate(model, data.HeldOut).ToMetrics(),
+            EvaluatesAfter = done => s.EvaluateEverySteps > 0 && done % s.EvaluateEverySteps == 0 && done < totalSteps,
+            CheckpointDirectory = s.CheckpointDirectory,
+            CheckpointsAfter = done => done % s.CheckpointEverySteps == 0 || done == totalSteps,
+            TimeStepsOnly = true,
+        });
         LanguageModelEvaluation? afterHeadWarmup = null;
         int headWarmupSteps = s.HeadWarmupSteps ?? (model.HeadStartsRandom ? Math.Min(200, totalSteps) : 0);
-        if (state.Step == 0 && headWarmupSteps > 0)
+        if (!loop.ResumeOrSeed(Fingerprint(s, data), s.Seed) && headWarmupSteps > 0)
         {
-            manual_seed(s.Seed);
             HeadWarmup(model, data, s, headWarmupSteps, masking, cancellation);
             afterHeadWarmup = LanguageModelEvaluator.Evaluate(model, data.HeldOut);
         }
-        else if (state.Step == 0)
-        {
-            manual_seed(s.Seed);
-        }
-
-        var history = new List<TrainingProgress>();
-        var recentLoss = new Queue<double>();
-        var trainClock = new Stopwatch();
-        long tokensSeen = 0;
-        int startStep = state.Step, batchesEpoch = -1;
-        int[][] batches = [];
-        module.train();
-        try
-        {
-            for (int step = state.Step; step < totalSteps; step++)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                trainClock.Start();
-                int epoch = step / stepsPerEpoch;
-                if (epoch != batchesEpoch)
-                {
-                    batches = [.. LengthBatching.ShuffledBatches(lengths, s.BatchSize, unchecked(s.Seed * 1_000_003 + epoch))];
-                    batchesEpoch = epoch;
-                }
-                double multiplier = LearningRateSchedule.Multiplier(s.Schedule, step, totalSteps, s.WarmupFraction);
-                var optimizerGroups = optimizer.ParamGroups.ToList();
-                for (int g = 0; g < groups.Count; g++) optimizerGroups[g].LearningRate = groups[g].PeakLearningRate * multiplier;
-
-                var rows = batches[step % stepsPerEpoch];
-                var examples = PretrainingData.StepExamples(data.Train, rows, s.Objective, masking, s.Seed, step);
-                var unmasked = s.ContrastiveWeight > 0 ? rows.Select(r => data.Train[r]).ToArray() : null;
-                double loss = TrainStep(model, optimizer, examples, s, step, unmasked);
-                tokensSeen += examples.Sum(e => (long)e.InputIds.Length);
-                trainClock.Stop();
-                if (!double.IsNaN(loss))
-                {
-                    recentLoss.Enqueue(loss);
-                    if (recentLoss.Count > 20) recentLoss.Dequeue();
-                }
-                state = state with { Step = step + 1 };
-
-                IReadOnlyDictionary<string, double>? metrics = null;
-                if (s.EvaluateEverySteps > 0 && (step + 1) % s.EvaluateEverySteps == 0 && step + 1 < totalSteps)
-                    metrics = LanguageModelEvaluator.Evaluate(model, data.HeldOut).ToMetrics();
-                if (s.CheckpointDirectory is not null && ((step + 1) % s.CheckpointEverySteps == 0 || step + 1 == totalSteps))
-                    TrainingCheckpoint.Save(s.CheckpointDirectory, module, optimizer, state, null);
-
-                double seconds = trainClock.Elapsed.TotalSeconds;
-                var eta = TimeSpan.FromSeconds(seconds / (step + 1 - startStep) * (totalSteps - step - 1));
-                var report = new TrainingProgress(epoch + 1, epochs, step + 1, totalSteps, recentLoss.Count > 0 ? recentLoss.Average() : double.NaN,
-                                                  groups[0].PeakLearningRate * multiplier, tokensSeen / Math.Max(seconds, 1e-9), eta, metrics);
-                if (metrics is not null) history.Add(report);
-                progress?.Report(report);
-            }
-        }
-        finally
-        {
-            module.eval();
-        }
+        var run = loop.Run(progress, cancellation);
 
         var after = LanguageModelEvaluator.Evaluate(model, data.HeldOut);
-        return new PretrainingResult(model.Objective, before, afterHeadWarmup, after, state.Step, data.TrainLines, data.HeldOutLines, tokensSeen, clock.Elapsed,
-                                     tokensSeen / Math.Max(trainClock.Elapsed.TotalSeconds, 1e-9), history);
+        return new PretrainingResult(model.Objective, before, afterHeadWarmup, after, run.Steps, data.TrainLines, data.HeldOutLines, run.Tokens, clock.Elapsed,
+                                     run.Tokens / Math.Max(run.StepTime.TotalSeconds, 1e-9), run.History);
     }
 
     /// <summary>Trains only the head's own parameters (transform, bias) for <paramref name="steps"/> steps (<see cref="PretrainingSettings.HeadWarmupSteps"/>).</summary>

@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using MLNet.Transfer.Models;
 using MLNet.Transfer.Text;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -24,6 +22,8 @@ public sealed record ContrastiveSettings
     public double WeightDecay { get; init; } = 0.01;
     /// <summary>Seed for pairs, order and dropout. Default 42.</summary>
     public int Seed { get; init; } = 42;
+    /// <summary>Gradient-norm clipping bound (0 = no clipping). Default 1.0.</summary>
+    public double MaxGradNorm { get; init; } = 1.0;
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first bad value.</summary>
     public ContrastiveSettings Validate()
@@ -32,6 +32,7 @@ public sealed record ContrastiveSettings
         if (Iterations < 1) throw new ArgumentOutOfRangeException(nameof(Iterations), Iterations, $"Iterations must be at least 1; got {Iterations}.");
         if (MaxPairs < 1) throw new ArgumentOutOfRangeException(nameof(MaxPairs), MaxPairs, $"MaxPairs must be at least 1; got {MaxPairs}.");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, $"BatchSize must be at least 1; got {BatchSize}.");
+        if (!(MaxGradNorm >= 0 && double.IsFinite(MaxGradNorm))) throw new ArgumentOutOfRangeException(nameof(MaxGradNorm), MaxGradNorm, $"MaxGradNorm must be a number of at least 0; got {MaxGradNorm}.");
         return this;
     }
 }
@@ -77,55 +78,36 @@ public static class ContrastiveTuner
         settings.Validate();
         if (texts.Count != labels.Count) throw new ArgumentException($"{texts.Count} texts but {labels.Count} labels.");
         var pairs = Pairs(labels, settings.Iterations, settings.MaxPairs, settings.Seed);
-        manual_seed(settings.Seed);
-        var device = encoder.Device;
         var groups = ParameterGroups.Build(encoder, encoder.LayerCount, settings.LearningRate, 1.0, settings.WeightDecay);
         using var optimizer = new ScalarSafeAdamW(groups, settings.LearningRate);
         int steps = (pairs.Count + settings.BatchSize - 1) / settings.BatchSize;
-        var recent = new Queue<double>();
-        var clock = Stopwatch.StartNew();
-        long tokens = 0;
-        encoder.train();
-        try
+        var loop = new TrainingLoop(encoder, optimizer, groups, new TrainingLoopPlan
         {
-            for (int step = 0; step < steps; step++)
+            TotalSteps = steps, StepsPerEpoch = steps, Epochs = 1, Schedule = ScheduleKind.LinearWarmupDecay, WarmupFraction = 0.1,
+            EpochBatches = _ => [.. Enumerable.Range(0, pairs.Count).Chunk(settings.BatchSize)],
+            Step = (rows, step) =>
             {
-                cancellation.ThrowIfCancellationRequested();
-                double multiplier = LearningRateSchedule.Multiplier(ScheduleKind.LinearWarmupDecay, step, steps, 0.1);
-                foreach (var g in optimizer.ParamGroups) g.LearningRate = settings.LearningRate * multiplier;
-                var batch = pairs.Skip(step * settings.BatchSize).Take(settings.BatchSize).ToArray();
-                double loss = Step(encoder, optimizer, texts, batch, settings.Pooling, padId, device);
-                if (!double.IsFinite(loss)) throw new TrainingDivergedException($"Contrastive tuning diverged at step {step + 1}: the loss is {loss}. Lower the learning rate.");
-                tokens += batch.Sum(p => (long)texts[p.First].Length + texts[p.Second].Length);
-                recent.Enqueue(loss);
-                if (recent.Count > 20) recent.Dequeue();
-                double seconds = clock.Elapsed.TotalSeconds;
-                progress?.Report(new TrainingProgress(1, 1, step + 1, steps, recent.Average(), settings.LearningRate * multiplier, tokens / Math.Max(seconds, 1e-9),
-                                                      TimeSpan.FromSeconds(seconds / (step + 1) * (steps - step - 1)), null));
-            }
-        }
-        finally
-        {
-            encoder.eval();
-        }
-        return recent.Count == 0 ? double.NaN : recent.Average();
+                var batch = rows.Select(i => pairs[i]).ToArray();
+                return (Step(encoder, optimizer, texts, batch, settings, padId, step), batch.Sum(p => (long)texts[p.First].Length + texts[p.Second].Length));
+            },
+        });
+        loop.ResumeOrSeed("", settings.Seed);
+        return loop.Run(progress, cancellation).RecentLoss;
     }
 
-    private static double Step(TextEncoder encoder, OptimizerHelper optimizer, IReadOnlyList<EncodedText> texts, ContrastivePair[] batch, PoolingMode pooling, int padId, Device device)
+    private static double Step(TextEncoder encoder, OptimizerHelper optimizer, IReadOnlyList<EncodedText> texts, ContrastivePair[] batch,
+                               ContrastiveSettings settings, int padId, int step)
     {
         using var scope = NewDisposeScope();
+        var device = encoder.Device;
         Tensor Embed(Func<ContrastivePair, int> pick)
         {
             using var tokens = TokenBatch.Create(batch.Select(p => texts[pick(p)]).ToArray(), padId, device);
             var states = encoder.Forward(tokens.InputIds, tokens.TokenTypeIds, tokens.AttentionMask);
-            return Pooling.Pool(states[^1], tokens.AttentionMask, pooling);
+            return Pooling.Pool(states[^1], tokens.AttentionMask, settings.Pooling);
         }
         var similarity = nn.functional.cosine_similarity(Embed(p => p.First), Embed(p => p.Second), dim: 1);
         var loss = nn.functional.mse_loss(similarity, tensor(batch.Select(p => p.Target).ToArray(), device: device));
-        optimizer.zero_grad();
-        loss.backward();
-        nn.utils.clip_grad_norm_(encoder.parameters(), 1.0);
-        optimizer.step();
-        return loss.item<float>();
+        return GuardedStep.Run(loss, optimizer, encoder, settings.MaxGradNorm, step, "Contrastive tuning", "Lower the learning rate.", "Lower the learning rate.");
     }
 }

@@ -1,9 +1,6 @@
 using MLNet.Transfer.Models;
-using System.Diagnostics;
-using MLNet.Transfer.Checkpoints;
 using MLNet.Transfer.Models.Heads;
 using MLNet.Transfer.Text;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -19,9 +16,6 @@ namespace MLNet.Transfer.Training;
 public sealed record FineTuneResult(int Steps, bool StoppedEarly, IReadOnlyDictionary<string, double>? BestValidation,
                                     IReadOnlyList<TrainingProgress> History, TimeSpan Duration, double TokensPerSecond);
 
-/// <summary>Training diverged (NaN or infinite loss or gradients). The last checkpoint on disk is intact.</summary>
-public sealed class TrainingDivergedException(string message) : Exception(message);
-
 /// <summary>
 /// Fine-tunes a <see cref="TransferModel"/> (encoder + heads) on tokenized examples: AdamW with decay groups,
 /// warm-up/decay or slanted-triangular schedules, discriminative rates, gradual unfreezing, clipping, class
@@ -35,107 +29,27 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
     public FineTuneResult Train(IReadOnlyList<TrainingExample> train, IReadOnlyList<TrainingExample>? validation = null,
                                 IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
-        var tasks = model.Tasks;
         CheckExamples(train, "training");
         if (validation is not null) CheckExamples(validation, "validation");
-        var classWeights = tasks.Select((t, i) => _settings.BalanceClasses ? ClassWeights(t, i, train) : null).ToArray();
-        var device = model.Encoder.Device;
-
+        var classWeights = model.Tasks.Select((t, i) => _settings.BalanceClasses ? ClassWeights(t, i, train) : null).ToArray();
         var groups = ParameterGroups.Build(model, _settings.LearningRate, _settings.LayerLearningRateDecay, _settings.WeightDecay);
         using var optimizer = new ScalarSafeAdamW(groups, _settings.LearningRate);
-        int stepsPerEpoch = (train.Count + _settings.BatchSize - 1) / _settings.BatchSize;
-        int totalSteps = stepsPerEpoch * _settings.Epochs;
-
-        var state = new TrainingState { RunFingerprint = Fingerprint(train) };
-        Dictionary<string, Tensor>? best = null;
-        IReadOnlyDictionary<string, double>? bestMetrics = null;
-        if (TrainingCheckpoint.Exists(_settings.CheckpointDirectory))
-        {
-            var fingerprint = state.RunFingerprint;
-            (state, best) = TrainingCheckpoint.Load(_settings.CheckpointDirectory!, model, optimizer);
-            if (state.RunFingerprint != fingerprint)
-                throw new InvalidOperationException($"The checkpoint in '{_settings.CheckpointDirectory}' belongs to a run with other settings or data; delete it or use another CheckpointDirectory.");
-        }
-        else
-        {
-            manual_seed(_settings.Seed);
-        }
-
-        var history = new List<TrainingProgress>();
-        var recentLoss = new Queue<double>();
-        var clock = Stopwatch.StartNew();
-        long tokensSeen = 0;
-        int startStep = state.Step, frozenEpoch = -1;
-        bool stoppedEarly = false;
-        List<int[]>? batches = null;
-        model.train();
-        for (int step = state.Step; step < totalSteps && !stoppedEarly; step++)
-        {
-            cancellation.ThrowIfCancellationRequested();
-            int epoch = step / stepsPerEpoch;
-            if (epoch != frozenEpoch)
+        var plan = TrainingLoopPlan.ForFineTuning(_settings, train.Count, epoch => SortishBatches(train, epoch),
+            (rows, step) =>
             {
-                batches = SortishBatches(train, epoch);
-                foreach (var g in groups)
-                    foreach (var p in g.Parameters) p.requires_grad = ParameterGroups.IsTrainable(g.Depth, epoch, _settings.UnfreezeBlocksPerEpoch);
-                frozenEpoch = epoch;
-            }
-            double multiplier = LearningRateSchedule.Multiplier(_settings.Schedule, step, totalSteps, _settings.WarmupFraction);
-            var optimizerGroups = optimizer.ParamGroups.ToList();
-            for (int g = 0; g < groups.Count; g++) optimizerGroups[g].LearningRate = groups[g].PeakLearningRate * multiplier;
-
-            var batch = batches![step % stepsPerEpoch].Select(i => train[i]).ToArray();
-            double loss = TrainStep(batch, optimizer, classWeights, device, step);
-            tokensSeen += batch.Sum(b => (long)b.Tokens.Length);
-            recentLoss.Enqueue(loss);
-            if (recentLoss.Count > 20) recentLoss.Dequeue();
-            state = state with { Step = step + 1 };
-
-            bool epochEnd = (step + 1) % stepsPerEpoch == 0;
-            IReadOnlyDictionary<string, double>? metrics = null;
-            if (validation is not null && (_settings.EvaluateEverySteps > 0 ? (step + 1) % _settings.EvaluateEverySteps == 0 || step + 1 == totalSteps : epochEnd))
-            {
-                metrics = Evaluate(validation);
-                double score = metrics["score"];
-                if (double.IsNaN(state.BestScore) || score > state.BestScore)
-                {
-                    state = state with { BestScore = score, EvaluationsWithoutImprovement = 0 };
-                    if (_settings.RestoreBestWeights) { DisposeAll(best); best = CloneWeights(); }
-                    bestMetrics = metrics;
-                }
-                else
-                {
-                    state = state with { EvaluationsWithoutImprovement = state.EvaluationsWithoutImprovement + 1 };
-                    stoppedEarly = _settings.EarlyStoppingPatience > 0 && state.EvaluationsWithoutImprovement >= _settings.EarlyStoppingPatience;
-                }
-                bestMetrics ??= metrics;
-            }
-            if (_settings.CheckpointDirectory is not null && (_settings.CheckpointEverySteps > 0 ? (step + 1) % _settings.CheckpointEverySteps == 0 : epochEnd))
-                TrainingCheckpoint.Save(_settings.CheckpointDirectory, model, optimizer, state, best);
-
-            double seconds = clock.Elapsed.TotalSeconds;
-            double rate = tokensSeen / Math.Max(seconds, 1e-9);
-            var eta = TimeSpan.FromSeconds(seconds / (step + 1 - startStep) * (totalSteps - step - 1));
-            var report = new TrainingProgress(epoch + 1, _settings.Epochs, step + 1, totalSteps, recentLoss.Average(),
-                                              groups[0].PeakLearningRate * multiplier, rate, eta, metrics);
-            if (metrics is not null) history.Add(report);
-            progress?.Report(report);
-        }
-
-        if (_settings.RestoreBestWeights && best is not null)
-        {
-            StateDictLoader.Load(model, best, "best weights");
-        }
-        DisposeAll(best);
-        foreach (var p in model.parameters()) p.requires_grad = true;
-        model.eval();
-        return new FineTuneResult(state.Step, stoppedEarly, bestMetrics, history, clock.Elapsed, tokensSeen / Math.Max(clock.Elapsed.TotalSeconds, 1e-9));
+                var batch = rows.Select(i => train[i]).ToArray();
+                return (TrainStep(batch, optimizer, classWeights, step), batch.Sum(b => (long)b.Tokens.Length));
+            },
+            validation is null ? null : () => Evaluate(validation), "score");
+        var loop = new TrainingLoop(model, optimizer, groups, plan);
+        loop.ResumeOrSeed(Fingerprint(train), _settings.Seed);
+        return loop.Run(progress, cancellation).ToFineTuneResult();
     }
 
-    private double TrainStep(TrainingExample[] batch, OptimizerHelper optimizer, float[]?[] classWeights, Device device, int step)
+    private double TrainStep(TrainingExample[] batch, OptimizerHelper optimizer, float[]?[] classWeights, int step)
     {
         using var scope = NewDisposeScope();
-        using var tokens = TokenBatch.Create(batch.Select(b => b.Tokens).ToArray(), padId, device);
+        using var tokens = TokenBatch.Create(batch.Select(b => b.Tokens).ToArray(), padId, model.Encoder.Device);
         var logits = model.Forward(tokens.InputIds, tokens.TokenTypeIds, tokens.AttentionMask);
         Tensor? total = null;
         for (int t = 0; t < model.Tasks.Count; t++)
@@ -194,17 +108,5 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
         foreach (var t in model.Tasks) text.Append('|').Append(t);
         foreach (var e in train) text.Append(',').Append(e.Tokens.Length);
         return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString())))[..16];
-    }
-
-    private Dictionary<string, Tensor> CloneWeights()
-    {
-        using var _ = no_grad();
-        return model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope());
-    }
-
-    private static void DisposeAll(Dictionary<string, Tensor>? weights)
-    {
-        if (weights is null) return;
-        foreach (var w in weights.Values) w.Dispose();
     }
 }

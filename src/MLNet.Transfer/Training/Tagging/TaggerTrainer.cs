@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using MLNet.Transfer.Checkpoints;
 using MLNet.Transfer.Models;
 using MLNet.Transfer.Models.Tagging;
 using MLNet.Transfer.Text;
@@ -50,78 +48,18 @@ public sealed class TaggerTrainer
         if (examples.Count == 0) throw new ArgumentException("The training set is empty.", nameof(train));
         var groups = OptimizerGroups();
         using var optimizer = new ScalarSafeAdamW(groups, _settings.LearningRate);
-        int stepsPerEpoch = (examples.Count + _settings.BatchSize - 1) / _settings.BatchSize;
-        int totalSteps = stepsPerEpoch * _settings.Epochs;
-        manual_seed(_settings.Seed);
-
-        var history = new List<TrainingProgress>();
-        var recentLoss = new Queue<double>();
-        var clock = Stopwatch.StartNew();
-        long tokensSeen = 0;
-        double bestScore = double.NaN;
-        int sinceBest = 0, steps = 0;
-        bool stoppedEarly = false;
-        Dictionary<string, Tensor>? best = null;
-        IReadOnlyDictionary<string, double>? bestMetrics = null;
-        List<int[]>? batches = null;
-        SetTrainingMode();
-        try
-        {
-            for (int step = 0; step < totalSteps && !stoppedEarly; step++)
+        var lengths = examples.Select(e => e.Window.Tokens.Length).ToArray();
+        var plan = TrainingLoopPlan.ForFineTuning(_settings, examples.Count,
+            epoch => LengthBatching.ShuffledBatches(lengths, _settings.BatchSize, unchecked(_settings.Seed * 1_000_003 + epoch)).ToList(),
+            (rows, step) =>
             {
-                cancellation.ThrowIfCancellationRequested();
-                int epoch = step / stepsPerEpoch;
-                if (step % stepsPerEpoch == 0)
-                {
-                    batches = LengthBatching.ShuffledBatches(examples.Select(e => e.Window.Tokens.Length).ToArray(), _settings.BatchSize,
-                                                             unchecked(_settings.Seed * 1_000_003 + epoch)).ToList();
-                    foreach (var g in groups)
-                        foreach (var p in g.Parameters) p.requires_grad = g.Depth == 0 || ParameterGroups.IsTrainable(g.Depth, epoch, _settings.UnfreezeBlocksPerEpoch);
-                }
-                double multiplier = LearningRateSchedule.Multiplier(_settings.Schedule, step, totalSteps, _settings.WarmupFraction);
-                var optimizerGroups = optimizer.ParamGroups.ToList();
-                for (int g = 0; g < groups.Count; g++) optimizerGroups[g].LearningRate = groups[g].PeakLearningRate * multiplier;
-
-                var batch = batches![step % stepsPerEpoch].Select(i => examples[i]).ToArray();
-                double loss = TrainStep(batch, optimizer, step);
-                tokensSeen += batch.Sum(b => (long)b.Window.Tokens.Length);
-                recentLoss.Enqueue(loss);
-                if (recentLoss.Count > 20) recentLoss.Dequeue();
-                steps = step + 1;
-
-                bool epochEnd = (step + 1) % stepsPerEpoch == 0;
-                IReadOnlyDictionary<string, double>? metrics = null;
-                if (validation is not null && (_settings.EvaluateEverySteps > 0 ? (step + 1) % _settings.EvaluateEverySteps == 0 || step + 1 == totalSteps : epochEnd))
-                {
-                    metrics = Evaluate(validation);
-                    double score = metrics["F1Score"];
-                    if (double.IsNaN(bestScore) || score > bestScore)
-                    {
-                        (bestScore, sinceBest, bestMetrics) = (score, 0, metrics);
-                        if (_settings.RestoreBestWeights) { DisposeAll(best); best = CloneWeights(); }
-                    }
-                    else
-                    {
-                        sinceBest++;
-                        stoppedEarly = _settings.EarlyStoppingPatience > 0 && sinceBest >= _settings.EarlyStoppingPatience;
-                    }
-                }
-                double seconds = clock.Elapsed.TotalSeconds;
-                var eta = TimeSpan.FromSeconds(seconds / (step + 1) * (totalSteps - step - 1));
-                var report = new TrainingProgress(epoch + 1, _settings.Epochs, step + 1, totalSteps, recentLoss.Average(),
-                                                  groups[0].PeakLearningRate * multiplier, tokensSeen / Math.Max(seconds, 1e-9), eta, metrics);
-                if (metrics is not null) history.Add(report);
-                progress?.Report(report);
-            }
-            if (_settings.RestoreBestWeights && best is not null) StateDictLoader.Load(_model, best, "best weights");
-        }
-        finally
-        {
-            DisposeAll(best);
-            foreach (var p in _model.parameters()) p.requires_grad = true;
-            _model.eval();
-        }
-        return new FineTuneResult(steps, stoppedEarly, bestMetrics, history, clock.Elapsed, tokensSeen / Math.Max(clock.Elapsed.TotalSeconds, 1e-9));
+                var batch = rows.Select(i => examples[i]).ToArray();
+                return (TrainStep(batch, optimizer, step), batch.Sum(b => (long)b.Window.Tokens.Length));
+            },
+            validation is null ? null : () => Evaluate(validation), "F1Score");
+        var loop = new TrainingLoop(_model, optimizer, groups, plan with { CheckpointDirectory = null, EnterTraining = SetTrainingMode });
+        loop.ResumeOrSeed("", _settings.Seed);
+        return loop.Run(progress, cancellation).ToFineTuneResult();
     }
 
     /// <summary>Entity-level and token metrics of the current weights on <paramref name="sentences"/> (keys: Precision, Recall, F1Score, TokenAccuracy).</summary>
@@ -192,17 +130,5 @@ public sealed class TaggerTrainer
         var loss = TaggingLoss.Compute(_model, emissions, batch.Select(b => b.Tags).ToArray());
         return GuardedStep.Run(loss, optimizer, _model, _settings.MaxGradNorm, step, "Training",
                                "Lower the learning rate or check the tags.", "Lower the learning rate.");
-    }
-
-    private Dictionary<string, Tensor> CloneWeights()
-    {
-        using var _ = no_grad();
-        return _model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope());
-    }
-
-    private static void DisposeAll(Dictionary<string, Tensor>? weights)
-    {
-        if (weights is null) return;
-        foreach (var w in weights.Values) w.Dispose();
     }
 }
