@@ -31,6 +31,8 @@ public class ContrastiveTunerTests
         public override int LayerCount => 0;
         public override int LayerWidth(int layer) => 8;
         public override int MaxTokens => 32;
+        public override int VocabSize => 40;
+        public override bool LowerCase => true;
         public override Device Device => CPU;
         public override int LayerOf(string parameterName) => 0;
         public override string ToConfigJson() => "{}";
