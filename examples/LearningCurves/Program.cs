@@ -56,7 +56,7 @@ var all = new Dictionary<string, LearningApproach>
     ["embed"] = new("MiniLM embeddings + LR", (s, _) => mlContext.Transforms.Text.ApplyContextualEmbeddings("Features", "Text", normalize: true).Append(Logistic()).Fit(s)),
     ["setfit"] = new("SetFit (contrastive MiniLM) + LR", (s, seed) => mlContext.Transforms.Text.ApplySetFitEmbeddings(new SetFitEmbeddingOptions
         {
-            Tuning = new MLNet.Transfer.Training.ContrastiveSettings { Seed = seed, MaxPairs = 1000 }, // SetFit's 20 rounds, capped for a 2-core CPU
+            Seed = seed, MaxPairs = 1000, // SetFit's 20 rounds, capped for a 2-core CPU
         }).Append(Logistic()).Fit(s)),
     ["finetune"] = new("fine-tune MiniLM", (s, seed) => mlContext.BinaryClassification.Trainers.FineTuneTransformer(FewShot(s, seed, "minilm", false)).Fit(s)),
     ["frozen"] = new("fine-tune, encoder frozen 1st epoch", (s, seed) => mlContext.BinaryClassification.Trainers.FineTuneTransformer(FewShot(s, seed, "minilm", true)).Fit(s)),

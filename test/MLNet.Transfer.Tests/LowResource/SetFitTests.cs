@@ -21,6 +21,15 @@ public class SetFitTests
         Assert.That(() => ContrastiveTuner.Pairs([1, 1, 1], 5, 100, 1), Throws.ArgumentException.With.Message.Contain("two classes"));
     }
 
+    [Category("Unit")]
+    [Test]
+    public void FlatOptionsBuildTheContrastiveSettingsWithSetFitDefaultsAndTheEmbeddingsPooling()
+    {
+        Assert.That(new SetFitEmbeddingOptions().ToSettings(), Is.EqualTo(new ContrastiveSettings()));
+        var options = new SetFitEmbeddingOptions { Embeddings = new ContextualEmbeddingOptions { Pooling = PoolingMode.Cls }, LearningRate = 1e-3, Iterations = 3, MaxGradNorm = 0, Seed = 7 };
+        Assert.That(options.ToSettings(), Is.EqualTo(new ContrastiveSettings { Pooling = PoolingMode.Cls, LearningRate = 1e-3, Iterations = 3, MaxGradNorm = 0, Seed = 7 }));
+    }
+
     public sealed class Row
     {
         public string Label { get; set; } = "";
@@ -58,7 +67,7 @@ public class SetFitTests
         double before = Separation(mlContext.Transforms.Text.ApplyContextualEmbeddings(embedding).Fit(data));
         var setFit = mlContext.Transforms.Text.ApplySetFitEmbeddings(new SetFitEmbeddingOptions
         {
-            Embeddings = embedding, Tuning = new ContrastiveSettings { LearningRate = 1e-3, Iterations = 10, Seed = 2 },
+            Embeddings = embedding, LearningRate = 1e-3, Iterations = 10, Seed = 2,
         }).Fit(data);
         double after = Separation(setFit);
         TestContext.Out.WriteLine($"mean same-class minus other-class cosine: {before:F4} → {after:F4}");
@@ -68,7 +77,7 @@ public class SetFitTests
         var classifier = mlContext.Transforms.Conversion.MapValueToKey("Label")
             .Append(mlContext.Transforms.Text.ApplySetFitEmbeddings(new SetFitEmbeddingOptions
             {
-                Embeddings = embedding, Tuning = new ContrastiveSettings { LearningRate = 1e-3, Iterations = 10, Seed = 2 },
+                Embeddings = embedding, LearningRate = 1e-3, Iterations = 10, Seed = 2,
             }))
             .Append(mlContext.MulticlassClassification.Trainers.LbfgsMaximumEntropy()).Fit(data);
         Assert.That(mlContext.MulticlassClassification.Evaluate(classifier.Transform(data)).MicroAccuracy, Is.EqualTo(1.0));

@@ -4,21 +4,6 @@ using MLNet.Transfer.Training;
 
 namespace MLNet.Transfer.MLNetIntegration;
 
-/// <summary>Options of <c>mlContext.Transforms.Text.ApplySetFitEmbeddings</c>.</summary>
-public sealed class SetFitEmbeddingOptions
-{
-    /// <summary>Class label column (Boolean, key, text or number) used to build same-class / other-class pairs. Default "Label".</summary>
-    public string LabelColumnName { get; set; } = "Label";
-    /// <summary>The embeddings to tune and produce (model, pooling, columns, max tokens, ...). The encoder given there is copied, never changed.</summary>
-    public ContextualEmbeddingOptions Embeddings { get; set; } = new() { Normalize = true };
-    /// <summary>Contrastive-tuning hyperparameters (pairs, learning rate, seed).</summary>
-    public ContrastiveSettings Tuning { get; set; } = new();
-    /// <summary>Receives a report after every contrastive step.</summary>
-    public IProgress<TrainingProgress>? Progress { get; set; }
-    /// <summary>Cancels the tuning.</summary>
-    public CancellationToken CancellationToken { get; set; }
-}
-
 /// <summary>
 /// SetFit as an ML.NET estimator: <see cref="EncoderTuningEstimator.Fit"/> tunes a copy of the encoder contrastively on the labelled rows (same
 /// class → similar, different class → dissimilar) and returns a <see cref="ContextualEmbeddingTransformer"/> with the tuned
@@ -38,7 +23,7 @@ public sealed class SetFitEmbeddingEstimator : EncoderTuningEstimator
         var (texts, labels) = ReadLabelledTexts(input);
         int maxTokens = Embeddings.MaxTokens ?? Math.Min(256, encoder.MaxTokens);
         var tokens = texts.Select(t => encoder.Tokenizer.Encode(t, maxTokens, Embeddings.Truncation)).ToArray();
-        ContrastiveTuner.Train(encoder.Model, tokens, labels, _options.Tuning with { Pooling = Embeddings.Pooling }, encoder.Tokenizer.PadId, _options.Progress, _options.CancellationToken);
+        ContrastiveTuner.Train(encoder.Model, tokens, labels, _options.ToSettings(), encoder.Tokenizer.PadId, _options.Progress, _options.CancellationToken);
     }
 
     /// <summary>Adds the embedding column after checking the text and label columns.</summary>
