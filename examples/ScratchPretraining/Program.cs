@@ -9,7 +9,7 @@
 //   dotnet run -c Release --project examples/ScratchPretraining -- [--models mlm,clm,awd,bilstm] [--size tiny|small]
 //       [--task sst2|uci|agnews] [--steps 300] [--lr 1e-3] [--rnn-lr 3e-3] [--seeds 3] [--train 500] [--epochs 4] [--recipe plain|ulmfit] [--vocab-min-count N]
 //       [--threads N] [--out folder] [--reuse]
-// --size small: the library's CPU defaults (hidden 256; LanguageModel.SmallConfig, RecurrentConfig.SmallAwdLstm);
+// --size small: the library's CPU defaults (hidden 256; TransformerLanguageModel.SmallConfig, RecurrentConfig.SmallAwdLstm);
 // tiny (default): half as wide (128), so a shared 2-core machine gets through an epoch of the corpus in minutes.
 // Data come from ../shared/data (not redistributed). Timings are wall-clock on whatever else the machine is running.
 using System.Diagnostics;
@@ -143,7 +143,7 @@ ModelSpec Spec(string name)
             LayerLearningRateDecay = 1 / 2.6, Schedule = ScheduleKind.SlantedTriangular, UnfreezeBlocksPerEpoch = 2,
         }
         : new() { Model = dir, Seed = seed, Epochs = epochs, BatchSize = 16, MaxTokens = 64, LearningRate = lr, Pooling = pooling };
-    var transformer = tiny ? LanguageModel.SmallConfig(0) with { HiddenSize = 128, NumAttentionHeads = 2, IntermediateSize = 512 } : LanguageModel.SmallConfig(0);
+    var transformer = tiny ? TransformerLanguageModel.SmallConfig(0) with { HiddenSize = 128, NumAttentionHeads = 2, IntermediateSize = 512 } : TransformerLanguageModel.SmallConfig(0);
     string transformerShape = $"{transformer.NumHiddenLayers} layers, hidden {transformer.HiddenSize}, FFN {transformer.IntermediateSize}";
     var awd = tiny ? RecurrentConfig.SmallAwdLstm(0) with { EmbeddingSize = 128, HiddenSize = 384 } : RecurrentConfig.SmallAwdLstm(0);
     var bilstm = tiny ? RecurrentConfig.SmallBiLstm(0) with { EmbeddingSize = 128, HiddenSize = 128 } : RecurrentConfig.SmallBiLstm(0);
@@ -164,7 +164,7 @@ ModelSpec Spec(string name)
 
 ScratchModel Transformer(BertConfig config, LanguageModelObjective objective)
 {
-    var lm = LanguageModel.FromScratch(config, tokenizer, objective, seed: 1);
+    var lm = TransformerLanguageModel.FromScratch(config, tokenizer, objective, seed: 1);
     return new ScratchModel((c, s, p) => LanguageModelTrainer.Train(lm, c, s, p), lm.Save, lm);
 }
 

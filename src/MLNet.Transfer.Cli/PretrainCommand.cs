@@ -140,8 +140,8 @@ public static class PretrainCommand
     private static PretrainingRun Transformer(string modelName, BertWordPieceTokenizer? scratchTokenizer, LanguageModelObjective objective, int seed, string? device)
     {
         var model = scratchTokenizer is not null
-            ? LanguageModel.FromScratch(LanguageModel.SmallConfig(0), scratchTokenizer, objective, seed, device)
-            : LanguageModel.Load(modelName, objective, device, seed);
+            ? TransformerLanguageModel.FromScratch(TransformerLanguageModel.SmallConfig(0), scratchTokenizer, objective, seed, device)
+            : TransformerLanguageModel.Load(modelName, objective, device, seed);
         var encoder = model.Encoder.Model;
         string description = scratchTokenizer is not null ? $"scratch (transformer, {encoder.LayerCount} layers, hidden {encoder.HiddenSize}, {encoder.VocabSize} word pieces)"
             : modelName + (model.HeadLoaded ? "" : " (the checkpoint has no LM head: starting it from random weights)");

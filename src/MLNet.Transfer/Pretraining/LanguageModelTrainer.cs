@@ -25,7 +25,7 @@ public static class LanguageModelTrainer
     /// <summary>
     /// Adapts <paramref name="encoder"/> in place to the domain of <paramref name="corpus"/> (one text per item) with
     /// a temporary language-model head, discarded afterwards; save the encoder with <see cref="PretrainedEncoder.Save"/>.
-    /// To keep the head too, use <see cref="LanguageModel.FromEncoder"/>, <see cref="Train(LanguageModel, IReadOnlyList{string}, PretrainingSettings?, IProgress{TrainingProgress}?, CancellationToken)"/> and <see cref="LanguageModel.Save"/>.
+    /// To keep the head too, use <see cref="TransformerLanguageModel.FromEncoder"/>, <see cref="Train(TransformerLanguageModel, IReadOnlyList{string}, PretrainingSettings?, IProgress{TrainingProgress}?, CancellationToken)"/> and <see cref="TransformerLanguageModel.Save"/>.
     /// A recurrent encoder (AWD-LSTM, bidirectional LSTM) is always adapted with the causal objective, ULMFiT's stage 2.
     /// </summary>
     /// <exception cref="ArgumentException">The corpus is empty or too small to hold out text.</exception>
@@ -40,7 +40,7 @@ public static class LanguageModelTrainer
             using var recurrent = RecurrentLanguageModel.FromEncoder(encoder, settings.Seed);
             return Train(recurrent, corpus, settings with { Objective = LanguageModelObjective.CausalLm }, progress, cancellation);
         }
-        using var model = LanguageModel.FromEncoder(encoder, settings.Objective, settings.Seed);
+        using var model = TransformerLanguageModel.FromEncoder(encoder, settings.Objective, settings.Seed);
         return Train(model, corpus, settings, progress, cancellation);
     }
 
@@ -48,7 +48,7 @@ public static class LanguageModelTrainer
     /// <exception cref="ArgumentException">The corpus is empty or too small, or the settings' objective is not the model's.</exception>
     /// <exception cref="TrainingDivergedException">The loss or gradient norm became NaN or infinite.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; the model keeps the weights of the last step.</exception>
-    public static PretrainingResult Train(LanguageModel model, IReadOnlyList<string> corpus, PretrainingSettings? settings = null,
+    public static PretrainingResult Train(TransformerLanguageModel model, IReadOnlyList<string> corpus, PretrainingSettings? settings = null,
                                           IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(model);

@@ -49,7 +49,7 @@ public sealed record PretrainingSettings
     /// <summary>
     /// Extra steps before <see cref="Steps"/> that train only the head's transform and bias, with the encoder and the
     /// tied embeddings frozen, at <see cref="HeadWarmupLearningRate"/> (constant). Use it when the head starts random
-    /// (<see cref="LanguageModel.HeadLoaded"/> false): its early, large gradients then never reach the pretrained encoder,
+    /// (<see cref="TransformerLanguageModel.HeadLoaded"/> false): its early, large gradients then never reach the pretrained encoder,
     /// and the held-out loss measured after it (<see cref="PretrainingResult.AfterHeadWarmup"/>) is a fair "before
     /// adaptation" baseline. Null (default) = automatic: min(200, <see cref="Steps"/>) when a pretrained encoder gets a
     /// random head, else none; 0 turns it off.

@@ -32,7 +32,7 @@ public sealed class RecurrentLanguageModel : IDisposable, ITrainableLanguageMode
         _ownsEncoder = ownsEncoder;
         manual_seed(seed);
         Module = new LstmLanguageModel(encoder.Model as RecurrentEncoder
-            ?? throw new ArgumentException($"'{encoder.Name}' is a {encoder.ModelType} model, not a recurrent one; use {nameof(LanguageModel)}.", nameof(encoder)));
+            ?? throw new ArgumentException($"'{encoder.Name}' is a {encoder.ModelType} model, not a recurrent one; use {nameof(TransformerLanguageModel)}.", nameof(encoder)));
         Module.eval();
     }
 

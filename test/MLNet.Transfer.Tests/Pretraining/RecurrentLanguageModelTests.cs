@@ -260,9 +260,9 @@ public class RecurrentLanguageModelTests
                     Throws.ArgumentException.With.Message.Contain("causal"));
         string dir = Path.Combine(temp.Path, "awd");
         lm.Save(dir);
-        Assert.That(() => LanguageModel.Load(dir), Throws.ArgumentException.With.Message.Contain(nameof(RecurrentLanguageModel)));
+        Assert.That(() => TransformerLanguageModel.Load(dir), Throws.ArgumentException.With.Message.Contain(nameof(RecurrentLanguageModel)));
         using var encoder = PretrainedEncoder.Load(dir);
-        Assert.That(() => LanguageModel.FromEncoder(encoder), Throws.ArgumentException.With.Message.Contain("awd-lstm"));
+        Assert.That(() => TransformerLanguageModel.FromEncoder(encoder), Throws.ArgumentException.With.Message.Contain("awd-lstm"));
         File.WriteAllText(Path.Combine(dir, "config.json"), (Tiny(RecurrentConfig.AwdLstmType) with { HiddenSize = 40 }).ToJson());
         Assert.That(() => PretrainedEncoder.Load(dir), Throws.InstanceOf<InvalidDataException>().With.Message.Contain("forward_layers.0"));
     }

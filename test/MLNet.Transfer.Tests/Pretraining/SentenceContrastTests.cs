@@ -11,9 +11,9 @@ public class SentenceContrastTests
     private static readonly string[] Corpus = LanguageModelTests.AlphabetCorpus(300, seed: 3);
 
     /// <summary>Trains a tiny masked LM (with dropout, which SimCSE's two views need) and returns it with its result.</summary>
-    private static (LanguageModel Model, PretrainingResult Result) Train(double contrastiveWeight)
+    private static (TransformerLanguageModel Model, PretrainingResult Result) Train(double contrastiveWeight)
     {
-        var lm = LanguageModel.FromScratch(TestModels.TinyConfig(31), TestVocab.Small(), LanguageModelObjective.MaskedLm, seed: 4);
+        var lm = TransformerLanguageModel.FromScratch(TestModels.TinyConfig(31), TestVocab.Small(), LanguageModelObjective.MaskedLm, seed: 4);
         var settings = new PretrainingSettings
         {
             Steps = 150, BatchSize = 16, MaxTokens = 32, LearningRate = 3e-3, ValidFraction = 0.1, Seed = 2, ContrastiveWeight = contrastiveWeight,
@@ -22,7 +22,7 @@ public class SentenceContrastTests
     }
 
     /// <summary>Mean cosine similarity between the mean-pooled embeddings of different corpus lines.</summary>
-    private static double MeanPairwiseCosine(LanguageModel lm)
+    private static double MeanPairwiseCosine(TransformerLanguageModel lm)
     {
         var lines = Corpus.Distinct().Take(60).ToArray();
         var vectors = lm.Encoder.Embed(lines, new EmbeddingSettings { Normalize = true });

@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace MLNet.Transfer.Tests.Pretraining;
 
 /// <summary>Language-model head, training from scratch, persistence and the causal mask, on tiny random models.</summary>
-public class LanguageModelTests
+public class TransformerLanguageModelTests
 {
     /// <summary>Letter "words" a–z: alphabetical runs are predictable from their neighbours (and from the left).</summary>
     internal static string[] AlphabetCorpus(int lines, int seed)
@@ -24,8 +24,8 @@ public class LanguageModelTests
 
     internal static BertConfig Tiny(int vocab) => TestModels.TinyConfig(vocab) with { HiddenDropoutProb = 0, AttentionProbsDropoutProb = 0 };
 
-    private static LanguageModel TinyScratch(LanguageModelObjective objective = LanguageModelObjective.MaskedLm, int seed = 1) =>
-        LanguageModel.FromScratch(Tiny(31), TestVocab.Small(), objective, seed);
+    private static TransformerLanguageModel TinyScratch(LanguageModelObjective objective = LanguageModelObjective.MaskedLm, int seed = 1) =>
+        TransformerLanguageModel.FromScratch(Tiny(31), TestVocab.Small(), objective, seed);
 
     [Category("Unit")]
     [Test]
@@ -119,7 +119,7 @@ public class LanguageModelTests
         Assert.That(config.Architectures, Is.EqualTo(new[] { "BertForMaskedLM" }));
         Assert.That(config.IsDecoder, Is.Null);
 
-        using var reloaded = LanguageModel.Load(dir);
+        using var reloaded = TransformerLanguageModel.Load(dir);
         Assert.That(reloaded.HeadLoaded, Is.True);
         Assert.That(reloaded.Objective, Is.EqualTo(LanguageModelObjective.MaskedLm));
         var actual = reloaded.Evaluate(corpus, maxTokens: 32, seed: 9);
@@ -142,11 +142,11 @@ public class LanguageModelTests
         var config = BertConfig.FromJson(File.ReadAllText(Path.Combine(dir, "config.json")));
         Assert.That(config.IsDecoder, Is.True);
         Assert.That(config.Architectures, Is.EqualTo(new[] { "BertLMHeadModel" }));
-        using var reloaded = LanguageModel.Load(dir);
+        using var reloaded = TransformerLanguageModel.Load(dir);
         Assert.That(reloaded.Objective, Is.EqualTo(LanguageModelObjective.CausalLm));
         var corpus = AlphabetCorpus(20, seed: 3);
         Assert.That(reloaded.Evaluate(corpus).Loss, Is.EqualTo(lm.Evaluate(corpus).Loss));
-        Assert.That(() => LanguageModel.Load(dir, LanguageModelObjective.MaskedLm), Throws.ArgumentException.With.Message.Contain("decoder"));
+        Assert.That(() => TransformerLanguageModel.Load(dir, LanguageModelObjective.MaskedLm), Throws.ArgumentException.With.Message.Contain("decoder"));
     }
 
     [Category("Unit")]
@@ -236,7 +236,7 @@ public class LanguageModelTests
         Assert.That(File.ReadAllBytes(Path.Combine(dir, ModelDirectory.WeightsFile)), Is.EqualTo(before));
         Assert.That(Directory.GetDirectories(temp.Path).Select(Path.GetFileName), Is.EquivalentTo(new[] { "documents", "model" }), "no temp folders left");
         lm.Save(dir); // replacing a model directory is allowed
-        using var reloaded = LanguageModel.Load(dir);
+        using var reloaded = TransformerLanguageModel.Load(dir);
         Assert.That(reloaded.HeadLoaded, Is.True);
     }
 

@@ -15,16 +15,16 @@ namespace MLNet.Transfer.Pretraining;
 /// every verb taking <c>--model &lt;dir&gt;</c> — reads as a plain encoder (the "cls." head is ignored there).
 /// </summary>
 /// <example><code>
-/// using var lm = LanguageModel.Load("minilm");
+/// using var lm = TransformerLanguageModel.Load("minilm");
 /// var result = LanguageModelTrainer.Train(lm, File.ReadAllLines("reviews.txt"), new PretrainingSettings { Steps = 500 });
 /// lm.Save("minilm-reviews");            // then PretrainedEncoder.Load("minilm-reviews")
 /// </code></example>
-public sealed class LanguageModel : IDisposable, ITrainableLanguageModel
+public sealed class TransformerLanguageModel : IDisposable, ITrainableLanguageModel
 {
     private const string HeadPrefix = "cls.predictions.";
     private readonly bool _ownsEncoder;
 
-    private LanguageModel(PretrainedEncoder encoder, LanguageModelObjective objective, bool ownsEncoder, int seed)
+    private TransformerLanguageModel(PretrainedEncoder encoder, LanguageModelObjective objective, bool ownsEncoder, int seed)
     {
         if (encoder.Model is not BertModel bert)
             throw new ArgumentException($"'{encoder.Name}' is a {encoder.ModelType} model; use {nameof(RecurrentLanguageModel)} for recurrent language models.", nameof(encoder));
@@ -63,10 +63,10 @@ public sealed class LanguageModel : IDisposable, ITrainableLanguageModel
     /// <param name="encoder">A loaded encoder.</param>
     /// <param name="objective">What the head predicts.</param>
     /// <param name="seed">Seed of the head's initialisation.</param>
-    public static LanguageModel FromEncoder(PretrainedEncoder encoder, LanguageModelObjective objective = LanguageModelObjective.MaskedLm, int seed = 42)
+    public static TransformerLanguageModel FromEncoder(PretrainedEncoder encoder, LanguageModelObjective objective = LanguageModelObjective.MaskedLm, int seed = 42)
     {
         ArgumentNullException.ThrowIfNull(encoder);
-        return new LanguageModel(encoder, objective, ownsEncoder: false, seed);
+        return new TransformerLanguageModel(encoder, objective, ownsEncoder: false, seed);
     }
 
     /// <summary>
@@ -78,13 +78,13 @@ public sealed class LanguageModel : IDisposable, ITrainableLanguageModel
     /// <param name="objective">Null: causal for a decoder config (is_decoder), else masked.</param>
     /// <param name="device">"cpu" (default), "cuda" or "cuda:N".</param>
     /// <param name="seed">Seed of a random head's initialisation.</param>
-    public static LanguageModel Load(string nameOrDirectory, LanguageModelObjective? objective = null, string? device = null, int seed = 42)
+    public static TransformerLanguageModel Load(string nameOrDirectory, LanguageModelObjective? objective = null, string? device = null, int seed = 42)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(nameOrDirectory);
         if (!Directory.Exists(nameOrDirectory))
         {
             var embedded = PretrainedEncoder.Load(nameOrDirectory, device);
-            return new LanguageModel(embedded, objective ?? DefaultObjective(embedded), ownsEncoder: true, seed);
+            return new TransformerLanguageModel(embedded, objective ?? DefaultObjective(embedded), ownsEncoder: true, seed);
         }
         if (RecurrentDirectory.Looks(nameOrDirectory))
             throw new ArgumentException($"'{nameOrDirectory}' holds a recurrent model ({RecurrentDirectory.ModelType(nameOrDirectory)}); load it with {nameof(RecurrentLanguageModel)}.{nameof(RecurrentLanguageModel.Load)}.", nameof(nameOrDirectory));
@@ -92,7 +92,7 @@ public sealed class LanguageModel : IDisposable, ITrainableLanguageModel
         try
         {
             var encoder = PretrainedEncoder.FromCheckpoint(checkpoint, nameOrDirectory, TorchDevice.Resolve(device));
-            var model = new LanguageModel(encoder, objective ?? DefaultObjective(encoder), ownsEncoder: true, seed);
+            var model = new TransformerLanguageModel(encoder, objective ?? DefaultObjective(encoder), ownsEncoder: true, seed);
             try
             {
                 var head = checkpoint.Weights.Where(kv => kv.Key.StartsWith(HeadPrefix, StringComparison.Ordinal) &&
@@ -126,7 +126,7 @@ public sealed class LanguageModel : IDisposable, ITrainableLanguageModel
     /// <param name="objective">What the head predicts; a causal model is saved with is_decoder.</param>
     /// <param name="seed">Seed of the initialisation.</param>
     /// <param name="device">"cpu" (default), "cuda" or "cuda:N".</param>
-    public static LanguageModel FromScratch(BertConfig config, BertWordPieceTokenizer tokenizer,
+    public static TransformerLanguageModel FromScratch(BertConfig config, BertWordPieceTokenizer tokenizer,
                                             LanguageModelObjective objective = LanguageModelObjective.MaskedLm, int seed = 42, string? device = null)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -144,7 +144,7 @@ public sealed class LanguageModel : IDisposable, ITrainableLanguageModel
         model.to(torchDevice);
         model.eval();
         var encoder = PretrainedEncoder.FromModel("scratch", model, tokenizer.Vocabulary, torchDevice);
-        return new LanguageModel(encoder, objective, ownsEncoder: true, seed) { IsFromScratch = true };
+        return new TransformerLanguageModel(encoder, objective, ownsEncoder: true, seed) { IsFromScratch = true };
     }
 
     /// <summary>A small BERT for training from scratch on a CPU: 4 layers, hidden 256, 4 heads, FFN 1024, 512 positions.</summary>
