@@ -123,7 +123,7 @@ public class RecurrentLanguageModelTests
     {
         using var temp = TestModels.TempDir();
         using var lm = TinyScratch(type);
-        var corpus = LanguageModelTests.AlphabetCorpus(100, seed: 2);
+        var corpus = TransformerLanguageModelTests.AlphabetCorpus(100, seed: 2);
         LanguageModelTrainer.Train(lm, corpus, Causal(steps: 20));
         var expected = lm.Evaluate(corpus, maxTokens: 32);
         string dir = Path.Combine(temp.Path, "lm");
@@ -159,7 +159,7 @@ public class RecurrentLanguageModelTests
     public void HeldOutLossFallsOnATinyCorpus(string type)
     {
         using var lm = TinyScratch(type, dropoutScale: 0.2);
-        var result = LanguageModelTrainer.Train(lm, LanguageModelTests.AlphabetCorpus(400, seed: 1), Causal(steps: 80, lr: 0.1));
+        var result = LanguageModelTrainer.Train(lm, TransformerLanguageModelTests.AlphabetCorpus(400, seed: 1), Causal(steps: 80, lr: 0.1));
         TestContext.Out.WriteLine($"{type}: loss {result.HeldOutLossBefore:F3} → {result.HeldOutLossAfter:F3}, accuracy " +
                                   $"{result.Before.Accuracy:P0} → {result.After.Accuracy:P0}, {result.TokensPerSecond:F0} tokens/s, {result.Duration.TotalSeconds:F1} s");
         Assert.That(result.HeldOutLossBefore, Is.EqualTo(Math.Log(31)).Within(0.3), "a random model is near uniform over the 31 ids");
@@ -201,7 +201,7 @@ public class RecurrentLanguageModelTests
         using var temp = TestModels.TempDir();
         using (var lm = TinyScratch(RecurrentConfig.BiLstmType, dropoutScale: 0.2)) lm.Save(Path.Combine(temp.Path, "bilstm"));
         using var encoder = PretrainedEncoder.Load(Path.Combine(temp.Path, "bilstm"));
-        var corpus = LanguageModelTests.AlphabetCorpus(200, seed: 8);
+        var corpus = TransformerLanguageModelTests.AlphabetCorpus(200, seed: 8);
         var before = encoder.Embed(corpus[..2]);
         // The default settings ask for the masked objective; a recurrent encoder is adapted with the causal one.
         var result = LanguageModelTrainer.Adapt(encoder, corpus, new PretrainingSettings { Steps = 30, BatchSize = 16, MaxTokens = 32, LearningRate = 0.05 });
@@ -215,7 +215,7 @@ public class RecurrentLanguageModelTests
     public void InterruptedRecurrentRunResumesFromItsCheckpointToTheSameWeights()
     {
         using var temp = TestModels.TempDir();
-        var corpus = LanguageModelTests.AlphabetCorpus(120, seed: 4);
+        var corpus = TransformerLanguageModelTests.AlphabetCorpus(120, seed: 4);
         PretrainingSettings Settings(string? checkpoints) => Causal(steps: 10) with { CheckpointDirectory = checkpoints, CheckpointEverySteps = 4 };
         using var straight = TinyScratch(RecurrentConfig.AwdLstmType, seed: 1);
         var expected = LanguageModelTrainer.Train(straight, corpus, Settings(null)).After;
@@ -224,7 +224,7 @@ public class RecurrentLanguageModelTests
         using var cancel = new CancellationTokenSource();
         using (var interrupted = TinyScratch(RecurrentConfig.AwdLstmType, seed: 1))
         {
-            var progress = new LanguageModelTests.SyncProgress(p => { if (p.Step == 4) cancel.Cancel(); });
+            var progress = new TransformerLanguageModelTests.SyncProgress(p => { if (p.Step == 4) cancel.Cancel(); });
             Assert.That(() => LanguageModelTrainer.Train(interrupted, corpus, Settings(checkpoints), progress, cancel.Token), Throws.InstanceOf<OperationCanceledException>());
         }
         using var resumed = TinyScratch(RecurrentConfig.AwdLstmType, seed: 99);
@@ -255,7 +255,7 @@ public class RecurrentLanguageModelTests
     {
         using var temp = TestModels.TempDir();
         using var lm = TinyScratch(RecurrentConfig.AwdLstmType);
-        var corpus = LanguageModelTests.AlphabetCorpus(20, seed: 1);
+        var corpus = TransformerLanguageModelTests.AlphabetCorpus(20, seed: 1);
         Assert.That(() => LanguageModelTrainer.Train(lm, corpus, new PretrainingSettings { Objective = LanguageModelObjective.MaskedLm }),
                     Throws.ArgumentException.With.Message.Contain("causal"));
         string dir = Path.Combine(temp.Path, "awd");

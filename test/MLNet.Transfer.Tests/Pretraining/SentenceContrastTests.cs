@@ -8,7 +8,7 @@ namespace MLNet.Transfer.Tests.Pretraining;
 /// <summary>The SimCSE term of language-model training (<see cref="PretrainingSettings.ContrastiveWeight"/>), on tiny random models.</summary>
 public class SentenceContrastTests
 {
-    private static readonly string[] Corpus = LanguageModelTests.AlphabetCorpus(300, seed: 3);
+    private static readonly string[] Corpus = TransformerLanguageModelTests.AlphabetCorpus(300, seed: 3);
 
     /// <summary>Trains a tiny masked LM (with dropout, which SimCSE's two views need) and returns it with its result.</summary>
     private static (TransformerLanguageModel Model, PretrainingResult Result) Train(double contrastiveWeight)
