@@ -77,7 +77,7 @@ public static class PretrainCommand
         if (!scratch && tokenizerSource is not null) throw new CliException("--tokenizer only applies to --model scratch (a pretrained model brings its own).");
         if (!scratch && archChoice is not null) throw new CliException("--arch only applies to --model scratch (a pretrained model has its architecture).");
         if (!scratch && vocabMinCount is not null) throw new CliException("--vocab-min-count only applies to --model scratch (a pretrained model keeps its vocabulary).");
-        string arch = scratch ? archChoice ?? "transformer" : RecurrentDirectory.Looks(modelName) ? RecurrentDirectory.ModelType(modelName)! : "transformer";
+        string arch = scratch ? archChoice ?? "transformer" : RecurrentDirectory.IsRecurrentModel(modelName) ? RecurrentDirectory.ModelType(modelName)! : "transformer";
         bool recurrent = arch != "transformer";
         if (recurrent && objectiveChoice == "mlm")
             throw new CliException($"A recurrent language model ({arch}) predicts the next token: use --objective clm (its default), not mlm.");

@@ -13,7 +13,7 @@ public static class AtomicDirectory
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         string full = Path.GetFullPath(directory);
         if (File.Exists(full)) throw new IOException($"Output '{directory}' is a file; give a directory path.");
-        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any() && !ModelDirectory.Looks(full))
+        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any() && !ModelDirectory.IsModelDirectory(full))
             throw new IOException($"Output directory '{directory}' exists and is not a model directory (no {ModelDirectory.ConfigFile}); refusing to replace it. Choose a new or empty directory.");
     }
 

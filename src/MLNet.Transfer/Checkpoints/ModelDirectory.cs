@@ -28,7 +28,7 @@ public static class ModelDirectory
     public const string TokenizerConfigFile = "tokenizer_config.json";
 
     /// <summary>True when <paramref name="path"/> is a directory holding a config.json (a model directory of any architecture).</summary>
-    public static bool Looks(string path) => Directory.Exists(path) && File.Exists(Path.Combine(path, ConfigFile));
+    public static bool IsModelDirectory(string path) => Directory.Exists(path) && File.Exists(Path.Combine(path, ConfigFile));
 
     /// <summary>
     /// Writes a model directory. Each file is written atomically; weights are written last so a directory with a

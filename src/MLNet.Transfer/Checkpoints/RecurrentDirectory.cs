@@ -26,7 +26,7 @@ public static class RecurrentDirectory
     }
 
     /// <summary>Whether <paramref name="directory"/> holds a recurrent model (its config.json says awd-lstm or bilstm).</summary>
-    public static bool Looks(string directory) => System.IO.Directory.Exists(directory) && ModelType(directory) is { } type && EncoderFactory.IsRecurrent(type);
+    public static bool IsRecurrentModel(string directory) => System.IO.Directory.Exists(directory) && ModelType(directory) is { } type && EncoderFactory.IsRecurrent(type);
 
     /// <summary>Reads a recurrent model directory; every problem names the file and what is wrong.</summary>
     public static ModelCheckpoint<RecurrentConfig> Read(string directory)

@@ -80,7 +80,7 @@ public sealed class PretrainedEncoder : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(nameOrDirectory);
         var torchDevice = TorchDevice.Resolve(device);
-        if (RecurrentDirectory.Looks(nameOrDirectory))
+        if (RecurrentDirectory.IsRecurrentModel(nameOrDirectory))
             return FromRecurrentCheckpoint(RecurrentDirectory.Read(nameOrDirectory), nameOrDirectory, torchDevice);
         if (Directory.Exists(nameOrDirectory))
             return FromCheckpoint(HuggingFaceDirectory.Read(nameOrDirectory), nameOrDirectory, torchDevice);

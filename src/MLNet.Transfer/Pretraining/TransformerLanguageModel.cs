@@ -86,7 +86,7 @@ public sealed class TransformerLanguageModel : IDisposable, ITrainableLanguageMo
             var embedded = PretrainedEncoder.Load(nameOrDirectory, device);
             return new TransformerLanguageModel(embedded, objective ?? DefaultObjective(embedded), ownsEncoder: true, seed);
         }
-        if (RecurrentDirectory.Looks(nameOrDirectory))
+        if (RecurrentDirectory.IsRecurrentModel(nameOrDirectory))
             throw new ArgumentException($"'{nameOrDirectory}' holds a recurrent model ({RecurrentDirectory.ModelType(nameOrDirectory)}); load it with {nameof(RecurrentLanguageModel)}.{nameof(RecurrentLanguageModel.Load)}.", nameof(nameOrDirectory));
         var checkpoint = HuggingFaceDirectory.Read(nameOrDirectory);
         try
