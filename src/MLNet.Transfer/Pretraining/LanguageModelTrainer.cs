@@ -193,6 +193,6 @@ public static class LanguageModelTrainer
         var text = new System.Text.StringBuilder();
         text.Append(settings with { CheckpointDirectory = null, EvaluateEverySteps = 0 }).Append('|').Append(settings.Masking).Append('|').Append(data.Train.Count);
         foreach (var window in data.Train) text.Append(',').Append(window.Length).Append(':').Append(window.Length > 1 ? window[1] : 0);
-        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString())))[..16];
+        return TrainingCheckpoint.Fingerprint(text.ToString());
     }
 }

@@ -107,6 +107,6 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
         text.Append(_settings with { CheckpointDirectory = null }).Append('|').Append(train.Count);
         foreach (var t in model.Tasks) text.Append('|').Append(t);
         foreach (var e in train) text.Append(',').Append(e.Tokens.Length);
-        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString())))[..16];
+        return TrainingCheckpoint.Fingerprint(text.ToString());
     }
 }

@@ -28,6 +28,13 @@ public static class TrainingCheckpoint
     private const string Latest = "latest";
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
+    /// <summary>
+    /// A stable (cross-process) fingerprint of a run's description — settings and data shape — stored in its checkpoints
+    /// so that another run's checkpoint is refused instead of resumed.
+    /// </summary>
+    public static string Fingerprint(string runDescription) =>
+        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(runDescription)))[..16];
+
     /// <summary>Writes a checkpoint atomically.</summary>
     public static void Save(string root, nn.Module model, OptimizerHelper optimizer, TrainingState state, IReadOnlyDictionary<string, Tensor>? bestWeights)
     {

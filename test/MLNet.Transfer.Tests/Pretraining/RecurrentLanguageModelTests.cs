@@ -224,7 +224,7 @@ public class RecurrentLanguageModelTests
         using var cancel = new CancellationTokenSource();
         using (var interrupted = TinyScratch(RecurrentConfig.AwdLstmType, seed: 1))
         {
-            var progress = new TransformerLanguageModelTests.SyncProgress(p => { if (p.Step == 4) cancel.Cancel(); });
+            var progress = new SyncProgress(p => { if (p.Step == 4) cancel.Cancel(); });
             Assert.That(() => LanguageModelTrainer.Train(interrupted, corpus, Settings(checkpoints), progress, cancel.Token), Throws.InstanceOf<OperationCanceledException>());
         }
         using var resumed = TinyScratch(RecurrentConfig.AwdLstmType, seed: 99);

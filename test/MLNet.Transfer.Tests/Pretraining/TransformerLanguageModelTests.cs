@@ -239,10 +239,4 @@ public class TransformerLanguageModelTests
         using var reloaded = TransformerLanguageModel.Load(dir);
         Assert.That(reloaded.HeadLoaded, Is.True);
     }
-
-    /// <summary>IProgress that runs inline (Progress&lt;T&gt; posts to the thread pool).</summary>
-    internal sealed class SyncProgress(Action<MLNet.Transfer.Training.TrainingProgress> action) : IProgress<MLNet.Transfer.Training.TrainingProgress>
-    {
-        public void Report(MLNet.Transfer.Training.TrainingProgress value) => action(value);
-    }
 }

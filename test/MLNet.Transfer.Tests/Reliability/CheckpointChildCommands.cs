@@ -54,10 +54,4 @@ internal static class CheckpointChildCommands
             TrainingCheckpoint.Save(checkpointDirectory, model, optimizer, new TrainingState { Step = step, RunFingerprint = "loop" }, null);
         }
     }
-
-    /// <summary>IProgress that reports synchronously on the training thread.</summary>
-    private sealed class SyncProgress(Action<TrainingProgress> action) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => action(value);
-    }
 }

@@ -73,6 +73,33 @@ public class TaggerTrainerTests
     }
 
     [Test]
+    public void ResumingACrfTaggerFromACheckpointEndsWithTheSameWeightsAsAnUninterruptedRun()
+    {
+        using var temp = TestModels.TempDir();
+        var settings = Settings(epochs: 2) with { CheckpointDirectory = temp.Path, CheckpointEverySteps = 3 };
+        var train = TinyTagging.Sentences(48, 6);
+        Dictionary<string, float[]> Train(FineTuneSettings s, int initSeed, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
+        {
+            using var encoder = TinyPipelines.NewEncoder();
+            manual_seed(initSeed);
+            using var model = new TaggingModel(encoder.Model, new TaggerSpec(TinyTagging.Tags, TaggingHead.Crf), 0);
+            var result = new TaggerTrainer(model, encoder.Tokenizer, s).Train(train, null, progress, cancel);
+            Assert.That(result.Steps, Is.EqualTo(12));
+            return model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.data<float>().ToArray());
+        }
+
+        var reference = Train(settings with { CheckpointDirectory = null }, 1);
+        using var cancel = new CancellationTokenSource();
+        var stopAtFive = new SyncProgress(p => { if (p.Step == 5) cancel.Cancel(); });
+        Assert.Throws<OperationCanceledException>(() => Train(settings, 1, stopAtFive, cancel.Token));
+        var resumed = Train(settings, 99); // another initialisation: everything must come from the checkpoint
+        Assert.That(resumed.Keys, Is.EquivalentTo(reference.Keys));
+        foreach (var (name, values) in reference) Assert.That(resumed[name], Is.EqualTo(values), name);
+
+        Assert.That(() => Train(settings with { LearningRate = 1e-3 }, 1), Throws.InvalidOperationException.With.Message.Contain("belongs to a run with other settings"));
+    }
+
+    [Test]
     public void ATrainingTagOutsideTheTagSetNamesItsLine()
     {
         using var encoder = TinyPipelines.NewEncoder();

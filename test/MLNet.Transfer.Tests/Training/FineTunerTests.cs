@@ -101,10 +101,4 @@ public class FineTunerTests
         Assert.That(() => new FineTuner(model, Settings with { MaxTokens = 1000 }, 0), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contain("MaxTokens"));
         Assert.That(() => new FineTuner(model, Settings, 0).Train([]), Throws.ArgumentException.With.Message.Contain("empty"));
     }
-
-    /// <summary>IProgress that reports synchronously on the training thread (Progress&lt;T&gt; posts asynchronously).</summary>
-    private sealed class SyncProgress(Action<TrainingProgress> action) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => action(value);
-    }
 }

@@ -65,6 +65,10 @@ public sealed class TokenClassifierOptions
     public bool RestoreBestWeights { get; set; } = true;
     /// <inheritdoc cref="FineTuneSettings.Seed"/>
     public int Seed { get; set; } = 42;
+    /// <inheritdoc cref="FineTuneSettings.CheckpointDirectory"/>
+    public string? CheckpointDirectory { get; set; }
+    /// <inheritdoc cref="FineTuneSettings.CheckpointEverySteps"/>
+    public int CheckpointEverySteps { get; set; }
     /// <summary>Receives a report after every step and evaluation (validation keys: Precision, Recall, F1Score, TokenAccuracy).</summary>
     public IProgress<TrainingProgress>? Progress { get; set; }
     /// <summary>Cancels training (an OperationCanceledException).</summary>
@@ -81,6 +85,7 @@ public sealed class TokenClassifierOptions
             Schedule = Schedule, WarmupFraction = WarmupFraction, LayerLearningRateDecay = LayerLearningRateDecay, WeightDecay = WeightDecay,
             HeadDropout = HeadDropout, MaxGradNorm = MaxGradNorm, EvaluateEverySteps = EvaluateEverySteps,
             EarlyStoppingPatience = EarlyStoppingPatience, RestoreBestWeights = RestoreBestWeights, Seed = Seed,
+            CheckpointDirectory = CheckpointDirectory, CheckpointEverySteps = CheckpointEverySteps,
         }.Validate(maxPositions);
     }
 }

@@ -57,8 +57,8 @@ public sealed class TaggerTrainer
                 return (TrainStep(batch, optimizer, step), batch.Sum(b => (long)b.Window.Tokens.Length));
             },
             validation is null ? null : () => Evaluate(validation), "F1Score");
-        var loop = new TrainingLoop(_model, optimizer, groups, plan with { CheckpointDirectory = null, EnterTraining = SetTrainingMode });
-        loop.ResumeOrSeed("", _settings.Seed);
+        var loop = new TrainingLoop(_model, optimizer, groups, plan with { EnterTraining = SetTrainingMode });
+        loop.ResumeOrSeed(Fingerprint(examples), _settings.Seed);
         return loop.Run(progress, cancellation).ToFineTuneResult();
     }
 
@@ -130,5 +130,15 @@ public sealed class TaggerTrainer
         var loss = TaggingLoss.Compute(_model, emissions, batch.Select(b => b.Tags).ToArray());
         return GuardedStep.Run(loss, optimizer, _model, _settings.MaxGradNorm, step, "Training",
                                "Lower the learning rate or check the tags.", "Lower the learning rate.");
+    }
+
+    /// <summary>Settings, CRF rate, tag set and window lengths: what a resumed run must share with the one that wrote the checkpoint.</summary>
+    private string Fingerprint(IReadOnlyList<Example> examples)
+    {
+        var text = new System.Text.StringBuilder();
+        text.Append(_settings with { CheckpointDirectory = null }).Append('|').Append(_crfLearningRate).Append('|').Append(_model.Spec.Head)
+            .Append('|').Append(_model.Spec.FeaturesOnly).Append('|').Append(string.Join(' ', _model.Spec.Tags));
+        foreach (var e in examples) text.Append(',').Append(e.Window.Tokens.Length);
+        return TrainingCheckpoint.Fingerprint(text.ToString());
     }
 }
