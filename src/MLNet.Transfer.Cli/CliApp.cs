@@ -15,7 +15,7 @@ public static class CliApp
           predict    label and score for a text (or each line of --input)
           pretrain   adapt or train a language model (masked or causal) → Hugging Face directory
           export     a fine-tuned model.zip as ONNX
-        Run 'mlnet-transfer <verb> --help' for a verb's options.
+        Run 'mlnet-transfer <verb> --help' for a verb's options; 'mlnet-transfer --version' prints the version.
         """;
 
     /// <summary>Runs the command line and returns the process exit code.</summary>
@@ -25,6 +25,11 @@ public static class CliApp
         {
             Console.WriteLine(Usage);
             return args.Length == 0 ? 2 : 0;
+        }
+        if (args[0] == "--version")
+        {
+            Console.WriteLine($"mlnet-transfer {Version}");
+            return 0;
         }
         string verb = args[0];
         bool verbose = args.Contains("--verbose");
@@ -66,6 +71,12 @@ public static class CliApp
             return 1;
         }
     }
+
+    /// <summary>The informational version of the tool (the package version, with the commit when built from source).</summary>
+    public static string Version =>
+        typeof(CliApp).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion
+        ?? typeof(CliApp).Assembly.GetName().Version?.ToString() ?? "unknown";
 
     private static bool IsUserError(Exception e) => e is CliException or ArgumentException or InvalidDataException or IOException
         or NotSupportedException or InvalidOperationException or FormatException or UnauthorizedAccessException

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -8,13 +9,16 @@ public static class PredictCommand
 {
     /// <summary>Usage text.</summary>
     public const string Help = """
-        mlnet-transfer predict --model-file model.zip (--text "..." | --input file.txt)
+        mlnet-transfer predict --model-file model.zip (--text "..." | --input file.txt) [--json]
           Prints the predicted label and its score (binary: probability of the positive class; multiclass: the
           class probability; regression: the predicted value). Multi-task models print one line per task.
           --input reads one text per line ("-" reads standard input) and prints one result per line (multi-task:
           the tasks on one line, separated by "; "). Use it for long texts: the operating system limits one
           command-line argument (128 KiB on Linux, 32,767 characters for a whole Windows command line), and a longer
           --text fails in the shell ("Argument list too long") before mlnet-transfer starts.
+          --json: one JSON object per text and line, with the text and the ML.NET output columns (binary:
+          PredictedLabel, Score, Probability; multiclass: PredictedLabel and Score, the class probabilities by name;
+          regression: Score; multi-task: the same prefixed "<task>."; tagging: Tokens, PredictedLabel, Score per word).
         """;
 
     /// <summary>The error for a command line without a text, naming the way to pass long texts.</summary>
@@ -26,6 +30,7 @@ public static class PredictCommand
     {
         string modelPath = args.Required("model-file");
         string? text = args.Optional("text"), input = args.Optional("input");
+        bool json = args.Flag("json");
         args.RejectUnknown("predict");
         if (text is null && input is null) throw new CliException(NoTextError);
         var texts = new List<string>();
@@ -33,10 +38,11 @@ public static class PredictCommand
         if (input is not null) texts.AddRange(ReadInput(input));
         var mlContext = new MLContext(1);
         var (model, info) = ModelFile.Load(mlContext, modelPath);
-        if (info.Task == TaggingCommand.Task) return TaggingCommand.Predict(mlContext, model, texts);
+        if (info.Task == TaggingCommand.Task) return TaggingCommand.Predict(mlContext, model, texts, json);
         if (info.Tasks is { } tasks)
         {
             var rows = model.Transform(mlContext.Data.LoadFromEnumerable(texts.Select(t => new TextOnlyRow { Text = t }).ToList()));
+            if (json) return WriteJson(texts, tasks.Select(task => Columns(rows, task.Kind, task.Name + ".")).ToList());
             var perTask = tasks.Select(task => Describe(rows, task.Kind, task.Name + ".").Select(d => $"{task.Name}: {d}").ToList()).ToList();
             for (int i = 0; i < texts.Count; i++)
             {
@@ -51,8 +57,53 @@ public static class PredictCommand
             "multiclass" => mlContext.Data.LoadFromEnumerable(texts.Select(t => new MulticlassRow { Text = t, Label = info.Labels![0] }).ToList()),
             _ => mlContext.Data.LoadFromEnumerable(texts.Select(t => new RegressionRow { Text = t }).ToList()),
         };
-        foreach (string line in Describe(model.Transform(data), info.Task, "")) Console.WriteLine(line);
+        var scored = model.Transform(data);
+        if (json) return WriteJson(texts, [Columns(scored, info.Task, "")]);
+        foreach (string line in Describe(scored, info.Task, "")) Console.WriteLine(line);
         return 0;
+    }
+
+    /// <summary>One JSON object per text: "text" and the output columns of every task, in input order.</summary>
+    private static int WriteJson(IReadOnlyList<string> texts, IReadOnlyList<List<Dictionary<string, object>>> perTask)
+    {
+        for (int i = 0; i < texts.Count; i++)
+        {
+            var row = new Dictionary<string, object> { ["text"] = texts[i] };
+            foreach (var task in perTask)
+                foreach (var (key, value) in task[i]) row[key] = value;
+            Console.WriteLine(JsonSerializer.Serialize(row));
+        }
+        return 0;
+    }
+
+    /// <summary>The ML.NET output columns of every scored row (names prefixed with <paramref name="prefix"/>), as JSON-ready values.</summary>
+    private static List<Dictionary<string, object>> Columns(IDataView scored, string task, string prefix)
+    {
+        var rows = new List<Dictionary<string, object>>();
+        using var cursor = scored.GetRowCursor(scored.Schema);
+        T Get<T>(string column) { T value = default!; cursor.GetGetter<T>(scored.Schema[prefix + column])(ref value); return value; }
+        string[]? classes = task == "multiclass" ? KeyNames(scored.Schema[prefix + "PredictedLabel"]) : null;
+        while (cursor.MoveNext())
+        {
+            rows.Add(task switch
+            {
+                "binary" => new() { [prefix + "PredictedLabel"] = Get<bool>("PredictedLabel"), [prefix + "Score"] = Get<float>("Score"), [prefix + "Probability"] = Get<float>("Probability") },
+                "multiclass" => new()
+                {
+                    [prefix + "PredictedLabel"] = KeyName(scored.Schema[prefix + "PredictedLabel"], Get<uint>("PredictedLabel")),
+                    [prefix + "Score"] = Get<VBuffer<float>>("Score").DenseValues().Select((p, c) => (p, c)).ToDictionary(x => classes![x.c], x => x.p),
+                },
+                _ => new() { [prefix + "Score"] = Get<float>("Score") },
+            });
+        }
+        return rows;
+    }
+
+    private static string[] KeyNames(DataViewSchema.Column column)
+    {
+        VBuffer<ReadOnlyMemory<char>> names = default;
+        column.GetKeyValues(ref names);
+        return names.DenseValues().Select(n => n.ToString()).ToArray();
     }
 
     private static IEnumerable<string> ReadInput(string input)
@@ -85,10 +136,5 @@ public static class PredictCommand
         return results;
     }
 
-    private static string KeyName(DataViewSchema.Column column, uint key)
-    {
-        VBuffer<ReadOnlyMemory<char>> names = default;
-        column.GetKeyValues(ref names);
-        return key == 0 ? "?" : names.GetItemOrDefault((int)key - 1).ToString();
-    }
+    private static string KeyName(DataViewSchema.Column column, uint key) => key == 0 ? "?" : KeyNames(column)[key - 1];
 }

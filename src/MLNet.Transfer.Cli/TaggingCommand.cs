@@ -28,8 +28,9 @@ public static class TaggingCommand
         mlnet-transfer evaluate --model-file m.zip --test f.conll [--json]
           Entity-level Precision, Recall, F1Score (exact span and type, conlleval convention, fractions 0-1), the
           per-type table and TokenAccuracy; --json prints one object with exactly those four keys.
-        mlnet-transfer predict --model-file m.zip --text "..."
-          Splits the text on whitespace and prints each word with its tag (word<TAB>tag, one per line).
+        mlnet-transfer predict --model-file m.zip (--text "..." | --input file.txt) [--json]
+          Splits the text on whitespace and prints each word with its tag (word<TAB>tag, one per line; a blank line
+          between texts). --json: one object per text with "text", Tokens, PredictedLabel (the tags) and Score.
         """;
 
     /// <summary>The task name stored in the model file.</summary>
@@ -102,7 +103,7 @@ public static class TaggingCommand
     }
 
     /// <summary>Runs <c>predict</c> on a tagging model: one line per word, <c>word&lt;TAB&gt;tag</c>, a blank line between texts.</summary>
-    public static int Predict(MLContext mlContext, ITransformer model, IReadOnlyList<string> texts)
+    public static int Predict(MLContext mlContext, ITransformer model, IReadOnlyList<string> texts, bool json = false)
     {
         var sentences = texts.Select(t => t.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).ToArray();
         if (sentences.Any(words => words.Length == 0)) throw new CliException("a text to tag has no words.");
@@ -113,11 +114,22 @@ public static class TaggingCommand
         column.GetKeyValues(ref names);
         var tags = names.DenseValues().Select(n => n.ToString()).ToArray();
         var predicted = scored.GetColumn<VBuffer<uint>>(column).Select(v => v.DenseValues().ToArray()).ToArray();
+        string Tag(uint key) => key == 0 ? "?" : tags[key - 1];
+        if (json)
+        {
+            var scores = scored.GetColumn<VBuffer<float>>(scored.Schema["Score"]).Select(v => v.DenseValues().ToArray()).ToArray();
+            for (int s = 0; s < sentences.Length; s++)
+                Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                {
+                    ["text"] = texts[s], ["Tokens"] = sentences[s], ["PredictedLabel"] = predicted[s].Select(Tag).ToArray(), ["Score"] = scores[s],
+                }));
+            return 0;
+        }
         for (int s = 0; s < sentences.Length; s++)
         {
             if (s > 0) Console.WriteLine(); // CoNLL style: a blank line between sentences
             for (int w = 0; w < sentences[s].Length; w++)
-                Console.WriteLine($"{sentences[s][w]}\t{(predicted[s][w] == 0 ? "?" : tags[predicted[s][w] - 1])}");
+                Console.WriteLine($"{sentences[s][w]}\t{Tag(predicted[s][w])}");
         }
         return 0;
     }

@@ -39,6 +39,32 @@ public class PredictInputTests
     }
 
     [Test]
+    public void JsonGivesOneObjectPerTextWithTheMlNetOutputColumnsAgreeingWithTheTextOutput()
+    {
+        using var temp = TestModels.TempDir();
+        string zip = TrainBaseline(temp.Path);
+        string[] texts = ["I loved every minute of it", "Terrible, the worst service ever."];
+        string file = Path.Combine(temp.Path, "texts.txt");
+        File.WriteAllLines(file, texts);
+        var plain = InProcessCli.Run("predict", "--model-file", zip, "--input", file).Out.Trim().Split('\n');
+        var json = InProcessCli.Run("predict", "--model-file", zip, "--input", file, "--json");
+        Assert.That(json.Code, Is.EqualTo(0), json.Err);
+        var lines = json.Out.Trim().Split('\n');
+        Assert.That(lines, Has.Length.EqualTo(2));
+        for (int i = 0; i < texts.Length; i++)
+        {
+            using var row = System.Text.Json.JsonDocument.Parse(lines[i]);
+            var r = row.RootElement;
+            Assert.That(r.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[] { "text", "PredictedLabel", "Score", "Probability" }));
+            Assert.That(r.GetProperty("text").GetString(), Is.EqualTo(texts[i]));
+            bool label = r.GetProperty("PredictedLabel").GetBoolean();
+            double probability = r.GetProperty("Probability").GetDouble();
+            Assert.That(plain[i], Is.EqualTo($"label: {(label ? 1 : 0)}  score: {probability:F4}"), "the same prediction as the text output");
+        }
+        Assert.That(InProcessCli.Run("--version").Out, Does.Match("^mlnet-transfer \\d+\\.\\d+"));
+    }
+
+    [Test]
     public void MissingTextOrInputFileIsOneClearErrorNamingInput()
     {
         using var temp = TestModels.TempDir();

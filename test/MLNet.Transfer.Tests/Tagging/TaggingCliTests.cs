@@ -61,6 +61,18 @@ public class TaggingCliTests
     }
 
     [Test]
+    public void PredictJsonGivesTheTagsAndAScorePerWord()
+    {
+        var (code, output, error) = InProcessCli.Run("predict", "--model-file", _zip, "--text", "we met  bob in new york", "--json");
+        Assert.That(code, Is.EqualTo(0), error);
+        using var row = System.Text.Json.JsonDocument.Parse(output.Trim());
+        var r = row.RootElement;
+        Assert.That(r.GetProperty("Tokens").EnumerateArray().Select(t => t.GetString()), Is.EqualTo(new[] { "we", "met", "bob", "in", "new", "york" }));
+        Assert.That(r.GetProperty("PredictedLabel").EnumerateArray().Select(t => t.GetString()), Is.EqualTo(new[] { "O", "O", "B-person", "O", "B-location", "I-location" }));
+        Assert.That(r.GetProperty("Score").EnumerateArray().Select(t => t.GetDouble()), Has.All.InRange(0.0, 1.0).And.Exactly(6).Items);
+    }
+
+    [Test]
     public void MalformedConllAndUnknownTagsExitWith2NamingFileAndLine()
     {
         string bad = Path.Combine(_temp.Path, "bad.conll");
