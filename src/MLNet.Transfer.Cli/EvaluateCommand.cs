@@ -7,7 +7,7 @@ public static class EvaluateCommand
 {
     /// <summary>Usage text.</summary>
     public const string Help = """
-        mlnet-transfer evaluate --model-file model.zip --test data.tsv [--json] [--label-col L] [--text-col T]
+        mlnet-transfer evaluate --model-file model.zip --test data.tsv [--json] [--label-col L] [--text-col T] [--separator C]
           Binary: Accuracy, AreaUnderRocCurve, F1Score; multiclass: MicroAccuracy, MacroAccuracy, LogLoss;
           regression: RSquared, RootMeanSquaredError. --json prints one JSON object with exactly those keys.
           Columns default to the ones the model was trained with.
@@ -21,13 +21,14 @@ public static class EvaluateCommand
         string modelPath = args.Required("model-file");
         bool json = args.Flag("json");
         string? labelCol = args.Optional("label-col"), textCol = args.Optional("text-col");
+        char separator = TsvFile.Separator(args);
         var mlContext = new MLContext(1);
         var (model, info) = ModelFile.Load(mlContext, modelPath);
-        if (info.Tasks is { } tasks) return EvaluateTasks(args, mlContext, model, tasks, textCol ?? info.TextColumn, json);
+        if (info.Tasks is { } tasks) return EvaluateTasks(args, mlContext, model, tasks, textCol ?? info.TextColumn, json, separator);
         if (info.Task == TaggingCommand.Task) return TaggingCommand.Evaluate(args, mlContext, model, info, modelPath, json);
         string testPath = args.Required("test");
         args.RejectUnknown("evaluate");
-        var test = TsvFile.Read(testPath);
+        var test = TsvFile.Read(testPath, separator);
         labelCol ??= info.LabelColumn;
         textCol ??= info.TextColumn;
         CheckLabelsSeen(test, labelCol, info.Labels);
@@ -45,7 +46,7 @@ public static class EvaluateCommand
             throw new CliException($"{test.Path}: label(s) {string.Join(", ", unseen.Select(u => $"'{u}'"))} in column '{labelCol}' were not seen in training (known: {string.Join(", ", known)}).");
     }
 
-    private static int EvaluateTasks(CliArguments args, MLContext mlContext, ITransformer model, TaskInfo[] tasks, string textCol, bool json)
+    private static int EvaluateTasks(CliArguments args, MLContext mlContext, ITransformer model, TaskInfo[] tasks, string textCol, bool json, char separator)
     {
         var tests = args.All("test").Select(t => MultiTaskData.ParseNamedPath("test", t, tasks.Select(k => k.Name).ToArray())).ToArray();
         args.RejectUnknown("evaluate");
@@ -54,7 +55,7 @@ public static class EvaluateCommand
         foreach (var (name, path, label) in tests)
         {
             var task = tasks.Single(t => t.Name == name);
-            var file = TsvFile.Read(path);
+            var file = TsvFile.Read(path, separator);
             string labelCol = label ?? task.LabelColumn;
             CheckLabelsSeen(file, labelCol, task.Labels);
             results[name] = MultiTaskData.Evaluate(mlContext, task, LabeledData.Load(mlContext, file, task.Kind, labelCol, textCol), model);

@@ -17,7 +17,7 @@ public static class TrainCommand
                              [--model minilm|arctic-xs|<hf-dir>] [--epochs N] [--max-tokens N] [--seed N]
                              [--lr X] [--batch-size N] [--truncation head|tail|head+tail] [--window-stride N]
                              [--balance-classes|--no-balance-classes] [--threshold P (finetune)] [--checkpoint-dir DIR]
-                             [--plots DIR] [--json] --output model.zip
+                             [--plots DIR] [--separator C] [--json] --output model.zip
         mlnet-transfer train --task multitask --train name=path:labelcol:binary|multiclass|regression (once per task)
                              [--valid name=path (per task)] [--task-sampling proportional|temperature] [--text-col Text] ...
           finetune (default): fine-tune the encoder with a task head (ULMFiT/BERT recipe).
@@ -36,7 +36,9 @@ public static class TrainCommand
           --plots DIR: write PNGs to DIR: training.png (finetune and multitask: training loss per step and the
           validation metrics of each evaluation) and confusion.png (binary/multiclass: the validation confusion
           matrix from ML.NET's evaluator; confusion-<task>.png per classification task with multitask).
-          Binary labels: 0/1 or true/false. The model file is a standard ML.NET zip.
+          Binary labels: 0/1 or true/false. The model file is a standard ML.NET zip. Data files are tab-separated with a
+          header row; --separator , (or ;) reads CSV with RFC 4180 quoting (quoted fields may hold the separator,
+          line breaks and "" for a quote).
         """ + "\n" + TaggingCommand.Help;
 
     /// <summary>Runs the verb.</summary>
@@ -54,6 +56,7 @@ public static class TrainCommand
         string? truncation = args.Choice("truncation", "head", "tail", "head+tail");
         bool? balance = args.Flag("balance-classes") ? true : args.Flag("no-balance-classes") ? false : null;
         bool json = args.Flag("json");
+        char separator = TsvFile.Separator(args);
         string? checkpoints = args.Optional("checkpoint-dir");
         string? plots = PlotOutput.OutputDirectory(args);
         string output = args.Required("output");
@@ -76,14 +79,14 @@ public static class TrainCommand
         if (task == "multitask")
         {
             if (approach != "finetune") throw new CliException("--task multitask trains one shared encoder: use --approach finetune (the default).");
-            return TrainMultiTask(args, mlContext, textCol, model, seed, Configure, output, plots);
+            return TrainMultiTask(args, mlContext, textCol, model, seed, Configure, output, plots, separator);
         }
         string trainPath = args.Required("train");
         string? validPath = args.Optional("valid");
         args.RejectUnknown("train");
 
-        var trainFile = TsvFile.Read(trainPath);
-        var (trainData, validData) = TrainAndValidation(mlContext, trainFile, validPath, task, labelCol, textCol, seed);
+        var trainFile = TsvFile.Read(trainPath, separator);
+        var (trainData, validData) = TrainAndValidation(mlContext, trainFile, validPath, task, labelCol, textCol, seed, separator);
         string[]? labels = task == "multiclass" ? LabeledData.Labels(trainFile, labelCol) : null;
         if (labels is { Length: < 2 }) throw new CliException($"{trainPath}: column '{labelCol}' has only one class ('{labels[0]}'); a classifier needs at least two.");
 
@@ -131,16 +134,16 @@ public static class TrainCommand
 
     /// <summary>The training data and the validation data: the --valid file, or a stratified 10% of the training file (seeded).</summary>
     private static (IDataView Train, IDataView Valid) TrainAndValidation(MLContext mlContext, TsvFile train, string? validPath, string task,
-                                                                         string labelCol, string textCol, int seed)
+                                                                         string labelCol, string textCol, int seed, char separator)
     {
         if (validPath is not null)
-            return (LabeledData.Load(mlContext, train, task, labelCol, textCol), LabeledData.Load(mlContext, TsvFile.Read(validPath), task, labelCol, textCol));
+            return (LabeledData.Load(mlContext, train, task, labelCol, textCol), LabeledData.Load(mlContext, TsvFile.Read(validPath, separator), task, labelCol, textCol));
         var (trainRows, validRows) = HoldOut.Split(train, task == "regression" ? null : train.Column(labelCol, "label-col"), seed);
         return (LabeledData.Load(mlContext, train, task, labelCol, textCol, trainRows), LabeledData.Load(mlContext, train, task, labelCol, textCol, validRows));
     }
 
     private static int TrainMultiTask(CliArguments args, MLContext mlContext, string textCol, string model, int seed, Action<TextFineTuningOptions> configure,
-                                      string output, string? plots)
+                                      string output, string? plots, char separator)
     {
         var specs = args.All("train").Select(MultiTaskData.ParseTrain).ToArray();
         if (specs.Length == 0) throw new CliException("Missing required option --train name=path:labelcol:kind (once per task).");
@@ -155,8 +158,8 @@ public static class TrainCommand
         var validation = new List<IDataView>();
         foreach (var spec in specs)
         {
-            var file = TsvFile.Read(spec.Path);
-            var (train, validData) = TrainAndValidation(mlContext, file, valid.GetValueOrDefault(spec.Name), spec.Kind, spec.LabelColumn, textCol, seed);
+            var file = TsvFile.Read(spec.Path, separator);
+            var (train, validData) = TrainAndValidation(mlContext, file, valid.GetValueOrDefault(spec.Name), spec.Kind, spec.LabelColumn, textCol, seed, separator);
             var info = new TaskInfo(spec.Name, spec.Kind, spec.LabelColumn, spec.Kind == "multiclass" ? LabeledData.Labels(file, spec.LabelColumn) : null);
             if (info.Labels is { Length: < 2 }) throw new CliException($"{spec.Path}: column '{spec.LabelColumn}' has only one class ('{info.Labels[0]}'); a classifier needs at least two.");
             options.Tasks.Add(new TextTaskOptions { Name = spec.Name, Kind = info.TaskKind, TrainingData = train, ValidationData = validData });
