@@ -48,7 +48,10 @@ public class TrainingDefaultsTests
             "only 2% longer than 512: head truncation in training, but those texts are still read whole at prediction");
     }
 
-    [TestCase(32, 16, 10)]     // 2 steps per epoch: capped at 10 epochs
+    [TestCase(14, 16, 30)]     // 1 step per epoch: 30 epochs, the 30-step minimum for tiny sets
+    [TestCase(32, 16, 15)]     // 2 steps per epoch: 15 epochs reach 30 steps
+    [TestCase(48, 16, 10)]     // 3 steps per epoch: capped at 10 epochs (30 steps)
+    [TestCase(116, 16, 10)]    // 8 steps per epoch: capped at 10 epochs
     [TestCase(900, 16, 4)]     // 57 steps per epoch: 4 epochs reach 200 steps
     [TestCase(3000, 32, 3)]    // 94 steps per epoch: the 3-epoch floor
     [TestCase(60000, 32, 2)]   // 1,875 steps per epoch: 4,000-step ceiling

@@ -54,7 +54,7 @@ public abstract class TextFineTuningOptions
 
     /// <inheritdoc cref="FineTuneSettings.LearningRate"/>
     public double LearningRate { get; set; } = 1e-4;
-    /// <summary>Passes over the training data. Default null: at least 3 epochs and 200 steps (at most 10 epochs), at most 4,000 steps.</summary>
+    /// <summary>Passes over the training data. Default null: at least 3 epochs and 200 steps (at most 10 epochs, unless that is fewer than 30 steps), at most 4,000 steps.</summary>
     public int? Epochs { get; set; }
     /// <summary>Sequences per optimisation step. Default null: 16 below 2,000 training examples, else 32.</summary>
     public int? BatchSize { get; set; }
