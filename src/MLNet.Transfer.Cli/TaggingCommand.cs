@@ -21,7 +21,7 @@ public static class TaggingCommand
                              [--head linear|crf] [--model minilm|arctic-xs|<hf-dir>] [--epochs N] [--seed N] [--lr X]
                              [--batch-size N] [--max-tokens N] [--checkpoint-dir DIR] [--json] --output m.zip
           finetune (default): fine-tune the encoder with a tagging head; features: frozen encoder, a learned scalar mix
-          of its layers and the head (ELMo route). --head crf adds a CRF with BIO-constrained Viterbi decoding.
+          of its layers, a BiLSTM (256 per direction) and the head (ELMo route). --head crf adds a CRF with BIO-constrained Viterbi decoding.
           Each word is labelled on its first word piece; sentences longer than --max-tokens (default 128) are read in
           overlapping windows. Without --valid, 10% of the sentences (seeded) are held out for the reported metrics.
           --checkpoint-dir DIR: resumable checkpoints every epoch; a rerun with the same data and settings resumes.

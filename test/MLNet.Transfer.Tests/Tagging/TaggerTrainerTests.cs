@@ -100,6 +100,40 @@ public class TaggerTrainerTests
     }
 
     [Test]
+    public void TheFeaturesRouteWithABiLstmLearnsTheEntitiesWithTheEncoderFrozen()
+    {
+        using var encoder = TinyPipelines.NewEncoder();
+        manual_seed(4);
+        using var model = new TaggingModel(encoder.Model, new TaggerSpec(TinyTagging.Tags, TaggingHead.Crf, FeaturesOnly: true, BiLstmHidden: 16), 0);
+        var encoderBefore = model.Encoder.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+        var trainer = new TaggerTrainer(model, encoder.Tokenizer, Settings(epochs: 6) with { LearningRate = 1e-2 });
+        var result = trainer.Train(TinyTagging.Sentences(96, 1), TinyTagging.Sentences(32, 2));
+        Assert.That(result.BestValidation!["F1Score"], Is.GreaterThan(0.8), "BiLSTM-CRF on frozen features learns the entities");
+        foreach (var (name, value) in encoderBefore) Assert.That(value.eq(model.Encoder.state_dict()[name]).all().item<bool>(), Is.True, $"{name} changed");
+        Assert.That(model.named_parameters().Count(p => p.name.StartsWith("bilstm.")), Is.EqualTo(8), "two LSTMs, four tensors each");
+    }
+
+    [Test]
+    public void TheBiLstmGivesASentenceTheSameStatesWhateverItIsBatchedWithAndReadsBothWays()
+    {
+        manual_seed(6);
+        using var lstm = new WordBiLstm(4, 3);
+        lstm.eval();
+        using var _ = no_grad();
+        var longer = randn(1, 5, 4);
+        var shorter = randn(1, 3, 4);
+        var padded = cat([shorter, zeros(1, 2, 4)], 1);
+        var batched = lstm.call(cat([padded, longer], 0), tensor(new long[] { 3, 5 }));
+        var alone = lstm.call(shorter, tensor(new long[] { 3 }));
+        Assert.That(batched[0, ..3].allclose(alone[0], 1e-6, 1e-6), Is.True, "padding and batch neighbours do not change a sentence's states");
+        var changedLast = shorter.clone();
+        changedLast[0, 2] = randn(4);
+        var after = lstm.call(changedLast, tensor(new long[] { 3 }));
+        Assert.That(after[0, 0, ..3].allclose(alone[0, 0, ..3]), Is.True, "the forward half of the first word has not read the last word");
+        Assert.That(after[0, 0, 3..].allclose(alone[0, 0, 3..]), Is.False, "the backward half of the first word has");
+    }
+
+    [Test]
     public void ATrainingTagOutsideTheTagSetNamesItsLine()
     {
         using var encoder = TinyPipelines.NewEncoder();

@@ -96,13 +96,17 @@ public class TokenClassifierTests
         Assert.That(metrics.TokenAccuracy, Is.GreaterThan(0.9));
     }
 
-    [TestCase(TaggingHead.Linear)]
-    [TestCase(TaggingHead.Crf)]
-    public void SaveAndLoadInAFreshContextGivesIdenticalOutputs(TaggingHead head)
+    [TestCase(TaggingHead.Linear, false)]
+    [TestCase(TaggingHead.Crf, false)]
+    [TestCase(TaggingHead.Crf, true)] // the features route: frozen encoder, scalar mix, BiLSTM, CRF
+    public void SaveAndLoadInAFreshContextGivesIdenticalOutputs(TaggingHead head, bool features)
     {
+        var options = Options(head, 1);
+        options.FreezeEncoder = features;
+        options.BiLstmHiddenSize = 8;
         var model = head == TaggingHead.Linear ? _model
-            : _ml.MulticlassClassification.Trainers.FineTuneTokenClassifier(Options(TaggingHead.Crf, 1)).Fit(_ml.Data.LoadFromTaggedSentences(TinyTagging.Sentences(32, 3)));
-        string zip = Path.Combine(_temp.Path, $"tagger-{head}.zip");
+            : _ml.MulticlassClassification.Trainers.FineTuneTokenClassifier(options).Fit(_ml.Data.LoadFromTaggedSentences(TinyTagging.Sentences(32, 3)));
+        string zip = Path.Combine(_temp.Path, $"tagger-{head}-{features}.zip");
         _ml.Model.Save(model, _valid.Schema, zip);
         var fresh = new MLContext(seed: 9).RegisterTransferComponents();
         var loaded = fresh.Model.Load(zip, out _);

@@ -35,6 +35,11 @@ public sealed class TokenClassifierOptions
     /// gradients). Default false: fine-tune the whole encoder.
     /// </summary>
     public bool FreezeEncoder { get; set; }
+    /// <summary>
+    /// With <see cref="FreezeEncoder"/>: the width per direction of the bidirectional LSTM between the mixed features and
+    /// the head (ELMo's tagger; 0 = none, the head reads the features directly). Default 256. Not used when fine-tuning.
+    /// </summary>
+    public int BiLstmHiddenSize { get; set; } = 256;
     /// <summary>Peak learning rate. Default null: 1e-4 when fine-tuning, 1e-3 with <see cref="FreezeEncoder"/>.</summary>
     public double? LearningRate { get; set; }
     /// <summary>Learning rate of the CRF transition scores. Default 1e-2.</summary>
@@ -78,6 +83,7 @@ public sealed class TokenClassifierOptions
     internal FineTuneSettings ToSettings(int maxPositions)
     {
         if (!Enum.IsDefined(Head)) throw new ArgumentOutOfRangeException(nameof(Head), Head, $"Head must be one of {string.Join(", ", Enum.GetNames<TaggingHead>())}; got {Head}.");
+        if (BiLstmHiddenSize < 0) throw new ArgumentOutOfRangeException(nameof(BiLstmHiddenSize), BiLstmHiddenSize, $"BiLstmHiddenSize must be 0 (none) or positive; got {BiLstmHiddenSize}.");
         if (MaxTokens < 3) throw new ArgumentOutOfRangeException(nameof(MaxTokens), MaxTokens, $"MaxTokens must be at least 3 for tagging; got {MaxTokens}.");
         return new FineTuneSettings
         {

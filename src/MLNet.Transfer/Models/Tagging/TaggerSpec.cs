@@ -7,7 +7,11 @@ namespace MLNet.Transfer.Models.Tagging;
 /// The ELMo route: the encoder stays frozen and the head reads a learned scalar mix of all its layers; otherwise the
 /// encoder is fine-tuned and the head reads its top layer.
 /// </param>
-public sealed record TaggerSpec(string[] Tags, TaggingHead Head, bool FeaturesOnly = false)
+/// <param name="BiLstmHidden">
+/// &gt; 0: a bidirectional LSTM this wide per direction reads the words' vectors before the head (the BiLSTM of
+/// ELMo's and Lample et al.'s taggers; the default of the features route); 0: the head reads the vectors directly.
+/// </param>
+public sealed record TaggerSpec(string[] Tags, TaggingHead Head, bool FeaturesOnly = false, int BiLstmHidden = 0)
 {
     /// <summary>Checks the tag set (at least two distinct, non-empty tags) and the head.</summary>
     public TaggerSpec Validate()
@@ -16,6 +20,7 @@ public sealed record TaggerSpec(string[] Tags, TaggingHead Head, bool FeaturesOn
         if (Tags.Any(string.IsNullOrWhiteSpace)) throw new ArgumentException("Tags must be non-empty.", nameof(Tags));
         if (Tags.Distinct(StringComparer.Ordinal).Count() != Tags.Length) throw new ArgumentException("Tags must be distinct.", nameof(Tags));
         if (!Enum.IsDefined(Head)) throw new ArgumentOutOfRangeException(nameof(Head), Head, $"Head must be one of {string.Join(", ", Enum.GetNames<TaggingHead>())}.");
+        if (BiLstmHidden < 0) throw new ArgumentOutOfRangeException(nameof(BiLstmHidden), BiLstmHidden, "BiLstmHidden must be 0 (none) or positive.");
         return this;
     }
 }

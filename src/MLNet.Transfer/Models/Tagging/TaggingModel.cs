@@ -8,7 +8,8 @@ namespace MLNet.Transfer.Models.Tagging;
 /// A token-classification model: an encoder (a BERT under "bert.*", as in Hugging Face's BertForTokenClassification, any
 /// other <see cref="TextEncoder"/> under "encoder.*"), the state of each word's first word piece, dropout, a linear layer
 /// ("classifier.*") giving one score per tag, and optionally a CRF ("crf.*"). With <see cref="TaggerSpec.FeaturesOnly"/>
-/// the encoder is frozen and a scalar mix ("scalar_mix.*") of all its layers feeds the head. Knows nothing of ML.NET.
+/// the encoder is frozen and a scalar mix ("scalar_mix.*") of all its layers feeds the head; with
+/// <see cref="TaggerSpec.BiLstmHidden"/> a bidirectional LSTM ("bilstm.*") reads the words first. Knows nothing of ML.NET.
 /// </summary>
 public sealed class TaggingModel : nn.Module
 {
@@ -16,6 +17,7 @@ public sealed class TaggingModel : nn.Module
     private readonly TextEncoder? bert;
     private readonly TextEncoder? encoder;
     private readonly ScalarMix? scalar_mix;
+    private readonly WordBiLstm? bilstm;
     private readonly Dropout dropout;
     private readonly Linear classifier;
     private readonly ConditionalRandomField? crf;
@@ -34,8 +36,9 @@ public sealed class TaggingModel : nn.Module
                 throw new NotSupportedException($"The features route mixes all layers, which needs equal layer widths; this {encoder.ModelType} encoder's differ.");
             scalar_mix = new ScalarMix(encoder.LayerCount + 1);
         }
+        if (spec.BiLstmHidden > 0) bilstm = new WordBiLstm(encoder.HiddenSize, spec.BiLstmHidden);
         dropout = nn.Dropout(headDropout);
-        classifier = nn.Linear(encoder.HiddenSize, spec.Tags.Length);
+        classifier = nn.Linear(bilstm?.OutputSize ?? encoder.HiddenSize, spec.Tags.Length);
         if (spec.Head == TaggingHead.Crf) crf = new ConditionalRandomField(spec.Tags.Length);
         RegisterComponents();
         using var _ = no_grad();
@@ -84,6 +87,7 @@ public sealed class TaggingModel : nn.Module
         long hidden = states.shape[2];
         var index = wordPositions.unsqueeze(2).expand(wordPositions.shape[0], wordPositions.shape[1], hidden);
         var words = states.gather(1, index);
+        if (bilstm is not null) words = bilstm.call(dropout.call(words), wordPositions.GreaterThan(0).sum(1)); // padding points at [CLS] (0)
         return classifier.call(dropout.call(words)).MoveToOuterDisposeScope();
     }
 

@@ -137,7 +137,7 @@ public sealed class TaggerTrainer
     {
         var text = new System.Text.StringBuilder();
         text.Append(_settings with { CheckpointDirectory = null }).Append('|').Append(_crfLearningRate).Append('|').Append(_model.Spec.Head)
-            .Append('|').Append(_model.Spec.FeaturesOnly).Append('|').Append(string.Join(' ', _model.Spec.Tags));
+            .Append('|').Append(_model.Spec.FeaturesOnly).Append('|').Append(_model.Spec.BiLstmHidden).Append('|').Append(string.Join(' ', _model.Spec.Tags));
         foreach (var e in examples) text.Append(',').Append(e.Window.Tokens.Length);
         return TrainingCheckpoint.Fingerprint(text.ToString());
     }
