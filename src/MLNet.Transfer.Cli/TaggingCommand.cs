@@ -19,11 +19,12 @@ public static class TaggingCommand
     public const string Help = """
         mlnet-transfer train --task tagging --train f.conll [--valid f.conll] [--approach finetune|features]
                              [--head linear|crf] [--model minilm|arctic-xs|<hf-dir>] [--epochs N] [--seed N] [--lr X]
-                             [--batch-size N] [--max-tokens N] [--checkpoint-dir DIR] [--json] --output m.zip
+                             [--batch-size N] [--max-tokens N] [--casing] [--checkpoint-dir DIR] [--json] --output m.zip
           finetune (default): fine-tune the encoder with a tagging head; features: frozen encoder, a learned scalar mix
           of its layers, a BiLSTM (256 per direction) and the head (ELMo route). --head crf adds a CRF with BIO-constrained Viterbi decoding.
           Each word is labelled on its first word piece; sentences longer than --max-tokens (default 128) are read in
           overlapping windows. Without --valid, 10% of the sentences (seeded) are held out for the reported metrics.
+          --casing: the head also sees each word's capitalisation (lower, Title, UPPER, mixed), which uncased encoders lose.
           --checkpoint-dir DIR: resumable checkpoints every epoch; a rerun with the same data and settings resumes.
         mlnet-transfer evaluate --model-file m.zip --test f.conll [--json]
           Entity-level Precision, Recall, F1Score (exact span and type, conlleval convention, fractions 0-1), the
@@ -49,6 +50,7 @@ public static class TaggingCommand
         double? lr = args.Double("lr", 1e-8, 1);
         bool json = args.Flag("json");
         string? checkpointDir = args.Optional("checkpoint-dir");
+        bool casing = args.Flag("casing");
         string output = args.Required("output");
         args.RejectUnknown("train");
 
@@ -60,11 +62,11 @@ public static class TaggingCommand
         {
             Model = model, Epochs = epochs, Seed = seed, LearningRate = lr, FreezeEncoder = approach == "features",
             Head = head == "crf" ? TaggingHead.Crf : TaggingHead.Linear, ValidationSet = mlContext.Data.LoadFromTaggedSentences(valid),
-            CheckpointDirectory = checkpointDir,
+            CheckpointDirectory = checkpointDir, CasingFeatures = casing,
         };
         if (batchSize is { } b) options.BatchSize = b;
         if (maxTokens is { } m) options.MaxTokens = m;
-        Console.WriteLine($"Training tagger ({approach}, {head} head, {model}) on {trainPath}: {train.Count} sentences, {train.Sum(s => s.Tokens.Length)} words; "
+        Console.WriteLine($"Training tagger ({approach}, {head} head{(casing ? ", casing features" : "")}, {model}) on {trainPath}: {train.Count} sentences, {train.Sum(s => s.Tokens.Length)} words; "
                           + $"validation {(validPath ?? "10% held out")}: {valid.Count} sentences. Epochs {options.Epochs}, batch {options.BatchSize}, max tokens {options.MaxTokens}, seed {seed}.");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var estimator = mlContext.MulticlassClassification.Trainers.FineTuneTokenClassifier(options);

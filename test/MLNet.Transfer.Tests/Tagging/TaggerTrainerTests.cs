@@ -2,6 +2,7 @@ using MLNet.Transfer.Models.Tagging;
 using MLNet.Transfer.Tests.Reliability;
 using MLNet.Transfer.Training;
 using MLNet.Transfer.Training.Tagging;
+using MLNet.Transfer.Text.Tagging;
 using static TorchSharp.torch;
 
 namespace MLNet.Transfer.Tests.Tagging;
@@ -132,6 +133,35 @@ public class TaggerTrainerTests
         Assert.That(after[0, 0, ..3].allclose(alone[0, 0, ..3]), Is.True, "the forward half of the first word has not read the last word");
         Assert.That(after[0, 0, 3..].allclose(alone[0, 0, 3..]), Is.False, "the backward half of the first word has");
     }
+
+    [Test]
+    public void CasingFeaturesLetAnUncasedEncoderTellWordsApartByCapitalisationAlone()
+    {
+        double F1(bool casing)
+        {
+            using var encoder = TinyPipelines.NewEncoder();
+            Assert.That(encoder.Tokenizer.Encode("Bob", 8).InputIds, Is.EqualTo(encoder.Tokenizer.Encode("bob", 8).InputIds), "the tiny encoder is uncased");
+            manual_seed(7);
+            using var model = new TaggingModel(encoder.Model, new TaggerSpec(TinyTagging.Tags, TaggingHead.Linear, CasingFeatures: casing), 0);
+            var trainer = new TaggerTrainer(model, encoder.Tokenizer, Settings(epochs: 4));
+            return trainer.Train(TinyTagging.CasedSentences(96, 1), TinyTagging.CasedSentences(32, 2)).BestValidation!["F1Score"];
+        }
+        double without = F1(false), with = F1(true);
+        Assert.That(without, Is.LessThan(0.6), "case is invisible without the features");
+        Assert.That(with, Is.GreaterThan(0.95), $"with casing features: F1 {with:F3} (without: {without:F3})");
+    }
+
+    [TestCase("apple", WordShape.Lower)]
+    [TestCase("Apple", WordShape.Title)]
+    [TestCase("I", WordShape.Title)]
+    [TestCase("NASA", WordShape.Upper)]
+    [TestCase("iPhone", WordShape.Mixed)]
+    [TestCase("McDonald", WordShape.Mixed)]
+    [TestCase("2017", WordShape.NoLetters)]
+    [TestCase(":)", WordShape.NoLetters)]
+    [TestCase("@Bob", WordShape.Title)]
+    [TestCase("Émile", WordShape.Title)]
+    public void WordShapesClassifyCapitalisation(string word, int shape) => Assert.That(WordShape.Of(word), Is.EqualTo(shape));
 
     [Test]
     public void ATrainingTagOutsideTheTagSetNamesItsLine()

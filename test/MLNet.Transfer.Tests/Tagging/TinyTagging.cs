@@ -35,4 +35,29 @@ internal static class TinyTagging
         }
         return result;
     }
+
+    /// <summary>
+    /// Sentences whose only entity cue is capitalisation: the same words are a person ("Bob") or not ("bob") by case
+    /// alone, so an uncased encoder cannot tell them apart without casing features.
+    /// </summary>
+    public static List<TaggedSentence> CasedSentences(int count, int seed)
+    {
+        var r = new Random(seed);
+        var result = new List<TaggedSentence>();
+        for (int s = 0; s < count; s++)
+        {
+            int length = 4 + r.Next(6);
+            var tokens = new string[length];
+            var tags = new string[length];
+            for (int w = 0; w < length; w++)
+            {
+                string word = People[r.Next(People.Length)];
+                bool person = r.Next(3) == 0;
+                tokens[w] = person ? char.ToUpperInvariant(word[0]) + word[1..] : word;
+                tags[w] = person ? "B-person" : "O";
+            }
+            result.Add(new TaggedSentence(tokens, tags, s + 1));
+        }
+        return result;
+    }
 }

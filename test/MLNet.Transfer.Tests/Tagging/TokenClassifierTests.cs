@@ -104,6 +104,7 @@ public class TokenClassifierTests
         var options = Options(head, 1);
         options.FreezeEncoder = features;
         options.BiLstmHiddenSize = 8;
+        options.CasingFeatures = features; // the saved spec carries casing too
         var model = head == TaggingHead.Linear ? _model
             : _ml.MulticlassClassification.Trainers.FineTuneTokenClassifier(options).Fit(_ml.Data.LoadFromTaggedSentences(TinyTagging.Sentences(32, 3)));
         string zip = Path.Combine(_temp.Path, $"tagger-{head}-{features}.zip");

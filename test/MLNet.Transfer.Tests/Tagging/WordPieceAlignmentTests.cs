@@ -42,6 +42,7 @@ public class WordPieceAlignmentTests
         foreach (var w in windows)
             for (int i = 0; i < w.OwnedWords; i++)
                 Assert.That(w.Tokens.InputIds[w.FirstPieces[i]], Is.EqualTo(Tokenizer.EncodeWordPieces(words[w.FirstWord + i])[0]));
+        Assert.That(windows.SelectMany(w => w.Shapes), Is.EqualTo(words.Select(WordShape.Of)), "each owned word's casing class, in order");
         // Windows overlap: most owned words have context on both sides.
         Assert.That(windows.Skip(1).All(w => w.StartWord < w.FirstWord), Is.True, "later windows start with context before their owned words");
     }

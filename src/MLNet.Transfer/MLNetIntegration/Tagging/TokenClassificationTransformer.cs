@@ -83,14 +83,14 @@ public sealed class TokenClassificationTransformer : BatchedTransformerBase, IPe
         var w = model.Writer;
         w.Write(_columns.Tokens); w.Write(_columns.PredictedLabel); w.Write(_columns.Score); w.Write(_columns.MaxTokens);
         w.Write(BatchSize / ContextualEmbeddingTransformer.ReadAhead);
-        w.Write((int)Spec.Head); w.Write(Spec.FeaturesOnly); w.Write(Spec.BiLstmHidden);
+        w.Write((int)Spec.Head); w.Write(Spec.FeaturesOnly); w.Write(Spec.BiLstmHidden); w.Write(Spec.CasingFeatures);
         w.Write(Tags.Count);
         foreach (var t in Tags) w.Write(t);
         w.Write(_encoder.Name);
         EncoderPayload.Write(model, _encoder, _model.state_dict());
     });
 
-    static PersistedModelInfo IPersistableModel<TokenClassificationTransformer>.ModelInfo { get; } = new("MLNTTAGR", "MLNetTransferTagger", 2, 2, 1); // v2: the features route's BiLSTM
+    static PersistedModelInfo IPersistableModel<TokenClassificationTransformer>.ModelInfo { get; } = new("MLNTTAGR", "MLNetTransferTagger", 2, 2, 1); // v2: the features route's BiLSTM, casing features
 
     static TokenClassificationTransformer IPersistableModel<TokenClassificationTransformer>.Load(PersistedModelReader model)
     {
@@ -99,7 +99,8 @@ public sealed class TokenClassificationTransformer : BatchedTransformerBase, IPe
         int batchSize = r.ReadInt32();
         var head = (TaggingHead)r.ReadInt32();
         bool featuresOnly = r.ReadBoolean();
-        int biLstmHidden = model.VersionWritten >= 2 ? r.ReadInt32() : 0; // v2 added the features route's BiLSTM
+        int biLstmHidden = model.VersionWritten >= 2 ? r.ReadInt32() : 0; // v2 added the features route's BiLSTM and casing features
+        bool casing = model.VersionWritten >= 2 && r.ReadBoolean();
         var tags = new string[r.ReadInt32()];
         for (int i = 0; i < tags.Length; i++) tags[i] = r.ReadString();
         string name = r.ReadString();
@@ -108,7 +109,7 @@ public sealed class TokenClassificationTransformer : BatchedTransformerBase, IPe
         var (network, vocabulary, weights) = EncoderPayload.Read(model);
         try
         {
-            var tagger = new TaggingModel(network, new TaggerSpec(tags, head, featuresOnly, biLstmHidden), 0);
+            var tagger = new TaggingModel(network, new TaggerSpec(tags, head, featuresOnly, biLstmHidden, casing), 0);
             StateDictLoader.Load(tagger, weights, "model zip Weights.safetensors");
             tagger.eval();
             var encoder = PretrainedEncoder.FromModel(name, network, vocabulary, CPU);

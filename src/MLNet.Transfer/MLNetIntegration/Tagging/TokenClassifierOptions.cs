@@ -40,6 +40,11 @@ public sealed class TokenClassifierOptions
     /// the head (ELMo's tagger; 0 = none, the head reads the features directly). Default 256. Not used when fine-tuning.
     /// </summary>
     public int BiLstmHiddenSize { get; set; } = 256;
+    /// <summary>
+    /// Give the head each word's capitalisation class (lower, Title, UPPER, mixed, no letters) as a learned vector: the
+    /// cue an uncased encoder such as all-MiniLM-L6-v2 cannot see. Default false.
+    /// </summary>
+    public bool CasingFeatures { get; set; }
     /// <summary>Peak learning rate. Default null: 1e-4 when fine-tuning, 1e-3 with <see cref="FreezeEncoder"/>.</summary>
     public double? LearningRate { get; set; }
     /// <summary>Learning rate of the CRF transition scores. Default 1e-2.</summary>

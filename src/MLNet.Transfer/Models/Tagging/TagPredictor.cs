@@ -72,7 +72,8 @@ public sealed class TagPredictor
             var items = group.Select(i => windows[i]).ToArray();
             using var batch = TokenBatch.Create(items.Select(w => w.Tokens).ToArray(), _tokenizer.PadId, device);
             using var positions = TaggingBatches.WordPositions(items, device);
-            var scores = _model.Emissions(batch.InputIds, batch.TokenTypeIds, batch.AttentionMask, positions).to(ScalarType.Float32).cpu().contiguous();
+            using var shapes = TaggingBatches.WordShapes(items, device);
+            var scores = _model.Emissions(batch.InputIds, batch.TokenTypeIds, batch.AttentionMask, positions, shapes).to(ScalarType.Float32).cpu().contiguous();
             var flat = scores.data<float>().ToArray();
             int width = (int)scores.shape[1];
             for (int r = 0; r < items.Length; r++)
@@ -113,6 +114,16 @@ internal static class TaggingBatches
         var values = new long[windows.Count * width];
         for (int r = 0; r < windows.Count; r++)
             for (int w = 0; w < windows[r].OwnedWords; w++) values[r * width + w] = windows[r].FirstPieces[w];
+        return tensor(values, [windows.Count, width], device: device);
+    }
+
+    /// <summary>[batch, most owned words] int64 <see cref="WordShape"/> of each owned word (0 as padding).</summary>
+    public static Tensor WordShapes(IReadOnlyList<TaggingWindow> windows, Device device)
+    {
+        int width = Math.Max(1, windows.Max(w => w.OwnedWords));
+        var values = new long[windows.Count * width];
+        for (int r = 0; r < windows.Count; r++)
+            for (int w = 0; w < windows[r].OwnedWords; w++) values[r * width + w] = windows[r].Shapes[w];
         return tensor(values, [windows.Count, width], device: device);
     }
 }

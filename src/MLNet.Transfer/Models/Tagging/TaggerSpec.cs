@@ -11,7 +11,11 @@ namespace MLNet.Transfer.Models.Tagging;
 /// &gt; 0: a bidirectional LSTM this wide per direction reads the words' vectors before the head (the BiLSTM of
 /// ELMo's and Lample et al.'s taggers; the default of the features route); 0: the head reads the vectors directly.
 /// </param>
-public sealed record TaggerSpec(string[] Tags, TaggingHead Head, bool FeaturesOnly = false, int BiLstmHidden = 0)
+/// <param name="CasingFeatures">
+/// Give the head (and the BiLSTM) each word's <see cref="Text.Tagging.WordShape"/> as a learned 16-wide vector: the
+/// capitalisation that an uncased encoder's lower-casing hides.
+/// </param>
+public sealed record TaggerSpec(string[] Tags, TaggingHead Head, bool FeaturesOnly = false, int BiLstmHidden = 0, bool CasingFeatures = false)
 {
     /// <summary>Checks the tag set (at least two distinct, non-empty tags) and the head.</summary>
     public TaggerSpec Validate()

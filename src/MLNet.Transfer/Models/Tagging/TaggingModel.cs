@@ -1,3 +1,4 @@
+using MLNet.Transfer.Text.Tagging;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -17,6 +18,7 @@ public sealed class TaggingModel : nn.Module
     private readonly TextEncoder? bert;
     private readonly TextEncoder? encoder;
     private readonly ScalarMix? scalar_mix;
+    private readonly Embedding? casing;
     private readonly WordBiLstm? bilstm;
     private readonly Dropout dropout;
     private readonly Linear classifier;
@@ -36,9 +38,15 @@ public sealed class TaggingModel : nn.Module
                 throw new NotSupportedException($"The features route mixes all layers, which needs equal layer widths; this {encoder.ModelType} encoder's differ.");
             scalar_mix = new ScalarMix(encoder.LayerCount + 1);
         }
-        if (spec.BiLstmHidden > 0) bilstm = new WordBiLstm(encoder.HiddenSize, spec.BiLstmHidden);
+        int wordWidth = encoder.HiddenSize;
+        if (spec.CasingFeatures)
+        {
+            casing = nn.Embedding(WordShape.Count, CasingWidth);
+            wordWidth += CasingWidth;
+        }
+        if (spec.BiLstmHidden > 0) bilstm = new WordBiLstm(wordWidth, spec.BiLstmHidden);
         dropout = nn.Dropout(headDropout);
-        classifier = nn.Linear(bilstm?.OutputSize ?? encoder.HiddenSize, spec.Tags.Length);
+        classifier = nn.Linear(bilstm?.OutputSize ?? wordWidth, spec.Tags.Length);
         if (spec.Head == TaggingHead.Crf) crf = new ConditionalRandomField(spec.Tags.Length);
         RegisterComponents();
         using var _ = no_grad();
@@ -47,6 +55,9 @@ public sealed class TaggingModel : nn.Module
         AllowedTransitions = TagConstraints.Transitions(spec.Tags);
         AllowedStarts = TagConstraints.Starts(spec.Tags);
     }
+
+    /// <summary>Width of the learned casing vector (<see cref="TaggerSpec.CasingFeatures"/>).</summary>
+    public const int CasingWidth = 16;
 
     /// <summary>The tag set and head.</summary>
     public TaggerSpec Spec { get; }
@@ -68,9 +79,10 @@ public sealed class TaggingModel : nn.Module
 
     /// <summary>
     /// Tag scores [batch, words, tags] of the words whose first pieces sit at <paramref name="wordPositions"/> [batch, words]
-    /// (int64; padding entries may point anywhere, e.g. 0, and are ignored by the caller).
+    /// (int64; padding entries are 0, the [CLS] position, and are ignored by the caller), with their
+    /// <see cref="WordShape"/>s <paramref name="wordShapes"/> [batch, words] (int64; used with <see cref="TaggerSpec.CasingFeatures"/>).
     /// </summary>
-    public Tensor Emissions(Tensor inputIds, Tensor tokenTypeIds, Tensor attentionMask, Tensor wordPositions)
+    public Tensor Emissions(Tensor inputIds, Tensor tokenTypeIds, Tensor attentionMask, Tensor wordPositions, Tensor wordShapes)
     {
         using var scope = NewDisposeScope();
         Tensor states;
@@ -87,6 +99,7 @@ public sealed class TaggingModel : nn.Module
         long hidden = states.shape[2];
         var index = wordPositions.unsqueeze(2).expand(wordPositions.shape[0], wordPositions.shape[1], hidden);
         var words = states.gather(1, index);
+        if (casing is not null) words = cat([words, casing.call(wordShapes)], 2);
         if (bilstm is not null) words = bilstm.call(dropout.call(words), wordPositions.GreaterThan(0).sum(1)); // padding points at [CLS] (0)
         return classifier.call(dropout.call(words)).MoveToOuterDisposeScope();
     }

@@ -9,7 +9,8 @@ namespace MLNet.Transfer.Text.Tagging;
 /// <param name="StartWord">Index of the first word (owned or context) whose pieces are in the window.</param>
 /// <param name="FirstWord">Index of the first owned word.</param>
 /// <param name="FirstPieces">Position in <paramref name="Tokens"/> of the first word piece of each owned word, in order.</param>
-public sealed record TaggingWindow(EncodedText Tokens, int StartWord, int FirstWord, int[] FirstPieces)
+/// <param name="Shapes">The <see cref="WordShape"/> of each owned word, in order.</param>
+public sealed record TaggingWindow(EncodedText Tokens, int StartWord, int FirstWord, int[] FirstPieces, int[] Shapes)
 {
     /// <summary>Number of words this window owns.</summary>
     public int OwnedWords => FirstPieces.Length;
@@ -52,6 +53,7 @@ public static class WordPieceAlignment
             var (start, end) = ranges[k];
             var ids = new List<int>(budget + 2) { tokenizer.ClsId };
             var firsts = new List<int>();
+            var shapes = new List<int>();
             int firstOwned = -1;
             for (int w = start; w < end; w++)
             {
@@ -59,13 +61,14 @@ public static class WordPieceAlignment
                 {
                     if (firstOwned < 0) firstOwned = w;
                     firsts.Add(ids.Count);
+                    shapes.Add(WordShape.Of(words[w]));
                 }
                 ids.AddRange(pieces[w]);
             }
             ids.Add(tokenizer.SepId);
             if (firstOwned < 0) continue; // a window whose words are all better served by its neighbours
             var array = ids.ToArray();
-            windows.Add(new TaggingWindow(new EncodedText(array, new int[array.Length]), start, firstOwned, firsts.ToArray()));
+            windows.Add(new TaggingWindow(new EncodedText(array, new int[array.Length]), start, firstOwned, firsts.ToArray(), shapes.ToArray()));
         }
         return windows;
     }

@@ -126,7 +126,7 @@ public sealed class TaggerTrainer
         var windows = batch.Select(b => b.Window).ToArray();
         using var tokens = TokenBatch.Create(windows.Select(w => w.Tokens).ToArray(), _tokenizer.PadId, device);
         var positions = TaggingBatches.WordPositions(windows, device);
-        var emissions = _model.Emissions(tokens.InputIds, tokens.TokenTypeIds, tokens.AttentionMask, positions);
+        var emissions = _model.Emissions(tokens.InputIds, tokens.TokenTypeIds, tokens.AttentionMask, positions, TaggingBatches.WordShapes(windows, device));
         var loss = TaggingLoss.Compute(_model, emissions, batch.Select(b => b.Tags).ToArray());
         return GuardedStep.Run(loss, optimizer, _model, _settings.MaxGradNorm, step, "Training",
                                "Lower the learning rate or check the tags.", "Lower the learning rate.");
@@ -137,7 +137,7 @@ public sealed class TaggerTrainer
     {
         var text = new System.Text.StringBuilder();
         text.Append(_settings with { CheckpointDirectory = null }).Append('|').Append(_crfLearningRate).Append('|').Append(_model.Spec.Head)
-            .Append('|').Append(_model.Spec.FeaturesOnly).Append('|').Append(_model.Spec.BiLstmHidden).Append('|').Append(string.Join(' ', _model.Spec.Tags));
+            .Append('|').Append(_model.Spec.FeaturesOnly).Append('|').Append(_model.Spec.BiLstmHidden).Append('|').Append(_model.Spec.CasingFeatures).Append('|').Append(string.Join(' ', _model.Spec.Tags));
         foreach (var e in examples) text.Append(',').Append(e.Window.Tokens.Length);
         return TrainingCheckpoint.Fingerprint(text.ToString());
     }
