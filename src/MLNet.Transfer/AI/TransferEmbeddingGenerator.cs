@@ -1,0 +1,205 @@
+using Microsoft.Extensions.AI;
+using MLNet.Transfer.Encoders;
+using MLNet.Transfer.MLNetIntegration;
+
+namespace MLNet.Transfer.AI;
+
+/// <summary>
+/// Microsoft.Extensions.AI's <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> over a <see cref="PretrainedEncoder"/>:
+/// any encoder this library loads (the embedded models, a Hugging Face directory, a fine-tuned, SetFit or adapted
+/// encoder, or the one inside a saved ML.NET model), for Semantic Kernel, vector stores and RAG code. Vectors are
+/// those of <see cref="PretrainedEncoder.Embed"/> with the generator's <see cref="Settings"/>, computed locally without
+/// gradients, <see cref="EmbeddingSettings.BatchSize"/> texts per forward pass (grouped by length).
+/// </summary>
+/// <remarks>
+/// Thread-safe: concurrent <see cref="GenerateAsync"/> calls share the weights and run in parallel (the embedder keeps
+/// no per-call state); each call runs on the caller's thread and checks its cancellation token before every batch.
+/// Do not dispose the generator while calls are running.
+/// </remarks>
+/// <example><code>
+/// using var generator = TransferEmbeddingGenerator.Load("minilm");
+/// var embeddings = await generator.GenerateAsync(["A great movie.", "Dull."]);
+/// ReadOnlyMemory&lt;float&gt; first = embeddings[0].Vector; // 384 values, unit length
+/// </code></example>
+public sealed class TransferEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
+{
+    /// <summary>The provider name in <see cref="Metadata"/>.</summary>
+    public const string ProviderName = "MLNet.Transfer";
+
+    private readonly SentenceEmbedder _embedder;
+    private readonly bool _ownsEncoder;
+    private int _disposed;
+
+    /// <summary>
+    /// A generator over an already loaded <paramref name="encoder"/> (e.g. <c>ContextualEmbeddingTransformer.Encoder</c>
+    /// of a SetFit or adapted model, or <c>FineTunedTextTransformer.Encoder</c>).
+    /// </summary>
+    /// <param name="encoder">The encoder.</param>
+    /// <param name="settings">Pooling, layers, normalisation, token budget and batch size; null = <see cref="DefaultSettings"/>.</param>
+    /// <param name="ownsEncoder">Dispose <paramref name="encoder"/> with the generator. Default false: the caller keeps it.</param>
+    /// <exception cref="ArgumentException">A setting does not fit the encoder (the message names it).</exception>
+    public TransferEmbeddingGenerator(PretrainedEncoder encoder, EmbeddingSettings? settings = null, bool ownsEncoder = false)
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        Settings = settings ?? DefaultSettings(encoder.Name);
+        _embedder = new SentenceEmbedder(encoder, Settings);
+        Encoder = encoder;
+        _ownsEncoder = ownsEncoder;
+        Metadata = new EmbeddingGeneratorMetadata(ProviderName, providerUri: null, defaultModelId: encoder.Name, defaultModelDimensions: _embedder.Width);
+    }
+
+    /// <summary>
+    /// Loads an embedded model ("minilm", "arctic-xs"), a Hugging Face or recurrent model directory, or a saved ML.NET
+    /// model (a .zip file) that contains contextual embeddings; the generator owns what it loads.
+    /// </summary>
+    /// <param name="model">Embedded model name, model directory, or ML.NET model file.</param>
+    /// <param name="settings">
+    /// For a name or directory: null = <see cref="DefaultSettings"/>. For a model file it must be null: the file's own
+    /// settings are used (see <see cref="FromModelFile"/>).
+    /// </param>
+    /// <param name="device">"cpu" (default), "cuda" or "cuda:N"; a model file always loads on the CPU.</param>
+    /// <param name="outputColumnName">For a model file with several embedding columns: the one to use (see <see cref="FromModelFile"/>).</param>
+    /// <exception cref="ArgumentException">Unknown model, or settings or a device given with a model file, or a column without one.</exception>
+    public static TransferEmbeddingGenerator Load(string model, EmbeddingSettings? settings = null, string? device = null, string? outputColumnName = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(model);
+        if (File.Exists(model))
+        {
+            if (settings is not null)
+                throw new ArgumentException($"'{model}' is a saved model, which carries its own embedding settings; leave settings null.", nameof(settings));
+            if (device is not null && !device.Equals("cpu", StringComparison.OrdinalIgnoreCase))
+                throw new ArgumentException($"A saved model loads on the CPU; device '{device}' is not supported for '{model}'.", nameof(device));
+            return FromModelFile(model, outputColumnName);
+        }
+        if (outputColumnName is not null)
+            throw new ArgumentException($"outputColumnName selects embeddings in a saved model file, but '{model}' is not a file.", nameof(outputColumnName));
+        var encoder = PretrainedEncoder.Load(model, device);
+        try { return new TransferEmbeddingGenerator(encoder, settings, ownsEncoder: true); }
+        catch
+        {
+            encoder.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A generator giving the vectors of <paramref name="transformer"/> (same encoder, pooling, layers, normalisation,
+    /// token budget, windows and batch size), sharing its encoder (not disposed with the generator).
+    /// </summary>
+    /// <exception cref="ArgumentException">The transformer gives token-level output or embeds sentence pairs: not one vector per text.</exception>
+    public static TransferEmbeddingGenerator FromTransformer(ContextualEmbeddingTransformer transformer) =>
+        FromTransformer(transformer, ownsEncoder: false);
+
+    /// <summary>
+    /// Loads a model saved with <c>mlContext.Model.Save</c> and returns a generator giving the vectors of the
+    /// <see cref="ContextualEmbeddingTransformer"/> inside it (see <see cref="FromTransformer(ContextualEmbeddingTransformer)"/>);
+    /// the generator owns the loaded encoder.
+    /// </summary>
+    /// <param name="path">The model zip.</param>
+    /// <param name="outputColumnName">Which embeddings, when the model has several (their output column); null = the only one.</param>
+    /// <exception cref="ArgumentException">The model has no contextual embeddings, several and no column was named, or not that column.</exception>
+    public static TransferEmbeddingGenerator FromModelFile(string path, string? outputColumnName = null) =>
+        FromTransformer(SavedEmbeddings.Find(path, outputColumnName), ownsEncoder: true);
+
+    private static TransferEmbeddingGenerator FromTransformer(ContextualEmbeddingTransformer transformer, bool ownsEncoder)
+    {
+        ArgumentNullException.ThrowIfNull(transformer);
+        var options = transformer.Options;
+        string column = $"The embeddings of column '{options.OutputColumnName}'";
+        if (options.TokenLevel)
+            throw new ArgumentException($"{column} are token-level (one vector per word piece); an embedding generator gives one vector per text.", nameof(transformer));
+        if (options.SecondInputColumnName is not null)
+            throw new ArgumentException($"{column} embed sentence pairs (second column '{options.SecondInputColumnName}'); an embedding generator embeds single texts.", nameof(transformer));
+        return new TransferEmbeddingGenerator(transformer.Encoder, options.ToSettings(), ownsEncoder);
+    }
+
+    /// <summary>
+    /// The model's own sentence-embedding settings: the pooling it was trained with (CLS for arctic-embed, mean
+    /// otherwise; see <see cref="EmbeddedModels.RecommendedPooling"/>) and L2-normalised vectors, as its
+    /// sentence-transformers pipeline gives; everything else as <see cref="EmbeddingSettings"/>' defaults.
+    /// </summary>
+    /// <param name="model">Embedded model name or anything else (directory, display name).</param>
+    public static EmbeddingSettings DefaultSettings(string model) => new()
+    {
+        Pooling = EmbeddedModels.IsKnown(model) ? EmbeddedModels.RecommendedPooling(model) : PoolingMode.Mean,
+        Normalize = true,
+    };
+
+    /// <summary>The encoder producing the vectors.</summary>
+    public PretrainedEncoder Encoder { get; }
+
+    /// <summary>The settings every call uses.</summary>
+    public EmbeddingSettings Settings { get; }
+
+    /// <summary>Length of every vector.</summary>
+    public int Dimensions => _embedder.Width;
+
+    /// <summary>Provider <see cref="ProviderName"/>, model id = the encoder's <see cref="PretrainedEncoder.Name"/>, default dimensions = <see cref="Dimensions"/>.</summary>
+    public EmbeddingGeneratorMetadata Metadata { get; }
+
+    /// <summary>Embeds <paramref name="values"/>, one <see cref="Embedding{T}"/> per text, in input order.</summary>
+    /// <param name="values">The texts (none may be null).</param>
+    /// <param name="options">
+    /// Optional. <see cref="EmbeddingGenerationOptions.Dimensions"/> must be null or <see cref="Dimensions"/> (the model
+    /// gives vectors of one length); <see cref="EmbeddingGenerationOptions.ModelId"/> null or the model id.
+    /// </param>
+    /// <param name="cancellationToken">Checked before each forward batch; the task is then cancelled.</param>
+    /// <exception cref="ArgumentException">Other dimensions or another model id were asked for (thrown, not in the task).</exception>
+    /// <exception cref="ObjectDisposedException">The generator was disposed.</exception>
+    public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null,
+                                                                     CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        CheckOptions(options);
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<GeneratedEmbeddings<Embedding<float>>>(cancellationToken);
+        try
+        {
+            var vectors = _embedder.Embed(values as IReadOnlyList<string> ?? values.ToArray(), cancellationToken: cancellationToken);
+            var created = DateTimeOffset.UtcNow;
+            var embeddings = new GeneratedEmbeddings<Embedding<float>>(vectors.Length);
+            foreach (var vector in vectors)
+                embeddings.Add(new Embedding<float>(vector) { ModelId = Metadata.DefaultModelId, CreatedAt = created });
+            return Task.FromResult(embeddings);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<GeneratedEmbeddings<Embedding<float>>>(cancellationToken);
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<GeneratedEmbeddings<Embedding<float>>>(e);
+        }
+    }
+
+    private void CheckOptions(EmbeddingGenerationOptions? options)
+    {
+        if (options?.Dimensions is int dimensions && dimensions != Dimensions)
+            throw new ArgumentException(
+                $"Model '{Metadata.DefaultModelId}' gives {Dimensions}-dimensional vectors; EmbeddingGenerationOptions.Dimensions = {dimensions} " +
+                $"is not supported (leave it null or set it to {Dimensions}).", nameof(options));
+        if (options?.ModelId is { } modelId && modelId != Metadata.DefaultModelId)
+            throw new ArgumentException(
+                $"This generator serves model '{Metadata.DefaultModelId}' only; EmbeddingGenerationOptions.ModelId = '{modelId}' is not available.", nameof(options));
+    }
+
+    /// <summary>
+    /// <see cref="EmbeddingGeneratorMetadata"/>, the <see cref="PretrainedEncoder"/>, the <see cref="EmbeddingSettings"/>,
+    /// or the generator itself (for any type it is); null for other types or a non-null key.
+    /// </summary>
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        if (serviceKey is not null) return null;
+        if (serviceType == typeof(EmbeddingGeneratorMetadata)) return Metadata;
+        if (serviceType == typeof(PretrainedEncoder)) return Encoder;
+        if (serviceType == typeof(EmbeddingSettings)) return Settings;
+        return serviceType.IsInstanceOfType(this) ? this : null;
+    }
+
+    /// <summary>Disposes the encoder if the generator owns it (it loaded it); later calls throw <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0 && _ownsEncoder) Encoder.Dispose();
+    }
+}
