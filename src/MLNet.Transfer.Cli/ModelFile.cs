@@ -42,17 +42,21 @@ public static class ModelFile
         });
     }
 
-    /// <summary>Loads a model.zip; a missing, non-zip, truncated or foreign file is a clear error.</summary>
+    /// <summary>
+    /// Loads a model.zip written by <c>train</c>, or any other ML.NET model zip whose task and columns can be read from
+    /// its schema (<see cref="ForeignModel"/>); a missing, non-zip, truncated or unusable file is a clear error.
+    /// </summary>
     public static (ITransformer Model, ModelInfo Info) Load(MLContext mlContext, string path)
     {
         if (!File.Exists(path)) throw new CliException($"Model file '{path}' does not exist.");
-        ModelInfo info;
+        ModelInfo? info;
         try
         {
             using var zip = ZipFile.OpenRead(path);
-            var entry = zip.GetEntry(InfoEntry) ?? throw new CliException($"'{path}' is not a model written by mlnet-transfer train (no {InfoEntry} inside).");
-            using var reader = new StreamReader(entry.Open());
-            info = JsonSerializer.Deserialize<ModelInfo>(reader.ReadToEnd()) ?? throw new CliException($"'{path}': empty {InfoEntry}.");
+            var entry = zip.GetEntry(InfoEntry);
+            using var reader = entry is null ? null : new StreamReader(entry.Open());
+            info = reader is null ? null // another ML.NET model zip: described from its own schema after loading
+                : JsonSerializer.Deserialize<ModelInfo>(reader.ReadToEnd()) ?? throw new CliException($"'{path}': empty {InfoEntry}.");
         }
         catch (InvalidDataException e)
         {
@@ -65,7 +69,8 @@ public static class ModelFile
         mlContext.RegisterTransferComponents();
         try
         {
-            return (mlContext.Model.Load(path, out _), info);
+            var model = mlContext.Model.Load(path, out var input);
+            return info is not null ? (model, info) : ForeignModel.Describe(mlContext, model, input, path);
         }
         catch (Exception e) when (e is not CliException)
         {

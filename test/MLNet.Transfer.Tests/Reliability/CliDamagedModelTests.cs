@@ -43,7 +43,6 @@ public class CliDamagedModelTests
             ["truncated-half"] = (good[..(good.Length / 2)], "not a valid model file"),
             ["truncated-end"] = (good[..^100], "not a valid model file"),
             ["empty"] = ([], "not a valid model file"),
-            ["not-from-train"] = (Edit(good, zip => zip.GetEntry("MLNetTransfer.Cli.json")!.Delete()), "not a model written by mlnet-transfer train"),
             ["newer-component-version"] = (Edit(good, zip => PatchModelHeader(zip, "MLNTFTUN", header => { header[8] = 99; header[12] = 99; })), "too new"),
             ["other-component-type"] = (Edit(good, zip => PatchModelHeader(zip, "MLNTFTUN", header => header[7] = (byte)'X')), "Unknown file type"),
         };
@@ -64,6 +63,17 @@ public class CliDamagedModelTests
             }
         }
         TestContext.Out.WriteLine(string.Join(Environment.NewLine, lines));
+    }
+
+    [Test]
+    public void AModelWithoutTheCliInfoEntryIsReadFromItsSchemaAndPredictsTheSame()
+    {
+        string path = Path.Combine(_temp.Path, "without-info.zip");
+        File.WriteAllBytes(path, Edit(File.ReadAllBytes(_model), zip => zip.GetEntry("MLNetTransfer.Cli.json")!.Delete()));
+        var with = InProcessCli.Run("predict", "--model-file", _model, "--text", "hello there");
+        var without = InProcessCli.Run("predict", "--model-file", path, "--text", "hello there");
+        Assert.That(without.Code, Is.EqualTo(0), without.Err);
+        Assert.That(without.Out, Is.EqualTo(with.Out));
     }
 
     [Test]
