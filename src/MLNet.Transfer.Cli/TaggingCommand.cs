@@ -21,7 +21,8 @@ public static class TaggingCommand
                              [--head linear|crf] [--model minilm|arctic-xs|<hf-dir>] [--epochs N] [--seed N] [--lr X]
                              [--batch-size N] [--max-tokens N] [--casing] [--checkpoint-dir DIR] [--json] --output m.zip
           finetune (default): fine-tune the encoder with a tagging head; features: frozen encoder, a learned scalar mix
-          of its layers, a BiLSTM (256 per direction) and the head (ELMo route). --head crf adds a CRF with BIO-constrained Viterbi decoding.
+          of its layers, a BiLSTM (256 per direction) and the head (ELMo route). --head crf adds a CRF with BIO-constrained
+          Viterbi decoding; the default is crf when the tags are BIO spans (B-X/I-X, entities), linear otherwise (POS).
           Each word is labelled on its first word piece; sentences longer than --max-tokens (default 128) are read in
           overlapping windows. Without --valid, 10% of the sentences (seeded) are held out for the reported metrics.
           --casing: the head also sees each word's capitalisation (lower, Title, UPPER, mixed), which uncased encoders lose.
@@ -43,7 +44,7 @@ public static class TaggingCommand
         string trainPath = args.Required("train");
         string? validPath = args.Optional("valid");
         string approach = args.Choice("approach", "finetune", "features") ?? "finetune";
-        string head = args.Choice("head", "linear", "crf") ?? "linear";
+        string? headChoice = args.Choice("head", "linear", "crf");
         string model = args.Optional("model") ?? "minilm";
         int epochs = args.Int("epochs", 1, 1000) ?? 3, seed = args.Int("seed") ?? 42;
         int? batchSize = args.Int("batch-size", 1, 4096), maxTokens = args.Int("max-tokens", 3, 512);
@@ -56,6 +57,7 @@ public static class TaggingCommand
 
         var all = ConllReader.ReadFile(trainPath);
         var (train, valid) = validPath is null ? HoldOut(all, seed) : (all, ConllReader.ReadFile(validPath));
+        string head = headChoice ?? (TagConstraints.IsBio(train.SelectMany(s => s.Tags)) ? "crf" : "linear"); // the library's data-aware choice
         var mlContext = new MLContext(seed);
         var trainData = mlContext.Data.LoadFromTaggedSentences(train);
         var options = new TokenClassifierOptions

@@ -151,6 +151,16 @@ public class TaggerTrainerTests
         Assert.That(with, Is.GreaterThan(0.95), $"with casing features: F1 {with:F3} (without: {without:F3})");
     }
 
+    [Test]
+    public void TheDefaultHeadIsACrfForBioSpansAndLinearForPlainTags()
+    {
+        var options = new MLNet.Transfer.MLNetIntegration.TokenClassifierOptions();
+        Assert.That(options.HeadFor(TinyTagging.Tags), Is.EqualTo(TaggingHead.Crf), "entities in BIO");
+        Assert.That(options.HeadFor(["NOUN", "VERB", "ADJ", "PUNCT"]), Is.EqualTo(TaggingHead.Linear), "part-of-speech");
+        options.Head = TaggingHead.Linear;
+        Assert.That(options.HeadFor(TinyTagging.Tags), Is.EqualTo(TaggingHead.Linear), "an explicit head wins");
+    }
+
     [TestCase("apple", WordShape.Lower)]
     [TestCase("Apple", WordShape.Title)]
     [TestCase("I", WordShape.Title)]

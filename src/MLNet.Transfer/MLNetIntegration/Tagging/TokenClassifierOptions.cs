@@ -28,8 +28,15 @@ public sealed class TokenClassifierOptions
     public string Device { get; set; } = "cpu";
     /// <summary>Optional validation data (same columns) for early stopping and best-weight restore on entity F1.</summary>
     public IDataView? ValidationSet { get; set; }
-    /// <summary>Linear softmax (default) or CRF with BIO-constrained Viterbi decoding.</summary>
-    public TaggingHead Head { get; set; } = TaggingHead.Linear;
+    /// <summary>
+    /// Linear softmax or CRF with BIO-constrained Viterbi decoding. Default null: CRF when the tags mark spans in the BIO
+    /// scheme (entities: B-X / I-X), where decoding whole valid spans raises entity F1; linear otherwise (e.g.
+    /// part-of-speech), where every word stands alone.
+    /// </summary>
+    public TaggingHead? Head { get; set; }
+
+    /// <summary>The head for <paramref name="tags"/>: <see cref="Head"/>, or the data-aware choice.</summary>
+    internal TaggingHead HeadFor(IReadOnlyList<string> tags) => Head ?? (TagConstraints.IsBio(tags) ? TaggingHead.Crf : TaggingHead.Linear);
     /// <summary>
     /// The ELMo route: keep the encoder frozen and train only a scalar mix of its layers and the head (fast, no encoder
     /// gradients). Default false: fine-tune the whole encoder.
@@ -87,7 +94,7 @@ public sealed class TokenClassifierOptions
     /// <summary>The training settings, validated against the encoder's position limit.</summary>
     internal FineTuneSettings ToSettings(int maxPositions)
     {
-        if (!Enum.IsDefined(Head)) throw new ArgumentOutOfRangeException(nameof(Head), Head, $"Head must be one of {string.Join(", ", Enum.GetNames<TaggingHead>())}; got {Head}.");
+        if (Head is { } head && !Enum.IsDefined(head)) throw new ArgumentOutOfRangeException(nameof(Head), head, $"Head must be one of {string.Join(", ", Enum.GetNames<TaggingHead>())}; got {head}.");
         if (BiLstmHiddenSize < 0) throw new ArgumentOutOfRangeException(nameof(BiLstmHiddenSize), BiLstmHiddenSize, $"BiLstmHiddenSize must be 0 (none) or positive; got {BiLstmHiddenSize}.");
         if (MaxTokens < 3) throw new ArgumentOutOfRangeException(nameof(MaxTokens), MaxTokens, $"MaxTokens must be at least 3 for tagging; got {MaxTokens}.");
         return new FineTuneSettings

@@ -13,6 +13,9 @@ public static class TagConstraints
     /// <summary>Whether <paramref name="tag"/> is an inside tag (I-X).</summary>
     public static bool IsInside(string tag) => tag.Length > 2 && tag[0] == 'I' && tag[1] == '-';
 
+    /// <summary>Whether the tag set labels spans in the BIO scheme (some tag is B-X or I-X), as entity tagging does.</summary>
+    public static bool IsBio(IEnumerable<string> tags) => tags.Any(t => EntityType(t) is not null);
+
     /// <summary>allowed[from, to]: whether <paramref name="tags"/>[to] may follow <paramref name="tags"/>[from].</summary>
     public static bool[,] Transitions(IReadOnlyList<string> tags)
     {
