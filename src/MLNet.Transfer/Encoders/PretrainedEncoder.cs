@@ -154,6 +154,19 @@ public sealed class PretrainedEncoder : IDisposable
         FromModel(EncoderFactory.Create(Model.ToConfigJson(), Tokenizer.LowerCase, Name), Vocabulary, Model.state_dict(), Name, Device, Name);
 
     /// <summary>
+    /// The same architecture, vocabulary and tokenizer with freshly initialised weights (seeded): the no-transfer
+    /// baseline a pretrained encoder is compared with.
+    /// </summary>
+    public PretrainedEncoder WithRandomWeights(int seed = 42)
+    {
+        manual_seed(seed);
+        var model = EncoderFactory.Create(Model.ToConfigJson(), Tokenizer.LowerCase, Name);
+        model.to(Device);
+        model.eval();
+        return new PretrainedEncoder($"{Name} (random weights)", model, Vocabulary.ToArray(), model.LowerCase, Device);
+    }
+
+    /// <summary>
     /// Saves the encoder (including fine-tuned weights) as a model directory that this library can load again: a
     /// Hugging Face BERT directory (which other tools read too) or a recurrent model directory. Each file is written
     /// atomically, the weights last.

@@ -128,4 +128,20 @@ public class EncoderSeamTests
         Assert.That(EncoderFactory.ModelType("{\"vocab_size\": 3}"), Is.EqualTo("bert"), "old BERT configs have no model_type");
         Assert.That(() => BertConfig.FromJson("{\"hidden_size\": 0}", "b.json"), Throws.InstanceOf<InvalidDataException>().With.Message.EqualTo("b.json: hidden_size must be positive, got 0."));
     }
+
+    [Test]
+    public void RandomWeightsKeepTheArchitectureAndVocabularyAndAreSeeded()
+    {
+        using var temp = TestModels.TempDir();
+        using var pretrained = PretrainedEncoder.Load(TestModels.TinyModelDirectory(temp.Path));
+        using var random = pretrained.WithRandomWeights(seed: 3);
+        using var again = pretrained.WithRandomWeights(seed: 3);
+        Assert.That(random.Model.ToConfigJson(), Is.EqualTo(pretrained.Model.ToConfigJson()));
+        Assert.That(random.Vocabulary, Is.EqualTo(pretrained.Vocabulary));
+        Assert.That(random.Name, Does.Contain("random weights"));
+        var settings = new EmbeddingSettings();
+        float[] Vector(PretrainedEncoder e) => e.Embed(["the cat sat"], settings)[0];
+        Assert.That(Vector(random), Is.Not.EqualTo(Vector(pretrained)), "new weights");
+        Assert.That(Vector(again), Is.EqualTo(Vector(random)), "the same seed gives the same weights");
+    }
 }
