@@ -9,7 +9,7 @@ public static class EmbedCommand
 {
     /// <summary>Usage text.</summary>
     public const string Help = """
-        mlnet-transfer embed --model minilm|arctic-xs|<dir> --pooling cls|mean|max|meanmax|last|lastmaxmean [--normalize]
+        mlnet-transfer embed --model minilm|arctic-xs|<dir> [--pooling cls|mean|max|meanmax|last|lastmaxmean] [--normalize|--no-normalize]
                              (--text "..." | --input file.txt) [--json] [--max-tokens N] [--device cpu|cuda]
           Prints one vector per text; with --json one JSON object per line: {"text": ..., "embedding": [...]}.
           --input reads one text per line. Default pooling, normalisation and max tokens: the model's own (minilm:
@@ -24,7 +24,8 @@ public static class EmbedCommand
     {
         string model = args.Optional("model") ?? "minilm";
         string? poolingText = args.Choice("pooling", "cls", "mean", "max", "meanmax", "last", "lastmaxmean");
-        bool normalize = args.Flag("normalize"), json = args.Flag("json");
+        bool normalize = args.Flag("normalize"), noNormalize = args.Flag("no-normalize"), json = args.Flag("json");
+        if (normalize && noNormalize) throw new CliException("Give --normalize or --no-normalize, not both.");
         string? text = args.Optional("text"), input = args.Optional("input");
         int? maxTokens = args.Int("max-tokens", 2, 512);
         string? device = args.Optional("device");
@@ -46,7 +47,7 @@ public static class EmbedCommand
             "last" => PoolingMode.Last, "lastmaxmean" => PoolingMode.LastMaxMean,
             _ => defaults.Pooling,
         };
-        var settings = defaults with { Pooling = pooling, Normalize = normalize || defaults.Normalize, MaxTokens = maxTokens ?? defaults.MaxTokens };
+        var settings = defaults with { Pooling = pooling, Normalize = normalize || (defaults.Normalize && !noNormalize), MaxTokens = maxTokens ?? defaults.MaxTokens };
         var stdout = Console.Out;
         const int chunk = 256; // stream large inputs instead of holding every vector
         for (int start = 0; start < texts.Count; start += chunk)
