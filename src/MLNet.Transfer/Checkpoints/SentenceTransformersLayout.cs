@@ -71,6 +71,40 @@ public sealed record SentenceTransformersLayout(string Directory, string Transfo
             Value<int>(pooling, "word_embedding_dimension", poolingConfigPath), poolingConfigPath);
     }
 
+    /// <summary>
+    /// Writes the sentence-transformers files next to a model directory's transformer files (module path ""): modules.json,
+    /// 1_Pooling/config.json, 2_Normalize when <paramref name="normalize"/>, and sentence_bert_config.json, atomically each.
+    /// </summary>
+    /// <returns>False (nothing written) when <paramref name="pooling"/> has no sentence-transformers equivalent (e.g. LastMaxMean).</returns>
+    public static bool Write(string directory, PoolingMode pooling, bool normalize, int? maxSeqLength, bool lowerCase, int width)
+    {
+        string[]? on = pooling switch
+        {
+            PoolingMode.Cls => ["cls_token"], PoolingMode.Mean => ["mean_tokens"], PoolingMode.Max => ["max_tokens"],
+            PoolingMode.MeanMax => ["mean_tokens", "max_tokens"], PoolingMode.Last => ["lasttoken"], _ => null,
+        };
+        if (on is null) return false;
+        var modules = new JsonArray(Module(0, "", "Transformer"), Module(1, "1_Pooling", "Pooling"));
+        if (normalize) modules.Add(Module(2, "2_Normalize", "Normalize"));
+        var poolingConfig = new JsonObject { ["word_embedding_dimension"] = width };
+        foreach (string key in PoolingKeys) poolingConfig[key] = on.Any(o => key == $"pooling_mode_{o}");
+        var bertConfig = new JsonObject { ["do_lower_case"] = lowerCase };
+        if (maxSeqLength is int max) bertConfig["max_seq_length"] = max;
+        var indented = new JsonSerializerOptions { WriteIndented = true };
+        System.IO.Directory.CreateDirectory(Path.Combine(directory, "1_Pooling"));
+        AtomicFile.WriteAllText(Path.Combine(directory, "1_Pooling", ModelDirectory.ConfigFile), poolingConfig.ToJsonString(indented));
+        if (normalize) System.IO.Directory.CreateDirectory(Path.Combine(directory, "2_Normalize"));
+        AtomicFile.WriteAllText(Path.Combine(directory, SentenceBertConfigFile), bertConfig.ToJsonString(indented));
+        AtomicFile.WriteAllText(Path.Combine(directory, ModulesFile), modules.ToJsonString(indented)); // last: it marks the layout
+        return true;
+    }
+
+    private static JsonObject Module(int index, string path, string type) => new()
+    {
+        ["idx"] = index, ["name"] = index.ToString(System.Globalization.CultureInfo.InvariantCulture), ["path"] = path,
+        ["type"] = $"sentence_transformers.models.{type}",
+    };
+
     private static readonly string[] PoolingKeys =
     [
         "pooling_mode_cls_token", "pooling_mode_mean_tokens", "pooling_mode_max_tokens",

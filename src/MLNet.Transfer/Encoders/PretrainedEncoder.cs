@@ -223,12 +223,19 @@ public sealed class PretrainedEncoder : IDisposable
     /// <summary>
     /// Saves the encoder (including fine-tuned weights) as a model directory that this library can load again: a
     /// Hugging Face BERT directory (which other tools read too) or a recurrent model directory. Each file is written
-    /// atomically, the weights last.
+    /// atomically, the weights last. When <see cref="EmbeddingDefaults"/> are not the plain ones (mean, not normalised,
+    /// default length), the sentence-transformers files that declare them are written too (modules.json, 1_Pooling,
+    /// 2_Normalize, sentence_bert_config.json), so the directory loads with the same defaults here and in sentence-transformers.
     /// </summary>
     public void Save(string directory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         ModelDirectory.Write(directory, Model.ToConfigJson(), Model.LowerCase, Model.MaxTokens, Model.state_dict(), Vocabulary);
+        var defaults = EmbeddingDefaults;
+        bool declared = defaults != new EmbeddingSettings() &&
+                        SentenceTransformersLayout.Write(directory, defaults.Pooling, defaults.Normalize, defaults.MaxTokens, Model.LowerCase, HiddenSize);
+        string stale = Path.Combine(directory, SentenceTransformersLayout.ModulesFile);
+        if (!declared && File.Exists(stale)) File.Delete(stale); // an earlier save's layout would misdescribe this model
     }
 
     /// <summary>

@@ -73,6 +73,24 @@ public class SentenceTransformersLayoutTests
     }
 
     [Test]
+    public void SaveWritesTheDefaultsBackAndAPlainSaveRemovesAStaleLayout()
+    {
+        using var temp = TestModels.TempDir();
+        using var encoder = PretrainedEncoder.Load(WriteLayout(temp.Path, underModule: true, "mean_tokens", "max_tokens"));
+        string saved = Path.Combine(temp.Path, "saved");
+        encoder.Save(saved);
+        using (var reloaded = PretrainedEncoder.Load(saved))
+        {
+            Assert.That(reloaded.EmbeddingDefaults, Is.EqualTo(ClsNormalized with { Pooling = PoolingMode.MeanMax }));
+            Assert.That(reloaded.Embed(Texts, reloaded.EmbeddingDefaults), Is.EqualTo(encoder.Embed(Texts, encoder.EmbeddingDefaults)));
+        }
+        using var plain = TinyPipelines.NewEncoder();
+        plain.Save(saved);
+        using var overwritten = PretrainedEncoder.Load(saved);
+        Assert.That(overwritten.EmbeddingDefaults, Is.EqualTo(new EmbeddingSettings()), "no modules.json left behind");
+    }
+
+    [Test]
     public void PlainAndEmbeddedModelsHaveTheirOwnDefaults()
     {
         using var temp = TestModels.TempDir();
