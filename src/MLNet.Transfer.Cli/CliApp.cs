@@ -3,7 +3,7 @@ namespace MLNet.Transfer.Cli;
 /// <summary>Verb dispatch and the error contract: bad input → one line on stderr, exit code 2 (stack trace only with --verbose).</summary>
 public static class CliApp
 {
-    private static readonly HashSet<string> Flags = ["normalize", "json", "verbose", "help", "balance-classes", "no-balance-classes", "casing"];
+    private static readonly HashSet<string> Flags = ["normalize", "no-normalize", "json", "verbose", "help", "balance-classes", "no-balance-classes", "casing"];
 
     private const string Usage = """
         mlnet-transfer — transfer learning for NLP in ML.NET

@@ -9,10 +9,12 @@ public static class EmbedCommand
 {
     /// <summary>Usage text.</summary>
     public const string Help = """
-        mlnet-transfer embed --model minilm|arctic-xs|<dir> --pooling cls|mean|max|meanmax|last|lastmaxmean [--normalize]
+        mlnet-transfer embed --model minilm|arctic-xs|<dir> [--pooling cls|mean|max|meanmax|last|lastmaxmean] [--normalize|--no-normalize]
                              (--text "..." | --input file.txt) [--json] [--max-tokens N] [--device cpu|cuda]
           Prints one vector per text; with --json one JSON object per line: {"text": ..., "embedding": [...]}.
-          --input reads one text per line. Default pooling: the model's own (mean for minilm, cls for arctic-xs).
+          --input reads one text per line. Default pooling, normalisation and max tokens: the model's own (minilm:
+          mean, arctic-xs: cls, both normalised; a sentence-transformers directory: its modules.json, 1_Pooling,
+          2_Normalize and max_seq_length; other directories: mean, not normalised).
           <dir>: a Hugging Face BERT directory or a recurrent model (awd-lstm, bilstm) written by pretrain; last = the
           last token's state (a left-to-right model's summary), lastmaxmean = ULMFiT's concat pooling.
         """;
@@ -22,7 +24,8 @@ public static class EmbedCommand
     {
         string model = args.Optional("model") ?? "minilm";
         string? poolingText = args.Choice("pooling", "cls", "mean", "max", "meanmax", "last", "lastmaxmean");
-        bool normalize = args.Flag("normalize"), json = args.Flag("json");
+        bool normalize = args.Flag("normalize"), noNormalize = args.Flag("no-normalize"), json = args.Flag("json");
+        if (normalize && noNormalize) throw new CliException("Give --normalize or --no-normalize, not both.");
         string? text = args.Optional("text"), input = args.Optional("input");
         int? maxTokens = args.Int("max-tokens", 2, 512);
         string? device = args.Optional("device");
@@ -37,13 +40,14 @@ public static class EmbedCommand
         }
 
         using var encoder = PretrainedEncoder.Load(model, device);
+        var defaults = encoder.EmbeddingDefaults;
         var pooling = poolingText switch
         {
             "cls" => PoolingMode.Cls, "mean" => PoolingMode.Mean, "max" => PoolingMode.Max, "meanmax" => PoolingMode.MeanMax,
             "last" => PoolingMode.Last, "lastmaxmean" => PoolingMode.LastMaxMean,
-            _ => EmbeddedModels.IsKnown(model) ? EmbeddedModels.RecommendedPooling(model) : PoolingMode.Mean,
+            _ => defaults.Pooling,
         };
-        var settings = new EmbeddingSettings { Pooling = pooling, Normalize = normalize, MaxTokens = maxTokens };
+        var settings = defaults with { Pooling = pooling, Normalize = normalize || (defaults.Normalize && !noNormalize), MaxTokens = maxTokens ?? defaults.MaxTokens };
         var stdout = Console.Out;
         const int chunk = 256; // stream large inputs instead of holding every vector
         for (int start = 0; start < texts.Count; start += chunk)

@@ -59,7 +59,8 @@ public static class FeatureTraining
         int states = encoder.LayerCount + 1; // + the embedding output
         return new ContextualEmbeddingOptions
         {
-            Model = model, Encoder = encoder, Normalize = true, MaxTokens = WindowTokens, WindowStride = WindowTokens / 2,
+            // Mean pooling pinned: the recipe averages several layers, whose measured figures used mean (not the model's own CLS for arctic-xs).
+            Model = model, Encoder = encoder, Pooling = PoolingMode.Mean, Normalize = true, MaxTokens = WindowTokens, WindowStride = WindowTokens / 2,
             Layers = [.. Enumerable.Range(1, Math.Min(FeatureLayers, states)).Select(k => -k)], Combination = LayerCombination.Average,
         };
     }

@@ -35,13 +35,13 @@ public sealed class TransferEmbeddingGenerator : IEmbeddingGenerator<string, Emb
     /// of a SetFit or adapted model, or <c>FineTunedTextTransformer.Encoder</c>).
     /// </summary>
     /// <param name="encoder">The encoder.</param>
-    /// <param name="settings">Pooling, layers, normalisation, token budget and batch size; null = <see cref="DefaultSettings"/>.</param>
+    /// <param name="settings">Pooling, layers, normalisation, token budget and batch size; null = <see cref="DefaultSettings(PretrainedEncoder)"/>.</param>
     /// <param name="ownsEncoder">Dispose <paramref name="encoder"/> with the generator. Default false: the caller keeps it.</param>
     /// <exception cref="ArgumentException">A setting does not fit the encoder (the message names it).</exception>
     public TransferEmbeddingGenerator(PretrainedEncoder encoder, EmbeddingSettings? settings = null, bool ownsEncoder = false)
     {
         ArgumentNullException.ThrowIfNull(encoder);
-        Settings = settings ?? DefaultSettings(encoder.Name);
+        Settings = settings ?? DefaultSettings(encoder);
         _embedder = new SentenceEmbedder(encoder, Settings);
         Encoder = encoder;
         _ownsEncoder = ownsEncoder;
@@ -54,7 +54,7 @@ public sealed class TransferEmbeddingGenerator : IEmbeddingGenerator<string, Emb
     /// </summary>
     /// <param name="model">Embedded model name, model directory, or ML.NET model file.</param>
     /// <param name="settings">
-    /// For a name or directory: null = <see cref="DefaultSettings"/>. For a model file it must be null: the file's own
+    /// For a name or directory: null = <see cref="DefaultSettings(PretrainedEncoder)"/>. For a model file it must be null: the file's own
     /// settings are used (see <see cref="FromModelFile"/>).
     /// </param>
     /// <param name="device">"cpu" (default), "cuda" or "cuda:N"; a model file always loads on the CPU.</param>
@@ -110,20 +110,29 @@ public sealed class TransferEmbeddingGenerator : IEmbeddingGenerator<string, Emb
             throw new ArgumentException($"{column} are token-level (one vector per word piece); an embedding generator gives one vector per text.", nameof(transformer));
         if (options.SecondInputColumnName is not null)
             throw new ArgumentException($"{column} embed sentence pairs (second column '{options.SecondInputColumnName}'); an embedding generator embeds single texts.", nameof(transformer));
-        return new TransferEmbeddingGenerator(transformer.Encoder, options.ToSettings(), ownsEncoder);
+        return new TransferEmbeddingGenerator(transformer.Encoder, options.ToSettings(transformer.Encoder), ownsEncoder);
     }
 
     /// <summary>
-    /// The model's own sentence-embedding settings: the pooling it was trained with (CLS for arctic-embed, mean
-    /// otherwise; see <see cref="EmbeddedModels.RecommendedPooling"/>) and L2-normalised vectors, as its
-    /// sentence-transformers pipeline gives; everything else as <see cref="EmbeddingSettings"/>' defaults.
+    /// The settings a generator over <paramref name="encoder"/> uses when none are given: the model's own
+    /// (<see cref="PretrainedEncoder.EmbeddingDefaults"/>: a sentence-transformers directory's pooling, Normalize module
+    /// and max_seq_length; the embedded models' pooling with unit-length vectors), the same defaults as the CLI's
+    /// <c>embed</c> and <c>ApplyContextualEmbeddings</c>.
+    /// </summary>
+    public static EmbeddingSettings DefaultSettings(PretrainedEncoder encoder)
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        return encoder.EmbeddingDefaults;
+    }
+
+    /// <summary>
+    /// The settings of a model known by name only: an embedded model's own (<see cref="EmbeddedModels.RecommendedSettings"/>),
+    /// otherwise mean pooling and L2-normalised vectors. Prefer <see cref="DefaultSettings(PretrainedEncoder)"/>, which
+    /// also reads a sentence-transformers directory.
     /// </summary>
     /// <param name="model">Embedded model name or anything else (directory, display name).</param>
-    public static EmbeddingSettings DefaultSettings(string model) => new()
-    {
-        Pooling = EmbeddedModels.IsKnown(model) ? EmbeddedModels.RecommendedPooling(model) : PoolingMode.Mean,
-        Normalize = true,
-    };
+    public static EmbeddingSettings DefaultSettings(string model) =>
+        EmbeddedModels.IsKnown(model) ? EmbeddedModels.RecommendedSettings(model) : new() { Pooling = PoolingMode.Mean, Normalize = true };
 
     /// <summary>The encoder producing the vectors.</summary>
     public PretrainedEncoder Encoder { get; }

@@ -8,7 +8,7 @@ public sealed class TransferEmbeddingGeneratorOptions
     /// <summary>Embedded model name ("minilm", "arctic-xs"), a model directory, or a saved ML.NET model file. Default "minilm".</summary>
     public string Model { get; set; } = "minilm";
 
-    /// <summary>Pooling, layers, normalisation, token budget, batch size; null (default) = <see cref="TransferEmbeddingGenerator.DefaultSettings"/>. Must stay null for a model file.</summary>
+    /// <summary>Pooling, layers, normalisation, token budget, batch size; null (default) = <see cref="TransferEmbeddingGenerator.DefaultSettings(PretrainedEncoder)"/> (the model's own). Must stay null for a model file.</summary>
     public EmbeddingSettings? Settings { get; set; }
 
     /// <summary>"cpu" (default), "cuda" or "cuda:N" (a model file loads on the CPU).</summary>

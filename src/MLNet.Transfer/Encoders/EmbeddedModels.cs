@@ -22,6 +22,12 @@ public static class EmbeddedModels
     public static PoolingMode RecommendedPooling(string name) =>
         EmbeddedModelFiles.Find(name).Name == "arctic-xs" ? PoolingMode.Cls : PoolingMode.Mean;
 
+    /// <summary>
+    /// The model's own sentence-embedding settings, as its sentence-transformers pipeline gives them: the
+    /// <see cref="RecommendedPooling"/> and unit-length vectors (both packages' models end in a Normalize module).
+    /// </summary>
+    public static EmbeddingSettings RecommendedSettings(string name) => new() { Pooling = RecommendedPooling(name), Normalize = true };
+
     /// <summary>The Hugging Face directory holding the converted model, creating it on first use.</summary>
     public static string EnsureDirectory(string name)
     {

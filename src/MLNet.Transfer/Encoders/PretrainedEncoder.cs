@@ -68,27 +68,77 @@ public sealed class PretrainedEncoder : IDisposable
     public int MaxTokens => Model.MaxTokens;
 
     /// <summary>
+    /// The model's own sentence-embedding settings (pooling, normalisation, token budget; the rest as
+    /// <see cref="EmbeddingSettings"/>' defaults): read from a sentence-transformers directory's modules.json,
+    /// 1_Pooling/config.json, Normalize module and sentence_bert_config.json; for the embedded models, the pooling each
+    /// was trained with and normalised vectors (see <see cref="EmbeddedModels.RecommendedSettings"/>); otherwise mean
+    /// pooling without normalisation. The CLI's <c>embed</c>, <c>TransferEmbeddingGenerator</c> and
+    /// <c>ApplyContextualEmbeddings</c> use these when pooling or normalisation is not given. Kept by <see cref="Clone"/> and
+    /// <see cref="WithRandomWeights"/>.
+    /// </summary>
+    public EmbeddingSettings EmbeddingDefaults { get; internal set; } = new();
+
+    /// <summary>
     /// Loads an embedded model ("minilm" = all-MiniLM-L6-v2, "arctic-xs" = snowflake-arctic-embed-xs), a
-    /// Hugging Face model directory (config.json, vocab.txt, model.safetensors), or a recurrent model directory
+    /// Hugging Face model directory (config.json, vocab.txt, model.safetensors), a sentence-transformers directory
+    /// (modules.json; the transformer's files in the root or its module folder, e.g. 0_Transformer/; its pooling,
+    /// normalisation and max_seq_length become <see cref="EmbeddingDefaults"/>), or a recurrent model directory
     /// (config.json with model_type "awd-lstm" or "bilstm"; a saved language model's output layer is ignored).
     /// </summary>
     /// <param name="nameOrDirectory">Embedded model name or directory path.</param>
     /// <param name="device">"cpu" (default), "cuda" or "cuda:N".</param>
     /// <exception cref="ArgumentException">Neither an embedded name nor an existing directory.</exception>
     /// <exception cref="InvalidDataException">A file is corrupt or does not match the architecture (the message names it).</exception>
+    /// <exception cref="NotSupportedException">A sentence-transformers module or pooling mode this library does not reproduce (the message names the file).</exception>
     public static PretrainedEncoder Load(string nameOrDirectory, string? device = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(nameOrDirectory);
         var torchDevice = TorchDevice.Resolve(device);
         if (RecurrentDirectory.IsRecurrentModel(nameOrDirectory))
             return FromRecurrentCheckpoint(RecurrentDirectory.Read(nameOrDirectory), nameOrDirectory, torchDevice);
+        if (SentenceTransformersLayout.IsPresent(nameOrDirectory))
+            return FromSentenceTransformers(SentenceTransformersLayout.Read(nameOrDirectory), nameOrDirectory, torchDevice);
         if (Directory.Exists(nameOrDirectory))
             return FromCheckpoint(HuggingFaceDirectory.Read(nameOrDirectory), nameOrDirectory, torchDevice);
         if (EmbeddedModels.IsKnown(nameOrDirectory))
-            return EmbeddedModels.Load(nameOrDirectory, (checkpoint, name) => FromCheckpoint(checkpoint, name, torchDevice));
+        {
+            var encoder = EmbeddedModels.Load(nameOrDirectory, (checkpoint, name) => FromCheckpoint(checkpoint, name, torchDevice));
+            encoder.EmbeddingDefaults = EmbeddedModels.RecommendedSettings(nameOrDirectory);
+            return encoder;
+        }
         throw new ArgumentException(
             $"Unknown model '{nameOrDirectory}': not an embedded model ({string.Join(", ", EmbeddedModels.Names)}) and not an existing directory.",
             nameof(nameOrDirectory));
+    }
+
+    /// <summary>
+    /// Loads the transformer of a sentence-transformers directory (from the root or the Transformer module's path) with
+    /// the layout's pooling, normalisation and max_seq_length as <see cref="EmbeddingDefaults"/>.
+    /// </summary>
+    private static PretrainedEncoder FromSentenceTransformers(SentenceTransformersLayout layout, string name, Device device)
+    {
+        var checkpoint = HuggingFaceDirectory.Read(layout.TransformerDirectory);
+        PretrainedEncoder encoder;
+        try
+        {
+            if (layout.DoLowerCase) checkpoint = checkpoint with { Config = checkpoint.Config with { DoLowerCase = true } };
+            encoder = FromCheckpoint(checkpoint, name, device);
+        }
+        finally
+        {
+            foreach (var w in checkpoint.Weights.Values) w.Dispose();
+        }
+        if (layout.WordEmbeddingDimension is int width && width != encoder.HiddenSize)
+        {
+            encoder.Dispose();
+            throw new InvalidDataException($"{layout.PoolingConfigPath}: word_embedding_dimension is {width} but the transformer's hidden size is {encoder.HiddenSize}.");
+        }
+        encoder.EmbeddingDefaults = new EmbeddingSettings
+        {
+            Pooling = layout.Pooling, Normalize = layout.Normalize,
+            MaxTokens = layout.MaxSeqLength is int max ? Math.Clamp(max, 2, encoder.MaxTokens) : null,
+        };
+        return encoder;
     }
 
     /// <summary>Builds an encoder from a checkpoint read from disk (weights are copied; the caller still owns them).</summary>
@@ -150,8 +200,12 @@ public sealed class PretrainedEncoder : IDisposable
     }
 
     /// <summary>An independent copy (own weights) — for fine-tuning without touching a shared encoder.</summary>
-    public PretrainedEncoder Clone() =>
-        FromModel(EncoderFactory.Create(Model.ToConfigJson(), Tokenizer.LowerCase, Name), Vocabulary, Model.state_dict(), Name, Device, Name);
+    public PretrainedEncoder Clone()
+    {
+        var clone = FromModel(EncoderFactory.Create(Model.ToConfigJson(), Tokenizer.LowerCase, Name), Vocabulary, Model.state_dict(), Name, Device, Name);
+        clone.EmbeddingDefaults = EmbeddingDefaults;
+        return clone;
+    }
 
     /// <summary>
     /// The same architecture, vocabulary and tokenizer with freshly initialised weights (seeded): the no-transfer
@@ -163,18 +217,25 @@ public sealed class PretrainedEncoder : IDisposable
         var model = EncoderFactory.Create(Model.ToConfigJson(), Tokenizer.LowerCase, Name);
         model.to(Device);
         model.eval();
-        return new PretrainedEncoder($"{Name} (random weights)", model, Vocabulary.ToArray(), model.LowerCase, Device);
+        return new PretrainedEncoder($"{Name} (random weights)", model, Vocabulary.ToArray(), model.LowerCase, Device) { EmbeddingDefaults = EmbeddingDefaults };
     }
 
     /// <summary>
     /// Saves the encoder (including fine-tuned weights) as a model directory that this library can load again: a
     /// Hugging Face BERT directory (which other tools read too) or a recurrent model directory. Each file is written
-    /// atomically, the weights last.
+    /// atomically, the weights last. When <see cref="EmbeddingDefaults"/> are not the plain ones (mean, not normalised,
+    /// default length), the sentence-transformers files that declare them are written too (modules.json, 1_Pooling,
+    /// 2_Normalize, sentence_bert_config.json), so the directory loads with the same defaults here and in sentence-transformers.
     /// </summary>
     public void Save(string directory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         ModelDirectory.Write(directory, Model.ToConfigJson(), Model.LowerCase, Model.MaxTokens, Model.state_dict(), Vocabulary);
+        var defaults = EmbeddingDefaults;
+        bool declared = defaults != new EmbeddingSettings() &&
+                        SentenceTransformersLayout.Write(directory, defaults.Pooling, defaults.Normalize, defaults.MaxTokens, Model.LowerCase, HiddenSize);
+        string stale = Path.Combine(directory, SentenceTransformersLayout.ModulesFile);
+        if (!declared && File.Exists(stale)) File.Delete(stale); // an earlier save's layout would misdescribe this model
     }
 
     /// <summary>

@@ -28,17 +28,18 @@ public static class TransferCatalog
         FewShotSampling.Sample(data, labelColumnName, k, seed);
 
     /// <summary>
-    /// Contextual sentence embeddings from a pretrained encoder (default all-MiniLM-L6-v2, mean pooling) as a
-    /// known-size Single vector column, ready for any ML.NET trainer.
+    /// Contextual sentence embeddings from a pretrained encoder (default all-MiniLM-L6-v2) as a known-size Single vector
+    /// column, ready for any ML.NET trainer; pooling and normalisation default to the model's own
+    /// (<see cref="MLNet.Transfer.Encoders.PretrainedEncoder.EmbeddingDefaults"/>).
     /// </summary>
     /// <param name="catalog">The text transforms catalog.</param>
     /// <param name="outputColumnName">Vector column to create.</param>
     /// <param name="inputColumnName">Text column to read (default: same as output).</param>
     /// <param name="model">Embedded model name ("minilm", "arctic-xs") or Hugging Face directory.</param>
-    /// <param name="pooling">Token pooling.</param>
-    /// <param name="normalize">L2-normalise the vectors.</param>
+    /// <param name="pooling">Token pooling; null = the model's own (CLS for arctic-xs or a sentence-transformers directory that says so, else mean).</param>
+    /// <param name="normalize">L2-normalise the vectors; null = the model's own (true for the embedded models and a Normalize module).</param>
     public static ContextualEmbeddingEstimator ApplyContextualEmbeddings(this TransformsCatalog.TextTransforms catalog, string outputColumnName,
-        string? inputColumnName = null, string model = "minilm", PoolingMode pooling = PoolingMode.Mean, bool normalize = false) =>
+        string? inputColumnName = null, string model = "minilm", PoolingMode? pooling = null, bool? normalize = null) =>
         new(new ContextualEmbeddingOptions
         {
             OutputColumnName = outputColumnName, InputColumnName = inputColumnName ?? outputColumnName, Model = model,

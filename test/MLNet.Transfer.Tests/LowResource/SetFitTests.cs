@@ -25,9 +25,9 @@ public class SetFitTests
     [Test]
     public void FlatOptionsBuildTheContrastiveSettingsWithSetFitDefaultsAndTheEmbeddingsPooling()
     {
-        Assert.That(new SetFitEmbeddingOptions().ToSettings(), Is.EqualTo(new ContrastiveSettings()));
+        Assert.That(new SetFitEmbeddingOptions().ToSettings(TestModels.MiniLm), Is.EqualTo(new ContrastiveSettings()), "unset pooling: MiniLM's own (mean)");
         var options = new SetFitEmbeddingOptions { Embeddings = new ContextualEmbeddingOptions { Pooling = PoolingMode.Cls }, LearningRate = 1e-3, Iterations = 3, MaxGradNorm = 0, Seed = 7 };
-        Assert.That(options.ToSettings(), Is.EqualTo(new ContrastiveSettings { Pooling = PoolingMode.Cls, LearningRate = 1e-3, Iterations = 3, MaxGradNorm = 0, Seed = 7 }));
+        Assert.That(options.ToSettings(TestModels.MiniLm), Is.EqualTo(new ContrastiveSettings { Pooling = PoolingMode.Cls, LearningRate = 1e-3, Iterations = 3, MaxGradNorm = 0, Seed = 7 }));
     }
 
     public sealed class Row

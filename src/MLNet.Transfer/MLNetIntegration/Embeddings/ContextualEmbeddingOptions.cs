@@ -17,17 +17,23 @@ public sealed class ContextualEmbeddingOptions
     public string Model { get; set; } = "minilm";
     /// <summary>An already loaded encoder to use (shared, not copied). Optional.</summary>
     public PretrainedEncoder? Encoder { get; set; }
-    /// <summary>Token pooling. Default mean.</summary>
-    public PoolingMode Pooling { get; set; } = PoolingMode.Mean;
+    /// <summary>
+    /// Token pooling. Default (null): the model's own (<see cref="PretrainedEncoder.EmbeddingDefaults"/>: a
+    /// sentence-transformers directory's Pooling module, CLS for arctic-xs, mean otherwise). A value set here always wins.
+    /// </summary>
+    public PoolingMode? Pooling { get; set; }
     /// <summary>Hidden-state indices (0 = embeddings, -1 = last block). Null = last block.</summary>
     public int[]? Layers { get; set; }
     /// <summary>How several <see cref="Layers"/> combine. Default average.</summary>
     public LayerCombination Combination { get; set; } = LayerCombination.Average;
     /// <summary>ELMo scalar-mix weights (pre-softmax), one per layer, for <see cref="LayerCombination.ScalarMix"/>.</summary>
     public float[]? MixWeights { get; set; }
-    /// <summary>L2-normalise the vectors. Default false.</summary>
-    public bool Normalize { get; set; }
-    /// <summary>Token budget per text; null = min(256, model positions).</summary>
+    /// <summary>
+    /// L2-normalise the vectors. Default (null): the model's own (<see cref="PretrainedEncoder.EmbeddingDefaults"/>: true
+    /// for the embedded models and a sentence-transformers directory with a Normalize module, false otherwise).
+    /// </summary>
+    public bool? Normalize { get; set; }
+    /// <summary>Token budget per text; null = the model's own (a sentence-transformers max_seq_length), else min(256, model positions).</summary>
     public int? MaxTokens { get; set; }
     /// <summary>Which part of a long text to keep when not using windows. Default head.</summary>
     public TruncationStrategy Truncation { get; set; } = TruncationStrategy.Head;
@@ -48,9 +54,25 @@ public sealed class ContextualEmbeddingOptions
 
     internal string EffectiveTokensColumnName => TokensColumnName ?? OutputColumnName + "Tokens";
 
-    internal EmbeddingSettings ToSettings() => new()
+    /// <summary>A copy whose unset <see cref="Pooling"/>, <see cref="Normalize"/> and <see cref="MaxTokens"/> are <paramref name="encoder"/>'s own.</summary>
+    internal ContextualEmbeddingOptions ResolvedFor(PretrainedEncoder encoder)
     {
-        Pooling = Pooling, Layers = Layers, Combination = Combination, MixWeights = MixWeights, Normalize = Normalize,
-        MaxTokens = MaxTokens, Truncation = Truncation, WindowStride = WindowStride, BatchSize = BatchSize,
-    };
+        var defaults = encoder.EmbeddingDefaults;
+        var copy = (ContextualEmbeddingOptions)MemberwiseClone();
+        copy.Pooling ??= defaults.Pooling;
+        copy.Normalize ??= defaults.Normalize;
+        copy.MaxTokens ??= defaults.MaxTokens;
+        return copy;
+    }
+
+    /// <summary>The settings these options give with <paramref name="encoder"/> (unset values are the encoder's own).</summary>
+    internal EmbeddingSettings ToSettings(PretrainedEncoder encoder)
+    {
+        var resolved = ResolvedFor(encoder);
+        return new()
+        {
+            Pooling = resolved.Pooling!.Value, Layers = Layers, Combination = Combination, MixWeights = MixWeights, Normalize = resolved.Normalize!.Value,
+            MaxTokens = resolved.MaxTokens, Truncation = Truncation, WindowStride = WindowStride, BatchSize = BatchSize,
+        };
+    }
 }

@@ -25,8 +25,8 @@ public sealed class ContextualEmbeddingTransformer : BatchedTransformerBase, IPe
         : base(Inputs(options), Outputs(encoder, options), options.BatchSize * ReadAhead)
     {
         _encoder = encoder;
-        _options = options;
-        _embedder = new SentenceEmbedder(encoder, options.ToSettings());
+        _options = options.ResolvedFor(encoder); // saved with the resolved values: a loaded model embeds identically
+        _embedder = new SentenceEmbedder(encoder, _options.ToSettings(encoder));
     }
 
     /// <summary>Length of the produced vectors.</summary>
@@ -35,7 +35,7 @@ public sealed class ContextualEmbeddingTransformer : BatchedTransformerBase, IPe
     /// <summary>The encoder in use.</summary>
     public PretrainedEncoder Encoder => _encoder;
 
-    /// <summary>The options the transformer was built with.</summary>
+    /// <summary>The options the transformer was built with, unset pooling, normalisation and token budget resolved to the encoder's own.</summary>
     internal ContextualEmbeddingOptions Options => _options;
 
     /// <summary>
@@ -53,7 +53,7 @@ public sealed class ContextualEmbeddingTransformer : BatchedTransformerBase, IPe
 
     private static BatchOutputColumn[] Outputs(PretrainedEncoder encoder, ContextualEmbeddingOptions options)
     {
-        var settings = options.ToSettings();
+        var settings = options.ToSettings(encoder);
         settings.Validate(encoder.Model);
         if (!options.TokenLevel)
             return [new(options.OutputColumnName, new VectorDataViewType(NumberDataViewType.Single, settings.OutputWidth(encoder.Model)))];
@@ -101,7 +101,7 @@ public sealed class ContextualEmbeddingTransformer : BatchedTransformerBase, IPe
         w.Write(_options.InputColumnName);
         w.Write(_options.SecondInputColumnName ?? "");
         w.Write(_encoder.Name);
-        w.Write((int)_options.Pooling);
+        w.Write((int)_options.Pooling!.Value);
         var layers = _options.Layers ?? [];
         w.Write(layers.Length);
         foreach (int l in layers) w.Write(l);
@@ -109,7 +109,7 @@ public sealed class ContextualEmbeddingTransformer : BatchedTransformerBase, IPe
         var mix = _options.MixWeights ?? [];
         w.Write(mix.Length);
         foreach (float m in mix) w.Write(m);
-        w.Write(_options.Normalize);
+        w.Write(_options.Normalize!.Value);
         w.Write(_options.MaxTokens ?? 0);
         w.Write((int)_options.Truncation);
         w.Write(_options.WindowStride);

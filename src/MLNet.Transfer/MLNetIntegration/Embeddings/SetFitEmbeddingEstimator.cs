@@ -21,9 +21,10 @@ public sealed class SetFitEmbeddingEstimator : EncoderTuningEstimator
     protected override void Tune(PretrainedEncoder encoder, IDataView input)
     {
         var (texts, labels) = ReadLabelledTexts(input);
-        int maxTokens = Embeddings.MaxTokens ?? Math.Min(256, encoder.MaxTokens);
+        var embeddings = Embeddings.ToSettings(encoder);
+        int maxTokens = embeddings.EffectiveMaxTokens(encoder.Model);
         var tokens = texts.Select(t => encoder.Tokenizer.Encode(t, maxTokens, Embeddings.Truncation)).ToArray();
-        ContrastiveTuner.Train(encoder.Model, tokens, labels, _options.ToSettings(), encoder.Tokenizer.PadId, _options.Progress, _options.CancellationToken);
+        ContrastiveTuner.Train(encoder.Model, tokens, labels, _options.ToSettings(encoder), encoder.Tokenizer.PadId, _options.Progress, _options.CancellationToken);
     }
 
     /// <summary>Adds the embedding column after checking the text and label columns.</summary>

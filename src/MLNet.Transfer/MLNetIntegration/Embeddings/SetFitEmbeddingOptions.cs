@@ -1,3 +1,4 @@
+using MLNet.Transfer.Encoders;
 using MLNet.Transfer.Training;
 
 namespace MLNet.Transfer.MLNetIntegration;
@@ -32,10 +33,13 @@ public sealed class SetFitEmbeddingOptions
     /// <summary>Cancels the tuning.</summary>
     public CancellationToken CancellationToken { get; set; }
 
-    /// <summary>The tuning hyperparameters as <see cref="ContrastiveSettings"/>, pooling as the embeddings pool (validated by the tuner).</summary>
-    internal ContrastiveSettings ToSettings() => new()
+    /// <summary>
+    /// The tuning hyperparameters as <see cref="ContrastiveSettings"/>, pooling as the embeddings pool with
+    /// <paramref name="encoder"/> (unset: the encoder's own; validated by the tuner).
+    /// </summary>
+    internal ContrastiveSettings ToSettings(PretrainedEncoder encoder) => new()
     {
-        LearningRate = LearningRate, Iterations = Iterations, MaxPairs = MaxPairs, BatchSize = BatchSize, Pooling = Embeddings.Pooling,
+        LearningRate = LearningRate, Iterations = Iterations, MaxPairs = MaxPairs, BatchSize = BatchSize, Pooling = Embeddings.ToSettings(encoder).Pooling,
         WeightDecay = WeightDecay, MaxGradNorm = MaxGradNorm, Seed = Seed,
     };
 }

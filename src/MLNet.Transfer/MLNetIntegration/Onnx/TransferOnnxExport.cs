@@ -47,7 +47,7 @@ internal static class TransferOnnxExport
             throw new NotSupportedException("Token-level embeddings cannot be exported as such; export the encoder with OnnxExportOptions.IncludeLastHiddenState instead.");
         var metadata = new Dictionary<string, string> { ["mlnet_transfer.text_columns"] = JsonSerializer.Serialize(
             settings.SecondInputColumnName is null ? [settings.InputColumnName] : new[] { settings.InputColumnName, settings.SecondInputColumnName }) };
-        transformer.Encoder.WriteOnnx(stream, settings.ToSettings(), Merge(options, metadata));
+        transformer.Encoder.WriteOnnx(stream, settings.ToSettings(transformer.Encoder), Merge(options, metadata));
     }
 
     /// <summary>Writes atomically to <paramref name="path"/> (temp file, then rename).</summary>
