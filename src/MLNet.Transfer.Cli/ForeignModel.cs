@@ -30,7 +30,7 @@ public static class ForeignModel
         };
         string? label = LabelColumn(input, task);
         string text = TextColumn(input, task, label, path);
-        string[]? labels = task == "multiclass" ? KeyNames(predicted!.Value) : null;
+        string[]? labels = task == "multiclass" ? KeyColumns.Names(predicted!.Value) : null;
         var (cliText, cliLabel) = task == TaggingCommand.Task ? ("Tokens", "Tags") : ("Text", "Label");
         var copies = new List<InputOutputColumnPair>();
         if (text != cliText) copies.Add(new InputOutputColumnPair(text, cliText));
@@ -77,13 +77,5 @@ public static class ForeignModel
         return texts.Length == 1 ? texts[0]
             : throw new CliException($"'{path}': cannot tell the model's text column among its inputs ({string.Join(", ", input.Select(c => c.Name))}); " +
                                      $"it needs exactly one {(tagging ? "vector-of-text" : "text")} input column besides the label.");
-    }
-
-    private static string[] KeyNames(DataViewSchema.Column column)
-    {
-        VBuffer<ReadOnlyMemory<char>> names = default;
-        if (column.Annotations.Schema.GetColumnOrNull("KeyValues") is null) return [];
-        column.GetKeyValues(ref names);
-        return names.DenseValues().Select(n => n.ToString()).ToArray();
     }
 }

@@ -49,12 +49,7 @@ public static class PlotOutput
     {
         if (task == "binary") return BinaryClassNames;
         int n = matrix.NumberOfClasses;
-        if (scored.Schema.GetColumnOrNull("Label") is { } label && label.Annotations.Schema.GetColumnOrNull("KeyValues") is not null)
-        {
-            VBuffer<ReadOnlyMemory<char>> keys = default;
-            label.GetKeyValues(ref keys);
-            if (keys.Length == n) return keys.DenseValues().Select(k => k.ToString()).ToArray();
-        }
+        if (scored.Schema.GetColumnOrNull("Label") is { } label && KeyColumns.Names(label) is { } keys && keys.Length == n) return keys;
         if (labels is not null && labels.Count == n) return labels;
         return Enumerable.Range(0, n).Select(i => $"class {i}").ToArray();
     }

@@ -43,7 +43,7 @@ public static class PredictCommand
         {
             var rows = model.Transform(mlContext.Data.LoadFromEnumerable(texts.Select(t => new TextOnlyRow { Text = t }).ToList()));
             if (json) return WriteJson(texts, tasks.Select(task => Columns(rows, task.Kind, task.Name + ".")).ToList());
-            var perTask = tasks.Select(task => Describe(rows, task.Kind, task.Name + ".").Select(d => $"{task.Name}: {d}").ToList()).ToList();
+            var perTask = tasks.Select(task => Columns(rows, task.Kind, task.Name + ".").Select(r => $"{task.Name}: {Describe(r, task.Kind, task.Name + ".")}").ToList()).ToList();
             for (int i = 0; i < texts.Count; i++)
             {
                 if (input is null) foreach (var lines in perTask) Console.WriteLine(lines[i]);
@@ -57,9 +57,9 @@ public static class PredictCommand
             "multiclass" => mlContext.Data.LoadFromEnumerable(texts.Select(t => new MulticlassRow { Text = t, Label = info.Labels![0] }).ToList()),
             _ => mlContext.Data.LoadFromEnumerable(texts.Select(t => new RegressionRow { Text = t }).ToList()),
         };
-        var scored = model.Transform(data);
-        if (json) return WriteJson(texts, [Columns(scored, info.Task, "")]);
-        foreach (string line in Describe(scored, info.Task, "")) Console.WriteLine(line);
+        var outputs = Columns(model.Transform(data), info.Task, "");
+        if (json) return WriteJson(texts, [outputs]);
+        foreach (var row in outputs) Console.WriteLine(Describe(row, info.Task, ""));
         return 0;
     }
 
@@ -82,7 +82,7 @@ public static class PredictCommand
         var rows = new List<Dictionary<string, object>>();
         using var cursor = scored.GetRowCursor(scored.Schema);
         T Get<T>(string column) { T value = default!; cursor.GetGetter<T>(scored.Schema[prefix + column])(ref value); return value; }
-        string[]? classes = task == "multiclass" ? KeyNames(scored.Schema[prefix + "PredictedLabel"]) : null;
+        string[] classes = task == "multiclass" ? KeyColumns.Names(scored.Schema[prefix + "PredictedLabel"]) : [];
         while (cursor.MoveNext())
         {
             rows.Add(task switch
@@ -90,8 +90,8 @@ public static class PredictCommand
                 "binary" => new() { [prefix + "PredictedLabel"] = Get<bool>("PredictedLabel"), [prefix + "Score"] = Get<float>("Score"), [prefix + "Probability"] = Get<float>("Probability") },
                 "multiclass" => new()
                 {
-                    [prefix + "PredictedLabel"] = KeyName(scored.Schema[prefix + "PredictedLabel"], Get<uint>("PredictedLabel")),
-                    [prefix + "Score"] = Get<VBuffer<float>>("Score").DenseValues().Select((p, c) => (p, c)).ToDictionary(x => classes![x.c], x => x.p),
+                    [prefix + "PredictedLabel"] = KeyColumns.Name(classes, Get<uint>("PredictedLabel")),
+                    [prefix + "Score"] = Get<VBuffer<float>>("Score").DenseValues().Select((p, c) => (p, c)).ToDictionary(x => classes[x.c], x => x.p),
                 },
                 _ => new() { [prefix + "Score"] = Get<float>("Score") },
             });
@@ -99,12 +99,13 @@ public static class PredictCommand
         return rows;
     }
 
-    private static string[] KeyNames(DataViewSchema.Column column)
+    /// <summary>"label: … score: …" of one row of <see cref="Columns"/> (binary: the probability of the positive class; multiclass: the predicted class's probability).</summary>
+    private static string Describe(Dictionary<string, object> row, string task, string prefix) => task switch
     {
-        VBuffer<ReadOnlyMemory<char>> names = default;
-        column.GetKeyValues(ref names);
-        return names.DenseValues().Select(n => n.ToString()).ToArray();
-    }
+        "binary" => $"label: {((bool)row[prefix + "PredictedLabel"] ? 1 : 0)}  score: {(float)row[prefix + "Probability"]:F4}",
+        "multiclass" => $"label: {row[prefix + "PredictedLabel"]}  score: {((Dictionary<string, float>)row[prefix + "Score"]).Values.Max():F4}",
+        _ => $"score: {(float)row[prefix + "Score"]:F4}",
+    };
 
     private static IEnumerable<string> ReadInput(string input)
     {
@@ -118,23 +119,4 @@ public static class PredictCommand
         return File.ReadAllLines(input);
     }
 
-    /// <summary>"label: … score: …" of every row of scored data, for the columns starting with <paramref name="prefix"/>.</summary>
-    private static List<string> Describe(IDataView scored, string task, string prefix)
-    {
-        var results = new List<string>();
-        using var cursor = scored.GetRowCursor(scored.Schema);
-        T Get<T>(string column) { T value = default!; cursor.GetGetter<T>(scored.Schema[prefix + column])(ref value); return value; }
-        while (cursor.MoveNext())
-        {
-            results.Add(task switch
-            {
-                "binary" => $"label: {(Get<bool>("PredictedLabel") ? 1 : 0)}  score: {Get<float>("Probability"):F4}",
-                "multiclass" => $"label: {KeyName(scored.Schema[prefix + "PredictedLabel"], Get<uint>("PredictedLabel"))}  score: {Get<VBuffer<float>>("Score").DenseValues().Max():F4}",
-                _ => $"score: {Get<float>("Score"):F4}",
-            });
-        }
-        return results;
-    }
-
-    private static string KeyName(DataViewSchema.Column column, uint key) => key == 0 ? "?" : KeyNames(column)[key - 1];
 }

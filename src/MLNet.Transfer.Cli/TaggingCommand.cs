@@ -114,11 +114,9 @@ public static class TaggingCommand
         var scored = model.Transform(mlContext.Data.LoadFromEnumerable(
             sentences.Select(words => new TaggedSentenceRow { Tokens = words, Tags = words.Select(_ => "O").ToArray() }).ToList()));
         var column = scored.Schema["PredictedLabel"];
-        VBuffer<ReadOnlyMemory<char>> names = default;
-        column.GetKeyValues(ref names);
-        var tags = names.DenseValues().Select(n => n.ToString()).ToArray();
+        var tags = KeyColumns.Names(column);
         var predicted = scored.GetColumn<VBuffer<uint>>(column).Select(v => v.DenseValues().ToArray()).ToArray();
-        string Tag(uint key) => key == 0 ? "?" : tags[key - 1];
+        string Tag(uint key) => KeyColumns.Name(tags, key);
         if (json)
         {
             var scores = scored.GetColumn<VBuffer<float>>(scored.Schema["Score"]).Select(v => v.DenseValues().ToArray()).ToArray();
