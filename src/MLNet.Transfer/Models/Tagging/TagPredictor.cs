@@ -64,16 +64,12 @@ public sealed class TagPredictor
     {
         var result = new float[windows.Count][][];
         int tags = _model.Spec.Tags.Length;
-        var device = _model.Encoder.Device;
         foreach (var group in LengthBatching.Batches(windows.Select(w => w.Tokens.Length).ToArray(), _batchSize))
         {
             using var scope = NewDisposeScope();
             using var mode = inference_mode();
             var items = group.Select(i => windows[i]).ToArray();
-            using var batch = TokenBatch.Create(items.Select(w => w.Tokens).ToArray(), _tokenizer.PadId, device);
-            using var positions = TaggingBatches.WordPositions(items, device);
-            using var shapes = TaggingBatches.WordShapes(items, device);
-            var scores = _model.Emissions(batch.InputIds, batch.TokenTypeIds, batch.AttentionMask, positions, shapes).to(ScalarType.Float32).cpu().contiguous();
+            var scores = _model.Emissions(items, _tokenizer.PadId).to(ScalarType.Float32).cpu().contiguous();
             var flat = scores.data<float>().ToArray();
             int width = (int)scores.shape[1];
             for (int r = 0; r < items.Length; r++)

@@ -1,3 +1,4 @@
+using MLNet.Transfer.Text;
 using MLNet.Transfer.Text.Tagging;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -77,12 +78,22 @@ public sealed class TaggingModel : nn.Module
     /// <summary>BIO start constraints used when decoding with the CRF.</summary>
     public bool[] AllowedStarts { get; }
 
+    /// <summary>Tag scores [windows, most owned words, tags] of a batch of windows, padded with <paramref name="padId"/>.</summary>
+    public Tensor Emissions(IReadOnlyList<TaggingWindow> windows, int padId)
+    {
+        using var scope = NewDisposeScope();
+        var device = Encoder.Device;
+        using var tokens = TokenBatch.Create(windows.Select(w => w.Tokens).ToArray(), padId, device);
+        var shapes = casing is null ? null : TaggingBatches.WordShapes(windows, device);
+        return Emissions(tokens.InputIds, tokens.TokenTypeIds, tokens.AttentionMask, TaggingBatches.WordPositions(windows, device), shapes).MoveToOuterDisposeScope();
+    }
+
     /// <summary>
     /// Tag scores [batch, words, tags] of the words whose first pieces sit at <paramref name="wordPositions"/> [batch, words]
     /// (int64; padding entries are 0, the [CLS] position, and are ignored by the caller), with their
-    /// <see cref="WordShape"/>s <paramref name="wordShapes"/> [batch, words] (int64; used with <see cref="TaggerSpec.CasingFeatures"/>).
+    /// <see cref="WordShape"/>s <paramref name="wordShapes"/> [batch, words] (int64; needed only with <see cref="TaggerSpec.CasingFeatures"/>).
     /// </summary>
-    public Tensor Emissions(Tensor inputIds, Tensor tokenTypeIds, Tensor attentionMask, Tensor wordPositions, Tensor wordShapes)
+    public Tensor Emissions(Tensor inputIds, Tensor tokenTypeIds, Tensor attentionMask, Tensor wordPositions, Tensor? wordShapes = null)
     {
         using var scope = NewDisposeScope();
         Tensor states;
@@ -99,7 +110,7 @@ public sealed class TaggingModel : nn.Module
         long hidden = states.shape[2];
         var index = wordPositions.unsqueeze(2).expand(wordPositions.shape[0], wordPositions.shape[1], hidden);
         var words = states.gather(1, index);
-        if (casing is not null) words = cat([words, casing.call(wordShapes)], 2);
+        if (casing is not null) words = cat([words, casing.call(wordShapes ?? throw new ArgumentNullException(nameof(wordShapes), "This tagger uses casing features: give the words' shapes."))], 2);
         if (bilstm is not null) words = bilstm.call(dropout.call(words), wordPositions.GreaterThan(0).sum(1)); // padding points at [CLS] (0)
         return classifier.call(dropout.call(words)).MoveToOuterDisposeScope();
     }

@@ -122,11 +122,7 @@ public sealed class TaggerTrainer
     private double TrainStep(Example[] batch, OptimizerHelper optimizer, int step)
     {
         using var scope = NewDisposeScope();
-        var device = _model.Encoder.Device;
-        var windows = batch.Select(b => b.Window).ToArray();
-        using var tokens = TokenBatch.Create(windows.Select(w => w.Tokens).ToArray(), _tokenizer.PadId, device);
-        var positions = TaggingBatches.WordPositions(windows, device);
-        var emissions = _model.Emissions(tokens.InputIds, tokens.TokenTypeIds, tokens.AttentionMask, positions, TaggingBatches.WordShapes(windows, device));
+        var emissions = _model.Emissions(batch.Select(b => b.Window).ToArray(), _tokenizer.PadId);
         var loss = TaggingLoss.Compute(_model, emissions, batch.Select(b => b.Tags).ToArray());
         return GuardedStep.Run(loss, optimizer, _model, _settings.MaxGradNorm, step, "Training",
                                "Lower the learning rate or check the tags.", "Lower the learning rate.");
