@@ -125,15 +125,6 @@ public sealed class TransferEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         return encoder.EmbeddingDefaults;
     }
 
-    /// <summary>
-    /// The settings of a model known by name only: an embedded model's own (<see cref="EmbeddedModels.RecommendedSettings"/>),
-    /// otherwise mean pooling and L2-normalised vectors. Prefer <see cref="DefaultSettings(PretrainedEncoder)"/>, which
-    /// also reads a sentence-transformers directory.
-    /// </summary>
-    /// <param name="model">Embedded model name or anything else (directory, display name).</param>
-    public static EmbeddingSettings DefaultSettings(string model) =>
-        EmbeddedModels.IsKnown(model) ? EmbeddedModels.RecommendedSettings(model) : new() { Pooling = PoolingMode.Mean, Normalize = true };
-
     /// <summary>The encoder producing the vectors.</summary>
     public PretrainedEncoder Encoder { get; }
 

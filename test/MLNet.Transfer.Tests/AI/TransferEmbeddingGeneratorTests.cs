@@ -99,7 +99,7 @@ public class TransferEmbeddingGeneratorTests
         Assert.That(embedding.ModelId, Is.EqualTo("tiny-random"));
         Assert.That(embedding.Dimensions, Is.EqualTo(32));
         Assert.That(embedding.Vector.ToArray(), Is.EqualTo(encoder.Embed(["hello world"])[0]));
-        Assert.That(TransferEmbeddingGenerator.DefaultSettings("arctic-xs").Pooling, Is.EqualTo(PoolingMode.Cls));
+        Assert.That(EmbeddedModels.RecommendedSettings("arctic-xs").Pooling, Is.EqualTo(PoolingMode.Cls));
     }
 
     [Test]
