@@ -83,9 +83,11 @@ public sealed class PretrainedEncoder : IDisposable
     /// Hugging Face model directory (config.json, vocab.txt, model.safetensors), a sentence-transformers directory
     /// (modules.json; the transformer's files in the root or its module folder, e.g. 0_Transformer/; its pooling,
     /// normalisation and max_seq_length become <see cref="EmbeddingDefaults"/>), or a recurrent model directory
-    /// (config.json with model_type "awd-lstm" or "bilstm"; a saved language model's output layer is ignored).
+    /// (config.json with model_type "awd-lstm" or "bilstm"; a saved language model's output layer is ignored), or a
+    /// Hugging Face model id (<c>org/name</c>, <c>org/name@revision</c>) already in the local hub cache
+    /// (see <see cref="HuggingFaceHubCache"/>; nothing is downloaded).
     /// </summary>
-    /// <param name="nameOrDirectory">Embedded model name or directory path.</param>
+    /// <param name="nameOrDirectory">Embedded model name, directory path or cached hub model id.</param>
     /// <param name="device">"cpu" (default), "cuda" or "cuda:N".</param>
     /// <exception cref="ArgumentException">Neither an embedded name nor an existing directory.</exception>
     /// <exception cref="InvalidDataException">A file is corrupt or does not match the architecture (the message names it).</exception>
@@ -94,12 +96,13 @@ public sealed class PretrainedEncoder : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(nameOrDirectory);
         var torchDevice = TorchDevice.Resolve(device);
-        if (RecurrentDirectory.IsRecurrentModel(nameOrDirectory))
-            return FromRecurrentCheckpoint(RecurrentDirectory.Read(nameOrDirectory), nameOrDirectory, torchDevice);
-        if (SentenceTransformersLayout.IsPresent(nameOrDirectory))
-            return FromSentenceTransformers(SentenceTransformersLayout.Read(nameOrDirectory), nameOrDirectory, torchDevice);
-        if (Directory.Exists(nameOrDirectory))
-            return FromCheckpoint(HuggingFaceDirectory.Read(nameOrDirectory), nameOrDirectory, torchDevice);
+        string directory = LocalDirectory(nameOrDirectory);
+        if (RecurrentDirectory.IsRecurrentModel(directory))
+            return FromRecurrentCheckpoint(RecurrentDirectory.Read(directory), nameOrDirectory, torchDevice);
+        if (SentenceTransformersLayout.IsPresent(directory))
+            return FromSentenceTransformers(SentenceTransformersLayout.Read(directory), nameOrDirectory, torchDevice);
+        if (Directory.Exists(directory))
+            return FromCheckpoint(HuggingFaceDirectory.Read(directory), nameOrDirectory, torchDevice);
         if (EmbeddedModels.IsKnown(nameOrDirectory))
         {
             var encoder = EmbeddedModels.Load(nameOrDirectory, (checkpoint, name) => FromCheckpoint(checkpoint, name, torchDevice));
@@ -107,9 +110,21 @@ public sealed class PretrainedEncoder : IDisposable
             return encoder;
         }
         throw new ArgumentException(
-            $"Unknown model '{nameOrDirectory}': not an embedded model ({string.Join(", ", EmbeddedModels.Names)}) and not an existing directory.",
+            $"Unknown model '{nameOrDirectory}': not an embedded model ({string.Join(", ", EmbeddedModels.Names)}), not an existing directory" +
+            (HuggingFaceHubCache.IsModelId(nameOrDirectory)
+                ? $" and not in the local Hugging Face hub cache (looked for {HuggingFaceHubCache.ExpectedLocation(nameOrDirectory)}; nothing is downloaded)."
+                : "."),
             nameof(nameOrDirectory));
     }
+
+    /// <summary>
+    /// Where a model name's files are: the directory itself, or for a hub id (<c>org/name[@revision]</c>) that is neither a
+    /// directory nor an embedded name, its snapshot in the local Hugging Face hub cache; otherwise the name unchanged.
+    /// </summary>
+    internal static string LocalDirectory(string nameOrDirectory) =>
+        Directory.Exists(nameOrDirectory) || EmbeddedModels.IsKnown(nameOrDirectory)
+            ? nameOrDirectory
+            : HuggingFaceHubCache.TryResolve(nameOrDirectory) ?? nameOrDirectory;
 
     /// <summary>
     /// Loads the transformer of a sentence-transformers directory (from the root or the Transformer module's path) with
