@@ -20,13 +20,21 @@ namespace MLNet.Transfer.Encoders;
 /// </code></example>
 public sealed class PretrainedEncoder : IDisposable
 {
-    private PretrainedEncoder(string name, TextEncoder model, string[] vocabulary, bool lowerCase, Device device)
+    // tokenizerOptions: the directory's or zip's tokenizer settings; null = BERT's defaults with the model's casing.
+    private PretrainedEncoder(string name, TextEncoder model, string[] vocabulary, BertWordPieceOptions? tokenizerOptions, Device device)
     {
         Name = name;
         Vocabulary = vocabulary;
         Model = model;
         Device = device;
-        Tokenizer = BertWordPieceTokenizer.FromTokens(vocabulary, new BertWordPieceOptions { LowerCase = lowerCase });
+        var options = tokenizerOptions?.Clone() ?? new BertWordPieceOptions();
+        if (options.LowerCase != model.LowerCase)
+        {
+            // The model's casing wins (e.g. sentence_bert_config.json's do_lower_case); accents keep what they were.
+            options.StripAccents = options.EffectiveStripAccents;
+            options.LowerCase = model.LowerCase;
+        }
+        Tokenizer = BertWordPieceTokenizer.FromTokens(vocabulary, options);
     }
 
     /// <summary>The embedded name or directory this encoder was loaded from.</summary>
@@ -159,7 +167,7 @@ public sealed class PretrainedEncoder : IDisposable
     /// <summary>Builds an encoder from a checkpoint read from disk (weights are copied; the caller still owns them).</summary>
     internal static PretrainedEncoder FromCheckpoint(ModelCheckpoint<BertConfig> checkpoint, string name, Device device) =>
         FromParts(checkpoint.Config, checkpoint.Vocabulary, checkpoint.Weights,
-                  name, device, Path.Combine(checkpoint.Directory, ModelDirectory.WeightsFile));
+                  name, device, Path.Combine(checkpoint.Directory, ModelDirectory.WeightsFile), checkpoint.TokenizerOptions);
 
     /// <summary>Builds a recurrent encoder from a checkpoint read from disk, disposing the checkpoint's tensors.</summary>
     internal static PretrainedEncoder FromRecurrentCheckpoint(ModelCheckpoint<RecurrentConfig> checkpoint, string name, Device device)
@@ -167,7 +175,7 @@ public sealed class PretrainedEncoder : IDisposable
         try
         {
             return FromModel(new RecurrentEncoder(checkpoint.Config), checkpoint.Vocabulary, RecurrentDirectory.EncoderWeights(checkpoint.Weights),
-                             name, device, Path.Combine(checkpoint.Directory, ModelDirectory.WeightsFile));
+                             name, device, Path.Combine(checkpoint.Directory, ModelDirectory.WeightsFile), checkpoint.TokenizerOptions);
         }
         finally
         {
@@ -185,12 +193,13 @@ public sealed class PretrainedEncoder : IDisposable
     /// <param name="name">Display name.</param>
     /// <param name="device">Target device.</param>
     /// <param name="source">File or stream name for error messages.</param>
+    /// <param name="tokenizerOptions">Tokenizer settings (special tokens, accents…); null = BERT's defaults with the config's casing.</param>
     public static PretrainedEncoder FromParts(BertConfig config, IReadOnlyList<string> vocabulary, IReadOnlyDictionary<string, Tensor> weights,
-                                              string name, Device device, string source)
+                                              string name, Device device, string source, BertWordPieceOptions? tokenizerOptions = null)
     {
         if (vocabulary.Count == 0 || vocabulary.Count > config.VocabSize)
             throw new InvalidDataException($"{source}: the vocabulary has {vocabulary.Count} tokens but vocab_size is {config.VocabSize}.");
-        return FromModel(new BertModel(config), vocabulary, weights, name, device, source);
+        return FromModel(new BertModel(config), vocabulary, weights, name, device, source, tokenizerOptions);
     }
 
     /// <summary>
@@ -198,14 +207,14 @@ public sealed class PretrainedEncoder : IDisposable
     /// failure), moves it to <paramref name="device"/> in eval mode and wraps it with its vocabulary.
     /// </summary>
     internal static PretrainedEncoder FromModel(TextEncoder model, IReadOnlyList<string> vocabulary, IReadOnlyDictionary<string, Tensor> weights,
-                                                string name, Device device, string source)
+                                                string name, Device device, string source, BertWordPieceOptions? tokenizerOptions = null)
     {
         try
         {
             StateDictLoader.Load(model, weights, source, "pooler.", "cls.", "embeddings.position_ids");
             model.to(device);
             model.eval();
-            return new PretrainedEncoder(name, model, vocabulary.ToArray(), model.LowerCase, device);
+            return new PretrainedEncoder(name, model, vocabulary.ToArray(), tokenizerOptions, device);
         }
         catch
         {
@@ -217,7 +226,8 @@ public sealed class PretrainedEncoder : IDisposable
     /// <summary>An independent copy (own weights) — for fine-tuning without touching a shared encoder.</summary>
     public PretrainedEncoder Clone()
     {
-        var clone = FromModel(EncoderFactory.Create(Model.ToConfigJson(), Tokenizer.LowerCase, Name), Vocabulary, Model.state_dict(), Name, Device, Name);
+        var clone = FromModel(EncoderFactory.Create(Model.ToConfigJson(), Tokenizer.LowerCase, Name), Vocabulary, Model.state_dict(), Name, Device, Name,
+                              Tokenizer.Options);
         clone.EmbeddingDefaults = EmbeddingDefaults;
         return clone;
     }
@@ -232,7 +242,7 @@ public sealed class PretrainedEncoder : IDisposable
         var model = EncoderFactory.Create(Model.ToConfigJson(), Tokenizer.LowerCase, Name);
         model.to(Device);
         model.eval();
-        return new PretrainedEncoder($"{Name} (random weights)", model, Vocabulary.ToArray(), model.LowerCase, Device) { EmbeddingDefaults = EmbeddingDefaults };
+        return new PretrainedEncoder($"{Name} (random weights)", model, Vocabulary.ToArray(), Tokenizer.Options, Device) { EmbeddingDefaults = EmbeddingDefaults };
     }
 
     /// <summary>
@@ -245,7 +255,7 @@ public sealed class PretrainedEncoder : IDisposable
     public void Save(string directory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
-        ModelDirectory.Write(directory, Model.ToConfigJson(), Model.LowerCase, Model.MaxTokens, Model.state_dict(), Vocabulary);
+        ModelDirectory.Write(directory, Model.ToConfigJson(), Tokenizer.Options, Model.MaxTokens, Model.state_dict(), Vocabulary);
         var defaults = EmbeddingDefaults;
         bool declared = defaults != new EmbeddingSettings() &&
                         SentenceTransformersLayout.Write(directory, defaults.Pooling, defaults.Normalize, defaults.MaxTokens, Model.LowerCase, HiddenSize);
@@ -261,11 +271,12 @@ public sealed class PretrainedEncoder : IDisposable
         new SentenceEmbedder(this, settings ?? new EmbeddingSettings()).Embed(texts, pairs);
 
     /// <summary>Wraps an in-memory model (e.g. one built from scratch for pretraining) with its vocabulary; takes ownership of it.</summary>
-    internal static PretrainedEncoder FromModel(string name, TextEncoder model, IReadOnlyList<string> vocabulary, Device device)
+    internal static PretrainedEncoder FromModel(string name, TextEncoder model, IReadOnlyList<string> vocabulary, Device device,
+                                                BertWordPieceOptions? tokenizerOptions = null)
     {
         if (vocabulary.Count == 0 || vocabulary.Count > model.VocabSize)
             throw new ArgumentException($"The vocabulary has {vocabulary.Count} tokens; it must have between 1 and vocab_size ({model.VocabSize}).", nameof(vocabulary));
-        return new PretrainedEncoder(name, model, [.. vocabulary], model.LowerCase, device);
+        return new PretrainedEncoder(name, model, [.. vocabulary], tokenizerOptions, device);
     }
 
     /// <summary>Releases the model's native memory.</summary>

@@ -171,7 +171,7 @@ public sealed class TransformerLanguageModel : IDisposable, ITrainableLanguageMo
         };
         AtomicDirectory.Write(directory, temp =>
             HuggingFaceDirectory.Write(temp, config, Module.state_dict(), Encoder.Vocabulary,
-                                       new Dictionary<string, string> { ["objective"] = Objective.ToString() }));
+                                       new Dictionary<string, string> { ["objective"] = Objective.ToString() }, Encoder.Tokenizer.Options));
     }
 
     /// <summary>
