@@ -27,7 +27,7 @@ public sealed class PretrainedEncoder : IDisposable
         Vocabulary = vocabulary;
         Model = model;
         Device = device;
-        var options = tokenizerOptions?.Clone() ?? new BertWordPieceOptions();
+        var options = tokenizerOptions?.Clone() ?? new BertWordPieceOptions { LowerCase = model.LowerCase };
         if (options.LowerCase != model.LowerCase)
         {
             // The model's casing wins (e.g. sentence_bert_config.json's do_lower_case); accents keep what they were.
