@@ -13,8 +13,8 @@ public static class ExportCommand
           logits and probabilities (regression: prediction), prefixed "<task>." for multi-task models. The WordPiece
           vocabulary and tokenizer settings are stored in the model's metadata. Only --approach finetune models export,
           and taggers (--task tagging, either approach): they also take int64 word_positions [batch, words] (each word's
-          first word piece; plus word_shapes with --casing) and output per-word emissions and probabilities, and
-          predicted_tags (linear head) or the CRF's transition scores (decode with BIO-constrained Viterbi); the tags,
+          first word piece; plus word_shapes with --casing) and output per-word emissions, probabilities and
+          predicted_tags (argmax, or BIO-constrained Viterbi for a CRF head, whose scores are outputs too); the tags,
           head and window policy are in the metadata (docs/sequence-labelling.md, "ONNX export").
         """;
 

@@ -9,11 +9,12 @@ namespace MLNet.Transfer.Onnx;
 /// ONNX export of a <see cref="TaggingModel"/> (fine-tuned or features route, linear or CRF head, with or without BiLSTM and
 /// casing features) over a BERT encoder. Inputs: the token inputs of <see cref="OnnxExport"/> for one window per row, plus
 /// <see cref="WordPositions"/> (and <see cref="WordShapes"/> with casing features). Outputs: per-word
-/// <see cref="Emissions"/> and their softmax <see cref="Probabilities"/>; the linear head adds the argmax
-/// <see cref="PredictedTags"/>; the CRF head adds its learned scores (<see cref="CrfStartTransitions"/>,
-/// <see cref="CrfEndTransitions"/>, <see cref="CrfTransitions"/>), decoded outside the graph with Viterbi constrained to
-/// valid BIO sequences (<see cref="Viterbi.Decode"/> with <see cref="TagConstraints"/>). Tag names, head and decoding rules
-/// are in the metadata ("mlnet_transfer.tags", "mlnet_transfer.head", "mlnet_transfer.crf").
+/// <see cref="Emissions"/>, their softmax <see cref="Probabilities"/> and the decoded <see cref="PredictedTags"/>: the argmax
+/// for the linear head; for the CRF head Viterbi constrained to valid BIO sequences (as <see cref="Viterbi.Decode"/> with
+/// <see cref="TagConstraints"/>, run inside the graph with two Loop nodes), whose learned scores are outputs too
+/// (<see cref="CrfStartTransitions"/>, <see cref="CrfEndTransitions"/>, <see cref="CrfTransitions"/>) for hosts that decode
+/// themselves. Tag names, head and decoding rules are in the metadata ("mlnet_transfer.tags", "mlnet_transfer.head",
+/// "mlnet_transfer.crf").
 /// </summary>
 public static class TaggerOnnxExport
 {
@@ -25,7 +26,10 @@ public static class TaggerOnnxExport
     public const string Emissions = "emissions";
     /// <summary>Output: softmax of <see cref="Emissions"/> over tags, float [batch, words, tags]; ML.NET's Score is the predicted tag's entry.</summary>
     public const string Probabilities = "probabilities";
-    /// <summary>Output of the linear head: the highest-scoring tag index per word (first on ties), int64 [batch, words].</summary>
+    /// <summary>
+    /// Output: the decoded tag index per word, int64 [batch, words]: the highest-scoring tag (first on ties) for the linear
+    /// head, the constrained Viterbi path of each row for the CRF head (entries past a row's last word repeat its last tag).
+    /// </summary>
     public const string PredictedTags = "predicted_tags";
     /// <summary>Output of the CRF head: score of starting a sentence (window) with each tag, float [tags].</summary>
     public const string CrfStartTransitions = "crf_start_transitions";
@@ -68,22 +72,32 @@ public static class TaggerOnnxExport
         if (spec.CasingFeatures)
             metadata["mlnet_transfer.word_shapes"] = "Per word (its letters as .NET's char.IsLetter / char.IsUpper see them): 0 no letters, 1 all lower case, " +
                                                      "2 Title (first letter the only upper-case one), 3 UPPER (all upper case, two or more letters), 4 any other mix.";
+        string predicted;
         if (model.Crf is { } crf)
         {
+            var scores = new Dictionary<string, string>();
             foreach (var (name, key) in new[] { (CrfStartTransitions, "crf.start_transitions"), (CrfEndTransitions, "crf.end_transitions"), (CrfTransitions, "crf.transitions") })
-                g.Output(g.Weight(key, weights[key]), name, OnnxProto.Float, name == CrfTransitions ? new OnnxProto.Dim[] { tags, tags } : new OnnxProto.Dim[] { tags });
+            {
+                scores[name] = g.Weight(key, weights[key]);
+                g.Output(scores[name], name, OnnxProto.Float, name == CrfTransitions ? new OnnxProto.Dim[] { tags, tags } : new OnnxProto.Dim[] { tags });
+            }
+            string real = g.Op("Cast", [g.Op("Greater", positions, g.Int64Constant("zero", [0], scalar: true))], OnnxProto.IntAttribute("to", OnnxProto.Int64));
+            string lengths = g.Op("ReduceSum", [real, g.Int64Constant("word_axis", [1])], OnnxProto.IntAttribute("keepdims", 1)); // [batch, 1]
+            predicted = new ViterbiOnnxGraph(g, tags).Decode(emissions, lengths, scores[CrfStartTransitions], scores[CrfEndTransitions], scores[CrfTransitions],
+                                                            model.AllowedStarts, model.AllowedTransitions);
             metadata["mlnet_transfer.crf"] = CrfMetadata(model, crf);
             metadata["mlnet_transfer.decoding"] =
-                "Per window: Viterbi over the window's words with emissions, start, end and transition scores (crf_* outputs); a path may not start " +
-                "with a tag whose allowed_starts entry is false nor take a transition whose allowed_transitions[from][to] is false (BIO: I-X only after " +
-                "B-X or I-X); if the constraints allow no path, decode without them.";
+                "Per window (row): predicted_tags is Viterbi over the row's words (word_positions > 0) with the emissions and the crf_* scores, where a " +
+                "path may not start with a tag whose allowed_starts entry is false nor take a transition whose allowed_transitions[from][to] is false " +
+                "(BIO: I-X only after B-X or I-X). The library's decoder (Viterbi.Decode, double precision) also falls back to unconstrained decoding " +
+                "when the constraints allow no path, which cannot happen while some tag is not I-X.";
         }
         else
         {
-            g.Output(g.Op("ArgMax", [emissions], OnnxProto.IntAttribute("axis", -1), OnnxProto.IntAttribute("keepdims", 0)),
-                     PredictedTags, OnnxProto.Int64, OnnxExport.Batch, Words);
+            predicted = g.Op("ArgMax", [emissions], OnnxProto.IntAttribute("axis", -1), OnnxProto.IntAttribute("keepdims", 0));
             metadata["mlnet_transfer.decoding"] = "Per word: the tag with the highest emission score (predicted_tags).";
         }
+        g.Output(predicted, PredictedTags, OnnxProto.Int64, OnnxExport.Batch, Words);
         if (options?.IncludeLastHiddenState == true)
             g.Output(states[^1], OnnxExport.LastHiddenState, OnnxProto.Float, OnnxExport.Batch, OnnxExport.Sequence, config.HiddenSize);
         OnnxExport.WriteModel(g, "mlnet_transfer_tagger", metadata, options, stream);

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using MLNet.Transfer.MLNetIntegration;
 using MLNet.Transfer.Models.Bert;
 using MLNet.Transfer.Models.Recurrent;
@@ -77,12 +79,16 @@ public class OnnxTaggerExportTests
         TestContext.Out.WriteLine($"{head} features={featuresOnly} bilstm={biLstm} casing={casing}: max |ORT − TorchSharp| emission = {diff:E2}");
         Assert.That(diff, Is.LessThanOrEqualTo(Tolerance));
 
-        var tagged = host.Tag(Sentences);
-        for (int s = 0; s < Sentences.Length; s++)
+        foreach (bool decodeHere in new[] { false, true }) // the graph's predicted_tags, and a host's own decoding of the graph's scores
         {
-            Assert.That(tagged[s].Tags, Is.EqualTo(expected[s].Tags.Select(t => BioTags[t])), $"sentence {s}");
-            Assert.That(MaxAbsDiff([expected[s].Scores], [tagged[s].Scores]), Is.LessThanOrEqualTo(Tolerance), $"scores of sentence {s}");
+            var tagged = host.Tag(Sentences, decodeHere);
+            for (int s = 0; s < Sentences.Length; s++)
+            {
+                Assert.That(tagged[s].Tags, Is.EqualTo(expected[s].Tags.Select(t => BioTags[t])), $"sentence {s}, decoded {(decodeHere ? "in C#" : "in the graph")}");
+                Assert.That(MaxAbsDiff([expected[s].Scores], [tagged[s].Scores]), Is.LessThanOrEqualTo(Tolerance), $"scores of sentence {s}");
+            }
         }
+        Assert.That(host.Tag([Sentences[^1]])[0].Tags, Is.EqualTo(expected[^1].Tags.Select(t => BioTags[t])), "a batch of one one-word row");
         var allTags = expected.SelectMany(p => p.Tags).ToArray();
         Assert.That(allTags.Distinct().Count(), Is.GreaterThan(1), "tags vary, so the comparison means something");
         if (head == TaggingHead.Crf)
@@ -95,6 +101,46 @@ public class OnnxTaggerExportTests
             Assert.That(host.Crf.Value.End, Is.EqualTo(end));
             Assert.That(host.Crf.Value.Transitions, Is.EqualTo(transitions), "the CRF's scores are exported exactly");
         }
+    }
+
+    [TestCase(9)]
+    [TestCase(1)]
+    public void TheGraphsViterbiEqualsViterbiDecodeOnRandomRowsOfEveryLength(int words)
+    {
+        const int rows = 64;
+        int tags = BioTags.Length;
+        var random = new Random(words);
+        float[] Scores(int n, double scale) => Enumerable.Range(0, n).Select(_ => (float)((random.NextDouble() * 2 - 1) * scale)).ToArray();
+        var (start, end, flat) = (Scores(tags, 2), Scores(tags, 2), Scores(tags * tags, 2));
+        var transitions = new float[tags, tags];
+        Buffer.BlockCopy(flat, 0, transitions, 0, flat.Length * sizeof(float));
+        var (allowedStarts, allowedTransitions) = (TagConstraints.Starts(BioTags), TagConstraints.Transitions(BioTags));
+
+        var g = new OnnxGraphBuilder();
+        string emissions = g.Input("emissions", OnnxProto.Float, "batch", "words", tags);
+        string lengths = g.Input("lengths", OnnxProto.Int64, "batch", 1);
+        string path = new ViterbiOnnxGraph(g, tags).Decode(emissions, lengths, g.FloatConstant("start", start, [tags]), g.FloatConstant("end", end, [tags]),
+                                                           g.FloatConstant("transitions", flat, [tags, tags]), allowedStarts, allowedTransitions);
+        g.Output(path, "path", OnnxProto.Int64, "batch", "words");
+        using var session = new InferenceSession(Bytes(s => OnnxProto.Model(g.Build("viterbi"), OnnxExport.Opset, "tests", "0", []).WriteTo(s)));
+
+        var values = Scores(rows * words * tags, 3);
+        var rowLengths = Enumerable.Range(0, rows).Select(r => r == 0 ? words : 1 + random.Next(words)).ToArray();
+        using var results = session.Run(
+        [
+            NamedOnnxValue.CreateFromTensor("emissions", new DenseTensor<float>(values, [rows, words, tags])),
+            NamedOnnxValue.CreateFromTensor("lengths", new DenseTensor<long>(rowLengths.Select(l => (long)l).ToArray(), [rows, 1])),
+        ]);
+        var decoded = results.Single().AsTensor<long>();
+        int changed = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            var rowEmissions = Enumerable.Range(0, rowLengths[r]).Select(w => values.AsSpan((r * words + w) * tags, tags).ToArray()).ToArray();
+            var expected = Viterbi.Decode(rowEmissions, start, end, transitions, allowedTransitions, allowedStarts).Path;
+            Assert.That(Enumerable.Range(0, rowLengths[r]).Select(w => (int)decoded[r, w]), Is.EqualTo(expected), $"row {r} of {rowLengths[r]} words");
+            if (!expected.SequenceEqual(rowEmissions.Select(e => Array.IndexOf(e, e.Max())))) changed++;
+        }
+        if (words > 1) Assert.That(changed, Is.GreaterThan(rows / 4), "transitions and constraints change many paths, so the comparison means something");
     }
 
     [Test]

@@ -21,8 +21,8 @@ internal sealed class OnnxTaggerHost : IDisposable
     private readonly bool[]? _allowedStarts;
     private readonly bool[,]? _allowedTransitions;
 
-    /// <summary>Per window: emissions and probabilities [owned word][tag], and the graph's argmax (linear head only).</summary>
-    public sealed record WindowOutput(float[][] Emissions, float[][] Probabilities, long[]? PredictedTags);
+    /// <summary>Per window: emissions and probabilities [owned word][tag], and the graph's decoded tags.</summary>
+    public sealed record WindowOutput(float[][] Emissions, float[][] Probabilities, long[] PredictedTags);
 
     /// <summary>Opens <paramref name="onnx"/>; <paramref name="tokenizer"/> and <paramref name="maxTokens"/> default to the metadata's.</summary>
     public OnnxTaggerHost(byte[] onnx, BertWordPieceTokenizer? tokenizer = null, int? maxTokens = null)
@@ -85,7 +85,7 @@ internal sealed class OnnxTaggerHost : IDisposable
         var byName = results.ToDictionary(r => r.Name);
         var emissions = byName[TaggerOnnxExport.Emissions].AsTensor<float>();
         var probabilities = byName[TaggerOnnxExport.Probabilities].AsTensor<float>();
-        var argmax = byName.TryGetValue(TaggerOnnxExport.PredictedTags, out var p) ? p.AsTensor<long>() : null;
+        var predicted = byName[TaggerOnnxExport.PredictedTags].AsTensor<long>();
         if (Head == "Crf")
         {
             var t = byName[TaggerOnnxExport.CrfTransitions].AsTensor<float>();
@@ -97,11 +97,15 @@ internal sealed class OnnxTaggerHost : IDisposable
         float[][] PerWord(Tensor<float> tensor, int r) => Enumerable.Range(0, windows[r].OwnedWords)
             .Select(k => Enumerable.Range(0, Tags.Length).Select(j => tensor[r, k, j]).ToArray()).ToArray();
         return Enumerable.Range(0, rows).Select(r => new WindowOutput(PerWord(emissions, r), PerWord(probabilities, r),
-            argmax is null ? null : Enumerable.Range(0, windows[r].OwnedWords).Select(k => argmax[r, k]).ToArray())).ToArray();
+            Enumerable.Range(0, windows[r].OwnedWords).Select(k => predicted[r, k]).ToArray())).ToArray();
     }
 
-    /// <summary>Tag names and scores (probability of the decoded tag) per word of each sentence: all windows in one batch, decoded per window, stitched.</summary>
-    public (string[] Tags, float[] Scores)[] Tag(IReadOnlyList<IReadOnlyList<string>> sentences)
+    /// <summary>
+    /// Tag names and scores (probability of the decoded tag) per word of each sentence: all windows in one batch, decoded per
+    /// window (the graph's predicted_tags, or with <paramref name="decodeHere"/> argmax / constrained Viterbi in C# on the
+    /// graph's emissions and CRF scores), stitched.
+    /// </summary>
+    public (string[] Tags, float[] Scores)[] Tag(IReadOnlyList<IReadOnlyList<string>> sentences, bool decodeHere = false)
     {
         var perSentence = sentences.Select(Windows).ToArray();
         var outputs = Run(perSentence.SelectMany(w => w).ToArray());
@@ -114,7 +118,7 @@ internal sealed class OnnxTaggerHost : IDisposable
             var scores = new float[windows.Count][];
             for (int k = 0; k < windows.Count; k++, next++)
             {
-                paths[k] = Decode(outputs[next]);
+                paths[k] = decodeHere ? Decode(outputs[next]) : outputs[next].PredictedTags.Select(t => (int)t).ToArray();
                 scores[k] = paths[k].Select((t, w) => outputs[next].Probabilities[w][t]).ToArray();
             }
             result[s] = (WordPieceAlignment.Stitch(windows, paths, sentences[s].Count).Select(t => Tags[t]).ToArray(),
@@ -125,7 +129,7 @@ internal sealed class OnnxTaggerHost : IDisposable
 
     private int[] Decode(WindowOutput output)
     {
-        if (output.PredictedTags is { } argmax) return argmax.Select(t => (int)t).ToArray();
+        if (Head != "Crf") return output.Emissions.Select(e => Array.IndexOf(e, e.Max())).ToArray();
         var (start, end, transitions) = Crf!.Value;
         return Viterbi.Decode(output.Emissions, start, end, transitions, _allowedTransitions, _allowedStarts).Path;
     }

@@ -13,9 +13,9 @@ public static class OnnxExportCatalog
     /// attention_mask and token_type_ids [batch, sequence]; outputs per task "logits" / "probabilities" (regression:
     /// "prediction"), prefixed "&lt;task&gt;." for several tasks, or "sentence_embedding" for embeddings. A tagger
     /// (<see cref="TokenClassificationTransformer"/>) also takes "word_positions" (and, with casing features, "word_shapes")
-    /// [batch, words] and outputs per-word "emissions" and "probabilities", plus "predicted_tags" (linear head) or its CRF
-    /// scores (see <see cref="TaggerOnnxExport"/>). Only that transformer is exported: tokenization, windows, CRF decoding and
-    /// other pipeline steps (e.g. a trainer appended to embeddings) are not.
+    /// [batch, words] and outputs per-word "emissions", "probabilities" and "predicted_tags" (argmax, or the CRF's constrained
+    /// Viterbi path; see <see cref="TaggerOnnxExport"/>). Only that transformer is exported: tokenization, windows and other
+    /// pipeline steps (e.g. a trainer appended to embeddings) are not.
     /// </summary>
     /// <remarks>
     /// To run the file with ML.NET's <c>ApplyOnnxModel</c>, give the token columns as known-size int64 vectors padded to a
