@@ -14,7 +14,7 @@ public static class CliApp
           evaluate   ML.NET metrics of a model.zip on a labelled TSV
           predict    label and score for a text (or each line of --input)
           pretrain   adapt or train a language model (masked or causal) → Hugging Face directory
-          export     a fine-tuned model.zip as ONNX
+          export     a fine-tuned model.zip or tagger as ONNX
         Run 'mlnet-transfer <verb> --help' for a verb's options; 'mlnet-transfer --version' prints the version.
         """;
 

@@ -2,7 +2,7 @@ using Microsoft.ML;
 
 namespace MLNet.Transfer.Cli;
 
-/// <summary><c>export</c>: a fine-tuned model.zip as an ONNX model.</summary>
+/// <summary><c>export</c>: a fine-tuned model.zip (classifier, regressor, multi-task model or tagger) as an ONNX model.</summary>
 public static class ExportCommand
 {
     /// <summary>Usage text.</summary>
@@ -11,7 +11,11 @@ public static class ExportCommand
           Writes the fine-tuned encoder and its task head(s) as ONNX (opset 17, weights inside) for ONNX Runtime or
           ML.NET ApplyOnnxModel. Inputs: int64 input_ids, attention_mask, token_type_ids [batch, sequence]; outputs:
           logits and probabilities (regression: prediction), prefixed "<task>." for multi-task models. The WordPiece
-          vocabulary and tokenizer settings are stored in the model's metadata. Only --approach finetune models export.
+          vocabulary and tokenizer settings are stored in the model's metadata. Only --approach finetune models export,
+          and taggers (--task tagging, either approach): they also take int64 word_positions [batch, words] (each word's
+          first word piece; plus word_shapes with --casing) and output per-word emissions, probabilities and
+          predicted_tags (argmax, or BIO-constrained Viterbi for a CRF head, whose scores are outputs too); the tags,
+          head and window policy are in the metadata (docs/sequence-labelling.md, "ONNX export").
         """;
 
     /// <summary>Runs the verb.</summary>
@@ -21,7 +25,7 @@ public static class ExportCommand
         args.RejectUnknown("export");
         var mlContext = new MLContext(1);
         var (model, info) = ModelFile.Load(mlContext, modelPath);
-        if (info.Approach != "finetune")
+        if (info.Approach != "finetune" && info.Task != TaggingCommand.Task) // a tagger's features route (frozen encoder + BiLSTM) exports too
             throw new CliException($"'{modelPath}' was trained with --approach {info.Approach}; only fine-tuned models (--approach finetune) can be exported to ONNX.");
         mlContext.Model.ExportTransferModelToOnnx(model, output);
         Console.WriteLine($"Wrote {output} ({new FileInfo(output).Length / 1e6:F1} MB).");

@@ -31,7 +31,8 @@ public static class OnnxExport
     /// <summary>Optional output: the last block's token states, float [batch, sequence, hidden].</summary>
     public const string LastHiddenState = "last_hidden_state";
 
-    private const string Batch = "batch", Sequence = "sequence";
+    /// <summary>Symbolic dimension names of the inputs.</summary>
+    internal const string Batch = "batch", Sequence = "sequence";
 
     /// <summary>
     /// The output holding the raw head outputs of <paramref name="task"/> in a model with <paramref name="taskCount"/> tasks:
@@ -128,12 +129,14 @@ public static class OnnxExport
         WriteModel(g, "mlnet_transfer_sentence_encoder", all, options, stream);
     }
 
-    private static (string Ids, string Mask, string Types) Inputs(OnnxGraphBuilder g) => (
+    /// <summary>Declares the three token inputs every export shares.</summary>
+    internal static (string Ids, string Mask, string Types) Inputs(OnnxGraphBuilder g) => (
         g.Input(InputIds, OnnxProto.Int64, Batch, Sequence),
         g.Input(AttentionMask, OnnxProto.Int64, Batch, Sequence),
         g.Input(TokenTypeIds, OnnxProto.Int64, Batch, Sequence));
 
-    private static void WriteModel(OnnxGraphBuilder g, string graphName, Dictionary<string, string> metadata, OnnxExportOptions? options, Stream stream)
+    /// <summary>Writes the ModelProto: the graph, the opset, <paramref name="metadata"/> over the caller's extra entries.</summary>
+    internal static void WriteModel(OnnxGraphBuilder g, string graphName, Dictionary<string, string> metadata, OnnxExportOptions? options, Stream stream)
     {
         var entries = new Dictionary<string, string>(options?.Metadata ?? new Dictionary<string, string>(), StringComparer.Ordinal);
         foreach (var (key, value) in metadata) entries[key] = value;

@@ -20,7 +20,11 @@ internal sealed class OnnxGraphBuilder
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _counters = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _constants = new(StringComparer.Ordinal);
+    private readonly string _namePrefix;
     private long _weightBytes;
+
+    /// <summary>A builder for a main graph, or (with <paramref name="namePrefix"/>) for a subgraph whose generated names must not clash with its parent's.</summary>
+    public OnnxGraphBuilder(string namePrefix = "") => _namePrefix = namePrefix;
 
     /// <summary>Declares a graph input; returns its name.</summary>
     public string Input(string name, int elementType, params OnnxProto.Dim[] dims)
@@ -88,6 +92,14 @@ internal sealed class OnnxGraphBuilder
         return output;
     }
 
+    /// <summary>Adds a node with <paramref name="outputs"/> outputs (e.g. Loop: final carried values, then scan outputs); returns their names.</summary>
+    public string[] Ops(string opType, string[] inputs, int outputs, params ProtoMessage[] attributes)
+    {
+        var names = Enumerable.Range(0, outputs).Select(_ => UniqueName(opType.ToLowerInvariant())).ToArray();
+        _nodes.Add(OnnxProto.Node(opType, UniqueName(opType), inputs, names, attributes));
+        return names;
+    }
+
     /// <summary>The finished GraphProto.</summary>
     public ProtoMessage Build(string graphName) => OnnxProto.Graph(graphName, _nodes, _initializers, _inputs, _outputs);
 
@@ -111,7 +123,7 @@ internal sealed class OnnxGraphBuilder
         {
             int n = _counters.TryGetValue(hint, out int c) ? c + 1 : 0;
             _counters[hint] = n;
-            string name = $"{hint}_{n}";
+            string name = $"{_namePrefix}{hint}_{n}";
             if (_names.Add(name)) return name;
         }
     }

@@ -12,10 +12,14 @@ internal static class OnnxProto
 
     /// <summary>TensorProto.DataType FLOAT.</summary>
     public const int Float = 1;
+    /// <summary>TensorProto.DataType BOOL.</summary>
+    public const int Bool = 9;
+    /// <summary>TensorProto.DataType INT32.</summary>
+    public const int Int32 = 6;
     /// <summary>TensorProto.DataType INT64.</summary>
     public const int Int64 = 7;
 
-    private const int AttributeFloat = 1, AttributeInt = 2, AttributeInts = 7;
+    private const int AttributeFloat = 1, AttributeInt = 2, AttributeString = 3, AttributeGraph = 5, AttributeInts = 7;
 
     /// <summary>A tensor dimension: a fixed size or a symbolic (dynamic) name.</summary>
     public readonly record struct Dim(long? Value, string? Symbol)
@@ -72,6 +76,14 @@ internal static class OnnxProto
     /// <summary>A FLOAT attribute.</summary>
     public static ProtoMessage FloatAttribute(string name, float value) =>
         new ProtoMessage().String(1, name).Float(2, value).Varint(20, AttributeFloat);
+
+    /// <summary>A STRING attribute (UTF-8).</summary>
+    public static ProtoMessage StringAttribute(string name, string value) =>
+        new ProtoMessage().String(1, name).String(4, value).Varint(20, AttributeString);
+
+    /// <summary>A GRAPH attribute (the body of a Loop, Scan or If).</summary>
+    public static ProtoMessage GraphAttribute(string name, ProtoMessage graph) =>
+        new ProtoMessage().String(1, name).Message(6, graph).Varint(20, AttributeGraph);
 
     /// <summary>An INTS attribute.</summary>
     public static ProtoMessage IntsAttribute(string name, IEnumerable<long> values) =>

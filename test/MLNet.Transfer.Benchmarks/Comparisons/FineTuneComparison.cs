@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MLNet.Transfer.Benchmarks.Quick;
 using MLNet.Transfer.Benchmarks.Support;
 using MLNet.Transfer.Encoders;
@@ -59,21 +58,5 @@ internal sealed class FineTuneComparison : IComparison
             .Sum(p => p.parameter.numel());
         double attention = 12.0 * encoder.LayerCount * SequenceLength * encoder.HiddenSize;
         return (clock.StepSeconds.Skip(WarmupSteps).ToList(), 6.0 * matmulParameters + attention);
-    }
-
-    /// <summary>Records the wall time between consecutive step reports, synchronously on the training thread.</summary>
-    private sealed class StepClock : IProgress<TrainingProgress>
-    {
-        private readonly Stopwatch _clock = Stopwatch.StartNew();
-        private double _last;
-
-        public List<double> StepSeconds { get; } = [];
-
-        public void Report(TrainingProgress value)
-        {
-            double now = _clock.Elapsed.TotalSeconds;
-            StepSeconds.Add(now - _last);
-            _last = now;
-        }
     }
 }

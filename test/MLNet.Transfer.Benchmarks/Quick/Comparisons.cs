@@ -18,6 +18,7 @@ internal static class Comparisons
         list.Add(new EmbedCorpusComparison());
         list.Add(new PipelineComparison());
         list.Add(new FineTuneComparison());
+        list.Add(new TaggerFineTuneComparison());
         list.Add(new StreamingMemoryComparison());
         return list;
     }

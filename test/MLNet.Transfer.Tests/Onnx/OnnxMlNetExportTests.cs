@@ -155,6 +155,6 @@ public class OnnxMlNetExportTests
         Assert.That(Directory.GetFiles(temp.Path), Is.EquivalentTo(new[] { path }));
         var other = mlContext.Transforms.Conversion.ConvertType("Label", "Sentiment", DataKind.Boolean).Fit(data);
         Assert.That(() => mlContext.Model.ExportTransferModelToOnnx(other, path),
-            Throws.ArgumentException.With.Message.Contain("no fine-tuned transformer or contextual embeddings"));
+            Throws.ArgumentException.With.Message.Contain("no fine-tuned transformer, tagger or contextual embeddings"));
     }
 }

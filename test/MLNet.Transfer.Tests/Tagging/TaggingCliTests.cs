@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MLNet.Transfer.Tests.Cli;
+using MLNet.Transfer.Tests.Onnx;
 using MLNet.Transfer.Text.Tagging;
 
 namespace MLNet.Transfer.Tests.Tagging;
@@ -70,6 +71,28 @@ public class TaggingCliTests
         Assert.That(r.GetProperty("Tokens").EnumerateArray().Select(t => t.GetString()), Is.EqualTo(new[] { "we", "met", "bob", "in", "new", "york" }));
         Assert.That(r.GetProperty("PredictedLabel").EnumerateArray().Select(t => t.GetString()), Is.EqualTo(new[] { "O", "O", "B-person", "O", "B-location", "I-location" }));
         Assert.That(r.GetProperty("Score").EnumerateArray().Select(t => t.GetDouble()), Has.All.InRange(0.0, 1.0).And.Exactly(6).Items);
+    }
+
+    [Test]
+    public void ExportWritesAnOnnxTaggerThatTagsLikePredictForBothApproaches()
+    {
+        Assert.That(_training.Code, Is.EqualTo(0), _training.Err);
+        string features = Path.Combine(_temp.Path, "features.zip");
+        var trained = InProcessCli.Run("train", "--task", "tagging", "--approach", "features", "--train", _train, "--model", _model, "--epochs", "1",
+                                       "--batch-size", "8", "--max-tokens", "32", "--seed", "5", "--output", features);
+        Assert.That(trained.Code, Is.EqualTo(0), trained.Err);
+        string[] words = ["we", "met", "bob", "in", "new", "york", "and", "Paris"];
+        foreach (string zip in new[] { _zip, features })
+        {
+            string onnx = Path.ChangeExtension(zip, ".onnx");
+            var exported = InProcessCli.Run("export", "--model-file", zip, "--output", onnx);
+            Assert.That(exported.Code, Is.EqualTo(0), exported.Err);
+            var (code, output, error) = InProcessCli.Run("predict", "--model-file", zip, "--text", string.Join(' ', words));
+            Assert.That(code, Is.EqualTo(0), error);
+            using var host = new OnnxTaggerHost(File.ReadAllBytes(onnx));
+            var tagged = host.Tag([words])[0];
+            Assert.That(output.Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(words.Zip(tagged.Tags, (w, t) => $"{w}\t{t}")), zip);
+        }
     }
 
     [Test]

@@ -21,6 +21,7 @@ internal static class TransferOnnxExport
         {
             case FineTunedTextTransformer fineTuned: Write(fineTuned, stream, options); break;
             case ContextualEmbeddingTransformer embeddings: Write(embeddings, stream, options); break;
+            case TokenClassificationTransformer tagger: Write(tagger, stream, options); break;
         }
     }
 
@@ -50,6 +51,28 @@ internal static class TransferOnnxExport
         transformer.Encoder.WriteOnnx(stream, settings.ToSettings(transformer.Encoder), Merge(options, metadata));
     }
 
+    /// <summary>
+    /// Writes a tagger: per-word emissions and probabilities (linear head: predicted tags; CRF head: its scores), with the
+    /// tokenizer, the words column and the window policy in the metadata (see <see cref="TaggerOnnxExport"/>).
+    /// </summary>
+    public static void Write(TokenClassificationTransformer transformer, Stream stream, OnnxExportOptions? options)
+    {
+        var metadata = EncoderOnnxExport.TokenizerMetadata(transformer.Encoder, transformer.MaxTokens, default);
+        metadata.Remove("mlnet_transfer.truncation"); // taggers never truncate: long sentences are read in windows
+        metadata["mlnet_transfer.tokens_column"] = transformer.TokensColumn;
+        metadata["mlnet_transfer.window_policy"] = WindowPolicy;
+        TaggerOnnxExport.Write(transformer.Model, stream, Merge(options, metadata));
+    }
+
+    /// <summary>How <see cref="Text.Tagging.WordPieceAlignment"/> turns a sentence of words into rows of the graph.</summary>
+    internal const string WindowPolicy =
+        "Each word is tokenized alone (no pieces: [UNK]; more than max_tokens-2 pieces: the first max_tokens-2). A row is [CLS] + the pieces " +
+        "of consecutive words + [SEP] (token_type_ids 0, attention_mask 1), at most max_tokens long; word_positions holds the index of the " +
+        "first piece of each word the row predicts. A sentence that does not fit is split at word boundaries into greedy windows filling " +
+        "max_tokens-2 pieces, each next window starting so that up to (max_tokens-2)/2 pieces of context overlap; each word is predicted by " +
+        "the window giving it the most context on its poorer side (min of words before and after it; earliest window on ties; a word's window is never " +
+        "before the previous word's), windows that predict no word are dropped, and the windows' per-word results are stitched back in order. CRF decoding runs per window.";
+
     /// <summary>Writes atomically to <paramref name="path"/> (temp file, then rename).</summary>
     public static void Save(string path, Action<Stream> write)
     {
@@ -66,15 +89,17 @@ internal static class TransferOnnxExport
     private static ITransformer Find(ITransformer model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (model is FineTunedTextTransformer or ContextualEmbeddingTransformer) return model;
-        var found = Flatten(model).Where(t => t is FineTunedTextTransformer or ContextualEmbeddingTransformer).ToList();
+        if (IsExportable(model)) return model;
+        var found = Flatten(model).Where(IsExportable).ToList();
         return found.Count switch
         {
             1 => found[0],
-            0 => throw new ArgumentException("The model contains no fine-tuned transformer or contextual embeddings to export to ONNX.", nameof(model)),
+            0 => throw new ArgumentException("The model contains no fine-tuned transformer, tagger or contextual embeddings to export to ONNX.", nameof(model)),
             _ => throw new ArgumentException($"The model contains {found.Count} MLNet.Transfer transformers; export each one separately.", nameof(model)),
         };
     }
+
+    private static bool IsExportable(ITransformer t) => t is FineTunedTextTransformer or ContextualEmbeddingTransformer or TokenClassificationTransformer;
 
     private static IEnumerable<ITransformer> Flatten(ITransformer model) =>
         model is IEnumerable<ITransformer> chain ? chain.SelectMany(Flatten) : [model];

@@ -46,6 +46,12 @@ public sealed class TokenClassificationTransformer : BatchedTransformerBase, IPe
     /// <summary>The (fine-tuned) encoder.</summary>
     public PretrainedEncoder Encoder => _encoder;
 
+    /// <summary>The tagging network (for ONNX export).</summary>
+    internal TaggingModel Model => _model;
+
+    /// <summary>The words column this transformer reads.</summary>
+    internal string TokensColumn => _columns.Tokens;
+
     /// <summary>Tags each sentence (words in, one tag name per word out) without going through an IDataView.</summary>
     public string[][] Predict(IReadOnlyList<IReadOnlyList<string>> sentences) =>
         _predictor.Predict(sentences).Select(p => p.Tags.Select(t => Tags[t]).ToArray()).ToArray();
