@@ -103,8 +103,11 @@ public sealed class SentenceEmbedder
         return (items, owners);
     }
 
-    /// <summary>Runs one padded batch through the encoder and returns one pooled, combined row per item.</summary>
-    private float[][] EncodeBatch(IReadOnlyList<EncodedText> batch)
+    /// <summary>
+    /// Runs one padded batch through the encoder and returns one pooled, combined row per item (not normalised, windows
+    /// not averaged): the per-batch work the benchmarks time.
+    /// </summary>
+    internal float[][] EncodeBatch(IReadOnlyList<EncodedText> batch)
     {
         var flat = _pooledForward?.Invoke(batch) ?? TorchPooled(batch);
         var rows = new float[batch.Count][];
