@@ -20,41 +20,41 @@ public class EnginePersistenceTests
     [TestCase(InferenceEngine.LibTorch, InferenceEngine.LibTorch)]
     public void EmbeddingsKeepTheirEngineThroughSaveAndLoadWithIdenticalVectors(InferenceEngine chosen, InferenceEngine runs)
     {
-        using var temp = TestModels.TempDir();
-        var mlContext = new MLContext(1);
         using var encoder = OnnxTestModels.TinyEncoder(seed: 31);
-        var original = Embeddings(mlContext, encoder, o => { o.Pooling = PoolingMode.Mean; o.Normalize = true; o.InferenceEngine = chosen; });
+        var original = Embeddings(new MLContext(1), encoder, o => { o.Pooling = PoolingMode.Mean; o.Normalize = true; o.InferenceEngine = chosen; });
         Assert.That(original.InferenceEngine, Is.EqualTo(runs));
-        var expected = TextRows.Column(original.Transform(TextRows.Sample(mlContext)), "Features");
-        Assert.That(expected.Distinct().Count(), Is.GreaterThan(3));
-        string zip = Path.Combine(temp.Path, "embeddings.zip");
-        mlContext.Model.Save(original, TextRows.Sample(mlContext).Schema, zip);
-
-        var fresh = new MLContext(2).RegisterTransferComponents();
-        var loaded = (ContextualEmbeddingTransformer)fresh.Model.Load(zip, out _);
+        var loaded = (ContextualEmbeddingTransformer)AssertRoundTrip(original, "Features");
         Assert.That(loaded.InferenceEngine, Is.EqualTo(runs));
-        Assert.That(TextRows.Column(loaded.Transform(TextRows.Sample(fresh)), "Features"), Is.EqualTo(expected));
-        ChildCommands.AssertFreshProcessScores(zip, "Features", expected);
     }
 
     [TestCase(InferenceEngine.Auto, InferenceEngine.OnnxRuntime)]
     [TestCase(InferenceEngine.LibTorch, InferenceEngine.LibTorch)]
     public void ClassifiersKeepTheirEngineThroughSaveAndLoadWithIdenticalScores(InferenceEngine chosen, InferenceEngine runs)
     {
-        using var temp = TestModels.TempDir();
-        var mlContext = new MLContext(1);
         var original = Classifier([new TaskSpec("sentiment", TaskKind.Binary, 1), new TaskSpec("topic", TaskKind.Multiclass, 3)], chosen);
         Assert.That(original.InferenceEngine, Is.EqualTo(runs));
-        var expected = TextRows.Column(original.Transform(TextRows.Sample(mlContext)), "topic.Score");
-        Assert.That(expected.Distinct().Count(), Is.GreaterThan(3));
-        string zip = Path.Combine(temp.Path, "classifier.zip");
+        var loaded = (FineTunedTextTransformer)AssertRoundTrip(original, "topic.Score");
+        Assert.That(loaded.InferenceEngine, Is.EqualTo(runs));
+    }
+
+    /// <summary>
+    /// Saves <paramref name="original"/>, loads it in a fresh MLContext and in a fresh process, and checks both give
+    /// <paramref name="column"/> exactly as the original does on <see cref="TextRows.Sample"/>; returns the in-process copy.
+    /// </summary>
+    private static ITransformer AssertRoundTrip(ITransformer original, string column)
+    {
+        using var temp = TestModels.TempDir();
+        var mlContext = new MLContext(1);
+        var expected = TextRows.Column(original.Transform(TextRows.Sample(mlContext)), column);
+        Assert.That(expected.Distinct().Count(), Is.GreaterThan(3), "the rows must differ, else the comparison proves nothing");
+        string zip = Path.Combine(temp.Path, "model.zip");
         mlContext.Model.Save(original, TextRows.Sample(mlContext).Schema, zip);
 
         var fresh = new MLContext(2).RegisterTransferComponents();
-        var loaded = (FineTunedTextTransformer)fresh.Model.Load(zip, out _);
-        Assert.That(loaded.InferenceEngine, Is.EqualTo(runs));
-        Assert.That(TextRows.Column(loaded.Transform(TextRows.Sample(fresh)), "topic.Score"), Is.EqualTo(expected));
-        ChildCommands.AssertFreshProcessScores(zip, "topic.Score", expected);
+        var loaded = fresh.Model.Load(zip, out _);
+        Assert.That(TextRows.Column(loaded.Transform(TextRows.Sample(fresh)), column), Is.EqualTo(expected));
+        ChildCommands.AssertFreshProcessScores(zip, column, expected);
+        return loaded;
     }
 
     [Test]
