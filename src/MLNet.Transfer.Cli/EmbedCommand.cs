@@ -1,5 +1,8 @@
 using System.Text.Json;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using MLNet.Transfer.Encoders;
+using MLNet.Transfer.MLNetIntegration;
 using MLNet.Transfer.Models;
 
 namespace MLNet.Transfer.Cli;
@@ -11,12 +14,15 @@ public static class EmbedCommand
     public const string Help = """
         mlnet-transfer embed --model minilm|arctic-xs|<dir> [--pooling cls|mean|max|meanmax|last|lastmaxmean] [--normalize|--no-normalize]
                              (--text "..." | --input file.txt) [--json] [--max-tokens N] [--device cpu|cuda]
+                             [--engine auto|onnxruntime|libtorch]
           Prints one vector per text; with --json one JSON object per line: {"text": ..., "embedding": [...]}.
           --input reads one text per line. Default pooling, normalisation and max tokens: the model's own (minilm:
           mean, arctic-xs: cls, both normalised; a sentence-transformers directory: its modules.json, 1_Pooling,
           2_Normalize and max_seq_length; other directories: mean, not normalised).
           <dir>: a Hugging Face BERT directory or a recurrent model (awd-lstm, bilstm) written by pretrain; last = the
           last token's state (a left-to-right model's summary), lastmaxmean = ULMFiT's concat pooling.
+          --engine: auto (default: ONNX Runtime over our own export for a BERT model on the CPU, else LibTorch),
+          onnxruntime or libtorch; the vectors are those of ApplyContextualEmbeddings with the same settings.
         """;
 
     /// <summary>Runs the verb.</summary>
@@ -29,6 +35,7 @@ public static class EmbedCommand
         string? text = args.Optional("text"), input = args.Optional("input");
         int? maxTokens = args.Int("max-tokens", 2, 512);
         string? device = args.Optional("device");
+        var engine = EngineOption.Read(args) ?? InferenceEngine.Auto;
         args.RejectUnknown("embed");
         if (text is null && input is null) throw new CliException("Give --text \"...\" or --input file.txt.");
         var texts = new List<string>();
@@ -48,12 +55,16 @@ public static class EmbedCommand
             _ => defaults.Pooling,
         };
         var settings = defaults with { Pooling = pooling, Normalize = normalize || (defaults.Normalize && !noNormalize), MaxTokens = maxTokens ?? defaults.MaxTokens };
+        var mlContext = new MLContext(1);
+        var empty = mlContext.Data.LoadFromEnumerable(new List<TextOnlyRow>());
+        var embeddings = EngineOption.Checked(() => mlContext.Transforms.Text.ApplyContextualEmbeddings(Options(encoder, settings, engine)).Fit(empty));
         var stdout = Console.Out;
         const int chunk = 256; // stream large inputs instead of holding every vector
         for (int start = 0; start < texts.Count; start += chunk)
         {
             var part = texts.Skip(start).Take(chunk).ToList();
-            var vectors = encoder.Embed(part, settings);
+            var rows = embeddings.Transform(mlContext.Data.LoadFromEnumerable(part.Select(t => new TextOnlyRow { Text = t }).ToList()));
+            var vectors = rows.GetColumn<float[]>("Features").ToArray();
             for (int i = 0; i < part.Count; i++)
             {
                 if (json) stdout.WriteLine(JsonSerializer.Serialize(new { text = part[i], embedding = vectors[i] }));
@@ -62,4 +73,12 @@ public static class EmbedCommand
         }
         return 0;
     }
+
+    /// <summary>The ApplyContextualEmbeddings options that embed exactly as <paramref name="settings"/> say, on <paramref name="engine"/>.</summary>
+    private static ContextualEmbeddingOptions Options(PretrainedEncoder encoder, EmbeddingSettings settings, InferenceEngine engine) => new()
+    {
+        Encoder = encoder, Pooling = settings.Pooling, Layers = settings.Layers?.ToArray(), Combination = settings.Combination,
+        MixWeights = settings.MixWeights?.ToArray(), Normalize = settings.Normalize, MaxTokens = settings.MaxTokens, Truncation = settings.Truncation,
+        WindowStride = settings.WindowStride, BatchSize = settings.BatchSize, InferenceEngine = engine,
+    };
 }

@@ -8,11 +8,14 @@ public static class EvaluateCommand
     /// <summary>Usage text.</summary>
     public const string Help = """
         mlnet-transfer evaluate --model-file model.zip --test data.tsv [--json] [--label-col L] [--text-col T] [--separator C]
+                                [--engine auto|onnxruntime|libtorch]
           Binary: Accuracy, AreaUnderRocCurve, F1Score; multiclass: MicroAccuracy, MacroAccuracy, LogLoss;
           regression: RSquared, RootMeanSquaredError. --json prints one JSON object with exactly those keys.
           Columns default to the ones the model was trained with.
         mlnet-transfer evaluate --model-file multitask.zip --test name=path[:labelcol] (once per task to evaluate) [--json]
           Multi-task models: the metrics of each named task; --json prints one object {"<task>": {metrics}, ...}.
+          --engine: auto (ONNX Runtime over our own export where it can run the model, else LibTorch), onnxruntime or
+          libtorch. Default: the engine the model was saved with (auto unless chosen in code).
         """;
 
     /// <summary>Runs the verb.</summary>
@@ -22,8 +25,10 @@ public static class EvaluateCommand
         bool json = args.Flag("json");
         string? labelCol = args.Optional("label-col"), textCol = args.Optional("text-col");
         char separator = TsvFile.Separator(args);
+        var engine = EngineOption.Read(args);
         var mlContext = new MLContext(1);
-        var (model, info) = ModelFile.Load(mlContext, modelPath);
+        var (loaded, info) = ModelFile.Load(mlContext, modelPath);
+        var model = EngineOption.Apply(mlContext, loaded, engine);
         if (info.Tasks is { } tasks) return EvaluateTasks(args, mlContext, model, tasks, textCol ?? info.TextColumn, json, separator);
         if (info.Task == TaggingCommand.Task) return TaggingCommand.Evaluate(args, mlContext, model, info, modelPath, json);
         string testPath = args.Required("test");

@@ -9,7 +9,7 @@ public static class PredictCommand
 {
     /// <summary>Usage text.</summary>
     public const string Help = """
-        mlnet-transfer predict --model-file model.zip (--text "..." | --input file.txt) [--json]
+        mlnet-transfer predict --model-file model.zip (--text "..." | --input file.txt) [--json] [--engine auto|onnxruntime|libtorch]
           Prints the predicted label and its score (binary: probability of the positive class; multiclass: the
           class probability; regression: the predicted value). Multi-task models print one line per task.
           --input reads one text per line ("-" reads standard input) and prints one result per line (multi-task:
@@ -19,6 +19,8 @@ public static class PredictCommand
           --json: one JSON object per text and line, with the text and the ML.NET output columns (binary:
           PredictedLabel, Score, Probability; multiclass: PredictedLabel and Score, the class probabilities by name;
           regression: Score; multi-task: the same prefixed "<task>."; tagging: Tokens, PredictedLabel, Score per word).
+          --engine: auto (ONNX Runtime over our own export where it can run the model, else LibTorch), onnxruntime or
+          libtorch. Default: the engine the model was saved with (auto unless chosen in code).
         """;
 
     /// <summary>The error for a command line without a text, naming the way to pass long texts.</summary>
@@ -37,11 +39,13 @@ public static class PredictCommand
         string modelPath = args.Required("model-file");
         string? text = args.Optional("text"), input = args.Optional("input");
         bool json = args.Flag("json");
+        var engine = EngineOption.Read(args);
         args.RejectUnknown("predict");
         if (text is null && input is null) throw new CliException(NoTextError);
         if (input is not null and not "-" && !File.Exists(input)) throw new CliException($"Input file '{input}' does not exist.");
         var mlContext = new MLContext(1);
-        var (model, info) = ModelFile.Load(mlContext, modelPath);
+        var (loaded, info) = ModelFile.Load(mlContext, modelPath);
+        var model = EngineOption.Apply(mlContext, loaded, engine);
         IEnumerable<string> texts = text is null ? [] : [text];
         if (input is not null) texts = texts.Concat(ReadInput(input));
         int batchIndex = 0;

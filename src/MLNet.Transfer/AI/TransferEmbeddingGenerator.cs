@@ -1,5 +1,6 @@
 using Microsoft.Extensions.AI;
 using MLNet.Transfer.Encoders;
+using MLNet.Transfer.Inference;
 using MLNet.Transfer.MLNetIntegration;
 
 namespace MLNet.Transfer.AI;
@@ -8,7 +9,8 @@ namespace MLNet.Transfer.AI;
 /// Microsoft.Extensions.AI's <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> over a <see cref="PretrainedEncoder"/>:
 /// any encoder this library loads (the embedded models, a Hugging Face directory, a fine-tuned, SetFit or adapted
 /// encoder, or the one inside a saved ML.NET model), for Semantic Kernel, vector stores and RAG code. Vectors are
-/// those of <see cref="PretrainedEncoder.Embed"/> with the generator's <see cref="Settings"/>, computed locally without
+/// those of <see cref="PretrainedEncoder.Embed"/> with the generator's <see cref="Settings"/> (on LibTorch; a generator made
+/// from a transformer or a saved model runs on that transformer's <see cref="InferenceEngine"/>), computed locally without
 /// gradients, <see cref="EmbeddingSettings.BatchSize"/> texts per forward pass (grouped by length).
 /// </summary>
 /// <remarks>
@@ -39,10 +41,15 @@ public sealed class TransferEmbeddingGenerator : IEmbeddingGenerator<string, Emb
     /// <param name="ownsEncoder">Dispose <paramref name="encoder"/> with the generator. Default false: the caller keeps it.</param>
     /// <exception cref="ArgumentException">A setting does not fit the encoder (the message names it).</exception>
     public TransferEmbeddingGenerator(PretrainedEncoder encoder, EmbeddingSettings? settings = null, bool ownsEncoder = false)
+        : this(encoder, settings ?? DefaultSettings(Required(encoder)), ownsEncoder, InferenceEngine.LibTorch)
     {
-        ArgumentNullException.ThrowIfNull(encoder);
-        Settings = settings ?? DefaultSettings(encoder);
-        _embedder = new SentenceEmbedder(encoder, Settings);
+    }
+
+    /// <summary>A generator whose forward passes run on <paramref name="engine"/> (see <see cref="InferenceEngine"/>).</summary>
+    private TransferEmbeddingGenerator(PretrainedEncoder encoder, EmbeddingSettings settings, bool ownsEncoder, InferenceEngine engine)
+    {
+        Settings = settings;
+        _embedder = new EngineEmbedder(encoder, Settings, engine).Embedder;
         Encoder = encoder;
         _ownsEncoder = ownsEncoder;
         Metadata = new EmbeddingGeneratorMetadata(ProviderName, providerUri: null, defaultModelId: encoder.Name, defaultModelDimensions: _embedder.Width);
@@ -84,7 +91,7 @@ public sealed class TransferEmbeddingGenerator : IEmbeddingGenerator<string, Emb
 
     /// <summary>
     /// A generator giving the vectors of <paramref name="transformer"/> (same encoder, pooling, layers, normalisation,
-    /// token budget, windows and batch size), sharing its encoder (not disposed with the generator).
+    /// token budget, windows, batch size and inference engine), sharing its encoder (not disposed with the generator).
     /// </summary>
     /// <exception cref="ArgumentException">The transformer gives token-level output or embeds sentence pairs: not one vector per text.</exception>
     public static TransferEmbeddingGenerator FromTransformer(ContextualEmbeddingTransformer transformer) =>
@@ -110,7 +117,7 @@ public sealed class TransferEmbeddingGenerator : IEmbeddingGenerator<string, Emb
             throw new ArgumentException($"{column} are token-level (one vector per word piece); an embedding generator gives one vector per text.", nameof(transformer));
         if (options.SecondInputColumnName is not null)
             throw new ArgumentException($"{column} embed sentence pairs (second column '{options.SecondInputColumnName}'); an embedding generator embeds single texts.", nameof(transformer));
-        return new TransferEmbeddingGenerator(transformer.Encoder, options.ToSettings(transformer.Encoder), ownsEncoder);
+        return new TransferEmbeddingGenerator(transformer.Encoder, options.ToSettings(transformer.Encoder), ownsEncoder, options.InferenceEngine);
     }
 
     /// <summary>
@@ -123,6 +130,12 @@ public sealed class TransferEmbeddingGenerator : IEmbeddingGenerator<string, Emb
     {
         ArgumentNullException.ThrowIfNull(encoder);
         return encoder.EmbeddingDefaults;
+    }
+
+    private static PretrainedEncoder Required(PretrainedEncoder encoder)
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        return encoder;
     }
 
     /// <summary>The encoder producing the vectors.</summary>

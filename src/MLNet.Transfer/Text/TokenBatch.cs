@@ -43,44 +43,14 @@ public sealed class TokenBatch : IDisposable
     /// <param name="device">Where the tensors live; null for the CPU.</param>
     public static TokenBatch Create(IReadOnlyList<EncodedText> items, int padId, Device? device = null)
     {
-        ArgumentNullException.ThrowIfNull(items);
-        if (items.Count == 0)
-            throw new ArgumentException("A batch needs at least one item.", nameof(items));
-
-        int batch = items.Count;
-        var lengths = new int[batch];
-        for (int i = 0; i < batch; i++)
-        {
-            lengths[i] = items[i].Length;
-            if (lengths[i] == 0)
-                throw new ArgumentException($"Item {i} is empty; encoded inputs hold at least [CLS] and [SEP].", nameof(items));
-        }
-        int width = lengths.Max();
-
-        var ids = new long[batch * width];
-        var types = new long[batch * width];
-        var mask = new long[batch * width];
-        if (padId != 0)
-            Array.Fill(ids, padId);
-        for (int row = 0; row < batch; row++)
-        {
-            var item = items[row];
-            int offset = row * width;
-            for (int t = 0; t < item.Length; t++)
-            {
-                ids[offset + t] = item.InputIds[t];
-                types[offset + t] = item.TokenTypeIds[t];
-            }
-            mask.AsSpan(offset, item.Length).Fill(1);
-        }
-
-        long[] shape = [batch, width];
+        var padded = PaddedTokens.Create(items, padId);
+        long[] shape = [padded.Rows, padded.Width];
         device ??= CPU;
         return new TokenBatch(
-            torch.tensor(ids, shape, ScalarType.Int64, device),
-            torch.tensor(types, shape, ScalarType.Int64, device),
-            torch.tensor(mask, shape, ScalarType.Int64, device),
-            lengths);
+            torch.tensor(padded.InputIds, shape, ScalarType.Int64, device),
+            torch.tensor(padded.TokenTypeIds, shape, ScalarType.Int64, device),
+            torch.tensor(padded.AttentionMask, shape, ScalarType.Int64, device),
+            padded.Lengths);
     }
 
     /// <summary>Disposes the three tensors.</summary>

@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using MLNet.Transfer.Benchmarks.Quick;
 using MLNet.Transfer.Benchmarks.Support;
 using MLNet.Transfer.Text;
 
@@ -24,9 +25,9 @@ public class EmbedBenchmarks
     [GlobalSetup]
     public void Setup() => _items = BdnRunner.Context.FixedLength(Tokens)[..Batch];
 
-    /// <summary>Ours: TokenBatch, BertModel.Forward, Pooling, copy-out.</summary>
+    /// <summary>Ours: the per-batch work of SentenceEmbedder on the default engine (InferenceEngine.Auto).</summary>
     [Benchmark]
-    public float[][] Ours() => TorchEmbedder.EmbedMean(BdnRunner.Context.Encoder, _items);
+    public float[][] Ours() => BdnRunner.Context.Embedder(EmbedPath.Default).Embedder.EncodeBatch(_items);
 
     /// <summary>ONNX Runtime on the same ids, mean pooling in C#.</summary>
     [Benchmark(Baseline = true)]

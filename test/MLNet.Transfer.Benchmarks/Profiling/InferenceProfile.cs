@@ -179,9 +179,9 @@ internal static class InferenceProfile
             for (int round = 0; round < 4; round++)
             {
                 set_num_threads(1);
-                results["ours 1t"].Add(MedianMs(() => TorchEmbedder.EmbedMean(context.Encoder, items), 0.5));
+                results["ours 1t"].Add(MedianMs(() => context.Embedder(EmbedPath.LibTorch).Embedder.EncodeBatch(items), 0.5));
                 set_num_threads(2);
-                results["ours 2t"].Add(MedianMs(() => TorchEmbedder.EmbedMean(context.Encoder, items), 0.5));
+                results["ours 2t"].Add(MedianMs(() => context.Embedder(EmbedPath.LibTorch).Embedder.EncodeBatch(items), 0.5));
                 results["ORT 1t"].Add(MedianMs(() => ort1.EmbedMean(items, pad), 0.5));
                 results["ORT 2t"].Add(MedianMs(() => ort2.EmbedMean(items, pad), 0.5));
             }

@@ -1,6 +1,7 @@
 using MLNet.Transfer.Benchmarks.Support;
 using MLNet.Transfer.Checkpoints;
 using MLNet.Transfer.Encoders;
+using MLNet.Transfer.Inference;
 using MLNet.Transfer.Text;
 using TorchSharp;
 
@@ -23,6 +24,7 @@ internal sealed class BenchContext : IDisposable
         return encoder;
     });
     private readonly Lazy<OrtEncoder> _ort;
+    private readonly Lazy<EngineEmbedder> _default, _libTorch, _bf16;
     private readonly Dictionary<int, (EncodedText[] Items, string[] Texts, int Exact)> _fixed = [];
 
     public BenchContext(int threads, MeasureSettings measure, TextWriter log)
@@ -32,6 +34,9 @@ internal sealed class BenchContext : IDisposable
         Log = log;
         torch.set_num_threads(threads);
         _ort = new(() => new OrtEncoder(EmbeddedModelFiles.Find(ModelName).ReadOnnx(), threads));
+        _default = new(() => new EngineEmbedder(Encoder, new EmbeddingSettings(), InferenceEngine.Auto));
+        _libTorch = new(() => new EngineEmbedder(Encoder, new EmbeddingSettings(), InferenceEngine.LibTorch));
+        _bf16 = new(() => new EngineEmbedder(BFloat16Encoder, new EmbeddingSettings(), InferenceEngine.Auto));
     }
 
     public int Threads { get; }
@@ -44,6 +49,18 @@ internal sealed class BenchContext : IDisposable
 
     /// <summary>A second copy of the encoder with the opt-in bf16 inference (<c>BertModel.UseBFloat16Inference</c>).</summary>
     public PretrainedEncoder BFloat16Encoder => _bf16Encoder.Value;
+
+    /// <summary>
+    /// Mean pooling of the last layer on the engine <paramref name="path"/> names: the default (what
+    /// <c>ApplyContextualEmbeddings</c> runs with no engine option: <see cref="InferenceEngine.Auto"/>), fp32 LibTorch, or
+    /// the opt-in bf16 LibTorch (Auto runs a bf16 encoder on LibTorch).
+    /// </summary>
+    public EngineEmbedder Embedder(EmbedPath path) => path switch
+    {
+        EmbedPath.LibTorch => _libTorch.Value,
+        EmbedPath.BFloat16 => _bf16.Value,
+        _ => _default.Value,
+    };
 
     /// <summary>128 encoded texts of exactly <paramref name="tokens"/> tokens (see <see cref="FixedLengthTexts"/>).</summary>
     public EncodedText[] FixedLength(int tokens) => FixedLengthWithTexts(tokens).Items;

@@ -13,7 +13,9 @@ internal static class Comparisons
             foreach (var length in SequenceLength.All)
                 list.Add(new EmbedBatchComparison(batch, length));
         foreach (int batch in new[] { 1, 32 })
-            list.Add(new EmbedBatchComparison(batch, SequenceLength.Medium, bfloat16: true));
+            list.Add(new EmbedBatchComparison(batch, SequenceLength.Medium, EmbedPath.LibTorch));
+        foreach (int batch in new[] { 1, 32 })
+            list.Add(new EmbedBatchComparison(batch, SequenceLength.Medium, EmbedPath.BFloat16));
         list.Add(new TokenizeComparison());
         list.Add(new EmbedCorpusComparison());
         list.Add(new PipelineComparison());

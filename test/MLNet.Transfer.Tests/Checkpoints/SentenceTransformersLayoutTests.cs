@@ -117,7 +117,7 @@ public class SentenceTransformersLayoutTests
         var mlContext = new MLContext(seed: 1);
         var data = mlContext.Data.LoadFromEnumerable(Texts.Select(t => new TextRow { Text = t }).ToList());
         var featurizer = mlContext.Transforms.Text.ApplyContextualEmbeddings("Features", "Text", model: dir).Fit(data);
-        Assert.That(featurizer.Transform(data).GetColumn<float[]>("Features"), Is.EqualTo(expected), "ApplyContextualEmbeddings");
+        Assert.That(featurizer.Transform(data).GetColumn<float[]>("Features").ToArray(), Is.EqualTo(expected).Within(1e-6), "ApplyContextualEmbeddings (ONNX Runtime by default)");
 
         // The saved model holds the resolved values: it embeds identically, whatever the encoder inside declares.
         string zip = Path.Combine(temp.Path, "model.zip");
@@ -126,7 +126,7 @@ public class SentenceTransformersLayoutTests
         loadContext.RegisterTransferComponents();
         var loaded = (ContextualEmbeddingTransformer)loadContext.Model.Load(zip, out _);
         Assert.That(loaded.Encoder.EmbeddingDefaults, Is.EqualTo(new EmbeddingSettings()), "the zip's encoder declares nothing");
-        Assert.That(loaded.Transform(data).GetColumn<float[]>("Features"), Is.EqualTo(expected), "saved and loaded");
+        Assert.That(loaded.Transform(data).GetColumn<float[]>("Features").ToArray(), Is.EqualTo(expected).Within(1e-6), "saved and loaded");
 
         string input = Path.Combine(temp.Path, "lines.txt");
         File.WriteAllLines(input, Texts);
@@ -134,7 +134,7 @@ public class SentenceTransformersLayoutTests
         Assert.That(code, Is.EqualTo(0), error);
         var cli = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("embedding").EnumerateArray().Select(v => v.GetSingle()).ToArray());
-        Assert.That(cli, Is.EqualTo(expected), "CLI embed");
+        Assert.That(cli.ToArray(), Is.EqualTo(expected).Within(1e-6), "CLI embed");
     }
 
     [Test]
@@ -150,15 +150,15 @@ public class SentenceTransformersLayoutTests
             Encoder = encoder, Pooling = PoolingMode.Mean, Normalize = false, MaxTokens = 24,
         }).Fit(data);
         var expected = encoder.Embed(Texts, new EmbeddingSettings { Pooling = PoolingMode.Mean, MaxTokens = 24 });
-        Assert.That(explicitMean.Transform(data).GetColumn<float[]>("Features"), Is.EqualTo(expected));
+        Assert.That(explicitMean.Transform(data).GetColumn<float[]>("Features").ToArray(), Is.EqualTo(expected).Within(1e-6), "ONNX Runtime by default, LibTorch's Embed");
         var onlyPooling = mlContext.Transforms.Text.ApplyContextualEmbeddings("Features", "Text", model: dir, pooling: PoolingMode.Max).Fit(data);
-        Assert.That(onlyPooling.Transform(data).GetColumn<float[]>("Features"),
-                    Is.EqualTo(encoder.Embed(Texts, ClsNormalized with { Pooling = PoolingMode.Max })), "unset normalisation and length stay the model's own");
+        Assert.That(onlyPooling.Transform(data).GetColumn<float[]>("Features").ToArray(),
+                    Is.EqualTo(encoder.Embed(Texts, ClsNormalized with { Pooling = PoolingMode.Max })).Within(1e-6), "unset normalisation and length stay the model's own");
 
         var (code, output, error) = InProcessCli.Run("embed", "--model", dir, "--pooling", "mean", "--no-normalize", "--json", "--text", Texts[0]);
         Assert.That(code, Is.EqualTo(0), error);
         var cli = JsonDocument.Parse(output).RootElement.GetProperty("embedding").EnumerateArray().Select(v => v.GetSingle()).ToArray();
-        Assert.That(cli, Is.EqualTo(encoder.Embed([Texts[0]], new EmbeddingSettings { Pooling = PoolingMode.Mean, MaxTokens = MaxSeqLength })[0]));
+        Assert.That(cli, Is.EqualTo(encoder.Embed([Texts[0]], new EmbeddingSettings { Pooling = PoolingMode.Mean, MaxTokens = MaxSeqLength })[0]).Within(1e-6), "CLI embed runs on the default engine");
     }
 
     [Test]

@@ -51,6 +51,12 @@ public sealed class ContextualEmbeddingOptions
     public string? TokensColumnName { get; set; }
     /// <summary>"cpu" (default), "cuda" or "cuda:N". Loaded models run on the CPU unless changed.</summary>
     public string Device { get; set; } = "cpu";
+    /// <summary>
+    /// Which runtime computes the vectors. Default <see cref="InferenceEngine.Auto"/>: ONNX Runtime over the library's own
+    /// export of the encoder when it can run it (a BERT-family encoder on the CPU, sentence vectors), else LibTorch; the
+    /// vectors agree to float rounding. Saved with the model.
+    /// </summary>
+    public InferenceEngine InferenceEngine { get; set; } = InferenceEngine.Auto;
 
     internal string EffectiveTokensColumnName => TokensColumnName ?? OutputColumnName + "Tokens";
 

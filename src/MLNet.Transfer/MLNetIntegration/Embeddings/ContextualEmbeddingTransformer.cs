@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.Transfer.Onnx;
 using MLNet.Transfer.Encoders;
+using MLNet.Transfer.Inference;
 using MLNet.Transfer.Models;
 using MLNet.Transfer.Text;
 
@@ -11,11 +12,14 @@ namespace MLNet.Transfer.MLNetIntegration;
 /// Adds a vector column of contextual sentence embeddings computed by a pretrained encoder, a batch of rows at a
 /// time. Saved with <c>mlContext.Model.Save</c> together with the encoder's weights and vocabulary (the zip is
 /// self-contained); call <c>mlContext.RegisterTransferComponents()</c> before <c>mlContext.Model.Load</c>.
+/// The forward passes run on <see cref="InferenceEngine"/> (by default ONNX Runtime over our export of the encoder,
+/// built on first use and released with the transformer).
 /// </summary>
 public sealed class ContextualEmbeddingTransformer : BatchedTransformerBase, IPersistableModel<ContextualEmbeddingTransformer>
 {
     private readonly PretrainedEncoder _encoder;
     private readonly ContextualEmbeddingOptions _options;
+    private readonly EngineEmbedder _engine;
     private readonly SentenceEmbedder _embedder;
 
     /// <summary>Rows read per cursor batch, in forward batches: more rows let length bucketing cut padding.</summary>
@@ -26,7 +30,27 @@ public sealed class ContextualEmbeddingTransformer : BatchedTransformerBase, IPe
     {
         _encoder = encoder;
         _options = options.ResolvedFor(encoder); // saved with the resolved values: a loaded model embeds identically
-        _embedder = new SentenceEmbedder(encoder, _options.ToSettings(encoder));
+        _engine = new EngineEmbedder(encoder, _options.ToSettings(encoder), _options.InferenceEngine, _options.TokenLevel);
+        _embedder = _engine.Embedder;
+    }
+
+    /// <summary>
+    /// The runtime computing the vectors: <see cref="InferenceEngine.OnnxRuntime"/> or <see cref="InferenceEngine.LibTorch"/>,
+    /// resolved from <see cref="ContextualEmbeddingOptions.InferenceEngine"/> (Auto falls back to LibTorch for a recurrent
+    /// encoder, a GPU device or token-level output).
+    /// </summary>
+    public InferenceEngine InferenceEngine => _engine.Engine;
+
+    /// <summary>
+    /// The same embeddings computed on another engine (e.g. <see cref="InferenceEngine.LibTorch"/> for a model saved with
+    /// the default); the encoder is shared, not copied.
+    /// </summary>
+    /// <exception cref="NotSupportedException"><paramref name="engine"/> is OnnxRuntime and cannot run this model.</exception>
+    public ContextualEmbeddingTransformer WithInferenceEngine(InferenceEngine engine)
+    {
+        var options = _options.ResolvedFor(_encoder);
+        options.InferenceEngine = engine;
+        return new ContextualEmbeddingTransformer(_encoder, options);
     }
 
     /// <summary>Length of the produced vectors.</summary>
@@ -116,10 +140,12 @@ public sealed class ContextualEmbeddingTransformer : BatchedTransformerBase, IPe
         w.Write(_options.BatchSize);
         w.Write(_options.TokenLevel);
         w.Write(_options.EffectiveTokensColumnName);
+        w.Write((int)_options.InferenceEngine);
         EncoderPayload.Write(model, _encoder, _encoder.Model.state_dict());
     });
 
-    static PersistedModelInfo IPersistableModel<ContextualEmbeddingTransformer>.ModelInfo { get; } = new("MLNTCEMB", "MLNetTransferEmbeddings", 2, 2, 1); // v2: token-level output
+    // v3: the inference engine choice (older files load with Auto); v2: token-level output.
+    static PersistedModelInfo IPersistableModel<ContextualEmbeddingTransformer>.ModelInfo { get; } = new("MLNTCEMB", "MLNetTransferEmbeddings", 3, 3, 1);
 
     static ContextualEmbeddingTransformer IPersistableModel<ContextualEmbeddingTransformer>.Load(PersistedModelReader model)
     {
@@ -151,6 +177,7 @@ public sealed class ContextualEmbeddingTransformer : BatchedTransformerBase, IPe
             options.TokenLevel = r.ReadBoolean();
             options.TokensColumnName = r.ReadString();
         }
+        if (model.VersionWritten >= 3) options.InferenceEngine = (InferenceEngine)r.ReadInt32();
         var encoder = EncoderPayload.ReadEncoder(model, name);
         options.Encoder = encoder;
         return new ContextualEmbeddingTransformer(encoder, options);

@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using MLNet.Transfer.Checkpoints;
 using MLNet.Transfer.Onnx;
 using MLNet.Transfer.Encoders;
+using MLNet.Transfer.Inference;
 using MLNet.Transfer.Models;
 using MLNet.Transfer.Models.Heads;
 using MLNet.Transfer.Text;
@@ -16,7 +17,9 @@ namespace MLNet.Transfer.MLNetIntegration;
 /// (class probabilities) and PredictedLabel (key); regression: Score; multi-label: vectors of those — so Evaluate,
 /// CrossValidate and PredictionEngine work unchanged. One encoder pass serves every head. Saved with
 /// <c>mlContext.Model.Save</c> (weights, vocabulary and label names inside the zip); call
-/// <c>mlContext.RegisterTransferComponents()</c> before <c>mlContext.Model.Load</c>.
+/// <c>mlContext.RegisterTransferComponents()</c> before <c>mlContext.Model.Load</c>. The forward passes run on
+/// <see cref="InferenceEngine"/> (by default ONNX Runtime over our export of the model, built on first use and released
+/// with the transformer).
 /// </summary>
 public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersistableModel<FineTunedTextTransformer>
 {
@@ -25,19 +28,39 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
     private readonly TextInput _input;
     private readonly TaskColumns[] _columns;
     private readonly TaskPredictor _predictor;
+    private readonly InferenceEngine _requestedEngine;
+    private readonly EngineTaskPredictor _engine;
 
     /// <summary>The text column(s) and how texts are tokenized; <paramref name="WindowStride"/> &gt; 0 averages the logits of overlapping windows.</summary>
     internal sealed record TextInput(string Text, string? SecondText, int MaxTokens, TruncationStrategy Truncation, int WindowStride = 0);
 
-    internal FineTunedTextTransformer(PretrainedEncoder encoder, TransferModel model, TextInput input, IReadOnlyList<TaskColumns> columns, int batchSize)
+    internal FineTunedTextTransformer(PretrainedEncoder encoder, TransferModel model, TextInput input, IReadOnlyList<TaskColumns> columns, int batchSize,
+                                      InferenceEngine engine = InferenceEngine.Auto)
         : base(Inputs(input), model.Tasks.Zip(columns, (t, c) => c.Columns(t)).SelectMany(c => c).ToArray(), batchSize * ContextualEmbeddingTransformer.ReadAhead)
     {
         _encoder = encoder;
         _model = model;
         _input = input;
         _columns = columns.ToArray();
-        _predictor = new TaskPredictor(model, encoder.Tokenizer.PadId, batchSize);
+        _requestedEngine = engine;
+        _engine = new EngineTaskPredictor(model, encoder.Tokenizer.PadId, batchSize, engine);
+        _predictor = _engine.Predictor;
     }
+
+    /// <summary>
+    /// The runtime computing the predictions: <see cref="InferenceEngine.OnnxRuntime"/> or <see cref="InferenceEngine.LibTorch"/>,
+    /// resolved from <see cref="TextFineTuningOptions.InferenceEngine"/> (Auto falls back to LibTorch for a recurrent encoder
+    /// or a GPU device).
+    /// </summary>
+    public InferenceEngine InferenceEngine => _engine.Engine;
+
+    /// <summary>
+    /// The same model computed on another engine (e.g. <see cref="InferenceEngine.LibTorch"/> for a model saved with the
+    /// default); encoder and heads are shared, not copied.
+    /// </summary>
+    /// <exception cref="NotSupportedException"><paramref name="engine"/> is OnnxRuntime and cannot run this model.</exception>
+    public FineTunedTextTransformer WithInferenceEngine(InferenceEngine engine) =>
+        new(_encoder, _model, _input, _columns, BatchSize / ContextualEmbeddingTransformer.ReadAhead, engine);
 
     /// <summary>The first (for single-task models, the only) task.</summary>
     public TaskSpec Task => _model.Tasks[0];
@@ -115,7 +138,7 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
 
     /// <summary>The same model with other output settings (e.g. decision thresholds); encoder and heads are shared, not copied.</summary>
     internal FineTunedTextTransformer WithColumns(IReadOnlyList<TaskColumns> columns) =>
-        new(_encoder, _model, _input, columns, BatchSize / ContextualEmbeddingTransformer.ReadAhead);
+        new(_encoder, _model, _input, columns, BatchSize / ContextualEmbeddingTransformer.ReadAhead, _requestedEngine);
 
     /// <summary>Long texts predicted window by window: each row's outputs are the mean over its windows' outputs (logits).</summary>
     private static float[][] AverageByRow(float[][] windows, List<int> owners, int rows)
@@ -153,12 +176,13 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
             foreach (var n in names) w.Write(n);
             w.Write(columns.Threshold);
         }
+        w.Write((int)_requestedEngine);
         EncoderPayload.Write(model, _encoder, _model.state_dict());
     });
 
-    // Version 3: a decision threshold per task. Version 2: several task heads, each with its own columns, and prediction
+    // Version 4: the inference engine choice (older files load with Auto). Version 3: a decision threshold per task. Version 2: several task heads, each with its own columns, and prediction
     // windows (version 1: exactly one head).
-    static PersistedModelInfo IPersistableModel<FineTunedTextTransformer>.ModelInfo { get; } = new("MLNTFTUN", "MLNetTransferFineTuned", 3, 3, 1);
+    static PersistedModelInfo IPersistableModel<FineTunedTextTransformer>.ModelInfo { get; } = new("MLNTFTUN", "MLNetTransferFineTuned", 4, 4, 1);
 
     static FineTunedTextTransformer IPersistableModel<FineTunedTextTransformer>.Load(PersistedModelReader model)
     {
@@ -179,7 +203,8 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
             for (int i = 0; i < names.Length; i++) names[i] = r.ReadString();
             columns[t] = new TaskColumns(score, probability, predicted, names.Length == 0 ? null : names) { Threshold = model.VersionWritten >= 3 ? r.ReadSingle() : 0 };
         }
-        return Build(model, name, pooling, input, tasks, columns, batchSize);
+        var engine = model.VersionWritten >= 4 ? (InferenceEngine)r.ReadInt32() : InferenceEngine.Auto;
+        return Build(model, name, pooling, input, tasks, columns, batchSize, engine);
     }
 
     /// <summary>Version 1 files (one head; written before multi-task support).</summary>
@@ -194,11 +219,11 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
         var names = new string[r.ReadInt32()];
         for (int i = 0; i < names.Length; i++) names[i] = r.ReadString();
         string name = r.ReadString();
-        return Build(model, name, pooling, input, [task], [new TaskColumns(score, probability, predicted, names.Length == 0 ? null : names)], batchSize);
+        return Build(model, name, pooling, input, [task], [new TaskColumns(score, probability, predicted, names.Length == 0 ? null : names)], batchSize, InferenceEngine.Auto);
     }
 
     private static FineTunedTextTransformer Build(PersistedModelReader model, string name, PoolingMode pooling, TextInput input,
-                                                  TaskSpec[] tasks, TaskColumns[] columns, int batchSize)
+                                                  TaskSpec[] tasks, TaskColumns[] columns, int batchSize, InferenceEngine engine)
     {
         var (network, vocabulary, tokenizerOptions, weights) = EncoderPayload.Read(model);
         try
@@ -207,7 +232,7 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
             StateDictLoader.Load(transfer, weights, "model zip Weights.safetensors");
             transfer.eval();
             var encoder = PretrainedEncoder.FromModel(name, network, vocabulary, CPU, tokenizerOptions);
-            return new FineTunedTextTransformer(encoder, transfer, input, columns, batchSize);
+            return new FineTunedTextTransformer(encoder, transfer, input, columns, batchSize, engine);
         }
         catch
         {

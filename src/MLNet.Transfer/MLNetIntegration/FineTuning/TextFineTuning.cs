@@ -34,7 +34,7 @@ internal static class TextFineTuning
                 .Train(Examples(encoder.Tokenizer, train, defaults), valid is null ? null : Examples(encoder.Tokenizer, valid, defaults), options.Progress, options.CancellationToken);
             var input = new FineTunedTextTransformer.TextInput(options.TextColumnName, options.SecondTextColumnName, settings.MaxTokens, defaults.Truncation,
                                                                options.SecondTextColumnName is null ? defaults.PredictionWindowStride : 0);
-            var transformer = new FineTunedTextTransformer(encoder, model, input, columns, Math.Max(settings.BatchSize, 32));
+            var transformer = new FineTunedTextTransformer(encoder, model, input, columns, Math.Max(settings.BatchSize, 32), options.InferenceEngine);
             return WithThresholds(transformer, options, defaults, train, valid);
         }
         catch

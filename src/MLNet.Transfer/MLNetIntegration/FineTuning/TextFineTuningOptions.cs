@@ -49,6 +49,13 @@ public abstract class TextFineTuningOptions
     /// <summary>Binary tasks: PredictedLabel is true when Probability exceeds this value (0–1). Default null: 0.5, or tuned (see <see cref="TuneThreshold"/>).</summary>
     public double? DecisionThreshold { get; set; }
 
+    /// <summary>
+    /// Which runtime computes the fitted model's predictions (Transform, PredictionEngine; training always runs on
+    /// LibTorch). Default <see cref="InferenceEngine.Auto"/>: ONNX Runtime over the library's own export of the model when
+    /// it can run it (a BERT-family encoder on the CPU), else LibTorch; outputs agree to float rounding. Saved with the model.
+    /// </summary>
+    public InferenceEngine InferenceEngine { get; set; } = InferenceEngine.Auto;
+
     /// <summary>Called once before training with the settings chosen from the data (see <see cref="DataAwareDefaults"/>).</summary>
     public Action<DataAwareDefaults>? DefaultsChosen { get; set; }
 

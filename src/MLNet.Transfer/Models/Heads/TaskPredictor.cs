@@ -8,47 +8,64 @@ namespace MLNet.Transfer.Models.Heads;
 /// each task's outputs per text: binary → [logit], multiclass → class logits, regression → [value in target
 /// units], multi-label → label logits. Thread-safe (no per-call state on the instance).
 /// </summary>
+/// <remarks>
+/// The forward pass of each padded batch runs on LibTorch unless another runtime is given (the ML.NET layer's
+/// <c>InferenceEngine</c>); batching and the per-text split are the same on every runtime.
+/// </remarks>
 public sealed class TaskPredictor
 {
-    private readonly TransferModel _model;
-    private readonly int _padId;
+    private readonly IReadOnlyList<TaskSpec> _tasks;
+    private readonly Func<IReadOnlyList<EncodedText>, float[][]> _forward;
     private readonly int _batchSize;
 
     /// <summary>Creates a predictor; <paramref name="padId"/> is the tokenizer's [PAD] id.</summary>
     public TaskPredictor(TransferModel model, int padId, int batchSize = 32)
+        : this(model.Tasks, batch => TorchForward(model, padId, batch), batchSize)
     {
-        _model = model;
-        _padId = padId;
+    }
+
+    /// <summary>
+    /// A predictor whose per-batch forward pass runs elsewhere: <paramref name="forward"/> maps one batch of encoded items
+    /// to each task's outputs, flat row-major [items × outputs] per task in <paramref name="tasks"/> order (regression in
+    /// target units).
+    /// </summary>
+    internal TaskPredictor(IReadOnlyList<TaskSpec> tasks, Func<IReadOnlyList<EncodedText>, float[][]> forward, int batchSize)
+    {
+        _tasks = tasks;
+        _forward = forward;
         _batchSize = batchSize;
     }
 
     /// <summary>Outputs [task][text][output] for <paramref name="items"/>, in input order.</summary>
     public float[][][] Predict(IReadOnlyList<EncodedText> items)
     {
-        var tasks = _model.Tasks;
-        var result = tasks.Select(_ => new float[items.Count][]).ToArray();
+        var result = _tasks.Select(_ => new float[items.Count][]).ToArray();
         if (items.Count == 0) return result;
-        var device = _model.Encoder.Device;
         foreach (var group in LengthBatching.Batches(items.Select(i => i.Length).ToArray(), _batchSize))
         {
-            using var scope = NewDisposeScope();
-            using var mode = inference_mode();
-            using var batch = TokenBatch.Create(group.Select(i => items[i]).ToArray(), _padId, device);
-            var logits = _model.Forward(batch.InputIds, batch.TokenTypeIds, batch.AttentionMask);
-            for (int t = 0; t < tasks.Count; t++)
+            var outputs = _forward(group.Select(i => items[i]).ToArray());
+            for (int t = 0; t < _tasks.Count; t++)
             {
-                var task = tasks[t];
-                var output = logits[task.Name].to(ScalarType.Float32).cpu().contiguous();
-                var flat = output.data<float>().ToArray();
-                int width = task.Outputs;
-                for (int r = 0; r < group.Length; r++)
-                {
-                    var row = flat.AsSpan(r * width, width).ToArray();
-                    if (task.Kind == TaskKind.Regression) row[0] = (float)(row[0] * task.TargetStd + task.TargetMean);
-                    result[t][group[r]] = row;
-                }
+                int width = _tasks[t].Outputs;
+                for (int r = 0; r < group.Length; r++) result[t][group[r]] = outputs[t].AsSpan(r * width, width).ToArray();
             }
         }
         return result;
+    }
+
+    /// <summary>The LibTorch forward pass of one padded batch: each task's outputs, flat, regression rescaled to target units.</summary>
+    private static float[][] TorchForward(TransferModel model, int padId, IReadOnlyList<EncodedText> items)
+    {
+        using var scope = NewDisposeScope();
+        using var mode = inference_mode();
+        using var batch = TokenBatch.Create(items, padId, model.Encoder.Device);
+        var logits = model.Forward(batch.InputIds, batch.TokenTypeIds, batch.AttentionMask);
+        return model.Tasks.Select(task =>
+        {
+            var flat = logits[task.Name].to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
+            if (task.Kind == TaskKind.Regression)
+                for (int r = 0; r < flat.Length; r++) flat[r] = (float)(flat[r] * task.TargetStd + task.TargetMean);
+            return flat;
+        }).ToArray();
     }
 }

@@ -1,0 +1,38 @@
+using MLNet.Transfer.Models.Heads;
+using MLNet.Transfer.Onnx;
+
+namespace MLNet.Transfer.Inference;
+
+/// <summary>
+/// A <see cref="TaskPredictor"/> whose forward passes run on the engine resolved from the user's
+/// <see cref="InferenceEngine"/>: on ONNX Runtime, each padded batch goes through our export of the task model (encoder,
+/// pooling, every head; regression already in target units).
+/// </summary>
+internal sealed class EngineTaskPredictor
+{
+    private static readonly TaskKind[] ExportedKinds = [TaskKind.Binary, TaskKind.Multiclass, TaskKind.Regression, TaskKind.MultiLabel];
+
+    /// <summary>Resolves the engine and builds the predictor (the ONNX Runtime session is built on first use).</summary>
+    /// <exception cref="NotSupportedException"><paramref name="requested"/> is OnnxRuntime and the model cannot run there.</exception>
+    public EngineTaskPredictor(TransferModel model, int padId, int batchSize, InferenceEngine requested)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var other = model.Tasks.FirstOrDefault(t => !ExportedKinds.Contains(t.Kind));
+        Engine = InferenceEngines.Resolve(requested, model.Encoder, model.Pooling,
+                                          other is null ? null : $"task '{other.Name}' ({other.Kind}) is not part of the ONNX export");
+        if (Engine == InferenceEngine.LibTorch)
+        {
+            Predictor = new TaskPredictor(model, padId, batchSize);
+            return;
+        }
+        var outputs = model.Tasks.Select(t => OnnxExport.OutputName(t, model.Tasks.Count)).ToArray();
+        var session = new LazyOnnxSession(stream => OnnxExport.Write(model, stream), padId);
+        Predictor = new TaskPredictor(model.Tasks, batch => session.Run(batch, outputs), batchSize);
+    }
+
+    /// <summary>The predictor.</summary>
+    public TaskPredictor Predictor { get; }
+
+    /// <summary>The engine that runs: <see cref="InferenceEngine.OnnxRuntime"/> or <see cref="InferenceEngine.LibTorch"/>.</summary>
+    public InferenceEngine Engine { get; }
+}

@@ -1,0 +1,52 @@
+using MLNet.Transfer.Models;
+using MLNet.Transfer.Models.Bert;
+using MLNet.Transfer.Onnx;
+using TorchSharp;
+
+namespace MLNet.Transfer.Inference;
+
+/// <summary>
+/// Which engine runs a model: the rule behind <see cref="InferenceEngine.Auto"/> (ONNX Runtime whenever it can run the
+/// model, LibTorch otherwise) and the error of an explicit <see cref="InferenceEngine.OnnxRuntime"/> it cannot honour.
+/// </summary>
+internal static class InferenceEngines
+{
+    /// <summary>Poolings the ONNX export emits (the recurrent models' Last and LastMaxMean are not among them).</summary>
+    private static readonly PoolingMode[] ExportedPoolings = [PoolingMode.Cls, PoolingMode.Mean, PoolingMode.Max, PoolingMode.MeanMax];
+
+    /// <summary>
+    /// <see cref="InferenceEngine.OnnxRuntime"/> or <see cref="InferenceEngine.LibTorch"/>: the engine that runs a model on
+    /// <paramref name="encoder"/> pooled as <paramref name="pooling"/> when the user asked for <paramref name="requested"/>.
+    /// </summary>
+    /// <param name="requested">The user's choice.</param>
+    /// <param name="encoder">The model's encoder.</param>
+    /// <param name="pooling">How its token states are pooled.</param>
+    /// <param name="obstacle">A reason the caller knows why ONNX Runtime cannot run this model (e.g. token-level output), or null.</param>
+    /// <exception cref="NotSupportedException"><paramref name="requested"/> is OnnxRuntime and the model cannot run there; the message says why.</exception>
+    public static InferenceEngine Resolve(InferenceEngine requested, TextEncoder encoder, PoolingMode pooling, string? obstacle = null)
+    {
+        if (!Enum.IsDefined(requested))
+            throw new ArgumentOutOfRangeException(nameof(requested), requested, $"InferenceEngine must be one of {string.Join(", ", Enum.GetNames<InferenceEngine>())}.");
+        if (requested == InferenceEngine.LibTorch) return InferenceEngine.LibTorch;
+        obstacle ??= Obstacle(encoder, pooling);
+        if (obstacle is null) return InferenceEngine.OnnxRuntime;
+        if (requested == InferenceEngine.OnnxRuntime)
+            throw new NotSupportedException($"InferenceEngine.OnnxRuntime cannot run this model: {obstacle}. Use InferenceEngine.Auto (which falls back to LibTorch) or InferenceEngine.LibTorch.");
+        return InferenceEngine.LibTorch;
+    }
+
+    /// <summary>Why ONNX Runtime cannot run <paramref name="encoder"/> pooled as <paramref name="pooling"/>, or null when it can.</summary>
+    private static string? Obstacle(TextEncoder encoder, PoolingMode pooling)
+    {
+        BertModel bert;
+        try { bert = OnnxExport.RequireBert(encoder); }
+        catch (NotSupportedException e) { return e.Message.TrimEnd('.'); }
+        if (bert.Config.IsDecoder == true) return "its encoder is a causal (decoder) model, which the ONNX export does not cover";
+        if (encoder.Device.type != DeviceType.CPU) return $"ONNX Runtime runs on the CPU here and the encoder is on {encoder.Device}";
+        if (bert.BFloat16Inference) return "bf16 inference is switched on (UseBFloat16Inference), which runs on LibTorch";
+        if (!ExportedPoolings.Contains(pooling)) return $"{pooling} pooling is not part of the ONNX export";
+        long bytes = bert.parameters().Sum(p => p.NumberOfElements * p.ElementSize);
+        if (bytes >= int.MaxValue) return "its weights exceed 2 GiB, the largest ONNX model without external data";
+        return null;
+    }
+}
