@@ -17,7 +17,8 @@ public static class TrainCommand
                              [--model minilm|arctic-xs|<hf-dir>] [--epochs N] [--max-tokens N] [--seed N]
                              [--lr X] [--batch-size N] [--truncation head|tail|head+tail] [--window-stride N]
                              [--balance-classes|--no-balance-classes] [--threshold P (finetune)] [--checkpoint-dir DIR]
-                             [--plots DIR] [--separator C] [--json] --output model.zip
+                             [--tokens-per-batch N] [--precision auto|fp32|bf16] [--plots DIR] [--separator C] [--json]
+                             --output model.zip
         mlnet-transfer train --task multitask --train name=path:labelcol:binary|multiclass|regression (once per task)
                              [--valid name=path (per task)] [--task-sampling proportional|temperature] [--text-col Text] ...
           finetune (default): fine-tune the encoder with a task head (ULMFiT/BERT recipe).
@@ -36,6 +37,10 @@ public static class TrainCommand
           --plots DIR: write PNGs to DIR: training.png (finetune and multitask: training loss per step and the
           validation metrics of each evaluation) and confusion.png (binary/multiclass: the validation confusion
           matrix from ML.NET's evaluator; confusion-<task>.png per classification task with multitask).
+          --tokens-per-batch N (finetune): each step holds as many texts of similar length as fit in N padded tokens
+          (at most 4 × batch size); 0 = fixed batches; default: batch × max tokens for 2,000+ short texts without --batch-size, else 0.
+          --precision (finetune): bf16 = bf16 matrix products with fp32 master weights (mixed precision); auto = bf16
+          where the CPU has bf16 units; default fp32.
           Binary labels: 0/1 or true/false. The model file is a standard ML.NET zip. Data files are tab-separated with a
           header row; --separator , (or ;) reads CSV with RFC 4180 quoting (quoted fields may hold the separator,
           line breaks and "" for a quote).
@@ -50,7 +55,8 @@ public static class TrainCommand
         string approach = args.Choice("approach", "finetune", "features", "baseline") ?? "finetune";
         string model = args.Optional("model") ?? "minilm";
         int? epochs = args.Int("epochs", 1, 1000), maxTokens = args.Int("max-tokens", 2, 512), batchSize = args.Int("batch-size", 1, 4096);
-        int? windowStride = args.Int("window-stride", 0, 510);
+        int? windowStride = args.Int("window-stride", 0, 510), tokensPerBatch = args.Int("tokens-per-batch", 0, 1 << 20);
+        string? precision = args.Choice("precision", "auto", "fp32", "bf16");
         int seed = args.Int("seed") ?? 42;
         double? lr = args.Double("lr", 1e-8, 1), threshold = args.Double("threshold", 1e-6, 1 - 1e-6);
         string? truncation = args.Choice("truncation", "head", "tail", "head+tail");
@@ -66,6 +72,9 @@ public static class TrainCommand
         void Configure(TextFineTuningOptions o)
         {
             o.Model = model; o.Seed = seed; o.Epochs = epochs; o.MaxTokens = maxTokens; o.BatchSize = batchSize; o.LearningRate = lr ?? 1e-4;
+            o.TokensPerBatch = tokensPerBatch;
+            if (precision is not null)
+                o.Precision = precision switch { "auto" => TrainingPrecision.Auto, "bf16" => TrainingPrecision.BFloat16Mixed, _ => TrainingPrecision.Float32 };
             o.BalanceClasses = balance; o.CheckpointDirectory = checkpoints; o.PredictionWindowStride = windowStride; o.DecisionThreshold = threshold;
             o.Truncation = truncation switch { null => null, "tail" => TruncationStrategy.Tail, "head+tail" => TruncationStrategy.HeadAndTail, _ => TruncationStrategy.Head };
             o.DefaultsChosen = d =>

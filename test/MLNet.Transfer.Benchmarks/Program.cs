@@ -18,6 +18,7 @@ internal static class Program
               (Name | Ours | Reference | Unit | Ratio, ratio > 1 = ours better) or one JSON object per row;
               --long adds the comparisons that take minutes (streaming 100k rows), which --filter can also name
           --profile [--threads N]   where one embedding call spends its time (batch 1 and 32, ~40 tokens)
+          --profile-training [--threads N]   where one fine-tuning step spends its time (short and 64-token texts, fp32 and bf16)
           --bdn [BenchmarkDotNet arguments]   BenchmarkDotNet classes (in-process toolchain), e.g. --bdn --filter '*'
         """;
 
@@ -33,6 +34,7 @@ internal static class Program
         {
             if (list.Remove("--quick")) return QuickRunner.Run(ParseQuick(list));
             if (list.Remove("--profile")) return InferenceProfile.Run(TakeInt(list, "--threads") ?? 2);
+            if (list.Remove("--profile-training")) return TrainingProfile.Run(TakeInt(list, "--threads") ?? 2);
             list.Remove("--bdn");
             return BdnRunner.Run([.. list]);
         }

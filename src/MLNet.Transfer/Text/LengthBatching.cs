@@ -51,20 +51,26 @@ public static class LengthBatching
         ArgumentNullException.ThrowIfNull(lengths);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(poolBatches, 1);
+        return Shuffled(lengths, batchSize, seed, poolBatches, sorted => Chunk(sorted, batchSize));
+    }
 
-        var random = new Random(seed);
-        int[] order = Enumerable.Range(0, lengths.Count).ToArray();
-        random.Shuffle(order);
-        int pool = (int)Math.Min((long)batchSize * poolBatches, int.MaxValue);
-        var batches = new List<int[]>((lengths.Count + batchSize - 1) / batchSize);
-        for (int start = 0; start < order.Length; start += pool)
-        {
-            int[] slice = order[start..Math.Min(order.Length, start + pool)];
-            batches.AddRange(Chunk(SortedLongestFirst(lengths, slice), batchSize));
-        }
-        int[][] shuffled = [.. batches];
-        random.Shuffle(shuffled);
-        return shuffled;
+    /// <summary>
+    /// Like <see cref="ShuffledBatches"/>, but each pool is cut by a token budget as in <see cref="BatchesByTokenBudget"/>:
+    /// every batch holds as many items of similar length as fit in <paramref name="maxTokensPerBatch"/> padded tokens,
+    /// at most <paramref name="maxBatchSize"/>. Short items make fewer, fuller batches. Deterministic for a given seed.
+    /// </summary>
+    /// <param name="lengths">Token count of each item.</param>
+    /// <param name="maxTokensPerBatch">Padded tokens per batch (items × longest length), at least 1.</param>
+    /// <param name="maxBatchSize">Items per batch at most, at least 1; pools hold <paramref name="poolBatches"/> times this many items.</param>
+    /// <param name="seed">Random seed; use a different one per epoch.</param>
+    /// <param name="poolBatches">Full batches per sorting pool, at least 1. Default 50.</param>
+    public static IEnumerable<int[]> ShuffledBatchesByTokenBudget(IReadOnlyList<int> lengths, int maxTokensPerBatch, int maxBatchSize, int seed, int poolBatches = 50)
+    {
+        ArgumentNullException.ThrowIfNull(lengths);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxTokensPerBatch, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(poolBatches, 1);
+        return Shuffled(lengths, maxBatchSize, seed, poolBatches, sorted => ByBudget(sorted, lengths, maxTokensPerBatch, maxBatchSize));
     }
 
     /// <summary>Padding overhead of a batching: padded tokens ÷ real tokens − 1 (0 means no padding).</summary>
@@ -86,6 +92,21 @@ public static class LengthBatching
             padded += (long)longest * batch.Length;
         }
         return real == 0 ? 0 : (double)padded / real - 1;
+    }
+
+    /// <summary>Shuffles, sorts pools of <paramref name="poolBatches"/> × <paramref name="batchSize"/> items longest first, cuts each, shuffles the batches.</summary>
+    private static int[][] Shuffled(IReadOnlyList<int> lengths, int batchSize, int seed, int poolBatches, Func<int[], IEnumerable<int[]>> cut)
+    {
+        var random = new Random(seed);
+        int[] order = Enumerable.Range(0, lengths.Count).ToArray();
+        random.Shuffle(order);
+        int pool = (int)Math.Min((long)batchSize * poolBatches, int.MaxValue);
+        var batches = new List<int[]>((lengths.Count + batchSize - 1) / batchSize);
+        for (int start = 0; start < order.Length; start += pool)
+            batches.AddRange(cut(SortedLongestFirst(lengths, order[start..Math.Min(order.Length, start + pool)])));
+        int[][] shuffled = [.. batches];
+        random.Shuffle(shuffled);
+        return shuffled;
     }
 
     private static int[] SortedLongestFirst(IReadOnlyList<int> lengths, int[] indices) =>

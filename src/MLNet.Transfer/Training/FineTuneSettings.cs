@@ -17,6 +17,19 @@ public sealed record FineTuneSettings
     public int BatchSize { get; init; } = 32;
     /// <summary>Token budget per text including [CLS]/[SEP]. Default 128.</summary>
     public int MaxTokens { get; init; } = 128;
+    /// <summary>
+    /// Token-budget batching: 0 (default) makes every step <see cref="BatchSize"/> texts; a positive budget makes each step
+    /// as many texts of similar length as fit in this many padded tokens (texts × the longest one's length), at most
+    /// <see cref="MaxRowsPerBudgetBatch"/> × <see cref="BatchSize"/> (a longer text gets a step of its own). Short texts
+    /// then train in fewer, fuller steps: e.g. a budget of 32 × 64 puts 128 SST-2 phrases of ~13 tokens in one step instead
+    /// of 32. Deterministic for a <see cref="Seed"/>; the learning-rate schedule counts the steps the batches make.
+    /// </summary>
+    public int TokensPerBatch { get; init; }
+    /// <summary>
+    /// Arithmetic of the encoder's matrix products in training (see <see cref="TrainingPrecision"/>). Default
+    /// <see cref="TrainingPrecision.Float32"/>.
+    /// </summary>
+    public TrainingPrecision Precision { get; init; } = TrainingPrecision.Float32;
     /// <summary>Learning-rate shape. Default linear warm-up and decay.</summary>
     public ScheduleKind Schedule { get; init; } = ScheduleKind.LinearWarmupDecay;
     /// <summary>Warm-up share of all steps (cut fraction for slanted triangular). Default 0.1.</summary>
@@ -59,6 +72,17 @@ public sealed record FineTuneSettings
     /// <summary>Multi-task: the task whose validation metric drives early stopping and best-weight restore (null = the mean over tasks).</summary>
     public string? EarlyStoppingTask { get; init; }
 
+    /// <summary>With <see cref="TokensPerBatch"/>, a step holds at most this many times <see cref="BatchSize"/> texts.</summary>
+    public const int MaxRowsPerBudgetBatch = 4;
+
+    /// <summary>Whether training on <paramref name="device"/> multiplies in bf16 (<see cref="Precision"/>, with Auto resolved for this CPU).</summary>
+    public bool UsesBFloat16(TorchSharp.torch.Device device) => Precision switch
+    {
+        TrainingPrecision.BFloat16Mixed => true,
+        TrainingPrecision.Auto => device.type == TorchSharp.DeviceType.CPU && Runtime.CpuFeatures.HasBFloat16Units,
+        _ => false,
+    };
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first bad value.</summary>
     /// <param name="maxPositions">The model's max_position_embeddings.</param>
     /// <param name="tasks">The model's tasks, to check <see cref="EarlyStoppingTask"/> (null skips that check).</param>
@@ -68,6 +92,7 @@ public sealed record FineTuneSettings
         Check(Epochs >= 1, nameof(Epochs), Epochs, "must be at least 1");
         Check(BatchSize >= 1, nameof(BatchSize), BatchSize, "must be at least 1");
         Check(MaxTokens >= 2 && MaxTokens <= maxPositions, nameof(MaxTokens), MaxTokens, $"must be between 2 and the model's max_position_embeddings ({maxPositions})");
+        Check(TokensPerBatch >= 0, nameof(TokensPerBatch), TokensPerBatch, "must be 0 (off) or positive");
         Check(WarmupFraction is >= 0 and < 1, nameof(WarmupFraction), WarmupFraction, "must be in [0, 1)");
         Check(LayerLearningRateDecay is > 0 and <= 1, nameof(LayerLearningRateDecay), LayerLearningRateDecay, "must be in (0, 1]");
         Check(UnfreezeBlocksPerEpoch >= 0, nameof(UnfreezeBlocksPerEpoch), UnfreezeBlocksPerEpoch, "must be 0 (off) or positive");
@@ -81,6 +106,7 @@ public sealed record FineTuneSettings
         if (tasks is not null && EarlyStoppingTask is not null)
             Check(tasks.Any(t => t.Name == EarlyStoppingTask), nameof(EarlyStoppingTask), EarlyStoppingTask, $"must name one of the tasks ({string.Join(", ", tasks.Select(t => t.Name))})");
         Check(Enum.IsDefined(Schedule), nameof(Schedule), Schedule, $"must be one of {string.Join(", ", Enum.GetNames<ScheduleKind>())}");
+        Check(Enum.IsDefined(Precision), nameof(Precision), Precision, $"must be one of {string.Join(", ", Enum.GetNames<TrainingPrecision>())}");
         Check(Enum.IsDefined(Pooling), nameof(Pooling), Pooling, $"must be one of {string.Join(", ", Enum.GetNames<PoolingMode>())}");
         return this;
     }

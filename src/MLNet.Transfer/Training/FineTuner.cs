@@ -34,13 +34,13 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
         var classWeights = model.Tasks.Select((t, i) => _settings.BalanceClasses ? ClassWeights(t, i, train) : null).ToArray();
         var groups = ParameterGroups.Build(model, _settings.LearningRate, _settings.LayerLearningRateDecay, _settings.WeightDecay);
         using var optimizer = new ScalarSafeAdamW(groups, _settings.LearningRate);
-        var plan = TrainingLoopPlan.ForFineTuning(_settings, train.Count, epoch => SortishBatches(train, epoch),
+        var plan = TrainingLoopPlan.ForFineTuning(_settings, [.. train.Select(t => t.Tokens.Length)], model.Encoder.Device,
             (rows, step) =>
             {
                 var batch = rows.Select(i => train[i]).ToArray();
                 return (TrainStep(batch, optimizer, classWeights, step), batch.Sum(b => (long)b.Tokens.Length));
             },
-            validation is null ? null : () => Evaluate(validation), "score");
+            validation is null ? null : () => Evaluate(validation), "score", epoch => SortishBatches(train, epoch));
         var loop = new TrainingLoop(model, optimizer, groups, plan);
         loop.ResumeOrSeed(Fingerprint(train), _settings.Seed);
         return loop.Run(progress, cancellation).ToFineTuneResult();
@@ -79,7 +79,7 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
 
     /// <summary>Shuffled batches of similar length (fastai's "sortish" sampler), seeded per epoch so a resumed run sees the same order.</summary>
     private List<int[]> SortishBatches(IReadOnlyList<TrainingExample> train, int epoch) =>
-        TaskBatches.ForEpoch(train, _settings.BatchSize, _settings.Seed, epoch, _settings.TaskSampling, _settings.SamplingTemperature);
+        TaskBatches.ForEpoch(train, _settings.BatchSize, _settings.Seed, epoch, _settings.TaskSampling, _settings.SamplingTemperature, _settings.TokensPerBatch);
 
     private void CheckExamples(IReadOnlyList<TrainingExample> examples, string what)
     {

@@ -13,6 +13,8 @@ public sealed record TrainingRequest
     public int? PredictionWindowStride { get; init; }
     /// <summary>Examples per step.</summary>
     public int? BatchSize { get; init; }
+    /// <summary>Token budget per step (0 = fixed batches of <see cref="BatchSize"/>; see <see cref="FineTuneSettings.TokensPerBatch"/>).</summary>
+    public int? TokensPerBatch { get; init; }
     /// <summary>Passes over the data.</summary>
     public int? Epochs { get; init; }
     /// <summary>Class-weighted loss.</summary>
@@ -36,11 +38,15 @@ public sealed record TrainingRequest
 public sealed record DataAwareDefaults(int MaxTokens, TruncationStrategy Truncation, int PredictionWindowStride, int BatchSize, int Epochs,
                                        bool BalanceClasses, bool TuneThreshold, bool RestoreBestWeights, IReadOnlyList<string> Reasons)
 {
+    /// <summary>Token budget per step: 0 = every step is <see cref="BatchSize"/> texts (see <see cref="FineTuneSettings.TokensPerBatch"/>).</summary>
+    public int TokensPerBatch { get; init; }
+
     /// <summary>The choices as one line, e.g. "max tokens 512 (head+tail), windows every 256, batch 16, 4 epochs, class weights, tuned threshold".</summary>
     public string Summary =>
         $"max tokens {MaxTokens} ({Truncation switch { TruncationStrategy.HeadAndTail => "head+tail", TruncationStrategy.Tail => "tail", _ => "head" }})" +
         (PredictionWindowStride > 0 ? $", prediction windows every {PredictionWindowStride}" : "") +
-        $", batch {BatchSize}, {Epochs} epoch{(Epochs == 1 ? "" : "s")}" +
+        $", batch {BatchSize}" + (TokensPerBatch > 0 ? $" (token budget {TokensPerBatch:N0}, up to {BatchSize * FineTuneSettings.MaxRowsPerBudgetBatch} texts)" : "") +
+        $", {Epochs} epoch{(Epochs == 1 ? "" : "s")}" +
         (BalanceClasses ? ", class-weighted loss" : "") + (TuneThreshold ? ", decision threshold tuned on validation data" : "") +
         (RestoreBestWeights ? "" : ", last weights kept");
 }
@@ -64,6 +70,12 @@ public static class TrainingDefaults
     public const int MaximumSteps = 4000;
     /// <summary>Below this many examples the batch is 16 (twice the steps for the same compute), else 32.</summary>
     public const int SmallDataExamples = 2000;
+    /// <summary>
+    /// Token-budget batching goes on when the median text is at most this fraction of max tokens (and the data is not
+    /// small): fixed batches of such texts leave the matrix products small and the per-step cost (optimizer, clipping)
+    /// large, so fewer, fuller steps train faster.
+    /// </summary>
+    public const double ShortTextFraction = 0.5;
     /// <summary>Largest over smallest class count from which a classification task counts as imbalanced.</summary>
     public const double ImbalancedRatio = 2.5;
     /// <summary>
@@ -107,6 +119,11 @@ public static class TrainingDefaults
         int batch = Pick(request.BatchSize, small ? 16 : 32,
             small ? $"batch 16: fewer than {SmallDataExamples:N0} examples (more steps for the same compute)" : "batch 32");
         int epochs = Pick(request.Epochs, ChooseEpochs(profile.Examples, batch), EpochsReason(profile.Examples, batch));
+        bool shortTexts = !small && profile.MedianTokens <= maxTokens * ShortTextFraction;
+        int budget = request.TokensPerBatch is null && request.BatchSize is not null ? 0 // a batch size the user chose means batches of that size
+            : Pick(request.TokensPerBatch, shortTexts ? batch * maxTokens : 0,
+            shortTexts ? $"token budget {batch * maxTokens:N0} per step (batch × max tokens): short texts (median {profile.MedianTokens} word pieces) train up to {batch * FineTuneSettings.MaxRowsPerBudgetBatch} at a time in fewer, fuller steps"
+                       : small ? "fixed batches: small data needs the steps" : "fixed batches: texts fill max tokens");
         bool imbalanced = profile.ImbalanceRatio >= ImbalancedRatio;
         string balance = imbalanced ? $"classes imbalanced {profile.ImbalanceRatio:F1}:1" : "classes balanced";
         bool weights = Pick(request.BalanceClasses, imbalanced, imbalanced ? $"class-weighted loss: {balance}" : "plain loss: " + balance);
@@ -117,7 +134,7 @@ public static class TrainingDefaults
             : tooFewToChoose ? $"decision threshold 0.5: {tooFew}" : "decision threshold tuned on validation data for the minority class's F1");
         bool restore = request.RestoreBestWeights ?? !tooFewToChoose;
         if (request.RestoreBestWeights is null && tooFewToChoose) reasons.Add($"last weights kept: {tooFew}");
-        return new DataAwareDefaults(maxTokens, truncation, stride, batch, epochs, weights, threshold, restore, reasons);
+        return new DataAwareDefaults(maxTokens, truncation, stride, batch, epochs, weights, threshold, restore, reasons) { TokensPerBatch = budget };
     }
 
     /// <summary>The 99th length percentile rounded up to a multiple of 16 (at least 32), capped at <see cref="LongTextTokens"/> and the model.</summary>

@@ -78,7 +78,7 @@ internal sealed class TrainingLoop(nn.Module model, OptimizerHelper optimizer, I
             {
                 cancellation.ThrowIfCancellationRequested();
                 stepClock.Start();
-                int epoch = step / plan.StepsPerEpoch;
+                int epoch = plan.EpochOf(step);
                 if (epoch != batchesEpoch)
                 {
                     batches = plan.EpochBatches(epoch);
@@ -90,7 +90,10 @@ internal sealed class TrainingLoop(nn.Module model, OptimizerHelper optimizer, I
                 var optimizerGroups = optimizer.ParamGroups.ToList();
                 for (int g = 0; g < groups.Count; g++) optimizerGroups[g].LearningRate = groups[g].PeakLearningRate * multiplier;
 
-                var (loss, stepTokens) = plan.Step(batches[step % plan.StepsPerEpoch], step);
+                double loss;
+                long stepTokens;
+                using (plan.BFloat16Compute ? Models.BFloat16Autocast.Enter() : null)
+                    (loss, stepTokens) = plan.Step(batches[plan.BatchOf(step)], step);
                 tokens += stepTokens;
                 stepClock.Stop();
                 if (!double.IsNaN(loss))

@@ -8,8 +8,12 @@ internal sealed record TrainingLoopPlan
 {
     /// <summary>Optimisation steps in the whole run.</summary>
     public required int TotalSteps { get; init; }
-    /// <summary>Steps per epoch; step s uses batch s mod this of its epoch's batches.</summary>
+    /// <summary>Steps per epoch; step s uses batch s mod this of its epoch's batches (unless <see cref="EpochSteps"/> says otherwise).</summary>
     public required int StepsPerEpoch { get; init; }
+    /// <summary>Steps of each epoch when they differ (token-budget batches); null = <see cref="StepsPerEpoch"/> every epoch.</summary>
+    public IReadOnlyList<int>? EpochSteps { get; init; }
+    /// <summary>Run every step inside a <see cref="Models.BFloat16Autocast"/> scope (bf16 mixed precision); evaluation stays outside.</summary>
+    public bool BFloat16Compute { get; init; }
     /// <summary>Epochs, as shown in the progress reports.</summary>
     public required int Epochs { get; init; }
     /// <summary>Learning-rate schedule over <see cref="TotalSteps"/>, applied to every parameter group's peak rate.</summary>
@@ -47,27 +51,65 @@ internal sealed record TrainingLoopPlan
     /// <summary>Tokens per second and the ETA count only the steps' own time, not evaluations and checkpoints.</summary>
     public bool TimeStepsOnly { get; init; }
 
-    /// <summary>
-    /// The fine-tuners' plan from their settings: epochs of <paramref name="examples"/> in batches, the schedule, gradual
-    /// unfreezing, early stopping on <paramref name="scoreMetric"/>, evaluation and checkpoints every N steps or at each
-    /// epoch's end (evaluation also after the last step when every N steps).
-    /// </summary>
-    public static TrainingLoopPlan ForFineTuning(FineTuneSettings s, int examples, Func<int, IReadOnlyList<int[]>> epochBatches,
-                                                 Func<int[], int, (double Loss, long Tokens)> step,
-                                                 Func<IReadOnlyDictionary<string, double>>? evaluate, string scoreMetric)
+    /// <summary>The 0-based epoch of a 0-based step.</summary>
+    public int EpochOf(int step)
     {
-        int stepsPerEpoch = (examples + s.BatchSize - 1) / s.BatchSize;
-        int totalSteps = stepsPerEpoch * s.Epochs;
-        return new TrainingLoopPlan
+        if (EpochSteps is null) return step / StepsPerEpoch;
+        int epoch = 0;
+        for (int start = 0; epoch < EpochSteps.Count - 1 && step >= start + EpochSteps[epoch]; epoch++) start += EpochSteps[epoch];
+        return epoch;
+    }
+
+    /// <summary>Which of its epoch's batches a 0-based step uses.</summary>
+    public int BatchOf(int step)
+    {
+        if (EpochSteps is null) return step % StepsPerEpoch;
+        int epoch = EpochOf(step), start = 0;
+        for (int e = 0; e < epoch; e++) start += EpochSteps[e];
+        return step - start;
+    }
+
+    /// <summary>Whether an epoch ends once this many steps are done.</summary>
+    public bool EndsEpoch(int done) => done > 0 && (EpochSteps is null ? done % StepsPerEpoch == 0 : EpochOf(done - 1) != EpochOf(done) || done == TotalSteps);
+
+    /// <summary>
+    /// The fine-tuners' plan from their settings: epochs of items of these <paramref name="lengths"/> in length-bucketed
+    /// batches (<see cref="TaskBatches.Shuffled"/>: <see cref="FineTuneSettings.BatchSize"/> items or a
+    /// <see cref="FineTuneSettings.TokensPerBatch"/> budget, unless <paramref name="epochBatches"/> batches its own way),
+    /// the schedule over the steps those batches make, gradual unfreezing, bf16 compute when
+    /// <see cref="FineTuneSettings.UsesBFloat16"/> on <paramref name="device"/>, early stopping on
+    /// <paramref name="scoreMetric"/>, evaluation and checkpoints every N steps or at each epoch's end (evaluation also
+    /// after the last step when every N steps).
+    /// </summary>
+    public static TrainingLoopPlan ForFineTuning(FineTuneSettings s, IReadOnlyList<int> lengths, TorchSharp.torch.Device device,
+                                                 Func<int[], int, (double Loss, long Tokens)> step,
+                                                 Func<IReadOnlyDictionary<string, double>>? evaluate, string scoreMetric,
+                                                 Func<int, IReadOnlyList<int[]>>? epochBatches = null)
+    {
+        epochBatches ??= epoch => TaskBatches.Shuffled(lengths, s.BatchSize, s.TokensPerBatch, unchecked(s.Seed * 1_000_003 + epoch));
+        int stepsPerEpoch = (lengths.Count + s.BatchSize - 1) / s.BatchSize;
+        int[]? epochSteps = null;
+        if (s.TokensPerBatch > 0) // the budget decides how many steps each epoch has: batch every epoch now (milliseconds), count them
         {
-            TotalSteps = totalSteps, StepsPerEpoch = stepsPerEpoch, Epochs = s.Epochs,
+            var epochs = Enumerable.Range(0, s.Epochs).Select(epochBatches).ToArray();
+            epochSteps = [.. epochs.Select(e => e.Count)];
+            epochBatches = epoch => epochs[epoch];
+            stepsPerEpoch = epochSteps[0];
+        }
+        int totalSteps = epochSteps?.Sum() ?? stepsPerEpoch * s.Epochs;
+        var plan = new TrainingLoopPlan
+        {
+            TotalSteps = totalSteps, StepsPerEpoch = stepsPerEpoch, EpochSteps = epochSteps, Epochs = s.Epochs,
             Schedule = s.Schedule, WarmupFraction = s.WarmupFraction, UnfreezeBlocksPerEpoch = s.UnfreezeBlocksPerEpoch,
-            EpochBatches = epochBatches, Step = step,
+            EpochBatches = epochBatches, Step = step, BFloat16Compute = s.UsesBFloat16(device),
             Evaluate = evaluate, ScoreMetric = scoreMetric,
-            EvaluatesAfter = done => s.EvaluateEverySteps > 0 ? done % s.EvaluateEverySteps == 0 || done == totalSteps : done % stepsPerEpoch == 0,
             RestoreBestWeights = s.RestoreBestWeights, EarlyStoppingPatience = s.EarlyStoppingPatience,
             CheckpointDirectory = s.CheckpointDirectory,
-            CheckpointsAfter = done => s.CheckpointEverySteps > 0 ? done % s.CheckpointEverySteps == 0 : done % stepsPerEpoch == 0,
+        };
+        return plan with
+        {
+            EvaluatesAfter = done => s.EvaluateEverySteps > 0 ? done % s.EvaluateEverySteps == 0 || done == totalSteps : plan.EndsEpoch(done),
+            CheckpointsAfter = done => s.CheckpointEverySteps > 0 ? done % s.CheckpointEverySteps == 0 : plan.EndsEpoch(done),
         };
     }
 }

@@ -20,6 +20,8 @@ internal static class Comparisons
         list.Add(new EmbedCorpusComparison());
         list.Add(new PipelineComparison());
         list.Add(new FineTuneComparison());
+        list.Add(new ShortTextFineTuneComparison());
+        list.Add(new MixedPrecisionFineTuneComparison());
         list.Add(new TaggerFineTuneComparison());
         list.Add(new StreamingMemoryComparison());
         return list;

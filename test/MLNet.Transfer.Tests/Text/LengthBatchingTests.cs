@@ -80,11 +80,38 @@ public class LengthBatchingTests
     }
 
     [Test]
+    public void ShuffledTokenBudgetBatchesFillTheBudgetDeterministicallyAndCoverAll()
+    {
+        var random = new Random(3);
+        int[] lengths = [.. Enumerable.Range(0, 2_000).Select(_ => random.Next(3, 30))]; // short texts
+        const int budget = 16 * 64, maxRows = 64;
+
+        var batches = LengthBatching.ShuffledBatchesByTokenBudget(lengths, budget, maxRows, seed: 5).ToList();
+        var again = LengthBatching.ShuffledBatchesByTokenBudget(lengths, budget, maxRows, seed: 5).ToList();
+        var otherSeed = LengthBatching.ShuffledBatchesByTokenBudget(lengths, budget, maxRows, seed: 6).ToList();
+
+        AssertEachIndexExactlyOnce(batches, lengths.Length);
+        Assert.That(again, Is.EqualTo(batches));
+        Assert.That(otherSeed, Is.Not.EqualTo(batches));
+        foreach (var batch in batches)
+        {
+            Assert.That(batch.Length, Is.InRange(1, maxRows));
+            if (batch.Length > 1) Assert.That(batch.Length * batch.Max(i => lengths[i]), Is.LessThanOrEqualTo(budget));
+        }
+        int fixedSteps = LengthBatching.ShuffledBatches(lengths, 16, seed: 5).Count();
+        Assert.That(batches, Has.Count.LessThan(fixedSteps / 2), "short items fill far fewer steps than fixed batches of 16");
+        Assert.That(LengthBatching.PaddingOverhead(lengths, batches), Is.LessThan(0.1));
+        Assert.That(batches.Take(5).Select(b => b.Max(i => lengths[i])).Distinct().Count(), Is.GreaterThan(1), "the batch order is shuffled, not longest first");
+    }
+
+    [Test]
     public void EmptyInputGivesNoBatchesAndBadSizesAreRejected()
     {
         Assert.That(LengthBatching.Batches([], 8), Is.Empty);
         Assert.That(LengthBatching.ShuffledBatches([], 8, seed: 1), Is.Empty);
         Assert.Throws<ArgumentOutOfRangeException>(() => LengthBatching.Batches([1], 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => LengthBatching.BatchesByTokenBudget([1], 0));
+        Assert.That(LengthBatching.ShuffledBatchesByTokenBudget([], 8, 4, seed: 1), Is.Empty);
+        Assert.Throws<ArgumentOutOfRangeException>(() => LengthBatching.ShuffledBatchesByTokenBudget([1], 8, 0, seed: 1));
     }
 }

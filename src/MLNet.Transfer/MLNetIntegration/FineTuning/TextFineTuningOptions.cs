@@ -66,6 +66,16 @@ public abstract class TextFineTuningOptions
     /// <summary>Sequences per optimisation step. Default null: 16 below 2,000 training examples, else 32.</summary>
     public int? BatchSize { get; set; }
     /// <summary>
+    /// Token-budget batching (see <see cref="FineTuneSettings.TokensPerBatch"/>): 0 = every step is <see cref="BatchSize"/>
+    /// texts; N &gt; 0 = each step holds as many texts of similar length as fit in N padded tokens, at most 4 ×
+    /// <see cref="BatchSize"/>. Default null: <see cref="BatchSize"/> × <see cref="MaxTokens"/> for 2,000 examples or more
+    /// whose median length is at most half of <see cref="MaxTokens"/> (short texts train in fewer, fuller steps), else 0 —
+    /// and 0 whenever <see cref="BatchSize"/> is set.
+    /// </summary>
+    public int? TokensPerBatch { get; set; }
+    /// <inheritdoc cref="FineTuneSettings.Precision"/>
+    public TrainingPrecision Precision { get; set; } = TrainingPrecision.Float32;
+    /// <summary>
     /// Token budget per text including [CLS]/[SEP]. Default null: the training texts' 99th length percentile rounded up
     /// to a multiple of 16 (at least 32), at most 512 and the model's maximum.
     /// </summary>
@@ -113,6 +123,8 @@ public abstract class TextFineTuningOptions
     {
         if (Truncation is { } t && !Enum.IsDefined(t))
             throw new ArgumentOutOfRangeException(nameof(Truncation), t, $"Truncation must be one of {string.Join(", ", Enum.GetNames<TruncationStrategy>())}; got {t}.");
+        if (TokensPerBatch is { } budget && budget < 0)
+            throw new ArgumentOutOfRangeException(nameof(TokensPerBatch), budget, $"TokensPerBatch must be 0 (off) or positive; got {budget}.");
         if (BatchSize is { } b && b < 1) // checked here too: the data-aware epoch choice divides by it before FineTuneSettings.Validate runs
             throw new ArgumentOutOfRangeException(nameof(BatchSize), b, $"BatchSize must be at least 1; got {b}.");
         if (DecisionThreshold is { } p && !(p > 0 && p < 1))
@@ -123,7 +135,7 @@ public abstract class TextFineTuningOptions
     internal TrainingRequest Request() => new()
     {
         MaxTokens = MaxTokens, Truncation = Truncation, PredictionWindowStride = PredictionWindowStride, BatchSize = BatchSize,
-        Epochs = Epochs, BalanceClasses = BalanceClasses, TuneThreshold = DecisionThreshold is null ? TuneThreshold : false,
+        TokensPerBatch = TokensPerBatch, Epochs = Epochs, BalanceClasses = BalanceClasses, TuneThreshold = DecisionThreshold is null ? TuneThreshold : false,
         RestoreBestWeights = RestoreBestWeights,
     };
 
@@ -137,7 +149,8 @@ public abstract class TextFineTuningOptions
     /// <summary>The training hyperparameters as <see cref="FineTuneSettings"/>, with the data-aware choices in <paramref name="d"/>.</summary>
     internal virtual FineTuneSettings ToSettings(DataAwareDefaults d) => new()
     {
-        LearningRate = LearningRate, Epochs = d.Epochs, BatchSize = d.BatchSize, MaxTokens = d.MaxTokens, Schedule = Schedule,
+        LearningRate = LearningRate, Epochs = d.Epochs, BatchSize = d.BatchSize, TokensPerBatch = d.TokensPerBatch, Precision = Precision,
+        MaxTokens = d.MaxTokens, Schedule = Schedule,
         WarmupFraction = WarmupFraction, LayerLearningRateDecay = LayerLearningRateDecay, UnfreezeBlocksPerEpoch = UnfreezeBlocksPerEpoch,
         WeightDecay = WeightDecay, HeadDropout = HeadDropout, MaxGradNorm = MaxGradNorm, Pooling = Pooling, BalanceClasses = d.BalanceClasses,
         EvaluateEverySteps = EvaluateEverySteps, EarlyStoppingPatience = EarlyStoppingPatience, RestoreBestWeights = d.RestoreBestWeights,

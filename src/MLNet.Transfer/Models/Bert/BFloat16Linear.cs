@@ -26,11 +26,14 @@ internal sealed class BFloat16Linear : IDisposable
     }
 
     /// <summary>
-    /// <paramref name="linear"/>(<paramref name="x"/>) in fp32, or with the bf16 copies when there are some and no
-    /// gradient is being recorded (training always runs in fp32).
+    /// <paramref name="linear"/>(<paramref name="x"/>): with the bf16 copies when there are some and no gradient is being
+    /// recorded (inference), with bf16 casts of the current weights inside a <see cref="BFloat16Autocast"/> scope
+    /// (mixed-precision training), else in fp32.
     /// </summary>
     public static Tensor Apply(Linear linear, BFloat16Linear? reduced, Tensor x) =>
-        reduced is not null && !torch.is_grad_enabled() ? reduced.Forward(x) : linear.call(x);
+        reduced is not null && !torch.is_grad_enabled() ? reduced.Forward(x)
+        : BFloat16Autocast.IsActive ? BFloat16Autocast.Linear(linear, x)
+        : linear.call(x);
 
     /// <summary>Replaces <paramref name="copy"/> with fresh copies of <paramref name="linear"/> (or none).</summary>
     public static void Refresh(ref BFloat16Linear? copy, Linear linear, bool enabled)

@@ -49,8 +49,7 @@ public sealed class TaggerTrainer
         var groups = OptimizerGroups();
         using var optimizer = new ScalarSafeAdamW(groups, _settings.LearningRate);
         var lengths = examples.Select(e => e.Window.Tokens.Length).ToArray();
-        var plan = TrainingLoopPlan.ForFineTuning(_settings, examples.Count,
-            epoch => LengthBatching.ShuffledBatches(lengths, _settings.BatchSize, unchecked(_settings.Seed * 1_000_003 + epoch)).ToList(),
+        var plan = TrainingLoopPlan.ForFineTuning(_settings, lengths, _model.Encoder.Device,
             (rows, step) =>
             {
                 var batch = rows.Select(i => examples[i]).ToArray();
