@@ -8,6 +8,7 @@ namespace MLNet.Transfer.Training;
 /// TorchSharp's AdamW (decoupled weight decay, no AMSGrad) with the same update, state and checkpoint format, but
 /// with every native Scalar held until its call returns. TorchSharp's own step passes numbers as implicit Scalars
 /// that the GC's finalizer may free mid-call (see <see cref="Models.Scalars"/>); under load that crashed training.
+/// fp32 parameters on the CPU take <see cref="FusedAdamW"/>'s single-pass update of the same arithmetic.
 /// </summary>
 internal sealed class ScalarSafeAdamW : AdamW
 {
@@ -37,6 +38,14 @@ internal sealed class ScalarSafeAdamW : AdamW
             if (grad is null) continue;
             var state = (State)_state[param.Handle];
             state.step += 1;
+            if (FusedAdamW.Applies(param, grad, state.exp_avg, state.exp_avg_sq))
+            {
+                using var noGrad = no_grad();
+                FusedAdamW.Update(param, grad, state.exp_avg, state.exp_avg_sq, new FusedAdamW.Constants(
+                    (float)(1 - lr * options.weight_decay!.Value), (float)beta1, (float)(1 - beta1), (float)beta2, (float)(1 - beta2),
+                    (float)Math.Sqrt(1 - Math.Pow(beta2, state.step)), (float)options.eps!.Value, (float)(-lr / (1 - Math.Pow(beta1, state.step)))));
+                continue;
+            }
             param.mul_(keep);
             state.exp_avg.mul_(beta1Scalar).add_(grad, oneMinusBeta1);
             state.exp_avg_sq.mul_(beta2Scalar).addcmul_(grad, grad, oneMinusBeta2);
