@@ -34,7 +34,7 @@ internal static class TrainingProfile
     private static void Profile(BenchContext context, int rows, int tokens, TrainingPrecision precision)
     {
         using var encoder = PretrainedEncoder.Load(BenchContext.ModelName);
-        var items = FixedLengthTexts.Build(encoder.Tokenizer, context.Corpus.Sentences, tokens, rows).Items;
+        var items = FineTuneRun.Texts(context, tokens, rows, steps: 1);
         using var model = new TransferModel(encoder.Model, [new TaskSpec("task", TaskKind.Binary, 1)], PoolingMode.Mean, headDropout: 0.1);
         var groups = ParameterGroups.Build(model, 1e-4, 1, 0.01);
         using var optimizer = new ScalarSafeAdamW(groups, 1e-4);
@@ -80,9 +80,5 @@ internal static class TrainingProfile
             Console.WriteLine($"  {names[p],-20} {Median(samples[p]),8:F1} ms  {Median(samples[p]) / total,6:P1}");
     }
 
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted[sorted.Length / 2];
-    }
+    private static double Median(List<double> values) => FineTuneRun.Typical(values, useMedian: true);
 }

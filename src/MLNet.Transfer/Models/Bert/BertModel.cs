@@ -62,7 +62,8 @@ public sealed partial class BertModel : TextEncoder
     /// residuals, pooling and all outputs stay fp32. Faster on CPUs with AVX512-BF16 or AMX (measured figures in the
     /// README's performance section), little help where there is none; sentence vectors stay within cosine 0.9999 of fp32 for all-MiniLM-L6-v2. Applies only in
     /// eval mode with gradients disabled (e.g. under <c>torch.inference_mode()</c>, as every embedding and prediction
-    /// path runs): training always runs in fp32, and the copies are refreshed when the model returns to eval mode.
+    /// path runs): training does not use them (bf16 training is <see cref="TrainingPrecision.BFloat16Mixed"/>, which casts
+    /// the current weights per step), and the copies are refreshed when the model returns to eval mode.
     /// Costs half the dense weights' memory again. Call it again after changing the weights while in eval mode.
     /// </summary>
     /// <param name="enabled">True to use bf16 for inference, false for fp32 (the default).</param>
