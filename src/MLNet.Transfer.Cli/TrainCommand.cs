@@ -38,7 +38,7 @@ public static class TrainCommand
           validation metrics of each evaluation) and confusion.png (binary/multiclass: the validation confusion
           matrix from ML.NET's evaluator; confusion-<task>.png per classification task with multitask).
           --tokens-per-batch N (finetune): each step holds as many texts of similar length as fit in N padded tokens
-          (at most 4 × batch size); 0 = fixed batches; default: batch × max tokens for 2,000+ short texts without --batch-size, else 0.
+          (at most 4 × batch size), so short texts train in fewer, fuller steps; default 0: fixed batches.
           --precision (finetune): bf16 = bf16 matrix products with fp32 master weights (mixed precision); auto = bf16
           where the CPU has bf16 units; default fp32.
           Binary labels: 0/1 or true/false. The model file is a standard ML.NET zip. Data files are tab-separated with a

@@ -13,7 +13,7 @@ public sealed record TrainingRequest
     public int? PredictionWindowStride { get; init; }
     /// <summary>Examples per step.</summary>
     public int? BatchSize { get; init; }
-    /// <summary>Token budget per step (0 = fixed batches of <see cref="BatchSize"/>; see <see cref="FineTuneSettings.TokensPerBatch"/>).</summary>
+    /// <summary>Token budget per step (null or 0 = fixed batches of <see cref="BatchSize"/>; see <see cref="FineTuneSettings.TokensPerBatch"/>). Never chosen from the data.</summary>
     public int? TokensPerBatch { get; init; }
     /// <summary>Passes over the data.</summary>
     public int? Epochs { get; init; }
@@ -70,12 +70,6 @@ public static class TrainingDefaults
     public const int MaximumSteps = 4000;
     /// <summary>Below this many examples the batch is 16 (twice the steps for the same compute), else 32.</summary>
     public const int SmallDataExamples = 2000;
-    /// <summary>
-    /// Token-budget batching goes on when the median text is at most this fraction of max tokens (and the data is not
-    /// small): fixed batches of such texts leave the matrix products small and the per-step cost (optimizer, clipping)
-    /// large, so fewer, fuller steps train faster.
-    /// </summary>
-    public const double ShortTextFraction = 0.5;
     /// <summary>Largest over smallest class count from which a classification task counts as imbalanced.</summary>
     public const double ImbalancedRatio = 2.5;
     /// <summary>
@@ -119,11 +113,7 @@ public static class TrainingDefaults
         int batch = Pick(request.BatchSize, small ? 16 : 32,
             small ? $"batch 16: fewer than {SmallDataExamples:N0} examples (more steps for the same compute)" : "batch 32");
         int epochs = Pick(request.Epochs, ChooseEpochs(profile.Examples, batch), EpochsReason(profile.Examples, batch));
-        bool shortTexts = !small && profile.MedianTokens <= maxTokens * ShortTextFraction;
-        int budget = request.TokensPerBatch is null && request.BatchSize is not null ? 0 // a batch size the user chose means batches of that size
-            : Pick(request.TokensPerBatch, shortTexts ? batch * maxTokens : 0,
-            shortTexts ? $"token budget {batch * maxTokens:N0} per step (batch × max tokens): short texts (median {profile.MedianTokens} word pieces) train up to {batch * FineTuneSettings.MaxRowsPerBudgetBatch} at a time in fewer, fuller steps"
-                       : small ? "fixed batches: small data needs the steps" : "fixed batches: texts fill max tokens");
+        int budget = request.TokensPerBatch ?? 0; // opt-in: measured to cost accuracy at the same learning rate (docs/performance.md)
         bool imbalanced = profile.ImbalanceRatio >= ImbalancedRatio;
         string balance = imbalanced ? $"classes imbalanced {profile.ImbalanceRatio:F1}:1" : "classes balanced";
         bool weights = Pick(request.BalanceClasses, imbalanced, imbalanced ? $"class-weighted loss: {balance}" : "plain loss: " + balance);

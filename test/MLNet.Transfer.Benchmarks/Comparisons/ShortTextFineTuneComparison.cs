@@ -6,8 +6,8 @@ namespace MLNet.Transfer.Benchmarks.Comparisons;
 
 /// <summary>
 /// finetune-short-texts-vs-matmul-peak: fine-tuning on SST-2-like phrases of exactly <see cref="SequenceLength"/> tokens, fp32,
-/// with what the data-aware defaults choose for such data — batch 32, max tokens 64, a token budget of 32 × 64
-/// (<see cref="FineTuneSettings.TokensPerBatch"/>: 128 phrases per step, the 4 × batch cap) — as achieved GFLOP/s against the
+/// batch 32, max tokens 64 and the opt-in token budget of 32 × 64 (<see cref="FineTuneSettings.TokensPerBatch"/>: 128 phrases
+/// per step, the 4 × batch cap), as achieved GFLOP/s against the
 /// fp32 matmul peak measured in the same process, as finetune-vs-matmul-peak. finetune-short-texts-budget-vs-fixed: the same
 /// phrases' tokens/s with the budget against fixed batches of 32 (runs interleaved budget, fixed, fixed, budget; each side's
 /// best or median timed step).

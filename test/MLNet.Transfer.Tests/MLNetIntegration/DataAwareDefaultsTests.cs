@@ -72,30 +72,30 @@ public class DataAwareDefaultsTests
     }
 
     [Test]
-    public void ALargerSetOfShortTextsTrainsWithATokenBudgetInFewerStepsUnlessABatchSizeIsGiven()
+    public void ATokenBudgetTrainsShortTextsInFewerStepsAndFixedBatchesStayTheDefault()
     {
         using var temp = TestModels.TempDir();
         var mlContext = new MLContext(1);
         var rows = Enumerable.Range(0, 2048).Select(i => new TextRow { Label = i % 2 == 0, Text = i % 2 == 0 ? $"good day {i}" : $"bad day {i}" }).ToList();
         var train = mlContext.Data.LoadFromEnumerable(rows);
         string model = TestModels.TinyModelDirectory(temp.Path);
-        (DataAwareDefaults Defaults, int Steps) Fit(int? batchSize)
+        (DataAwareDefaults Defaults, int Steps) Fit(int? tokensPerBatch)
         {
             DataAwareDefaults? chosen = null;
             int steps = 0;
             var options = new FineTuneTransformerOptions
             {
-                Model = model, Epochs = 1, BatchSize = batchSize, DefaultsChosen = d => chosen = d, Progress = new SyncProgress(p => steps = p.TotalSteps),
+                Model = model, Epochs = 1, TokensPerBatch = tokensPerBatch, DefaultsChosen = d => chosen = d, Progress = new SyncProgress(p => steps = p.TotalSteps),
             };
             mlContext.BinaryClassification.Trainers.FineTuneTransformer(options).Fit(train);
             return (chosen!, steps);
         }
 
-        var (budget, budgetSteps) = Fit(null);
-        Assert.That((budget.BatchSize, budget.MaxTokens, budget.TokensPerBatch), Is.EqualTo((32, 32, 32 * 32)), "2,048 texts of ~6 word pieces");
-        Assert.That(budgetSteps, Is.EqualTo(2048 / (32 * FineTuneSettings.MaxRowsPerBudgetBatch)), "128 texts per step: the 4 × batch cap");
-        var (fixedBatches, fixedSteps) = Fit(32);
-        Assert.That(fixedBatches.TokensPerBatch, Is.Zero);
+        var (fixedBatches, fixedSteps) = Fit(null);
+        Assert.That((fixedBatches.BatchSize, fixedBatches.MaxTokens, fixedBatches.TokensPerBatch), Is.EqualTo((32, 32, 0)), "2,048 texts of ~6 word pieces");
         Assert.That(fixedSteps, Is.EqualTo(2048 / 32));
+        var (budget, budgetSteps) = Fit(32 * 32);
+        Assert.That(budget.TokensPerBatch, Is.EqualTo(1024));
+        Assert.That(budgetSteps, Is.EqualTo(2048 / (32 * FineTuneSettings.MaxRowsPerBudgetBatch)), "128 texts per step: the 4 × batch cap");
     }
 }

@@ -66,11 +66,10 @@ public abstract class TextFineTuningOptions
     /// <summary>Sequences per optimisation step. Default null: 16 below 2,000 training examples, else 32.</summary>
     public int? BatchSize { get; set; }
     /// <summary>
-    /// Token-budget batching (see <see cref="FineTuneSettings.TokensPerBatch"/>): 0 = every step is <see cref="BatchSize"/>
-    /// texts; N &gt; 0 = each step holds as many texts of similar length as fit in N padded tokens, at most 4 ×
-    /// <see cref="BatchSize"/>. Default null: <see cref="BatchSize"/> × <see cref="MaxTokens"/> for 2,000 examples or more
-    /// whose median length is at most half of <see cref="MaxTokens"/> (short texts train in fewer, fuller steps), else 0 —
-    /// and 0 whenever <see cref="BatchSize"/> is set.
+    /// Token-budget batching (see <see cref="FineTuneSettings.TokensPerBatch"/>): N &gt; 0 makes each step as many texts of
+    /// similar length as fit in N padded tokens, at most 4 × <see cref="BatchSize"/>, so short texts train in fewer, fuller
+    /// steps. Default null (= 0): every step is <see cref="BatchSize"/> texts — at the same learning rate the budget's fewer
+    /// steps cost accuracy (measured in docs/performance.md).
     /// </summary>
     public int? TokensPerBatch { get; set; }
     /// <inheritdoc cref="FineTuneSettings.Precision"/>
