@@ -39,8 +39,8 @@ public static class TrainCommand
           matrix from ML.NET's evaluator; confusion-<task>.png per classification task with multitask).
           --tokens-per-batch N (finetune): each step holds as many texts of similar length as fit in N padded tokens
           (at most 4 × batch size), so short texts train in fewer, fuller steps; default 0: fixed batches.
-          --precision (finetune): bf16 = bf16 matrix products with fp32 master weights (mixed precision); auto = bf16
-          where the CPU has bf16 units; default fp32.
+          --precision (finetune): bf16 = bf16 matrix products with fp32 master weights (mixed precision); fp32; default
+          auto = bf16 where the CPU has bf16 units (AVX512-BF16/AMX), else fp32.
           Binary labels: 0/1 or true/false. The model file is a standard ML.NET zip. Data files are tab-separated with a
           header row; --separator , (or ;) reads CSV with RFC 4180 quoting (quoted fields may hold the separator,
           line breaks and "" for a quote).
@@ -81,6 +81,10 @@ public static class TrainCommand
             {
                 Console.WriteLine($"Settings: {d.Summary}");
                 foreach (var reason in d.Reasons) Console.WriteLine($"  {reason}");
+                if (approach == "finetune")
+                    Console.WriteLine(new FineTuneSettings { Precision = o.Precision }.UsesBFloat16(TorchSharp.torch.CPU)
+                        ? "  bf16 mixed precision (fp32 master weights)" + (o.Precision == TrainingPrecision.Auto ? ": the CPU has bf16 units" : "")
+                        : "  fp32" + (o.Precision == TrainingPrecision.Auto ? ": the CPU has no bf16 units" : ""));
             };
         }
 

@@ -27,7 +27,8 @@ public sealed record FineTuneSettings
     public int TokensPerBatch { get; init; }
     /// <summary>
     /// Arithmetic of the encoder's matrix products in training (see <see cref="TrainingPrecision"/>). Default
-    /// <see cref="TrainingPrecision.Float32"/>.
+    /// <see cref="TrainingPrecision.Float32"/> here; the ML.NET trainers and the CLI default to
+    /// <see cref="TrainingPrecision.Auto"/> (bf16 where the CPU has bf16 units).
     /// </summary>
     public TrainingPrecision Precision { get; init; } = TrainingPrecision.Float32;
     /// <summary>Learning-rate shape. Default linear warm-up and decay.</summary>
