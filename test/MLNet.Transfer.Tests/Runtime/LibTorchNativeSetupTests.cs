@@ -10,7 +10,7 @@ namespace MLNet.Transfer.Tests.Runtime;
 [Category("Unit")]
 public class LibTorchNativeSetupTests
 {
-    private static readonly string OriginalLibrary = Path.Combine(NuGetPackages(), "torchsharp", TorchSharpVersion(), "runtimes", "linux-x64", "native", LibTorchNativeSetup.LibraryFile);
+    private static readonly string OriginalLibrary = Path.Combine(NuGetFolders.Packages(), "torchsharp", TorchSharpVersion(), "runtimes", "linux-x64", "native", LibTorchNativeSetup.LibraryFile);
 
     [Test]
     public void TheNuGetLayoutIsFoundWithTheLibTorchVersionTorchSharpAsksFor()
@@ -100,9 +100,4 @@ public class LibTorchNativeSetupTests
     private static string TorchSharpVersion() =>
         System.Text.RegularExpressions.Regex.Match(File.ReadAllText(RepositoryFiles.Path("Directory.Packages.props")),
             "\"TorchSharp\" Version=\"([^\"]+)\"").Groups[1].Value;
-
-    private static string NuGetPackages() =>
-        Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } packages
-            ? packages
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
 }
