@@ -39,7 +39,7 @@ internal static class LibTorchNativeSetup
         {
             Outcome = Apply();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DllNotFoundException or BadImageFormatException or InvalidOperationException)
+        catch (Exception e) // whatever went wrong, the library must stay usable: TorchSharp then reports its own load error
         {
             Outcome = "failed: " + e.Message;
             Console.Error.WriteLine(
