@@ -6,7 +6,8 @@ namespace MLNet.Transfer.Models.Heads;
 /// <summary>
 /// Runs a <see cref="TransferModel"/> without autograd over tokenized texts, batched by length, and returns
 /// each task's outputs per text: binary → [logit], multiclass → class logits, regression → [value in target
-/// units], multi-label → label logits. Thread-safe (no per-call state on the instance).
+/// units], multi-label → label logits; tagging tasks get null rows (they tag words: <see cref="Tagging.TagPredictor"/>).
+/// Thread-safe (no per-call state on the instance).
 /// </summary>
 public sealed class TaskPredictor
 {
@@ -27,7 +28,7 @@ public sealed class TaskPredictor
     {
         var tasks = _model.Tasks;
         var result = tasks.Select(_ => new float[items.Count][]).ToArray();
-        if (items.Count == 0) return result;
+        if (items.Count == 0 || !_model.SentenceTasks.Any()) return result;
         var device = _model.Encoder.Device;
         foreach (var group in LengthBatching.Batches(items.Select(i => i.Length).ToArray(), _batchSize))
         {
@@ -38,6 +39,7 @@ public sealed class TaskPredictor
             for (int t = 0; t < tasks.Count; t++)
             {
                 var task = tasks[t];
+                if (task.Kind == TaskKind.Tagging) continue;
                 var output = logits[task.Name].to(ScalarType.Float32).cpu().contiguous();
                 var flat = output.data<float>().ToArray();
                 int width = task.Outputs;
