@@ -237,6 +237,7 @@ public class MultiTaskTaggingTests
                     Throws.ArgumentException.With.Message.Contains("options of tagging tasks"));
         Assert.That(() => new FineTuneTransformerEstimator(new FineTuneTransformerOptions(), TaskKind.Tagging),
                     Throws.ArgumentException.With.Message.Contains("FineTuneTokenClassifier"));
-        Assert.That(() => _model.Model.Head("ner"), Throws.TypeOf<NotSupportedException>().With.Message.Contains("tagging task"));
+        Assert.That(() => _ml.Model.ExportTransferModelToOnnx(_model, new MemoryStream()), Throws.TypeOf<NotSupportedException>().With.Message.Contains("'ner' is a tagging task"),
+                    "ONNX export does not cover tagging heads yet, and says so");
     }
 }
