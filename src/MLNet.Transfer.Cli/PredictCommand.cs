@@ -25,6 +25,12 @@ public static class PredictCommand
     public const string NoTextError = "Give --text \"...\" or --input file.txt (one text per line; --input - reads standard input). " +
                                       "Texts longer than the operating system allows in one argument (128 KiB on Linux) need --input.";
 
+    /// <summary>
+    /// Lines scored per batch: --input is streamed, so memory stays flat on any file size and the first results appear
+    /// after the first batch; big enough that the model's own length-bucketed batching stays efficient.
+    /// </summary>
+    public const int LinesPerBatch = 512;
+
     /// <summary>Runs the verb.</summary>
     public static int Run(CliArguments args)
     {
@@ -33,25 +39,41 @@ public static class PredictCommand
         bool json = args.Flag("json");
         args.RejectUnknown("predict");
         if (text is null && input is null) throw new CliException(NoTextError);
-        var texts = new List<string>();
-        if (text is not null) texts.Add(text);
-        if (input is not null) texts.AddRange(ReadInput(input));
+        if (input is not null and not "-" && !File.Exists(input)) throw new CliException($"Input file '{input}' does not exist.");
         var mlContext = new MLContext(1);
         var (model, info) = ModelFile.Load(mlContext, modelPath);
-        if (info.Task == TaggingCommand.Task) return TaggingCommand.Predict(mlContext, model, texts, json);
+        IEnumerable<string> texts = text is null ? [] : [text];
+        if (input is not null) texts = texts.Concat(ReadInput(input));
+        int batchIndex = 0;
+        foreach (var batch in texts.Chunk(LinesPerBatch))
+        {
+            if (info.Task == TaggingCommand.Task) TaggingCommand.Predict(mlContext, model, batch, json, continuing: batchIndex > 0);
+            else Predict(mlContext, model, info, batch, json, oneLinePerText: input is not null);
+            batchIndex++;
+        }
+        return 0;
+    }
+
+    /// <summary>Scores one batch of texts and prints its results in input order.</summary>
+    private static void Predict(MLContext mlContext, ITransformer model, ModelInfo info, IReadOnlyList<string> texts, bool json, bool oneLinePerText)
+    {
         if (info.Tasks is { } tasks)
         {
             var rows = model.Transform(tasks.Any(t => t.Kind == TaggingCommand.Task)
                 ? mlContext.Data.LoadFromEnumerable(texts.Select(t => new TextAndWordsRow { Text = t, Tokens = t.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries) }).ToList())
                 : mlContext.Data.LoadFromEnumerable(texts.Select(t => new TextOnlyRow { Text = t }).ToList()));
-            if (json) return WriteJson(texts, tasks.Select(task => Columns(rows, task.Kind, task.Name + ".")).ToList());
+            if (json)
+            {
+                WriteJson(texts, tasks.Select(task => Columns(rows, task.Kind, task.Name + ".")).ToList());
+                return;
+            }
             var perTask = tasks.Select(task => Columns(rows, task.Kind, task.Name + ".").Select(r => $"{task.Name}: {Describe(r, task.Kind, task.Name + ".")}").ToList()).ToList();
             for (int i = 0; i < texts.Count; i++)
             {
-                if (input is null) foreach (var lines in perTask) Console.WriteLine(lines[i]);
+                if (!oneLinePerText) foreach (var lines in perTask) Console.WriteLine(lines[i]);
                 else Console.WriteLine(string.Join("; ", perTask.Select(lines => lines[i])));
             }
-            return 0;
+            return;
         }
         IDataView data = info.Task switch
         {
@@ -60,13 +82,12 @@ public static class PredictCommand
             _ => mlContext.Data.LoadFromEnumerable(texts.Select(t => new RegressionRow { Text = t }).ToList()),
         };
         var outputs = Columns(model.Transform(data), info.Task, "");
-        if (json) return WriteJson(texts, [outputs]);
-        foreach (var row in outputs) Console.WriteLine(Describe(row, info.Task, ""));
-        return 0;
+        if (json) WriteJson(texts, [outputs]);
+        else foreach (var row in outputs) Console.WriteLine(Describe(row, info.Task, ""));
     }
 
     /// <summary>One JSON object per text: "text" and the output columns of every task, in input order.</summary>
-    private static int WriteJson(IReadOnlyList<string> texts, IReadOnlyList<List<Dictionary<string, object>>> perTask)
+    private static void WriteJson(IReadOnlyList<string> texts, IReadOnlyList<List<Dictionary<string, object>>> perTask)
     {
         for (int i = 0; i < texts.Count; i++)
         {
@@ -75,7 +96,6 @@ public static class PredictCommand
                 foreach (var (key, value) in task[i]) row[key] = value;
             Console.WriteLine(JsonSerializer.Serialize(row));
         }
-        return 0;
     }
 
     /// <summary>The ML.NET output columns of every scored row (names prefixed with <paramref name="prefix"/>), as JSON-ready values.</summary>
@@ -116,16 +136,15 @@ public static class PredictCommand
         _ => $"score: {(float)row[prefix + "Score"]:F4}",
     };
 
+    /// <summary>The lines of <paramref name="input"/> ("-": standard input), read lazily.</summary>
     private static IEnumerable<string> ReadInput(string input)
     {
-        if (input == "-")
+        if (input != "-")
         {
-            var lines = new List<string>();
-            for (string? line = Console.In.ReadLine(); line is not null; line = Console.In.ReadLine()) lines.Add(line);
-            return lines;
+            foreach (string line in File.ReadLines(input)) yield return line;
+            yield break;
         }
-        if (!File.Exists(input)) throw new CliException($"Input file '{input}' does not exist.");
-        return File.ReadAllLines(input);
+        for (string? line = Console.In.ReadLine(); line is not null; line = Console.In.ReadLine()) yield return line;
     }
 
 }

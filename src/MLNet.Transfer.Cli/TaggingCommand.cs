@@ -120,7 +120,7 @@ public static class TaggingCommand
     };
 
     /// <summary>Runs <c>predict</c> on a tagging model: one line per word, <c>word&lt;TAB&gt;tag</c>, a blank line between texts.</summary>
-    public static int Predict(MLContext mlContext, ITransformer model, IReadOnlyList<string> texts, bool json = false)
+    public static int Predict(MLContext mlContext, ITransformer model, IReadOnlyList<string> texts, bool json = false, bool continuing = false)
     {
         var sentences = texts.Select(t => t.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).ToArray();
         if (sentences.Any(words => words.Length == 0)) throw new CliException("a text to tag has no words.");
@@ -142,7 +142,7 @@ public static class TaggingCommand
         }
         for (int s = 0; s < sentences.Length; s++)
         {
-            if (s > 0) Console.WriteLine(); // CoNLL style: a blank line between sentences
+            if (s > 0 || continuing) Console.WriteLine(); // CoNLL style: a blank line between sentences (also across batches)
             for (int w = 0; w < sentences[s].Length; w++)
                 Console.WriteLine($"{sentences[s][w]}\t{Tag(predicted[s][w])}");
         }

@@ -19,14 +19,15 @@ public static class HuggingFaceDirectory
         var (vocabulary, tokenizerOptions) = HuggingFaceTokenizerFiles.ReadDirectory(directory);
         config = config with { DoLowerCase = tokenizerOptions.LowerCase };
         var weights = Safetensors.Load(ModelDirectory.WeightsPath(directory));
-        return new ModelCheckpoint<BertConfig>(directory, config, vocabulary, weights);
+        return new ModelCheckpoint<BertConfig>(directory, config, vocabulary, weights, tokenizerOptions);
     }
 
     /// <summary>
     /// Writes a model directory. Each file is written atomically; weights are written last so a directory
-    /// with a complete model.safetensors is complete.
+    /// with a complete model.safetensors is complete. <paramref name="tokenizer"/> null = BERT's defaults with the config's casing.
     /// </summary>
     public static void Write(string directory, BertConfig config, IReadOnlyDictionary<string, Tensor> weights, IEnumerable<string> vocabulary,
-                             IReadOnlyDictionary<string, string>? metadata = null) =>
-        ModelDirectory.Write(directory, config.ToJson(), config.DoLowerCase, config.MaxPositionEmbeddings, weights, vocabulary, metadata);
+                             IReadOnlyDictionary<string, string>? metadata = null, BertWordPieceOptions? tokenizer = null) =>
+        ModelDirectory.Write(directory, config.ToJson(), tokenizer ?? new BertWordPieceOptions { LowerCase = config.DoLowerCase },
+                             config.MaxPositionEmbeddings, weights, vocabulary, metadata);
 }

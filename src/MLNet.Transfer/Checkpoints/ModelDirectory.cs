@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using MLNet.Transfer.Text;
 using static TorchSharp.torch;
 
 namespace MLNet.Transfer.Checkpoints;
@@ -9,7 +9,9 @@ namespace MLNet.Transfer.Checkpoints;
 /// <param name="Config">Parsed config.json (with do_lower_case from tokenizer_config.json).</param>
 /// <param name="Vocabulary">WordPiece vocabulary by id (from tokenizer.json or vocab.txt).</param>
 /// <param name="Weights">Tensors from model.safetensors (CPU); the caller owns them.</param>
-public sealed record ModelCheckpoint<TConfig>(string Directory, TConfig Config, string[] Vocabulary, Dictionary<string, Tensor> Weights);
+/// <param name="TokenizerOptions">Every tokenizer setting the directory declares (tokenizer.json or tokenizer_config.json); null = uncased BERT defaults.</param>
+public sealed record ModelCheckpoint<TConfig>(string Directory, TConfig Config, string[] Vocabulary, Dictionary<string, Tensor> Weights,
+                                              BertWordPieceOptions? TokenizerOptions = null);
 
 /// <summary>
 /// The Hugging Face directory layout every architecture is saved in (<see cref="HuggingFaceDirectory"/> for BERT,
@@ -37,24 +39,19 @@ public static class ModelDirectory
     /// </summary>
     /// <param name="directory">Target directory, created when missing.</param>
     /// <param name="configJson">config.json text (its "model_type" says which architecture reads it back).</param>
-    /// <param name="lowerCase">The tokenizer's casing, written as do_lower_case.</param>
+    /// <param name="tokenizer">The tokenizer's settings, written to tokenizer_config.json (casing, accents, special tokens).</param>
     /// <param name="maxTokens">Longest sequence, written as the tokenizer's model_max_length.</param>
     /// <param name="weights">State dict to save.</param>
     /// <param name="vocabulary">WordPiece vocabulary by id.</param>
     /// <param name="metadata">Extra safetensors header entries ("format": "pt" is always written).</param>
-    public static void Write(string directory, string configJson, bool lowerCase, int maxTokens, IReadOnlyDictionary<string, Tensor> weights,
+    public static void Write(string directory, string configJson, BertWordPieceOptions tokenizer, int maxTokens, IReadOnlyDictionary<string, Tensor> weights,
                              IEnumerable<string> vocabulary, IReadOnlyDictionary<string, string>? metadata = null)
     {
         Directory.CreateDirectory(directory);
         AtomicFile.WriteAllText(Path.Combine(directory, ConfigFile), configJson);
         AtomicFile.WriteAllText(Path.Combine(directory, VocabFile), string.Join("\n", vocabulary) + "\n");
-        var tokenizerConfig = new JsonObject
-        {
-            ["do_lower_case"] = lowerCase,
-            ["model_max_length"] = maxTokens,
-            ["tokenizer_class"] = "BertTokenizer",
-        };
-        AtomicFile.WriteAllText(Path.Combine(directory, TokenizerConfigFile), tokenizerConfig.ToJsonString(new() { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(directory, TokenizerConfigFile),
+                                HuggingFaceTokenizerFiles.ToTokenizerConfig(tokenizer, maxTokens).ToJsonString(new() { WriteIndented = true }));
         var meta = new Dictionary<string, string> { ["format"] = "pt" };
         if (metadata is not null) foreach (var (k, v) in metadata) meta[k] = v;
         Safetensors.Save(Path.Combine(directory, WeightsFile), weights, meta);

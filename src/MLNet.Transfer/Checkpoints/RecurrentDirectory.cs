@@ -36,7 +36,7 @@ public static class RecurrentDirectory
         var config = RecurrentConfig.FromJson(File.ReadAllText(configPath), configPath) with { DoLowerCase = tokenizer.LowerCase };
         if (vocabulary.Length == 0 || vocabulary.Length > config.VocabSize)
             throw new InvalidDataException($"{directory}: the vocabulary has {vocabulary.Length} tokens but vocab_size is {config.VocabSize}.");
-        return new ModelCheckpoint<RecurrentConfig>(directory, config, vocabulary, Safetensors.Load(ModelDirectory.WeightsPath(directory)));
+        return new ModelCheckpoint<RecurrentConfig>(directory, config, vocabulary, Safetensors.Load(ModelDirectory.WeightsPath(directory)), tokenizer);
     }
 
     /// <summary>
@@ -50,6 +50,7 @@ public static class RecurrentDirectory
 
     /// <summary>Writes a model directory (each file atomically, the weights last).</summary>
     public static void Write(string directory, RecurrentConfig config, IReadOnlyDictionary<string, Tensor> weights, IEnumerable<string> vocabulary,
-                             IReadOnlyDictionary<string, string>? metadata = null) =>
-        ModelDirectory.Write(directory, config.ToJson(), config.DoLowerCase, config.MaxPositionEmbeddings, weights, vocabulary, metadata);
+                             IReadOnlyDictionary<string, string>? metadata = null, BertWordPieceOptions? tokenizer = null) =>
+        ModelDirectory.Write(directory, config.ToJson(), tokenizer ?? new BertWordPieceOptions { LowerCase = config.DoLowerCase },
+                             config.MaxPositionEmbeddings, weights, vocabulary, metadata);
 }

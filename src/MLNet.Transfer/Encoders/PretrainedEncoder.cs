@@ -20,13 +20,21 @@ namespace MLNet.Transfer.Encoders;
 /// </code></example>
 public sealed class PretrainedEncoder : IDisposable
 {
-    private PretrainedEncoder(string name, TextEncoder model, string[] vocabulary, bool lowerCase, Device device)
+    // tokenizerOptions: the directory's or zip's tokenizer settings; null = BERT's defaults with the model's casing.
+    private PretrainedEncoder(string name, TextEncoder model, string[] vocabulary, BertWordPieceOptions? tokenizerOptions, Device device)
     {
         Name = name;
         Vocabulary = vocabulary;
         Model = model;
         Device = device;
-        Tokenizer = BertWordPieceTokenizer.FromTokens(vocabulary, new BertWordPieceOptions { LowerCase = lowerCase });
+        var options = tokenizerOptions?.Clone() ?? new BertWordPieceOptions { LowerCase = model.LowerCase };
+        if (options.LowerCase != model.LowerCase)
+        {
+            // The model's casing wins (e.g. sentence_bert_config.json's do_lower_case); accents keep what they were.
+            options.StripAccents = options.EffectiveStripAccents;
+            options.LowerCase = model.LowerCase;
+        }
+        Tokenizer = BertWordPieceTokenizer.FromTokens(vocabulary, options);
     }
 
     /// <summary>The embedded name or directory this encoder was loaded from.</summary>
@@ -83,9 +91,11 @@ public sealed class PretrainedEncoder : IDisposable
     /// Hugging Face model directory (config.json, vocab.txt, model.safetensors), a sentence-transformers directory
     /// (modules.json; the transformer's files in the root or its module folder, e.g. 0_Transformer/; its pooling,
     /// normalisation and max_seq_length become <see cref="EmbeddingDefaults"/>), or a recurrent model directory
-    /// (config.json with model_type "awd-lstm" or "bilstm"; a saved language model's output layer is ignored).
+    /// (config.json with model_type "awd-lstm" or "bilstm"; a saved language model's output layer is ignored), or a
+    /// Hugging Face model id (<c>org/name</c>, <c>org/name@revision</c>) already in the local hub cache
+    /// (see <see cref="HuggingFaceHubCache"/>; nothing is downloaded).
     /// </summary>
-    /// <param name="nameOrDirectory">Embedded model name or directory path.</param>
+    /// <param name="nameOrDirectory">Embedded model name, directory path or cached hub model id.</param>
     /// <param name="device">"cpu" (default), "cuda" or "cuda:N".</param>
     /// <exception cref="ArgumentException">Neither an embedded name nor an existing directory.</exception>
     /// <exception cref="InvalidDataException">A file is corrupt or does not match the architecture (the message names it).</exception>
@@ -94,12 +104,13 @@ public sealed class PretrainedEncoder : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(nameOrDirectory);
         var torchDevice = TorchDevice.Resolve(device);
-        if (RecurrentDirectory.IsRecurrentModel(nameOrDirectory))
-            return FromRecurrentCheckpoint(RecurrentDirectory.Read(nameOrDirectory), nameOrDirectory, torchDevice);
-        if (SentenceTransformersLayout.IsPresent(nameOrDirectory))
-            return FromSentenceTransformers(SentenceTransformersLayout.Read(nameOrDirectory), nameOrDirectory, torchDevice);
-        if (Directory.Exists(nameOrDirectory))
-            return FromCheckpoint(HuggingFaceDirectory.Read(nameOrDirectory), nameOrDirectory, torchDevice);
+        string directory = LocalDirectory(nameOrDirectory);
+        if (RecurrentDirectory.IsRecurrentModel(directory))
+            return FromRecurrentCheckpoint(RecurrentDirectory.Read(directory), nameOrDirectory, torchDevice);
+        if (SentenceTransformersLayout.IsPresent(directory))
+            return FromSentenceTransformers(SentenceTransformersLayout.Read(directory), nameOrDirectory, torchDevice);
+        if (Directory.Exists(directory))
+            return FromCheckpoint(HuggingFaceDirectory.Read(directory), nameOrDirectory, torchDevice);
         if (EmbeddedModels.IsKnown(nameOrDirectory))
         {
             var encoder = EmbeddedModels.Load(nameOrDirectory, (checkpoint, name) => FromCheckpoint(checkpoint, name, torchDevice));
@@ -107,9 +118,21 @@ public sealed class PretrainedEncoder : IDisposable
             return encoder;
         }
         throw new ArgumentException(
-            $"Unknown model '{nameOrDirectory}': not an embedded model ({string.Join(", ", EmbeddedModels.Names)}) and not an existing directory.",
+            $"Unknown model '{nameOrDirectory}': not an embedded model ({string.Join(", ", EmbeddedModels.Names)}), not an existing directory" +
+            (HuggingFaceHubCache.IsModelId(nameOrDirectory)
+                ? $" and not in the local Hugging Face hub cache (looked for {HuggingFaceHubCache.ExpectedLocation(nameOrDirectory)}; nothing is downloaded)."
+                : "."),
             nameof(nameOrDirectory));
     }
+
+    /// <summary>
+    /// Where a model name's files are: the directory itself, or for a hub id (<c>org/name[@revision]</c>) that is neither a
+    /// directory nor an embedded name, its snapshot in the local Hugging Face hub cache; otherwise the name unchanged.
+    /// </summary>
+    internal static string LocalDirectory(string nameOrDirectory) =>
+        Directory.Exists(nameOrDirectory) || EmbeddedModels.IsKnown(nameOrDirectory)
+            ? nameOrDirectory
+            : HuggingFaceHubCache.TryResolve(nameOrDirectory) ?? nameOrDirectory;
 
     /// <summary>
     /// Loads the transformer of a sentence-transformers directory (from the root or the Transformer module's path) with
@@ -144,7 +167,7 @@ public sealed class PretrainedEncoder : IDisposable
     /// <summary>Builds an encoder from a checkpoint read from disk (weights are copied; the caller still owns them).</summary>
     internal static PretrainedEncoder FromCheckpoint(ModelCheckpoint<BertConfig> checkpoint, string name, Device device) =>
         FromParts(checkpoint.Config, checkpoint.Vocabulary, checkpoint.Weights,
-                  name, device, Path.Combine(checkpoint.Directory, ModelDirectory.WeightsFile));
+                  name, device, Path.Combine(checkpoint.Directory, ModelDirectory.WeightsFile), checkpoint.TokenizerOptions);
 
     /// <summary>Builds a recurrent encoder from a checkpoint read from disk, disposing the checkpoint's tensors.</summary>
     internal static PretrainedEncoder FromRecurrentCheckpoint(ModelCheckpoint<RecurrentConfig> checkpoint, string name, Device device)
@@ -152,7 +175,7 @@ public sealed class PretrainedEncoder : IDisposable
         try
         {
             return FromModel(new RecurrentEncoder(checkpoint.Config), checkpoint.Vocabulary, RecurrentDirectory.EncoderWeights(checkpoint.Weights),
-                             name, device, Path.Combine(checkpoint.Directory, ModelDirectory.WeightsFile));
+                             name, device, Path.Combine(checkpoint.Directory, ModelDirectory.WeightsFile), checkpoint.TokenizerOptions);
         }
         finally
         {
@@ -170,12 +193,13 @@ public sealed class PretrainedEncoder : IDisposable
     /// <param name="name">Display name.</param>
     /// <param name="device">Target device.</param>
     /// <param name="source">File or stream name for error messages.</param>
+    /// <param name="tokenizerOptions">Tokenizer settings (special tokens, accents…); null = BERT's defaults with the config's casing.</param>
     public static PretrainedEncoder FromParts(BertConfig config, IReadOnlyList<string> vocabulary, IReadOnlyDictionary<string, Tensor> weights,
-                                              string name, Device device, string source)
+                                              string name, Device device, string source, BertWordPieceOptions? tokenizerOptions = null)
     {
         if (vocabulary.Count == 0 || vocabulary.Count > config.VocabSize)
             throw new InvalidDataException($"{source}: the vocabulary has {vocabulary.Count} tokens but vocab_size is {config.VocabSize}.");
-        return FromModel(new BertModel(config), vocabulary, weights, name, device, source);
+        return FromModel(new BertModel(config), vocabulary, weights, name, device, source, tokenizerOptions);
     }
 
     /// <summary>
@@ -183,14 +207,14 @@ public sealed class PretrainedEncoder : IDisposable
     /// failure), moves it to <paramref name="device"/> in eval mode and wraps it with its vocabulary.
     /// </summary>
     internal static PretrainedEncoder FromModel(TextEncoder model, IReadOnlyList<string> vocabulary, IReadOnlyDictionary<string, Tensor> weights,
-                                                string name, Device device, string source)
+                                                string name, Device device, string source, BertWordPieceOptions? tokenizerOptions = null)
     {
         try
         {
             StateDictLoader.Load(model, weights, source, "pooler.", "cls.", "embeddings.position_ids");
             model.to(device);
             model.eval();
-            return new PretrainedEncoder(name, model, vocabulary.ToArray(), model.LowerCase, device);
+            return new PretrainedEncoder(name, model, vocabulary.ToArray(), tokenizerOptions, device);
         }
         catch
         {
@@ -202,7 +226,8 @@ public sealed class PretrainedEncoder : IDisposable
     /// <summary>An independent copy (own weights) — for fine-tuning without touching a shared encoder.</summary>
     public PretrainedEncoder Clone()
     {
-        var clone = FromModel(EncoderFactory.Create(Model.ToConfigJson(), Tokenizer.LowerCase, Name), Vocabulary, Model.state_dict(), Name, Device, Name);
+        var clone = FromModel(EncoderFactory.Create(Model.ToConfigJson(), Tokenizer.LowerCase, Name), Vocabulary, Model.state_dict(), Name, Device, Name,
+                              Tokenizer.Options);
         clone.EmbeddingDefaults = EmbeddingDefaults;
         return clone;
     }
@@ -217,7 +242,7 @@ public sealed class PretrainedEncoder : IDisposable
         var model = EncoderFactory.Create(Model.ToConfigJson(), Tokenizer.LowerCase, Name);
         model.to(Device);
         model.eval();
-        return new PretrainedEncoder($"{Name} (random weights)", model, Vocabulary.ToArray(), model.LowerCase, Device) { EmbeddingDefaults = EmbeddingDefaults };
+        return new PretrainedEncoder($"{Name} (random weights)", model, Vocabulary.ToArray(), Tokenizer.Options, Device) { EmbeddingDefaults = EmbeddingDefaults };
     }
 
     /// <summary>
@@ -230,7 +255,7 @@ public sealed class PretrainedEncoder : IDisposable
     public void Save(string directory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
-        ModelDirectory.Write(directory, Model.ToConfigJson(), Model.LowerCase, Model.MaxTokens, Model.state_dict(), Vocabulary);
+        ModelDirectory.Write(directory, Model.ToConfigJson(), Tokenizer.Options, Model.MaxTokens, Model.state_dict(), Vocabulary);
         var defaults = EmbeddingDefaults;
         bool declared = defaults != new EmbeddingSettings() &&
                         SentenceTransformersLayout.Write(directory, defaults.Pooling, defaults.Normalize, defaults.MaxTokens, Model.LowerCase, HiddenSize);
@@ -246,11 +271,12 @@ public sealed class PretrainedEncoder : IDisposable
         new SentenceEmbedder(this, settings ?? new EmbeddingSettings()).Embed(texts, pairs);
 
     /// <summary>Wraps an in-memory model (e.g. one built from scratch for pretraining) with its vocabulary; takes ownership of it.</summary>
-    internal static PretrainedEncoder FromModel(string name, TextEncoder model, IReadOnlyList<string> vocabulary, Device device)
+    internal static PretrainedEncoder FromModel(string name, TextEncoder model, IReadOnlyList<string> vocabulary, Device device,
+                                                BertWordPieceOptions? tokenizerOptions = null)
     {
         if (vocabulary.Count == 0 || vocabulary.Count > model.VocabSize)
             throw new ArgumentException($"The vocabulary has {vocabulary.Count} tokens; it must have between 1 and vocab_size ({model.VocabSize}).", nameof(vocabulary));
-        return new PretrainedEncoder(name, model, [.. vocabulary], model.LowerCase, device);
+        return new PretrainedEncoder(name, model, [.. vocabulary], tokenizerOptions, device);
     }
 
     /// <summary>Releases the model's native memory.</summary>

@@ -54,6 +54,8 @@ public static class EncoderOnnxExport
     {
         ["mlnet_transfer.vocab"] = string.Join("\n", encoder.Vocabulary),
         ["mlnet_transfer.do_lower_case"] = encoder.Tokenizer.LowerCase ? "true" : "false",
+        // Every tokenizer setting (accents, CJK splitting, special tokens), in transformers' tokenizer_config.json form.
+        ["mlnet_transfer.tokenizer_config"] = HuggingFaceTokenizerFiles.ToTokenizerConfig(encoder.Tokenizer.Options, maxTokens).ToJsonString(),
         ["mlnet_transfer.pad_token_id"] = encoder.Tokenizer.PadId.ToString(CultureInfo.InvariantCulture),
         ["mlnet_transfer.max_tokens"] = maxTokens.ToString(CultureInfo.InvariantCulture),
         ["mlnet_transfer.truncation"] = truncation.ToString(),

@@ -122,7 +122,8 @@ public sealed class RecurrentLanguageModel : IDisposable, ITrainableLanguageMode
         var config = Config with { Architectures = [Config.Bidirectional ? "BiLstmForBidirectionalLM" : "AwdLstmForCausalLM"] };
         AtomicDirectory.Write(directory, temp =>
             RecurrentDirectory.Write(temp, config, Module.state_dict(), Encoder.Vocabulary,
-                                     new Dictionary<string, string> { ["objective"] = Config.Bidirectional ? "next and previous token" : "next token" }));
+                                     new Dictionary<string, string> { ["objective"] = Config.Bidirectional ? "next and previous token" : "next token" },
+                                     Encoder.Tokenizer.Options));
     }
 
     /// <summary>

@@ -70,7 +70,8 @@ public sealed class TransformerLanguageModel : IDisposable, ITrainableLanguageMo
     }
 
     /// <summary>
-    /// Loads an embedded model ("minilm", "arctic-xs") or a Hugging Face directory. A directory written by
+    /// Loads an embedded model ("minilm", "arctic-xs"), a Hugging Face directory or a cached hub id (as
+    /// <see cref="PretrainedEncoder.Load"/>). A directory written by
     /// <see cref="Save"/> or by Hugging Face <c>BertForMaskedLM</c>/<c>BertForPreTraining</c> brings its head
     /// weights (cls.predictions.*); otherwise the head starts random (<see cref="HeadLoaded"/> is false).
     /// </summary>
@@ -81,6 +82,7 @@ public sealed class TransformerLanguageModel : IDisposable, ITrainableLanguageMo
     public static TransformerLanguageModel Load(string nameOrDirectory, LanguageModelObjective? objective = null, string? device = null, int seed = 42)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(nameOrDirectory);
+        nameOrDirectory = PretrainedEncoder.LocalDirectory(nameOrDirectory);
         if (!Directory.Exists(nameOrDirectory))
         {
             var embedded = PretrainedEncoder.Load(nameOrDirectory, device);
@@ -169,7 +171,7 @@ public sealed class TransformerLanguageModel : IDisposable, ITrainableLanguageMo
         };
         AtomicDirectory.Write(directory, temp =>
             HuggingFaceDirectory.Write(temp, config, Module.state_dict(), Encoder.Vocabulary,
-                                       new Dictionary<string, string> { ["objective"] = Objective.ToString() }));
+                                       new Dictionary<string, string> { ["objective"] = Objective.ToString() }, Encoder.Tokenizer.Options));
     }
 
     /// <summary>

@@ -59,6 +59,9 @@ public sealed partial class BertWordPieceTokenizer
     /// <summary>True when text is lower-cased before splitting (uncased models).</summary>
     public bool LowerCase => _options.LowerCase;
 
+    /// <summary>A copy of every normalisation and special-token setting this tokenizer was built with.</summary>
+    public BertWordPieceOptions Options => _options.Clone();
+
     /// <summary>True when ASCII text takes the single-pass fast path (<see cref="AsciiWordPieceEncoder"/>).</summary>
     internal bool HasAsciiFastPath => _ascii is not null;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace MLNet.Transfer.Text;
 
@@ -153,6 +154,33 @@ internal static class HuggingFaceTokenizerFiles
                 options.SeparatorToken = specials[^1] ?? options.SeparatorToken;
             }
         }
+    }
+
+    /// <summary>
+    /// transformers' tokenizer_config.json for <paramref name="options"/>: every setting <see cref="ApplyTokenizerConfig"/>
+    /// reads back (casing, accents, CJK splitting, special tokens), plus model_max_length and the tokenizer class.
+    /// </summary>
+    public static JsonObject ToTokenizerConfig(BertWordPieceOptions options, int maxTokens) => new()
+    {
+        ["do_lower_case"] = options.LowerCase,
+        ["strip_accents"] = options.StripAccents is bool strip ? strip : null,
+        ["tokenize_chinese_chars"] = options.TokenizeChineseChars,
+        ["unk_token"] = options.UnknownToken,
+        ["sep_token"] = options.SeparatorToken,
+        ["pad_token"] = options.PaddingToken,
+        ["cls_token"] = options.ClassificationToken,
+        ["mask_token"] = options.MaskToken,
+        ["model_max_length"] = maxTokens,
+        ["tokenizer_class"] = "BertTokenizer",
+    };
+
+    /// <summary>Options from a tokenizer_config.json text (as <see cref="ToTokenizerConfig"/> writes it).</summary>
+    public static BertWordPieceOptions FromTokenizerConfig(string json)
+    {
+        var options = new BertWordPieceOptions();
+        using var document = JsonDocument.Parse(json);
+        ApplyTokenizerConfig(document.RootElement, options);
+        return options;
     }
 
     /// <summary>transformers' tokenizer_config.json: do_lower_case, strip_accents, tokenize_chinese_chars, *_token.</summary>

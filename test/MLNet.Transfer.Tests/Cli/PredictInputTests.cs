@@ -39,6 +39,31 @@ public class PredictInputTests
     }
 
     [Test]
+    public void InputLongerThanOneBatchIsStreamedInOrderWithOneResultPerLine()
+    {
+        using var temp = TestModels.TempDir();
+        string zip = TrainBaseline(temp.Path);
+        int count = 2 * MLNet.Transfer.Cli.PredictCommand.LinesPerBatch + 7; // two full batches and a partial one
+        string[] texts = Enumerable.Range(0, count)
+            .Select(i => i % 2 == 0 ? $"I loved every minute of it, visit {i}" : $"Terrible, the worst service ever, visit {i}").ToArray();
+        string file = Path.Combine(temp.Path, "texts.txt");
+        File.WriteAllLines(file, texts);
+
+        var result = InProcessCli.Run("predict", "--model-file", zip, "--input", file, "--json");
+        Assert.That(result.Code, Is.EqualTo(0), result.Err);
+        var lines = result.Out.Trim().Split('\n');
+        Assert.That(lines, Has.Length.EqualTo(count));
+        for (int i = 0; i < count; i++)
+        {
+            using var row = System.Text.Json.JsonDocument.Parse(lines[i]);
+            Assert.That(row.RootElement.GetProperty("text").GetString(), Is.EqualTo(texts[i]), $"line {i} in input order");
+        }
+        // A line in the last batch scores as it does alone.
+        var alone = InProcessCli.Run("predict", "--model-file", zip, "--text", texts[^2], "--json").Out.Trim();
+        Assert.That(lines[^2], Is.EqualTo(alone));
+    }
+
+    [Test]
     public void JsonGivesOneObjectPerTextWithTheMlNetOutputColumnsAgreeingWithTheTextOutput()
     {
         using var temp = TestModels.TempDir();

@@ -96,7 +96,20 @@ public class EncoderSeamTests
         Assert.That(Directory.GetFiles(viaEncoder).Select(Path.GetFileName), Is.EquivalentTo(files));
         foreach (string file in files)
             Assert.That(File.ReadAllBytes(Path.Combine(viaEncoder, file)), Is.EqualTo(File.ReadAllBytes(Path.Combine(viaDirectory, file))), file);
-        string expectedTokenizerConfig = $"{{\n  \"do_lower_case\": {(lowerCase ? "true" : "false")},\n  \"model_max_length\": {encoder.MaxTokens},\n  \"tokenizer_class\": \"BertTokenizer\"\n}}";
+        string expectedTokenizerConfig = $$"""
+            {
+              "do_lower_case": {{(lowerCase ? "true" : "false")}},
+              "strip_accents": null,
+              "tokenize_chinese_chars": true,
+              "unk_token": "[UNK]",
+              "sep_token": "[SEP]",
+              "pad_token": "[PAD]",
+              "cls_token": "[CLS]",
+              "mask_token": "[MASK]",
+              "model_max_length": {{encoder.MaxTokens}},
+              "tokenizer_class": "BertTokenizer"
+            }
+            """;
         Assert.That(File.ReadAllText(Path.Combine(viaEncoder, ModelDirectory.TokenizerConfigFile)).ReplaceLineEndings("\n"), Is.EqualTo(expectedTokenizerConfig));
 
         using var reloaded = PretrainedEncoder.Load(viaEncoder);

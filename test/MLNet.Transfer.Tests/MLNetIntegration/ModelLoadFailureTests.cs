@@ -99,7 +99,7 @@ public class ModelLoadFailureTests
     {
         var error = Assert.Throws<NotSupportedException>(() => MlNetInternals.Members.Resolve(typeof(object).Assembly))!;
 
-        Assert.That(error.Message, Does.StartWith("MLNet.Transfer supports Microsoft.ML 5.0.x; this version's internals differ"));
+        Assert.That(error.Message, Does.StartWith("MLNet.Transfer supports Microsoft.ML 6.x (tested with 6.0.0; the package accepts [6.0.0, 7.0.0)); this version's internals differ"));
         Assert.That(error.Message, Does.Contain("type Microsoft.ML.ModelSaveContext not found"));
     }
 

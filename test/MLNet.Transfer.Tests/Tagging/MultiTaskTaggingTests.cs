@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.Transfer.MLNetIntegration;
@@ -133,51 +132,6 @@ public class MultiTaskTaggingTests
         Assert.That(loaded.Tasks[1].Tagging!.Tags, Is.EqualTo(_model.Tasks[1].Tagging!.Tags));
         Assert.That(fresh.MulticlassClassification.EvaluateTokenClassification(loaded.Transform(_nerValid), "Tags", "ner.PredictedLabel").F1Score,
                     Is.EqualTo(_ml.MulticlassClassification.EvaluateTokenClassification(_model.Transform(_nerValid), "Tags", "ner.PredictedLabel").F1Score));
-    }
-
-    [Test]
-    public void AModelSavedInTheVersion3FormatStillLoads()
-    {
-        // A multi-task model without tagging tasks is laid out as version 3 wrote it; only the header's version differs.
-        var sentenceOnly = new MultiTaskFineTuneOptions
-        {
-            Encoder = TinyPipelines.NewEncoder(), Epochs = 1, BatchSize = 8, MaxTokens = 32, Seed = 5,
-            Tasks = [new TextTaskOptions { Name = "sentiment", Kind = TaskKind.Binary }],
-        };
-        var model = _ml.Transforms.Text.FineTuneMultiTask(sentenceOnly).Fit(_sentiment);
-        string zip = Path.Combine(_temp.Path, "v3.zip");
-        _ml.Model.Save(model, _sentiment.Schema, zip);
-        Assert.That(RewriteVersion(zip, "MLNTFTUN", from: 4, to: 3), Is.True, "the header was found and rewritten");
-        var loaded = new MLContext(seed: 9).RegisterTransferComponents().Model.Load(zip, out _);
-        var expected = TextRows.Column(model.Transform(TextRows.Sample(_ml)), "sentiment.Score");
-        Assert.That(expected.Distinct().Count(), Is.GreaterThan(2));
-        Assert.That(TextRows.Column(loaded.Transform(TextRows.Sample(_ml)), "sentiment.Score"), Is.EqualTo(expected));
-    }
-
-    /// <summary>Sets the three model versions after <paramref name="signature"/> in the ML.NET header of the entry that has it.</summary>
-    private static bool RewriteVersion(string zip, string signature, uint from, uint to)
-    {
-        using var archive = ZipFile.Open(zip, ZipArchiveMode.Update);
-        var bytes = System.Text.Encoding.ASCII.GetBytes(signature);
-        foreach (var entry in archive.Entries.ToArray())
-        {
-            byte[] data;
-            using (var s = entry.Open()) { using var m = new MemoryStream(); s.CopyTo(m); data = m.ToArray(); }
-            int at = data.AsSpan(0, Math.Min(data.Length, 256)).IndexOf(bytes);
-            if (at < 0) continue;
-            for (int v = 0; v < 2; v++)
-            {
-                var slot = data.AsSpan(at + 8 + 4 * v, 4);
-                Assert.That(BitConverter.ToUInt32(slot), Is.EqualTo(from), $"version field {v}");
-                BitConverter.TryWriteBytes(slot, to);
-            }
-            string name = entry.FullName;
-            entry.Delete();
-            using var w = archive.CreateEntry(name).Open();
-            w.Write(data);
-            return true;
-        }
-        return false;
     }
 
     [TestCase(TaggingHead.Linear)]

@@ -265,13 +265,13 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
     private static FineTunedTextTransformer Build(PersistedModelReader model, string name, PoolingMode pooling, TextInput input,
                                                   TaskSpec[] tasks, TaskColumns[] columns, int batchSize)
     {
-        var (network, vocabulary, weights) = EncoderPayload.Read(model);
+        var (network, vocabulary, tokenizerOptions, weights) = EncoderPayload.Read(model);
         try
         {
             var transfer = new TransferModel(network, tasks, pooling, 0);
             StateDictLoader.Load(transfer, weights, "model zip Weights.safetensors");
             transfer.eval();
-            var encoder = PretrainedEncoder.FromModel(name, network, vocabulary, CPU);
+            var encoder = PretrainedEncoder.FromModel(name, network, vocabulary, CPU, tokenizerOptions);
             return new FineTunedTextTransformer(encoder, transfer, input, columns, batchSize);
         }
         catch

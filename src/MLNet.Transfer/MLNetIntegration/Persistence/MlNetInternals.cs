@@ -16,7 +16,7 @@ namespace MLNet.Transfer.MLNetIntegration;
 internal static class MlNetInternals
 {
     /// <summary>The Microsoft.ML versions whose internals this shim was written against and tested with.</summary>
-    internal const string SupportedVersions = "5.0.x";
+    internal const string SupportedVersions = "6.x (tested with 6.0.0; the package accepts [6.0.0, 7.0.0))";
 
     private static readonly Lazy<Members> s_members =
         new(() => Members.Resolve(typeof(ModelSaveContext).Assembly), LazyThreadSafetyMode.ExecutionAndPublication);

@@ -85,13 +85,13 @@ public sealed class TokenClassificationTransformer : BatchedTransformerBase, IPe
         string name = r.ReadString();
         if (!Enum.IsDefined(head) || tags.Length < 2 || columns.MaxTokens < 3 || batchSize < 1 || biLstmHidden < 0)
             throw new ModelFormatException($"{model.Info.LoaderSignature}: invalid header (head {head}, {tags.Length} tags, MaxTokens {columns.MaxTokens}).");
-        var (network, vocabulary, weights) = EncoderPayload.Read(model);
+        var (network, vocabulary, tokenizerOptions, weights) = EncoderPayload.Read(model);
         try
         {
             var tagger = new TaggingModel(network, new TaggerSpec(tags, head, featuresOnly, biLstmHidden, casing), 0);
             StateDictLoader.Load(tagger, weights, "model zip Weights.safetensors");
             tagger.eval();
-            var encoder = PretrainedEncoder.FromModel(name, network, vocabulary, CPU);
+            var encoder = PretrainedEncoder.FromModel(name, network, vocabulary, CPU, tokenizerOptions);
             return new TokenClassificationTransformer(encoder, tagger, columns, batchSize);
         }
         catch
