@@ -89,12 +89,7 @@ public static class TaggingCommand
     {
         string testPath = args.Required("test");
         args.RejectUnknown("evaluate");
-        var test = ConllReader.ReadFile(testPath);
-        var known = new HashSet<string>(info.Labels ?? [], StringComparer.Ordinal);
-        foreach (var s in test)
-            for (int w = 0; w < s.Tags.Length; w++)
-                if (!known.Contains(s.Tags[w]))
-                    throw new CliException($"{testPath}:{s.Line + w}: tag '{s.Tags[w]}' is not known to the model (known: {string.Join(", ", known)}).");
+        var test = ReadTest(testPath, info.Labels);
         var metrics = mlContext.MulticlassClassification.EvaluateTokenClassification(model.Transform(mlContext.Data.LoadFromTaggedSentences(test)));
         if (json)
         {
@@ -105,6 +100,24 @@ public static class TaggingCommand
         Console.WriteLine(metrics.ToTable());
         return 0;
     }
+
+    /// <summary>Reads a CoNLL test file whose tags the model knows (else an error naming the file and line).</summary>
+    public static IReadOnlyList<TaggedSentence> ReadTest(string testPath, IReadOnlyList<string>? knownTags)
+    {
+        var test = ConllReader.ReadFile(testPath);
+        var known = new HashSet<string>(knownTags ?? [], StringComparer.Ordinal);
+        foreach (var s in test)
+            for (int w = 0; w < s.Tags.Length; w++)
+                if (!known.Contains(s.Tags[w]))
+                    throw new CliException($"{testPath}:{s.Line + w}: tag '{s.Tags[w]}' is not known to the model (known: {string.Join(", ", known)}).");
+        return test;
+    }
+
+    /// <summary>The contract's four tagging metrics (Precision, Recall, F1Score, TokenAccuracy).</summary>
+    public static Dictionary<string, double> Metrics(TokenClassificationMetrics m) => new()
+    {
+        ["Precision"] = m.Precision, ["Recall"] = m.Recall, ["F1Score"] = m.F1Score, ["TokenAccuracy"] = m.TokenAccuracy,
+    };
 
     /// <summary>Runs <c>predict</c> on a tagging model: one line per word, <c>word&lt;TAB&gt;tag</c>, a blank line between texts.</summary>
     public static int Predict(MLContext mlContext, ITransformer model, IReadOnlyList<string> texts, bool json = false, bool continuing = false)
@@ -137,13 +150,10 @@ public static class TaggingCommand
     }
 
     /// <summary>The four contract keys as one JSON object.</summary>
-    private static string Json(TokenClassificationMetrics m) => JsonSerializer.Serialize(new Dictionary<string, double>
-    {
-        ["Precision"] = m.Precision, ["Recall"] = m.Recall, ["F1Score"] = m.F1Score, ["TokenAccuracy"] = m.TokenAccuracy,
-    });
+    private static string Json(TokenClassificationMetrics m) => JsonSerializer.Serialize(Metrics(m));
 
     /// <summary>A seeded 90/10 split of the sentences (at least one in each part when there are two or more).</summary>
-    private static (IReadOnlyList<TaggedSentence> Train, IReadOnlyList<TaggedSentence> Valid) HoldOut(IReadOnlyList<TaggedSentence> all, int seed)
+    internal static (IReadOnlyList<TaggedSentence> Train, IReadOnlyList<TaggedSentence> Valid) HoldOut(IReadOnlyList<TaggedSentence> all, int seed)
     {
         if (all.Count < 2) throw new CliException($"--train has {all.Count} sentence; give --valid or at least two sentences to hold one out.");
         var order = Enumerable.Range(0, all.Count).ToArray();

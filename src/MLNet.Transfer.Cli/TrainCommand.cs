@@ -19,12 +19,16 @@ public static class TrainCommand
                              [--balance-classes|--no-balance-classes] [--threshold P (finetune)] [--checkpoint-dir DIR]
                              [--plots DIR] [--separator C] [--json] --output model.zip
         mlnet-transfer train --task multitask --train name=path:labelcol:binary|multiclass|regression (once per task)
-                             [--valid name=path (per task)] [--task-sampling proportional|temperature] [--text-col Text] ...
+                             [--train name=file.conll:tagging] [--valid name=path (per task)]
+                             [--task-sampling proportional|temperature] [--text-col Text] ...
           finetune (default): fine-tune the encoder with a task head (ULMFiT/BERT recipe).
           features: contextual embeddings + an ML.NET linear trainer (L-BFGS logistic regression / maximum entropy, SDCA regression).
           baseline: ML.NET FeaturizeText + the same trainer.
           multitask: one shared encoder fine-tuned jointly with a head per task (e.g. sentiment + irony); each task
-          reads its own file; predictions come out as <name>.Score, <name>.PredictedLabel, ...
+          reads its own file; predictions come out as <name>.Score, <name>.PredictedLabel, ... A tagging task reads a
+          CoNLL file (token<TAB>tag, as --task tagging; head chosen as there) and is reported with entity-level
+          Precision, Recall, F1Score and TokenAccuracy; evaluate --test name=f.conll scores it, predict tags the
+          whitespace-split words of each text (<name>: word/TAG ...; --json: <name>.PredictedLabel, <name>.Score).
           Without --valid, 10% of --train (seeded, stratified by label) is held out for the reported metrics.
           Data-aware defaults (printed before training; any option given wins): max tokens from the texts' lengths (99th
           percentile, up to 512), head+tail truncation and windowed prediction for long texts, batch 16 and at least 200
@@ -158,6 +162,19 @@ public static class TrainCommand
         var validation = new List<IDataView>();
         foreach (var spec in specs)
         {
+            if (spec.Kind == TaggingCommand.Task)
+            {
+                var all = Text.Tagging.ConllReader.ReadFile(spec.Path);
+                var (sentences, held) = valid.TryGetValue(spec.Name, out var validPath) ? (all, Text.Tagging.ConllReader.ReadFile(validPath)) : TaggingCommand.HoldOut(all, seed);
+                var validSentences = mlContext.Data.LoadFromTaggedSentences(held);
+                options.Tasks.Add(new TextTaskOptions
+                {
+                    Name = spec.Name, Kind = TaskKind.Tagging, LabelColumnName = "Tags", TrainingData = mlContext.Data.LoadFromTaggedSentences(sentences), ValidationData = validSentences,
+                });
+                tasks.Add(new TaskInfo(spec.Name, spec.Kind, "Tags", null));
+                validation.Add(validSentences);
+                continue;
+            }
             var file = TsvFile.Read(spec.Path, separator);
             var (train, validData) = TrainAndValidation(mlContext, file, valid.GetValueOrDefault(spec.Name), spec.Kind, spec.LabelColumn, textCol, seed, separator);
             var info = new TaskInfo(spec.Name, spec.Kind, spec.LabelColumn, spec.Kind == "multiclass" ? LabeledData.Labels(file, spec.LabelColumn) : null);
@@ -174,6 +191,9 @@ public static class TrainCommand
         var history = new List<TrainingProgress>();
         ITransformer trained = TrainingDisplay.Run(progress => { options.Progress = PlotOutput.Recording(progress, history); return estimator.Fit(first); });
         Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F1} s.");
+        var fineTuned = (FineTunedTextTransformer)trained;
+        for (int t = 0; t < tasks.Count; t++) // the tag set is the model's (chosen from the training tags)
+            if (fineTuned.Tasks[t].Tagging is { } tagger) tasks[t] = tasks[t] with { Labels = tagger.Tags };
         var confusions = new Microsoft.ML.Data.ConfusionMatrix?[tasks.Count];
         for (int t = 0; t < tasks.Count; t++)
             Metrics.Print(MultiTaskData.Evaluate(mlContext, tasks[t], validation[t], trained, out confusions[t]), json: false,
