@@ -85,13 +85,8 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
     /// <summary>Class names by index of the first task (multiclass), else null.</summary>
     public IReadOnlyList<string>? ClassNames => _columns[0].Names;
 
-    /// <summary>
-    /// The encoder with its task heads, for exporters (ONNX): they cover sentence heads only, so a model with a tagging
-    /// task is refused here with <see cref="NotSupportedException"/>.
-    /// </summary>
-    internal TransferModel Model => Tasks.FirstOrDefault(t => t.Kind == TaskKind.Tagging) is { } tagging
-        ? throw new NotSupportedException($"Task '{tagging.Name}' is a tagging task: exporting a multi-task model with a tagging head (e.g. to ONNX) is not supported yet; its sentence heads and the encoder can be exported from a model without tagging tasks.")
-        : _model;
+    /// <summary>The encoder with its task heads (for exporters).</summary>
+    internal TransferModel Model => _model;
 
     /// <summary>The fine-tuned encoder (e.g. to save as a Hugging Face directory or reuse as a featurizer).</summary>
     public PretrainedEncoder Encoder => _encoder;
