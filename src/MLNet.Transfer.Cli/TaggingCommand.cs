@@ -19,7 +19,8 @@ public static class TaggingCommand
     public const string Help = """
         mlnet-transfer train --task tagging --train f.conll [--valid f.conll] [--approach finetune|features]
                              [--head linear|crf] [--model minilm|arctic-xs|<hf-dir>] [--epochs N] [--seed N] [--lr X]
-                             [--batch-size N] [--max-tokens N] [--casing] [--checkpoint-dir DIR] [--json] --output m.zip
+                             [--batch-size N] [--max-tokens N] [--casing] [--checkpoint-dir DIR] [--device cpu|cuda[:N]]
+                             [--json] --output m.zip
           finetune (default): fine-tune the encoder with a tagging head; features: frozen encoder, a learned scalar mix
           of its layers, a BiLSTM (256 per direction) and the head (ELMo route). --head crf adds a CRF with BIO-constrained
           Viterbi decoding; the default is crf when the tags are BIO spans (B-X/I-X, entities), linear otherwise (POS).
@@ -46,6 +47,7 @@ public static class TaggingCommand
         string approach = args.Choice("approach", "finetune", "features") ?? "finetune";
         string? headChoice = args.Choice("head", "linear", "crf");
         string model = args.Optional("model") ?? "minilm";
+        string device = DeviceOption.Read(args);
         int epochs = args.Int("epochs", 1, 1000) ?? 3, seed = args.Int("seed") ?? 42;
         int? batchSize = args.Int("batch-size", 1, 4096), maxTokens = args.Int("max-tokens", 3, 512);
         double? lr = args.Double("lr", 1e-8, 1);
@@ -62,7 +64,7 @@ public static class TaggingCommand
         var trainData = mlContext.Data.LoadFromTaggedSentences(train);
         var options = new TokenClassifierOptions
         {
-            Model = model, Epochs = epochs, Seed = seed, LearningRate = lr, FreezeEncoder = approach == "features",
+            Model = model, Device = device, Epochs = epochs, Seed = seed, LearningRate = lr, FreezeEncoder = approach == "features",
             Head = head == "crf" ? TaggingHead.Crf : TaggingHead.Linear, ValidationSet = mlContext.Data.LoadFromTaggedSentences(valid),
             CheckpointDirectory = checkpointDir, CasingFeatures = casing,
         };

@@ -17,7 +17,7 @@ public static class TrainCommand
                              [--model minilm|arctic-xs|<hf-dir>] [--epochs N] [--max-tokens N] [--seed N]
                              [--lr X] [--batch-size N] [--truncation head|tail|head+tail] [--window-stride N]
                              [--balance-classes|--no-balance-classes] [--threshold P (finetune)] [--checkpoint-dir DIR]
-                             [--plots DIR] [--separator C] [--json] --output model.zip
+                             [--plots DIR] [--separator C] [--device cpu|cuda[:N]] [--json] --output model.zip
         mlnet-transfer train --task multitask --train name=path:labelcol:binary|multiclass|regression (once per task)
                              [--train name=file.conll:tagging] [--valid name=path (per task)]
                              [--task-sampling proportional|temperature] [--text-col Text] ...
@@ -53,6 +53,7 @@ public static class TrainCommand
         string labelCol = args.Optional("label-col") ?? "Label", textCol = args.Optional("text-col") ?? "Text";
         string approach = args.Choice("approach", "finetune", "features", "baseline") ?? "finetune";
         string model = args.Optional("model") ?? "minilm";
+        string device = DeviceOption.Read(args);
         int? epochs = args.Int("epochs", 1, 1000), maxTokens = args.Int("max-tokens", 2, 512), batchSize = args.Int("batch-size", 1, 4096);
         int? windowStride = args.Int("window-stride", 0, 510);
         int seed = args.Int("seed") ?? 42;
@@ -69,7 +70,7 @@ public static class TrainCommand
 
         void Configure(TextFineTuningOptions o)
         {
-            o.Model = model; o.Seed = seed; o.Epochs = epochs; o.MaxTokens = maxTokens; o.BatchSize = batchSize; o.LearningRate = lr ?? 1e-4;
+            o.Model = model; o.Device = device; o.Seed = seed; o.Epochs = epochs; o.MaxTokens = maxTokens; o.BatchSize = batchSize; o.LearningRate = lr ?? 1e-4;
             o.BalanceClasses = balance; o.CheckpointDirectory = checkpoints; o.PredictionWindowStride = windowStride; o.DecisionThreshold = threshold;
             o.Truncation = truncation switch { null => null, "tail" => TruncationStrategy.Tail, "head+tail" => TruncationStrategy.HeadAndTail, _ => TruncationStrategy.Head };
             o.DefaultsChosen = d =>
@@ -101,7 +102,7 @@ public static class TrainCommand
         var history = new List<TrainingProgress>();
         ITransformer trained = approach == "finetune"
             ? TrainingDisplay.Run(progress => { fineTune.Progress = PlotOutput.Recording(progress, history); return Pipelines.FineTune(mlContext, task, fineTune).Fit(trainData); })
-            : FeatureTraining.Fit(mlContext, task, approach, model, trainData, Console.WriteLine);
+            : FeatureTraining.Fit(mlContext, task, approach, model, trainData, Console.WriteLine, device);
         Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F1} s.");
 
         ModelFile.Save(mlContext, trained, trainData.Schema, new ModelInfo(task, approach, labelCol, textCol, labels, approach == "baseline" ? null : model), output);
