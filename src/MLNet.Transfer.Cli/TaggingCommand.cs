@@ -20,7 +20,7 @@ public static class TaggingCommand
         mlnet-transfer train --task tagging --train f.conll [--valid f.conll] [--approach finetune|features]
                              [--head linear|crf] [--model minilm|arctic-xs|<hf-dir>] [--epochs N] [--seed N] [--lr X]
                              [--batch-size N] [--max-tokens N] [--casing] [--checkpoint-dir DIR] [--device cpu|cuda[:N]]
-                             [--json] --output m.zip
+                             [--code DIR] [--json] --output m.zip
           finetune (default): fine-tune the encoder with a tagging head; features: frozen encoder, a learned scalar mix
           of its layers, a BiLSTM (256 per direction) and the head (ELMo route). --head crf adds a CRF with BIO-constrained
           Viterbi decoding; the default is crf when the tags are BIO spans (B-X/I-X, entities), linear otherwise (POS).
@@ -55,6 +55,7 @@ public static class TaggingCommand
         string? checkpointDir = args.Optional("checkpoint-dir");
         bool casing = args.Flag("casing");
         string output = args.Required("output");
+        string? code = args.Optional("code");
         args.RejectUnknown("train");
 
         var all = ConllReader.ReadFile(trainPath);
@@ -77,7 +78,9 @@ public static class TaggingCommand
         var trained = TrainingDisplay.Run(progress => { options.Progress = progress; return estimator.Fit(trainData); });
         Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F1} s ({estimator.LastResult?.TokensPerSecond:F0} tokens/s).");
 
-        ModelFile.Save(mlContext, trained, trainData.Schema, new ModelInfo(Task, approach, "Tags", "Tokens", trained.Tags.ToArray(), model), output);
+        var info = new ModelInfo(Task, approach, "Tags", "Tokens", trained.Tags.ToArray(), model);
+        ModelFile.Save(mlContext, trained, trainData.Schema, info, output);
+        ConsumerCode.WriteIfRequested(code, info, output);
         var metrics = mlContext.MulticlassClassification.EvaluateTokenClassification(trained.Transform(options.ValidationSet));
         Console.WriteLine(validPath is null ? "Validation metrics (10% held out of --train):" : $"Validation metrics ({validPath}):");
         Console.WriteLine(metrics.ToTable());

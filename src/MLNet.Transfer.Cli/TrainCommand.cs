@@ -17,7 +17,7 @@ public static class TrainCommand
                              [--model minilm|arctic-xs|<hf-dir>] [--epochs N] [--max-tokens N] [--seed N]
                              [--lr X] [--batch-size N] [--truncation head|tail|head+tail] [--window-stride N]
                              [--balance-classes|--no-balance-classes] [--threshold P (finetune)] [--checkpoint-dir DIR]
-                             [--plots DIR] [--separator C] [--device cpu|cuda[:N]] [--json] --output model.zip
+                             [--plots DIR] [--separator C] [--device cpu|cuda[:N]] [--code DIR] [--json] --output model.zip
         mlnet-transfer train --task multitask --train name=path:labelcol:binary|multiclass|regression (once per task)
                              [--train name=file.conll:tagging] [--valid name=path (per task)]
                              [--task-sampling proportional|temperature] [--text-col Text] ...
@@ -37,6 +37,9 @@ public static class TrainCommand
           class weights (no threshold). A model that predicts one class (or no better than chance) on the validation
           data is reported with what to try. --json: the last line is one JSON object with the validation metrics
           (ML.NET names) and "Warnings".
+          --code DIR: also write a console project (ModelConsumer.csproj, Program.cs) that loads the model with ML.NET
+          (RegisterTransferComponents, Model.Load, a PredictionEngine over generated input/output classes) and prints
+          what predict prints; every task, tagging included.
           --plots DIR: write PNGs to DIR: training.png (finetune and multitask: training loss per step and the
           validation metrics of each evaluation) and confusion.png (binary/multiclass: the validation confusion
           matrix from ML.NET's evaluator; confusion-<task>.png per classification task with multitask).
@@ -65,6 +68,7 @@ public static class TrainCommand
         string? checkpoints = args.Optional("checkpoint-dir");
         string? plots = PlotOutput.OutputDirectory(args);
         string output = args.Required("output");
+        string? code = args.Optional("code");
         if (threshold is not null && approach != "finetune")
             throw new CliException("--threshold applies to --approach finetune (features/baseline use class weights for imbalanced data).");
 
@@ -105,7 +109,9 @@ public static class TrainCommand
             : FeatureTraining.Fit(mlContext, task, approach, model, trainData, Console.WriteLine, device);
         Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F1} s.");
 
-        ModelFile.Save(mlContext, trained, trainData.Schema, new ModelInfo(task, approach, labelCol, textCol, labels, approach == "baseline" ? null : model), output);
+        var info = new ModelInfo(task, approach, labelCol, textCol, labels, approach == "baseline" ? null : model);
+        ModelFile.Save(mlContext, trained, trainData.Schema, info, output);
+        ConsumerCode.WriteIfRequested(code, info, output);
         var scored = trained.Transform(validData);
         Dictionary<string, double> metrics;
         ConfusionMatrix? confusion;
@@ -199,7 +205,9 @@ public static class TrainCommand
         for (int t = 0; t < tasks.Count; t++)
             Metrics.Print(MultiTaskData.Evaluate(mlContext, tasks[t], validation[t], trained, out confusions[t]), json: false,
                 title: $"{tasks[t].Name} validation metrics ({(valid.TryGetValue(tasks[t].Name, out var path) ? path : "10% held out of its --train")}):");
-        ModelFile.Save(mlContext, trained, first.Schema, new ModelInfo("multitask", "finetune", "Label", textCol, null, model, [.. tasks]), output);
+        var modelInfo = new ModelInfo("multitask", "finetune", "Label", textCol, null, model, [.. tasks]);
+        ModelFile.Save(mlContext, trained, first.Schema, modelInfo, output);
+        ConsumerCode.WriteIfRequested(args.Optional("code"), modelInfo, output);
         Console.WriteLine($"Saved {output}");
         if (plots is not null)
         {

@@ -182,7 +182,9 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
             if (owners.Count < items.Count) owners.Add(i);
         }
         var outputs = _predictor.Predict(items);
-        return items.Count > texts.Count ? outputs.Select(task => AverageByRow(task, owners, texts.Count)).ToArray() : outputs;
+        if (items.Count == texts.Count) return outputs;
+        // Tagging tasks have no sentence outputs (their rows stay null: they tag words, see TagPredictor).
+        return outputs.Select((task, t) => _model.Tasks[t].Kind == TaskKind.Tagging ? new float[texts.Count][] : AverageByRow(task, owners, texts.Count)).ToArray();
     }
 
     /// <summary>The same model with other output settings (e.g. decision thresholds); encoder and heads are shared, not copied.</summary>
