@@ -16,11 +16,10 @@ namespace MLNet.Transfer.Onnx;
 /// over the weight quantized per output column (<see cref="Int8WeightQuantizer"/>), its input quantized at run time.
 /// </summary>
 /// <remarks>
-/// Why plain operators for fp32: ONNX Runtime (1.32, CPU) already fuses this graph as far as it fuses the published
-/// all-MiniLM-L6-v2 model.onnx (LayerNormalization, BiasGelu, scaled MatMul; both optimised graphs have the same node
-/// kinds and counts) and runs it in the same time; its fused contrib kernels were measured slower here (Attention over
-/// packed query/key/value weights ≈ 15% slower at batch 8–32, SkipLayerNormalization ≈ 8× the time of Add + LayerNormalization,
-/// Gemm on 2-D states no faster than MatMul + Add).
+/// Why plain operators for fp32 (see docs/performance.md): ONNX Runtime (1.32, CPU) fuses this graph exactly as far as it
+/// fuses the published all-MiniLM-L6-v2 model.onnx (LayerNormalization, BiasGelu, scaled MatMul; both optimised graphs
+/// have the same node kinds and counts) and runs both in the same CPU time; emitting its contrib operators directly
+/// (Attention over packed query/key/value weights, SkipLayerNormalization) or Gemm on 2-D states was measured slower.
 /// </remarks>
 internal sealed class BertOnnxGraph
 {
