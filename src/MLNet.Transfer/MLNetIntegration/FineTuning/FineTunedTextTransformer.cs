@@ -59,7 +59,7 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
     }
 
     /// <summary>
-    /// The runtime computing the predictions: <see cref="InferenceEngine.OnnxRuntime"/> or <see cref="InferenceEngine.LibTorch"/>,
+    /// The runtime computing the predictions: <see cref="InferenceEngine.OnnxRuntime"/> (or the opt-in <see cref="InferenceEngine.OnnxRuntimeInt8"/>) or <see cref="InferenceEngine.LibTorch"/>,
     /// resolved from <see cref="TextFineTuningOptions.InferenceEngine"/> (Auto falls back to LibTorch for a recurrent encoder
     /// or a GPU device).
     /// </summary>
