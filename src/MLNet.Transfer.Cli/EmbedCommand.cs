@@ -34,7 +34,7 @@ public static class EmbedCommand
         if (normalize && noNormalize) throw new CliException("Give --normalize or --no-normalize, not both.");
         string? text = args.Optional("text"), input = args.Optional("input");
         int? maxTokens = args.Int("max-tokens", 2, 512);
-        string? device = args.Optional("device");
+        string device = DeviceOption.Read(args);
         var engine = EngineOption.Read(args) ?? InferenceEngine.Auto;
         args.RejectUnknown("embed");
         if (text is null && input is null) throw new CliException("Give --text \"...\" or --input file.txt.");

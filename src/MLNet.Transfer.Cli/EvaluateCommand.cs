@@ -13,6 +13,7 @@ public static class EvaluateCommand
           regression: RSquared, RootMeanSquaredError. --json prints one JSON object with exactly those keys.
           Columns default to the ones the model was trained with.
         mlnet-transfer evaluate --model-file multitask.zip --test name=path[:labelcol] (once per task to evaluate) [--json]
+                                (a tagging task: --test name=f.conll)
           Multi-task models: the metrics of each named task; --json prints one object {"<task>": {metrics}, ...}.
           --engine: auto (ONNX Runtime over our own export where it can run the model, else LibTorch), onnxruntime or
           libtorch. Default: the engine the model was saved with (auto unless chosen in code).
@@ -60,6 +61,13 @@ public static class EvaluateCommand
         foreach (var (name, path, label) in tests)
         {
             var task = tasks.Single(t => t.Name == name);
+            if (task.Kind == TaggingCommand.Task)
+            {
+                var sentences = TaggingCommand.ReadTest(path, task.Labels);
+                results[name] = MultiTaskData.Evaluate(mlContext, task, mlContext.Data.LoadFromTaggedSentences(sentences), model);
+                if (!json) Metrics.Print(results[name], json: false, $"{name} (tagging, entity level) metrics on {path} ({sentences.Count} sentences):");
+                continue;
+            }
             var file = TsvFile.Read(path, separator);
             string labelCol = label ?? task.LabelColumn;
             CheckLabelsSeen(file, labelCol, task.Labels);

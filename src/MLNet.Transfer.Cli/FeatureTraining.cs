@@ -22,10 +22,11 @@ public static class FeatureTraining
     private const string Weight = "Weight";
 
     /// <summary>Trains the approach on <paramref name="train"/> (columns Label, Text) and returns the whole model; <paramref name="log"/> receives the choices.</summary>
-    public static ITransformer Fit(MLContext mlContext, string task, string approach, string model, IDataView train, Action<string> log)
+    public static ITransformer Fit(MLContext mlContext, string task, string approach, string model, IDataView train, Action<string> log,
+                                   string device = "cpu")
     {
         IEstimator<ITransformer> features = approach == "features"
-            ? mlContext.Transforms.Text.ApplyContextualEmbeddings(ContextualFeatures(model))
+            ? mlContext.Transforms.Text.ApplyContextualEmbeddings(ContextualFeatures(model, device))
             : mlContext.Transforms.Text.FeaturizeText("Features", "Text");
         if (approach == "features")
             log($"  features: mean pooling over the last {FeatureLayers} hidden states averaged, L2-normalised; texts longer than {WindowTokens} word pieces are read as windows {WindowTokens / 2} apart, averaged");
@@ -52,15 +53,15 @@ public static class FeatureTraining
     /// of layers carry more than the last layer alone (ELMo; BERT's feature-based NER used its last four layers);
     /// measured in docs/training-defaults.md.
     /// </summary>
-    public static ContextualEmbeddingOptions ContextualFeatures(string model)
+    public static ContextualEmbeddingOptions ContextualFeatures(string model, string device = "cpu")
     {
         // Loaded once: the featurizer uses this encoder (and saves its name) instead of loading the model again.
-        var encoder = PretrainedEncoder.Load(model);
+        var encoder = PretrainedEncoder.Load(model, device);
         int states = encoder.LayerCount + 1; // + the embedding output
         return new ContextualEmbeddingOptions
         {
             // Mean pooling pinned: the recipe averages several layers, whose measured figures used mean (not the model's own CLS for arctic-xs).
-            Model = model, Encoder = encoder, Pooling = PoolingMode.Mean, Normalize = true, MaxTokens = WindowTokens, WindowStride = WindowTokens / 2,
+            Model = model, Device = device, Encoder = encoder, Pooling = PoolingMode.Mean, Normalize = true, MaxTokens = WindowTokens, WindowStride = WindowTokens / 2,
             Layers = [.. Enumerable.Range(1, Math.Min(FeatureLayers, states)).Select(k => -k)], Combination = LayerCombination.Average,
         };
     }

@@ -63,7 +63,9 @@ public static class PredictCommand
     {
         if (info.Tasks is { } tasks)
         {
-            var rows = model.Transform(mlContext.Data.LoadFromEnumerable(texts.Select(t => new TextOnlyRow { Text = t }).ToList()));
+            var rows = model.Transform(tasks.Any(t => t.Kind == TaggingCommand.Task)
+                ? mlContext.Data.LoadFromEnumerable(texts.Select(t => new TextAndWordsRow { Text = t, Tokens = t.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries) }).ToList())
+                : mlContext.Data.LoadFromEnumerable(texts.Select(t => new TextOnlyRow { Text = t }).ToList()));
             if (json)
             {
                 WriteJson(texts, tasks.Select(task => Columns(rows, task.Kind, task.Name + ".")).ToList());
@@ -105,8 +107,8 @@ public static class PredictCommand
     {
         var rows = new List<Dictionary<string, object>>();
         using var cursor = scored.GetRowCursor(scored.Schema);
-        T Get<T>(string column) { T value = default!; cursor.GetGetter<T>(scored.Schema[prefix + column])(ref value); return value; }
-        string[] classes = task == "multiclass" ? KeyColumns.Names(scored.Schema[prefix + "PredictedLabel"]) : [];
+        T Get<T>(string column, bool prefixed = true) { T value = default!; cursor.GetGetter<T>(scored.Schema[(prefixed ? prefix : "") + column])(ref value); return value; }
+        string[] classes = task is "multiclass" or TaggingCommand.Task ? KeyColumns.Names(scored.Schema[prefix + "PredictedLabel"]) : [];
         while (cursor.MoveNext())
         {
             rows.Add(task switch
@@ -116,6 +118,12 @@ public static class PredictCommand
                 {
                     [prefix + "PredictedLabel"] = KeyColumns.Name(classes, Get<uint>("PredictedLabel")),
                     [prefix + "Score"] = Get<VBuffer<float>>("Score").DenseValues().Select((p, c) => (p, c)).ToDictionary(x => classes[x.c], x => x.p),
+                },
+                TaggingCommand.Task => new()
+                {
+                    ["Tokens"] = Get<VBuffer<ReadOnlyMemory<char>>>("Tokens", prefixed: false).DenseValues().Select(w => w.ToString()).ToArray(),
+                    [prefix + "PredictedLabel"] = Get<VBuffer<uint>>("PredictedLabel").DenseValues().Select(k => KeyColumns.Name(classes, k)).ToArray(),
+                    [prefix + "Score"] = Get<VBuffer<float>>("Score").DenseValues().ToArray(),
                 },
                 _ => new() { [prefix + "Score"] = Get<float>("Score") },
             });
@@ -128,6 +136,7 @@ public static class PredictCommand
     {
         "binary" => $"label: {((bool)row[prefix + "PredictedLabel"] ? 1 : 0)}  score: {(float)row[prefix + "Probability"]:F4}",
         "multiclass" => $"label: {row[prefix + "PredictedLabel"]}  score: {((Dictionary<string, float>)row[prefix + "Score"]).Values.Max():F4}",
+        TaggingCommand.Task => string.Join(' ', ((string[])row[prefix + "PredictedLabel"]).Zip((string[])row["Tokens"], (tag, word) => $"{word}/{tag}")),
         _ => $"score: {(float)row[prefix + "Score"]:F4}",
     };
 

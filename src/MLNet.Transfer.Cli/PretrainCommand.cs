@@ -65,7 +65,7 @@ public static class PretrainCommand
         string masking = args.Choice("masking", "token", "whole-word") ?? "token";
         int? headWarmup = args.Int("head-warmup", 0);
         string? checkpoints = args.Optional("checkpoint-dir");
-        string? device = args.Optional("device");
+        string device = DeviceOption.Read(args);
         int? vocabMinCount = args.Int("vocab-min-count", 1);
         double? contrastiveWeight = args.Double("contrastive-weight", 0, 1000);
         args.RejectUnknown("pretrain");

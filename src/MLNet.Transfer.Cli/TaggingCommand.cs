@@ -19,7 +19,8 @@ public static class TaggingCommand
     public const string Help = """
         mlnet-transfer train --task tagging --train f.conll [--valid f.conll] [--approach finetune|features]
                              [--head linear|crf] [--model minilm|arctic-xs|<hf-dir>] [--epochs N] [--seed N] [--lr X]
-                             [--batch-size N] [--max-tokens N] [--casing] [--checkpoint-dir DIR] [--json] --output m.zip
+                             [--batch-size N] [--max-tokens N] [--casing] [--checkpoint-dir DIR] [--device cpu|cuda[:N]]
+                             [--code DIR] [--json] --output m.zip
           finetune (default): fine-tune the encoder with a tagging head; features: frozen encoder, a learned scalar mix
           of its layers, a BiLSTM (256 per direction) and the head (ELMo route). --head crf adds a CRF with BIO-constrained
           Viterbi decoding; the default is crf when the tags are BIO spans (B-X/I-X, entities), linear otherwise (POS).
@@ -46,6 +47,7 @@ public static class TaggingCommand
         string approach = args.Choice("approach", "finetune", "features") ?? "finetune";
         string? headChoice = args.Choice("head", "linear", "crf");
         string model = args.Optional("model") ?? "minilm";
+        string device = DeviceOption.Read(args);
         int epochs = args.Int("epochs", 1, 1000) ?? 3, seed = args.Int("seed") ?? 42;
         int? batchSize = args.Int("batch-size", 1, 4096), maxTokens = args.Int("max-tokens", 3, 512);
         double? lr = args.Double("lr", 1e-8, 1);
@@ -53,6 +55,7 @@ public static class TaggingCommand
         string? checkpointDir = args.Optional("checkpoint-dir");
         bool casing = args.Flag("casing");
         string output = args.Required("output");
+        string? code = args.Optional("code");
         args.RejectUnknown("train");
 
         var all = ConllReader.ReadFile(trainPath);
@@ -62,7 +65,7 @@ public static class TaggingCommand
         var trainData = mlContext.Data.LoadFromTaggedSentences(train);
         var options = new TokenClassifierOptions
         {
-            Model = model, Epochs = epochs, Seed = seed, LearningRate = lr, FreezeEncoder = approach == "features",
+            Model = model, Device = device, Epochs = epochs, Seed = seed, LearningRate = lr, FreezeEncoder = approach == "features",
             Head = head == "crf" ? TaggingHead.Crf : TaggingHead.Linear, ValidationSet = mlContext.Data.LoadFromTaggedSentences(valid),
             CheckpointDirectory = checkpointDir, CasingFeatures = casing,
         };
@@ -75,7 +78,9 @@ public static class TaggingCommand
         var trained = TrainingDisplay.Run(progress => { options.Progress = progress; return estimator.Fit(trainData); });
         Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F1} s ({estimator.LastResult?.TokensPerSecond:F0} tokens/s).");
 
-        ModelFile.Save(mlContext, trained, trainData.Schema, new ModelInfo(Task, approach, "Tags", "Tokens", trained.Tags.ToArray(), model), output);
+        var info = new ModelInfo(Task, approach, "Tags", "Tokens", trained.Tags.ToArray(), model);
+        ModelFile.Save(mlContext, trained, trainData.Schema, info, output);
+        ConsumerCode.WriteIfRequested(code, info, output);
         var metrics = mlContext.MulticlassClassification.EvaluateTokenClassification(trained.Transform(options.ValidationSet));
         Console.WriteLine(validPath is null ? "Validation metrics (10% held out of --train):" : $"Validation metrics ({validPath}):");
         Console.WriteLine(metrics.ToTable());
@@ -89,12 +94,7 @@ public static class TaggingCommand
     {
         string testPath = args.Required("test");
         args.RejectUnknown("evaluate");
-        var test = ConllReader.ReadFile(testPath);
-        var known = new HashSet<string>(info.Labels ?? [], StringComparer.Ordinal);
-        foreach (var s in test)
-            for (int w = 0; w < s.Tags.Length; w++)
-                if (!known.Contains(s.Tags[w]))
-                    throw new CliException($"{testPath}:{s.Line + w}: tag '{s.Tags[w]}' is not known to the model (known: {string.Join(", ", known)}).");
+        var test = ReadTest(testPath, info.Labels);
         var metrics = mlContext.MulticlassClassification.EvaluateTokenClassification(model.Transform(mlContext.Data.LoadFromTaggedSentences(test)));
         if (json)
         {
@@ -105,6 +105,24 @@ public static class TaggingCommand
         Console.WriteLine(metrics.ToTable());
         return 0;
     }
+
+    /// <summary>Reads a CoNLL test file whose tags the model knows (else an error naming the file and line).</summary>
+    public static IReadOnlyList<TaggedSentence> ReadTest(string testPath, IReadOnlyList<string>? knownTags)
+    {
+        var test = ConllReader.ReadFile(testPath);
+        var known = new HashSet<string>(knownTags ?? [], StringComparer.Ordinal);
+        foreach (var s in test)
+            for (int w = 0; w < s.Tags.Length; w++)
+                if (!known.Contains(s.Tags[w]))
+                    throw new CliException($"{testPath}:{s.Line + w}: tag '{s.Tags[w]}' is not known to the model (known: {string.Join(", ", known)}).");
+        return test;
+    }
+
+    /// <summary>The contract's four tagging metrics (Precision, Recall, F1Score, TokenAccuracy).</summary>
+    public static Dictionary<string, double> Metrics(TokenClassificationMetrics m) => new()
+    {
+        ["Precision"] = m.Precision, ["Recall"] = m.Recall, ["F1Score"] = m.F1Score, ["TokenAccuracy"] = m.TokenAccuracy,
+    };
 
     /// <summary>Runs <c>predict</c> on a tagging model: one line per word, <c>word&lt;TAB&gt;tag</c>, a blank line between texts.</summary>
     public static int Predict(MLContext mlContext, ITransformer model, IReadOnlyList<string> texts, bool json = false, bool continuing = false)
@@ -137,13 +155,10 @@ public static class TaggingCommand
     }
 
     /// <summary>The four contract keys as one JSON object.</summary>
-    private static string Json(TokenClassificationMetrics m) => JsonSerializer.Serialize(new Dictionary<string, double>
-    {
-        ["Precision"] = m.Precision, ["Recall"] = m.Recall, ["F1Score"] = m.F1Score, ["TokenAccuracy"] = m.TokenAccuracy,
-    });
+    private static string Json(TokenClassificationMetrics m) => JsonSerializer.Serialize(Metrics(m));
 
     /// <summary>A seeded 90/10 split of the sentences (at least one in each part when there are two or more).</summary>
-    private static (IReadOnlyList<TaggedSentence> Train, IReadOnlyList<TaggedSentence> Valid) HoldOut(IReadOnlyList<TaggedSentence> all, int seed)
+    internal static (IReadOnlyList<TaggedSentence> Train, IReadOnlyList<TaggedSentence> Valid) HoldOut(IReadOnlyList<TaggedSentence> all, int seed)
     {
         if (all.Count < 2) throw new CliException($"--train has {all.Count} sentence; give --valid or at least two sentences to hold one out.");
         var order = Enumerable.Range(0, all.Count).ToArray();

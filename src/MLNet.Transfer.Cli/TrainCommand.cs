@@ -17,15 +17,19 @@ public static class TrainCommand
                              [--model minilm|arctic-xs|<hf-dir>] [--epochs N] [--max-tokens N] [--seed N]
                              [--lr X] [--batch-size N] [--truncation head|tail|head+tail] [--window-stride N]
                              [--balance-classes|--no-balance-classes] [--threshold P (finetune)] [--checkpoint-dir DIR]
-                             [--tokens-per-batch N] [--precision auto|fp32|bf16] [--plots DIR] [--separator C] [--json]
-                             --output model.zip
+                             [--tokens-per-batch N] [--precision auto|fp32|bf16] [--plots DIR] [--separator C]
+                             [--device cpu|cuda[:N]] [--code DIR] [--json] --output model.zip
         mlnet-transfer train --task multitask --train name=path:labelcol:binary|multiclass|regression (once per task)
-                             [--valid name=path (per task)] [--task-sampling proportional|temperature] [--text-col Text] ...
+                             [--train name=file.conll:tagging] [--valid name=path (per task)]
+                             [--task-sampling proportional|temperature] [--text-col Text] ...
           finetune (default): fine-tune the encoder with a task head (ULMFiT/BERT recipe).
           features: contextual embeddings + an ML.NET linear trainer (L-BFGS logistic regression / maximum entropy, SDCA regression).
           baseline: ML.NET FeaturizeText + the same trainer.
           multitask: one shared encoder fine-tuned jointly with a head per task (e.g. sentiment + irony); each task
-          reads its own file; predictions come out as <name>.Score, <name>.PredictedLabel, ...
+          reads its own file; predictions come out as <name>.Score, <name>.PredictedLabel, ... A tagging task reads a
+          CoNLL file (token<TAB>tag, as --task tagging; head chosen as there) and is reported with entity-level
+          Precision, Recall, F1Score and TokenAccuracy; evaluate --test name=f.conll scores it, predict tags the
+          whitespace-split words of each text (<name>: word/TAG ...; --json: <name>.PredictedLabel, <name>.Score).
           Without --valid, 10% of --train (seeded, stratified by label) is held out for the reported metrics.
           Data-aware defaults (printed before training; any option given wins): max tokens from the texts' lengths (99th
           percentile, up to 512), head+tail truncation and windowed prediction for long texts, batch 16 and at least 200
@@ -34,6 +38,9 @@ public static class TrainCommand
           class weights (no threshold). A model that predicts one class (or no better than chance) on the validation
           data is reported with what to try. --json: the last line is one JSON object with the validation metrics
           (ML.NET names) and "Warnings".
+          --code DIR: also write a console project (ModelConsumer.csproj, Program.cs) that loads the model with ML.NET
+          (RegisterTransferComponents, Model.Load, a PredictionEngine over generated input/output classes) and prints
+          what predict prints; every task, tagging included.
           --plots DIR: write PNGs to DIR: training.png (finetune and multitask: training loss per step and the
           validation metrics of each evaluation) and confusion.png (binary/multiclass: the validation confusion
           matrix from ML.NET's evaluator; confusion-<task>.png per classification task with multitask).
@@ -54,6 +61,7 @@ public static class TrainCommand
         string labelCol = args.Optional("label-col") ?? "Label", textCol = args.Optional("text-col") ?? "Text";
         string approach = args.Choice("approach", "finetune", "features", "baseline") ?? "finetune";
         string model = args.Optional("model") ?? "minilm";
+        string device = DeviceOption.Read(args);
         int? epochs = args.Int("epochs", 1, 1000), maxTokens = args.Int("max-tokens", 2, 512), batchSize = args.Int("batch-size", 1, 4096);
         int? windowStride = args.Int("window-stride", 0, 510), tokensPerBatch = args.Int("tokens-per-batch", 0, 1 << 20);
         string? precision = args.Choice("precision", "auto", "fp32", "bf16");
@@ -66,12 +74,13 @@ public static class TrainCommand
         string? checkpoints = args.Optional("checkpoint-dir");
         string? plots = PlotOutput.OutputDirectory(args);
         string output = args.Required("output");
+        string? code = args.Optional("code");
         if (threshold is not null && approach != "finetune")
             throw new CliException("--threshold applies to --approach finetune (features/baseline use class weights for imbalanced data).");
 
         void Configure(TextFineTuningOptions o)
         {
-            o.Model = model; o.Seed = seed; o.Epochs = epochs; o.MaxTokens = maxTokens; o.BatchSize = batchSize; o.LearningRate = lr ?? 1e-4;
+            o.Model = model; o.Device = device; o.Seed = seed; o.Epochs = epochs; o.MaxTokens = maxTokens; o.BatchSize = batchSize; o.LearningRate = lr ?? 1e-4;
             o.TokensPerBatch = tokensPerBatch;
             if (precision is not null)
                 o.Precision = precision switch { "auto" => TrainingPrecision.Auto, "bf16" => TrainingPrecision.BFloat16Mixed, _ => TrainingPrecision.Float32 };
@@ -82,9 +91,9 @@ public static class TrainCommand
                 Console.WriteLine($"Settings: {d.Summary}");
                 foreach (var reason in d.Reasons) Console.WriteLine($"  {reason}");
                 if (approach == "finetune")
-                    Console.WriteLine(new FineTuneSettings { Precision = o.Precision }.UsesBFloat16(TorchSharp.torch.CPU)
+                    Console.WriteLine(new FineTuneSettings { Precision = o.Precision }.UsesBFloat16(MLNet.Transfer.Runtime.TorchDevice.Resolve(o.Device))
                         ? "  bf16 mixed precision (fp32 master weights)" + (o.Precision == TrainingPrecision.Auto ? ": the CPU has bf16 units" : "")
-                        : "  fp32" + (o.Precision == TrainingPrecision.Auto ? ": the CPU has no bf16 units" : ""));
+                        : "  fp32" + (o.Precision == TrainingPrecision.Auto ? ": bf16 needs a CPU with bf16 units" : ""));
             };
         }
 
@@ -110,10 +119,12 @@ public static class TrainCommand
         var history = new List<TrainingProgress>();
         ITransformer trained = approach == "finetune"
             ? TrainingDisplay.Run(progress => { fineTune.Progress = PlotOutput.Recording(progress, history); return Pipelines.FineTune(mlContext, task, fineTune).Fit(trainData); })
-            : FeatureTraining.Fit(mlContext, task, approach, model, trainData, Console.WriteLine);
+            : FeatureTraining.Fit(mlContext, task, approach, model, trainData, Console.WriteLine, device);
         Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F1} s.");
 
-        ModelFile.Save(mlContext, trained, trainData.Schema, new ModelInfo(task, approach, labelCol, textCol, labels, approach == "baseline" ? null : model), output);
+        var info = new ModelInfo(task, approach, labelCol, textCol, labels, approach == "baseline" ? null : model);
+        ModelFile.Save(mlContext, trained, trainData.Schema, info, output);
+        ConsumerCode.WriteIfRequested(code, info, output);
         var scored = trained.Transform(validData);
         Dictionary<string, double> metrics;
         ConfusionMatrix? confusion;
@@ -171,6 +182,19 @@ public static class TrainCommand
         var validation = new List<IDataView>();
         foreach (var spec in specs)
         {
+            if (spec.Kind == TaggingCommand.Task)
+            {
+                var all = Text.Tagging.ConllReader.ReadFile(spec.Path);
+                var (sentences, held) = valid.TryGetValue(spec.Name, out var validPath) ? (all, Text.Tagging.ConllReader.ReadFile(validPath)) : TaggingCommand.HoldOut(all, seed);
+                var validSentences = mlContext.Data.LoadFromTaggedSentences(held);
+                options.Tasks.Add(new TextTaskOptions
+                {
+                    Name = spec.Name, Kind = TaskKind.Tagging, LabelColumnName = "Tags", TrainingData = mlContext.Data.LoadFromTaggedSentences(sentences), ValidationData = validSentences,
+                });
+                tasks.Add(new TaskInfo(spec.Name, spec.Kind, "Tags", null));
+                validation.Add(validSentences);
+                continue;
+            }
             var file = TsvFile.Read(spec.Path, separator);
             var (train, validData) = TrainAndValidation(mlContext, file, valid.GetValueOrDefault(spec.Name), spec.Kind, spec.LabelColumn, textCol, seed, separator);
             var info = new TaskInfo(spec.Name, spec.Kind, spec.LabelColumn, spec.Kind == "multiclass" ? LabeledData.Labels(file, spec.LabelColumn) : null);
@@ -187,11 +211,16 @@ public static class TrainCommand
         var history = new List<TrainingProgress>();
         ITransformer trained = TrainingDisplay.Run(progress => { options.Progress = PlotOutput.Recording(progress, history); return estimator.Fit(first); });
         Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F1} s.");
+        var fineTuned = (FineTunedTextTransformer)trained;
+        for (int t = 0; t < tasks.Count; t++) // the tag set is the model's (chosen from the training tags)
+            if (fineTuned.Tasks[t].Tagging is { } tagger) tasks[t] = tasks[t] with { Labels = tagger.Tags };
         var confusions = new Microsoft.ML.Data.ConfusionMatrix?[tasks.Count];
         for (int t = 0; t < tasks.Count; t++)
             Metrics.Print(MultiTaskData.Evaluate(mlContext, tasks[t], validation[t], trained, out confusions[t]), json: false,
                 title: $"{tasks[t].Name} validation metrics ({(valid.TryGetValue(tasks[t].Name, out var path) ? path : "10% held out of its --train")}):");
-        ModelFile.Save(mlContext, trained, first.Schema, new ModelInfo("multitask", "finetune", "Label", textCol, null, model, [.. tasks]), output);
+        var modelInfo = new ModelInfo("multitask", "finetune", "Label", textCol, null, model, [.. tasks]);
+        ModelFile.Save(mlContext, trained, first.Schema, modelInfo, output);
+        ConsumerCode.WriteIfRequested(args.Optional("code"), modelInfo, output);
         Console.WriteLine($"Saved {output}");
         if (plots is not null)
         {

@@ -22,4 +22,15 @@ public enum InferenceEngine
 
     /// <summary>TorchSharp / LibTorch, the runtime the model was trained with (any architecture, CPU or CUDA, opt-in bf16).</summary>
     LibTorch,
+
+    /// <summary>
+    /// Opt-in, approximate: <see cref="OnnxRuntime"/> with the encoder's dense-layer weights quantized to int8 (symmetric,
+    /// one scale per output feature) and each layer's input quantized at run time (dynamic int8 quantization, ONNX
+    /// Runtime's DynamicQuantizeMatMul); embeddings, LayerNorm, attention softmax and GELU stay fp32. Faster, most of all on
+    /// CPUs with int8 dot-product instructions (VNNI), at an accuracy cost measured in docs/performance.md (results also
+    /// depend slightly on which texts share a batch). Never
+    /// chosen by <see cref="Auto"/>; runs the models <see cref="OnnxRuntime"/> runs (the same errors otherwise). The
+    /// weights stay fp32 in the model and in saved files; only the inference session holds them quantized.
+    /// </summary>
+    OnnxRuntimeInt8,
 }

@@ -11,4 +11,9 @@ public enum TaskKind
     Regression,
     /// <summary>One independent sigmoid logit per label.</summary>
     MultiLabel,
+    /// <summary>
+    /// One tag per word of a sentence (token classification: named entities, part-of-speech): a tagging head (linear or
+    /// CRF) over the shared encoder's word-piece states, as the token classifier's. Multi-task models only.
+    /// </summary>
+    Tagging,
 }

@@ -19,6 +19,7 @@ internal static class Program
               --long adds the comparisons that take minutes (streaming 100k rows), which --filter can also name
           --profile [--threads N]   where one embedding call spends its time (batch 1 and 32, ~40 tokens)
           --profile-training [--threads N]   where one fine-tuning step spends its time (short and 64-token texts, fp32 and bf16)
+          --int8-accuracy [--threads N]   accuracy cost of InferenceEngine.OnnxRuntimeInt8 (MiniLM vectors, a UCI classifier)
           --bdn [BenchmarkDotNet arguments]   BenchmarkDotNet classes (in-process toolchain), e.g. --bdn --filter '*'
         """;
 
@@ -33,6 +34,7 @@ internal static class Program
         try
         {
             if (list.Remove("--quick")) return QuickRunner.Run(ParseQuick(list));
+            if (list.Remove("--int8-accuracy")) return Int8Accuracy.Run(TakeInt(list, "--threads") ?? 2);
             if (list.Remove("--profile")) return InferenceProfile.Run(TakeInt(list, "--threads") ?? 2);
             if (list.Remove("--profile-training")) return TrainingProfile.Run(TakeInt(list, "--threads") ?? 2);
             list.Remove("--bdn");

@@ -26,8 +26,9 @@ internal static class ChildProcess
         return Process.Start(start) ?? throw new InvalidOperationException("Could not start the child process.");
     }
 
-    /// <summary>Runs any program to completion with captured output; kills it after <paramref name="timeout"/>.</summary>
-    public static Result RunProgram(string fileName, IEnumerable<string> args, string? workingDirectory, TimeSpan timeout)
+    /// <summary>Runs any program to completion with captured output (with extra <paramref name="environment"/> variables); kills it after <paramref name="timeout"/>.</summary>
+    public static Result RunProgram(string fileName, IEnumerable<string> args, string? workingDirectory, TimeSpan timeout,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -36,6 +37,8 @@ internal static class ChildProcess
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            start.Environment[name] = value;
         foreach (string arg in args)
             start.ArgumentList.Add(arg);
         using Process process = Process.Start(start) ?? throw new InvalidOperationException("Could not start " + fileName);

@@ -30,13 +30,14 @@ internal sealed class EngineEmbedder
             return;
         }
         var perBatch = settings with { Normalize = false, WindowStride = 0 };
-        var session = new LazyOnnxSession(stream => encoder.WriteOnnx(stream, perBatch), encoder.Tokenizer.PadId);
+        var export = InferenceEngines.ExportOptions(Engine);
+        var session = new LazyOnnxSession(stream => encoder.WriteOnnx(stream, perBatch, export), encoder.Tokenizer.PadId);
         Embedder = new SentenceEmbedder(encoder, settings, batch => session.Run(batch, Outputs)[0]);
     }
 
     /// <summary>The embedder.</summary>
     public SentenceEmbedder Embedder { get; }
 
-    /// <summary>The engine that runs: <see cref="InferenceEngine.OnnxRuntime"/> or <see cref="InferenceEngine.LibTorch"/>.</summary>
+    /// <summary>The engine that runs: <see cref="InferenceEngine.OnnxRuntime"/>, <see cref="InferenceEngine.OnnxRuntimeInt8"/> or <see cref="InferenceEngine.LibTorch"/>.</summary>
     public InferenceEngine Engine { get; }
 }

@@ -26,13 +26,14 @@ internal sealed class EngineTaskPredictor
             return;
         }
         var outputs = model.Tasks.Select(t => OnnxExport.OutputName(t, model.Tasks.Count)).ToArray();
-        var session = new LazyOnnxSession(stream => OnnxExport.Write(model, stream), padId);
+        var export = InferenceEngines.ExportOptions(Engine);
+        var session = new LazyOnnxSession(stream => OnnxExport.Write(model, stream, export), padId);
         Predictor = new TaskPredictor(model.Tasks, batch => session.Run(batch, outputs), batchSize);
     }
 
     /// <summary>The predictor.</summary>
     public TaskPredictor Predictor { get; }
 
-    /// <summary>The engine that runs: <see cref="InferenceEngine.OnnxRuntime"/> or <see cref="InferenceEngine.LibTorch"/>.</summary>
+    /// <summary>The engine that runs: <see cref="InferenceEngine.OnnxRuntime"/>, <see cref="InferenceEngine.OnnxRuntimeInt8"/> or <see cref="InferenceEngine.LibTorch"/>.</summary>
     public InferenceEngine Engine { get; }
 }

@@ -15,25 +15,29 @@ internal static class InferenceEngines
     private static readonly PoolingMode[] ExportedPoolings = [PoolingMode.Cls, PoolingMode.Mean, PoolingMode.Max, PoolingMode.MeanMax];
 
     /// <summary>
-    /// <see cref="InferenceEngine.OnnxRuntime"/> or <see cref="InferenceEngine.LibTorch"/>: the engine that runs a model on
+    /// <see cref="InferenceEngine.OnnxRuntime"/>, <see cref="InferenceEngine.OnnxRuntimeInt8"/> (only when asked for) or
+    /// <see cref="InferenceEngine.LibTorch"/>: the engine that runs a model on
     /// <paramref name="encoder"/> pooled as <paramref name="pooling"/> when the user asked for <paramref name="requested"/>.
     /// </summary>
     /// <param name="requested">The user's choice.</param>
     /// <param name="encoder">The model's encoder.</param>
     /// <param name="pooling">How its token states are pooled.</param>
     /// <param name="obstacle">A reason the caller knows why ONNX Runtime cannot run this model (e.g. token-level output), or null.</param>
-    /// <exception cref="NotSupportedException"><paramref name="requested"/> is OnnxRuntime and the model cannot run there; the message says why.</exception>
+    /// <exception cref="NotSupportedException"><paramref name="requested"/> is OnnxRuntime or OnnxRuntimeInt8 and the model cannot run there; the message says why.</exception>
     public static InferenceEngine Resolve(InferenceEngine requested, TextEncoder encoder, PoolingMode pooling, string? obstacle = null)
     {
         if (!Enum.IsDefined(requested))
             throw new ArgumentOutOfRangeException(nameof(requested), requested, $"InferenceEngine must be one of {string.Join(", ", Enum.GetNames<InferenceEngine>())}.");
         if (requested == InferenceEngine.LibTorch) return InferenceEngine.LibTorch;
         obstacle ??= Obstacle(encoder, pooling);
-        if (obstacle is null) return InferenceEngine.OnnxRuntime;
-        if (requested == InferenceEngine.OnnxRuntime)
-            throw new NotSupportedException($"InferenceEngine.OnnxRuntime cannot run this model: {obstacle}. Use InferenceEngine.Auto (which falls back to LibTorch) or InferenceEngine.LibTorch.");
+        if (obstacle is null) return requested == InferenceEngine.Auto ? InferenceEngine.OnnxRuntime : requested;
+        if (requested != InferenceEngine.Auto)
+            throw new NotSupportedException($"InferenceEngine.{requested} cannot run this model: {obstacle}. Use InferenceEngine.Auto (which falls back to LibTorch) or InferenceEngine.LibTorch.");
         return InferenceEngine.LibTorch;
     }
+
+    /// <summary>The export options of the ONNX Runtime session for <paramref name="engine"/> (int8 weights for <see cref="InferenceEngine.OnnxRuntimeInt8"/>).</summary>
+    public static OnnxExportOptions ExportOptions(InferenceEngine engine) => new() { Int8Weights = engine == InferenceEngine.OnnxRuntimeInt8 };
 
     /// <summary>Why ONNX Runtime cannot run <paramref name="encoder"/> pooled as <paramref name="pooling"/>, or null when it can.</summary>
     private static string? Obstacle(TextEncoder encoder, PoolingMode pooling)

@@ -11,26 +11,37 @@ namespace MLNet.Transfer.Onnx;
 /// (word + position + token type, LayerNorm), then per block self-attention with an additive padding mask, residual
 /// LayerNorm, feed-forward with GELU (erf or tanh form, written out so ONNX Runtime fuses it) or ReLU, residual LayerNorm.
 /// Linear weights are stored [in, out] under their state-dict names and applied with MatMul + Add, as the
-/// Hugging Face exporter does (so <see cref="OnnxBertImporter"/> reads them back).
+/// Hugging Face exporter does (so <see cref="OnnxBertImporter"/> reads them back). With int8 weights (the inference
+/// engine's <see cref="InferenceEngine.OnnxRuntimeInt8"/>) each linear layer is instead ONNX Runtime's DynamicQuantizeMatMul
+/// over the weight quantized per output column (<see cref="Int8WeightQuantizer"/>), its input quantized at run time.
 /// </summary>
+/// <remarks>
+/// Why plain operators for fp32 (see docs/performance.md): ONNX Runtime (1.32, CPU) fuses this graph exactly as far as it
+/// fuses the published all-MiniLM-L6-v2 model.onnx (LayerNormalization, BiasGelu, scaled MatMul; both optimised graphs
+/// have the same node kinds and counts) and runs both in the same CPU time; emitting its contrib operators directly
+/// (Attention over packed query/key/value weights, SkipLayerNormalization) or Gemm on 2-D states was measured slower.
+/// </remarks>
 internal sealed class BertOnnxGraph
 {
     private readonly OnnxGraphBuilder _g;
     private readonly BertConfig _config;
     private readonly IReadOnlyDictionary<string, Tensor> _weights;
     private readonly string _prefix;
+    private readonly bool _int8Weights;
     private string? _headsShape, _hiddenShape, _scale;
 
     /// <param name="graph">Where nodes go.</param>
     /// <param name="config">The encoder's architecture.</param>
     /// <param name="weights">A state dict holding the encoder's weights under <paramref name="prefix"/> + Hugging Face BertModel keys.</param>
     /// <param name="prefix">"" for a bare encoder, "bert." inside a task model.</param>
-    public BertOnnxGraph(OnnxGraphBuilder graph, BertConfig config, IReadOnlyDictionary<string, Tensor> weights, string prefix)
+    /// <param name="int8Weights">Emit the linear layers as DynamicQuantizeMatMul over int8 weights (ONNX Runtime only).</param>
+    public BertOnnxGraph(OnnxGraphBuilder graph, BertConfig config, IReadOnlyDictionary<string, Tensor> weights, string prefix, bool int8Weights = false)
     {
         _g = graph;
         _config = config;
         _weights = weights;
         _prefix = prefix;
+        _int8Weights = int8Weights;
     }
 
     /// <summary>
@@ -115,10 +126,20 @@ internal sealed class BertOnnxGraph
         return _g.Op("Mul", _g.Op("Mul", x, _g.Op("Add", tanh, _g.Scalar("one", 1f))), _g.Scalar("half", 0.5f));
     }
 
-    /// <summary>x · Wᵀ + b for the nn.Linear <paramref name="module"/>; Wᵀ is stored [in, out] under the weight's name.</summary>
+    /// <summary>
+    /// x · Wᵀ + b for the nn.Linear <paramref name="module"/>; Wᵀ is stored [in, out] under the weight's name, or as int8
+    /// values [in, out] and per-column scales [out] (suffixes ".int8" and ".scale") for DynamicQuantizeMatMul.
+    /// </summary>
     private string Linear(string x, string module)
     {
         using var transposed = Find(module + ".weight").t();
+        if (_int8Weights)
+        {
+            var quantized = Int8WeightQuantizer.Quantize(transposed, Int8WeightQuantizer.ReducedRange);
+            string values = _g.Int8Weight(_prefix + module + ".weight.int8", quantized.Values, [quantized.Rows, quantized.Columns]);
+            string scales = _g.FloatWeight(_prefix + module + ".weight.scale", quantized.Scales, [quantized.Columns]);
+            return _g.ContribOp("DynamicQuantizeMatMul", [x, values, scales, "", Weight(module + ".bias")]);
+        }
         string weight = _g.Weight(_prefix + module + ".weight", transposed);
         return _g.Op("Add", _g.Op("MatMul", x, weight), Weight(module + ".bias"));
     }

@@ -62,7 +62,7 @@ public static class OnnxExport
         var g = new OnnxGraphBuilder();
         var (ids, mask, types) = Inputs(g);
         var weights = model.state_dict();
-        var states = new BertOnnxGraph(g, config, weights, "bert.").Emit(ids, types, mask);
+        var states = new BertOnnxGraph(g, config, weights, "bert.", options?.Int8Weights == true).Emit(ids, types, mask);
         string features = new PoolingOnnxGraph(g, mask).Pool(states[^1], model.Pooling);
         var tasks = new List<Dictionary<string, object?>>();
         foreach (var task in model.Tasks)
@@ -116,7 +116,7 @@ public static class OnnxExport
     {
         var g = new OnnxGraphBuilder();
         var (ids, mask, types) = Inputs(g);
-        var states = new BertOnnxGraph(g, encoder.Config, encoder.state_dict(), "").Emit(ids, types, mask);
+        var states = new BertOnnxGraph(g, encoder.Config, encoder.state_dict(), "", options?.Int8Weights == true).Emit(ids, types, mask);
         string sentence = new PoolingOnnxGraph(g, mask).Sentence(states, pooling);
         int width = Pooling.Width(pooling.Pooling, encoder.Config.HiddenSize) * (pooling.Concatenate ? pooling.Layers.Count : 1);
         g.Output(sentence, SentenceEmbedding, OnnxProto.Float, Batch, width);
@@ -141,6 +141,6 @@ public static class OnnxExport
         var entries = new Dictionary<string, string>(options?.Metadata ?? new Dictionary<string, string>(), StringComparer.Ordinal);
         foreach (var (key, value) in metadata) entries[key] = value;
         string version = typeof(OnnxExport).Assembly.GetName().Version?.ToString() ?? "";
-        OnnxProto.Model(g.Build(graphName), Opset, "MLNet.Transfer", version, entries).WriteTo(stream);
+        OnnxProto.Model(g.Build(graphName), Opset, "MLNet.Transfer", version, entries, g.UsesContribOps).WriteTo(stream);
     }
 }

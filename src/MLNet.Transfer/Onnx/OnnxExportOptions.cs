@@ -14,4 +14,10 @@ public sealed record OnnxExportOptions
     /// Entries the exporter writes itself (keys starting with "mlnet_transfer.") win over these. Default none.
     /// </summary>
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+
+    /// <summary>
+    /// Emit the encoder's linear layers as ONNX Runtime's DynamicQuantizeMatMul over int8 weights (see
+    /// <see cref="InferenceEngine.OnnxRuntimeInt8"/>); the model then runs in ONNX Runtime only. Default false (portable fp32).
+    /// </summary>
+    internal bool Int8Weights { get; init; }
 }

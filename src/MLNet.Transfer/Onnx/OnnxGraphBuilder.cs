@@ -55,9 +55,13 @@ internal sealed class OnnxGraphBuilder
     }
 
     /// <summary>Adds a float32 constant [dims] (a scalar when <paramref name="dims"/> is empty); returns its name.</summary>
-    public string FloatConstant(string hint, float[] values, long[] dims)
+    public string FloatConstant(string hint, float[] values, long[] dims) => FloatInitializer(UniqueName(hint), values, dims);
+
+    /// <summary>Adds a float32 initializer [dims] named exactly <paramref name="name"/> (e.g. a weight built from several tensors).</summary>
+    public string FloatWeight(string name, float[] values, long[] dims) => FloatInitializer(Reserve(name), values, dims);
+
+    private string FloatInitializer(string name, float[] values, long[] dims)
     {
-        string name = UniqueName(hint);
         AddInitializer(OnnxProto.Tensor(name, OnnxProto.Float, dims, MemoryMarshal.AsBytes(values.AsSpan()).ToArray()));
         return name;
     }
@@ -90,6 +94,29 @@ internal sealed class OnnxGraphBuilder
         string output = UniqueName(opType.ToLowerInvariant());
         _nodes.Add(OnnxProto.Node(opType, UniqueName(opType), inputs, [output], attributes));
         return output;
+    }
+
+    /// <summary>
+    /// Adds a node of ONNX Runtime's contrib domain (<see cref="OnnxProto.MicrosoftDomain"/>) with one output; returns its
+    /// name ("" in <paramref name="inputs"/> skips an optional input). The model then imports that domain
+    /// (<see cref="UsesContribOps"/>) and runs in ONNX Runtime only.
+    /// </summary>
+    public string ContribOp(string opType, string[] inputs, params ProtoMessage[] attributes)
+    {
+        UsesContribOps = true;
+        string output = UniqueName(opType.ToLowerInvariant());
+        _nodes.Add(OnnxProto.Node(opType, UniqueName(opType), inputs, [output], attributes, OnnxProto.MicrosoftDomain));
+        return output;
+    }
+
+    /// <summary>Whether any node is an ONNX Runtime contrib operator (the model must import <see cref="OnnxProto.MicrosoftDomain"/>).</summary>
+    public bool UsesContribOps { get; private set; }
+
+    /// <summary>Adds an int8 initializer [dims] named <paramref name="name"/> (quantized weights).</summary>
+    public string Int8Weight(string name, sbyte[] values, long[] dims)
+    {
+        AddInitializer(OnnxProto.Tensor(Reserve(name), OnnxProto.Int8, dims, MemoryMarshal.AsBytes(values.AsSpan()).ToArray()));
+        return name;
     }
 
     /// <summary>Adds a node with <paramref name="outputs"/> outputs (e.g. Loop: final carried values, then scan outputs); returns their names.</summary>

@@ -12,6 +12,8 @@ internal static class OnnxProto
 
     /// <summary>TensorProto.DataType FLOAT.</summary>
     public const int Float = 1;
+    /// <summary>TensorProto.DataType INT8.</summary>
+    public const int Int8 = 3;
     /// <summary>TensorProto.DataType BOOL.</summary>
     public const int Bool = 9;
     /// <summary>TensorProto.DataType INT32.</summary>
@@ -31,15 +33,23 @@ internal static class OnnxProto
         public static implicit operator Dim(string symbol) => new(null, symbol);
     }
 
-    /// <summary>ModelProto: header fields, one default-domain opset import, the graph and string metadata.</summary>
-    public static ProtoMessage Model(ProtoMessage graph, int opset, string producer, string producerVersion, IEnumerable<KeyValuePair<string, string>> metadata)
+    /// <summary>The domain of ONNX Runtime's contrib operators (Attention, SkipLayerNormalization, BiasGelu, DynamicQuantizeMatMul, …).</summary>
+    public const string MicrosoftDomain = "com.microsoft";
+
+    /// <summary>
+    /// ModelProto: header fields, the default-domain opset import (plus version 1 of <see cref="MicrosoftDomain"/> when
+    /// <paramref name="contribOps"/>), the graph and string metadata.
+    /// </summary>
+    public static ProtoMessage Model(ProtoMessage graph, int opset, string producer, string producerVersion, IEnumerable<KeyValuePair<string, string>> metadata,
+                                     bool contribOps = false)
     {
         var model = new ProtoMessage()
             .Varint(1, IrVersion)
             .String(2, producer)
             .String(3, producerVersion)
-            .Message(8, new ProtoMessage().String(1, "").Varint(2, opset))
-            .Message(7, graph);
+            .Message(8, new ProtoMessage().String(1, "").Varint(2, opset));
+        if (contribOps) model.Message(8, new ProtoMessage().String(1, MicrosoftDomain).Varint(2, 1));
+        model.Message(7, graph);
         foreach (var (key, value) in metadata)
             model.Message(14, new ProtoMessage().String(1, key).String(2, value));
         return model;
@@ -58,14 +68,16 @@ internal static class OnnxProto
         return graph;
     }
 
-    /// <summary>NodeProto of the default domain; <paramref name="attributes"/> come from the Attribute factories.</summary>
-    public static ProtoMessage Node(string opType, string name, IEnumerable<string> inputs, IEnumerable<string> outputs, IEnumerable<ProtoMessage> attributes)
+    /// <summary>NodeProto of <paramref name="domain"/> (default: the ONNX domain); <paramref name="attributes"/> come from the Attribute factories.</summary>
+    public static ProtoMessage Node(string opType, string name, IEnumerable<string> inputs, IEnumerable<string> outputs, IEnumerable<ProtoMessage> attributes,
+                                    string domain = "")
     {
         var node = new ProtoMessage();
         foreach (string input in inputs) node.String(1, input);
         foreach (string output in outputs) node.String(2, output);
         node.String(3, name).String(4, opType);
         foreach (var attribute in attributes) node.Message(5, attribute);
+        if (domain.Length > 0) node.String(7, domain);
         return node;
     }
 

@@ -7,7 +7,7 @@ public static class TorchDevice
 {
     /// <summary>
     /// Parses a device name. CUDA needs a CUDA LibTorch package referenced by the application
-    /// (see README, "Using a GPU"); asking for it without one gives a clear error instead of a native crash.
+    /// (see docs/models.md, "Using a GPU"); asking for it without one gives a clear error instead of a native crash.
     /// </summary>
     /// <param name="name">"cpu", "cuda" or "cuda:N"; null or empty means cpu.</param>
     public static torch.Device Resolve(string? name)

@@ -1,6 +1,8 @@
 using MLNet.Transfer.Models;
 using MLNet.Transfer.Models.Heads;
+using MLNet.Transfer.Models.Tagging;
 using MLNet.Transfer.Text;
+using MLNet.Transfer.Training.Tagging;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -19,7 +21,10 @@ public sealed record FineTuneResult(int Steps, bool StoppedEarly, IReadOnlyDicti
 /// <summary>
 /// Fine-tunes a <see cref="TransferModel"/> (encoder + heads) on tokenized examples: AdamW with decay groups,
 /// warm-up/decay or slanted-triangular schedules, discriminative rates, gradual unfreezing, clipping, class
-/// weights, early stopping with best-weight restore, resumable checkpoints, progress and cancellation.
+/// weights, early stopping with best-weight restore, resumable checkpoints, progress and cancellation. Tagging tasks learn
+/// from examples that carry a sentence window (<see cref="TrainingExample.Window"/>): their loss is the token classifier's
+/// (<see cref="TaggingLoss"/>), their CRF transitions train at <see cref="TaggerTrainer.DefaultCrfLearningRate"/>, and their
+/// validation metric is entity F1.
 /// </summary>
 public sealed class FineTuner(TransferModel model, FineTuneSettings settings, int padId)
 {
@@ -32,7 +37,8 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
         CheckExamples(train, "training");
         if (validation is not null) CheckExamples(validation, "validation");
         var classWeights = model.Tasks.Select((t, i) => _settings.BalanceClasses ? ClassWeights(t, i, train) : null).ToArray();
-        var groups = ParameterGroups.Build(model, _settings.LearningRate, _settings.LayerLearningRateDecay, _settings.WeightDecay);
+        var groups = CrfParameterGroup.Separate(ParameterGroups.Build(model, _settings.LearningRate, _settings.LayerLearningRateDecay, _settings.WeightDecay),
+                                                model, TaggerTrainer.DefaultCrfLearningRate);
         using var optimizer = new ScalarSafeAdamW(groups, _settings.LearningRate);
         var plan = TrainingLoopPlan.ForFineTuning(_settings, [.. train.Select(t => t.Tokens.Length)], model.Encoder.Device,
             (rows, step) =>
@@ -49,16 +55,30 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
     private double TrainStep(TrainingExample[] batch, OptimizerHelper optimizer, float[]?[] classWeights, int step)
     {
         using var scope = NewDisposeScope();
-        using var tokens = TokenBatch.Create(batch.Select(b => b.Tokens).ToArray(), padId, model.Encoder.Device);
-        var logits = model.Forward(tokens.InputIds, tokens.TokenTypeIds, tokens.AttentionMask);
         Tensor? total = null;
-        for (int t = 0; t < model.Tasks.Count; t++)
+        void Add(TaskSpec task, Tensor? taskLoss)
         {
-            var task = model.Tasks[t];
-            var taskLoss = TaskLosses.Compute(task, logits[task.Name], batch.Select(b => b.Targets[t]).ToArray(), classWeights[t]);
-            if (taskLoss is null) continue;
+            if (taskLoss is null) return;
             var weighted = taskLoss.Times(task.LossWeight);
             total = total is null ? weighted : total.Plus(weighted);
+        }
+        var texts = batch.Where(b => b.Window is null).ToArray(); // the whole batch unless tagging windows are mixed in
+        if (texts.Length > 0 && model.SentenceTasks.Any())
+        {
+            using var tokens = TokenBatch.Create(texts.Select(b => b.Tokens).ToArray(), padId, model.Encoder.Device);
+            var logits = model.Forward(tokens.InputIds, tokens.TokenTypeIds, tokens.AttentionMask);
+            for (int t = 0; t < model.Tasks.Count; t++)
+                if (model.Tasks[t].Kind != TaskKind.Tagging)
+                    Add(model.Tasks[t], TaskLosses.Compute(model.Tasks[t], logits[model.Tasks[t].Name], texts.Select(b => b.Targets[t]).ToArray(), classWeights[t]));
+        }
+        for (int t = 0; t < model.Tasks.Count; t++)
+        {
+            if (model.Tasks[t].Kind != TaskKind.Tagging) continue;
+            var windows = batch.Where(b => b.Window is not null && b.Targets[t] is not null).ToArray();
+            if (windows.Length == 0) continue;
+            var tagger = model.Tagger(model.Tasks[t].Name);
+            var emissions = tagger.Emissions(windows.Select(w => w.Window!).ToArray(), padId);
+            Add(model.Tasks[t], TaggingLoss.Compute(tagger, emissions, windows.Select(w => w.Targets[t]!.Select(i => (int)i).ToArray()).ToArray()));
         }
         if (total is null) return 0; // no labels in this batch for any task
         return GuardedStep.Run(total, optimizer, model, _settings.MaxGradNorm, step, "Training",
@@ -71,7 +91,21 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
         model.eval();
         try
         {
-            var outputs = new TaskPredictor(model, padId, Math.Max(_settings.BatchSize, 32)).Predict(validation.Select(v => v.Tokens).ToArray());
+            int batchSize = Math.Max(_settings.BatchSize, 32);
+            var texts = Enumerable.Range(0, validation.Count).Where(i => validation[i].Window is null).ToArray();
+            var predicted = new TaskPredictor(model, padId, batchSize).Predict(texts.Select(i => validation[i].Tokens).ToArray());
+            var outputs = model.Tasks.Select(_ => new float[validation.Count][]).ToArray();
+            for (int t = 0; t < model.Tasks.Count; t++)
+            {
+                if (model.Tasks[t].Kind != TaskKind.Tagging)
+                {
+                    for (int k = 0; k < texts.Length; k++) outputs[t][texts[k]] = predicted[t][k];
+                    continue;
+                }
+                var windows = Enumerable.Range(0, validation.Count).Where(i => validation[i].Window is not null && validation[i].Targets[t] is not null).ToArray();
+                var tags = new TagPredictor(model.Tagger(model.Tasks[t].Name), padId, batchSize).PredictWindows(windows.Select(i => validation[i].Window!).ToArray());
+                for (int k = 0; k < windows.Length; k++) outputs[t][windows[k]] = tags[k].Tags.Select(i => (float)i).ToArray();
+            }
             return ValidationMetrics.Compute(model.Tasks, outputs, validation, _settings.EarlyStoppingTask);
         }
         finally { model.train(); }
@@ -85,8 +119,15 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
     {
         if (examples.Count == 0) throw new ArgumentException($"The {what} set is empty.");
         for (int i = 0; i < examples.Count; i++)
-            if (examples[i].Targets.Length != model.Tasks.Count)
-                throw new ArgumentException($"{what} example {i} has {examples[i].Targets.Length} targets but the model has {model.Tasks.Count} tasks.");
+        {
+            var targets = examples[i].Targets;
+            if (targets.Length != model.Tasks.Count)
+                throw new ArgumentException($"{what} example {i} has {targets.Length} targets but the model has {model.Tasks.Count} tasks.");
+            for (int t = 0; t < targets.Length; t++)
+                if (targets[t] is { } target && model.Tasks[t].Kind == TaskKind.Tagging
+                    && (examples[i].Window is not { } window || target.Length != window.OwnedWords || targets.Count(x => x is not null) != 1))
+                    throw new ArgumentException($"{what} example {i}: a tagging target needs the example's sentence window, one tag per owned word, and no other task's label.");
+        }
     }
 
     private static float[]? ClassWeights(TaskSpec task, int index, IReadOnlyList<TrainingExample> train)
@@ -105,7 +146,7 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
     {
         var text = new System.Text.StringBuilder();
         text.Append(_settings with { CheckpointDirectory = null }).Append('|').Append(train.Count);
-        foreach (var t in model.Tasks) text.Append('|').Append(t);
+        foreach (var t in model.Tasks) text.Append('|').Append(t).Append(t.Tagging is { } tagger ? $" {tagger.Head} {tagger.CasingFeatures} {string.Join(' ', tagger.Tags)}" : "");
         foreach (var e in train) text.Append(',').Append(e.Tokens.Length);
         return TrainingCheckpoint.Fingerprint(text.ToString());
     }

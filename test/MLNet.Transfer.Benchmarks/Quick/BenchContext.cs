@@ -23,8 +23,8 @@ internal sealed class BenchContext : IDisposable
         encoder.UseBFloat16Inference();
         return encoder;
     });
-    private readonly Lazy<OrtEncoder> _ort;
-    private readonly Lazy<EngineEmbedder> _default, _libTorch, _bf16;
+    private readonly Lazy<OrtEncoder> _ort, _ortInt8;
+    private readonly Lazy<EngineEmbedder> _default, _libTorch, _bf16, _int8;
     private readonly Dictionary<int, (EncodedText[] Items, string[] Texts, int Exact)> _fixed = [];
 
     public BenchContext(int threads, MeasureSettings measure, TextWriter log)
@@ -34,9 +34,11 @@ internal sealed class BenchContext : IDisposable
         Log = log;
         torch.set_num_threads(threads);
         _ort = new(() => new OrtEncoder(EmbeddedModelFiles.Find(ModelName).ReadOnnx(), threads));
+        _ortInt8 = new(() => new OrtEncoder(PublishedInt8Model.Quantize(EmbeddedModelFiles.Find(ModelName).ReadOnnx()), threads));
         _default = new(() => new EngineEmbedder(Encoder, new EmbeddingSettings(), InferenceEngine.Auto));
         _libTorch = new(() => new EngineEmbedder(Encoder, new EmbeddingSettings(), InferenceEngine.LibTorch));
         _bf16 = new(() => new EngineEmbedder(BFloat16Encoder, new EmbeddingSettings(), InferenceEngine.Auto));
+        _int8 = new(() => new EngineEmbedder(Encoder, new EmbeddingSettings(), InferenceEngine.OnnxRuntimeInt8));
     }
 
     public int Threads { get; }
@@ -47,18 +49,22 @@ internal sealed class BenchContext : IDisposable
     public PretrainedEncoder Encoder => _encoder.Value;
     public OrtEncoder Ort => _ort.Value;
 
+    /// <summary>ONNX Runtime on the published model.onnx with its MatMul weights quantized to int8 (<see cref="PublishedInt8Model"/>).</summary>
+    public OrtEncoder OrtInt8 => _ortInt8.Value;
+
     /// <summary>A second copy of the encoder with the opt-in bf16 inference (<c>BertModel.UseBFloat16Inference</c>).</summary>
     public PretrainedEncoder BFloat16Encoder => _bf16Encoder.Value;
 
     /// <summary>
     /// Mean pooling of the last layer on the engine <paramref name="path"/> names: the default (what
     /// <c>ApplyContextualEmbeddings</c> runs with no engine option: <see cref="InferenceEngine.Auto"/>), fp32 LibTorch, or
-    /// the opt-in bf16 LibTorch (Auto runs a bf16 encoder on LibTorch).
+    /// the opt-in bf16 LibTorch (Auto runs a bf16 encoder on LibTorch), or the opt-in int8 ONNX Runtime engine.
     /// </summary>
     public EngineEmbedder Embedder(EmbedPath path) => path switch
     {
         EmbedPath.LibTorch => _libTorch.Value,
         EmbedPath.BFloat16 => _bf16.Value,
+        EmbedPath.Int8 => _int8.Value,
         _ => _default.Value,
     };
 
@@ -86,6 +92,7 @@ internal sealed class BenchContext : IDisposable
     public void Dispose()
     {
         if (_ort.IsValueCreated) _ort.Value.Dispose();
+        if (_ortInt8.IsValueCreated) _ortInt8.Value.Dispose();
         if (_encoder.IsValueCreated) _encoder.Value.Dispose();
         if (_bf16Encoder.IsValueCreated) _bf16Encoder.Value.Dispose();
     }

@@ -16,6 +16,11 @@ internal static class Comparisons
             list.Add(new EmbedBatchComparison(batch, SequenceLength.Medium, EmbedPath.LibTorch));
         foreach (int batch in new[] { 1, 32 })
             list.Add(new EmbedBatchComparison(batch, SequenceLength.Medium, EmbedPath.BFloat16));
+        foreach (int batch in new[] { 1, 32 })
+        {
+            list.Add(new EmbedBatchComparison(batch, SequenceLength.Medium, EmbedPath.Int8));
+            list.Add(new EmbedBatchComparison(batch, SequenceLength.Medium, EmbedPath.Int8, int8Reference: true));
+        }
         list.Add(new TokenizeComparison());
         list.Add(new EmbedCorpusComparison());
         list.Add(new PipelineComparison());

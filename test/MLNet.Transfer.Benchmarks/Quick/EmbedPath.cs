@@ -9,4 +9,6 @@ internal enum EmbedPath
     LibTorch,
     /// <summary>The opt-in bf16 LibTorch inference (BertModel.UseBFloat16Inference).</summary>
     BFloat16,
+    /// <summary>The opt-in int8 ONNX Runtime engine (InferenceEngine.OnnxRuntimeInt8).</summary>
+    Int8,
 }

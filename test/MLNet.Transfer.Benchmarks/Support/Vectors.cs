@@ -7,18 +7,21 @@ internal static class Vectors
     public static double MinCosine(float[][] a, float[][] b)
     {
         double min = 1;
-        for (int i = 0; i < a.Length; i++)
-        {
-            double dot = 0, na = 0, nb = 0;
-            for (int d = 0; d < a[i].Length; d++)
-            {
-                dot += (double)a[i][d] * b[i][d];
-                na += (double)a[i][d] * a[i][d];
-                nb += (double)b[i][d] * b[i][d];
-            }
-            min = Math.Min(min, dot / Math.Sqrt(na * nb));
-        }
+        for (int i = 0; i < a.Length; i++) min = Math.Min(min, Cosine(a[i], b[i]));
         return min;
+    }
+
+    /// <summary>Cosine similarity of two vectors.</summary>
+    public static double Cosine(float[] a, float[] b)
+    {
+        double dot = 0, na = 0, nb = 0;
+        for (int d = 0; d < a.Length; d++)
+        {
+            dot += (double)a[d] * b[d];
+            na += (double)a[d] * a[d];
+            nb += (double)b[d] * b[d];
+        }
+        return dot / Math.Sqrt(na * nb);
     }
 
     /// <summary>Largest absolute element difference between two sets of vectors.</summary>

@@ -17,6 +17,7 @@ public class EnginePersistenceTests
 {
     [TestCase(InferenceEngine.Auto, InferenceEngine.OnnxRuntime)]
     [TestCase(InferenceEngine.OnnxRuntime, InferenceEngine.OnnxRuntime)]
+    [TestCase(InferenceEngine.OnnxRuntimeInt8, InferenceEngine.OnnxRuntimeInt8)]
     [TestCase(InferenceEngine.LibTorch, InferenceEngine.LibTorch)]
     public void EmbeddingsKeepTheirEngineThroughSaveAndLoadWithIdenticalVectors(InferenceEngine chosen, InferenceEngine runs)
     {
@@ -28,6 +29,7 @@ public class EnginePersistenceTests
     }
 
     [TestCase(InferenceEngine.Auto, InferenceEngine.OnnxRuntime)]
+    [TestCase(InferenceEngine.OnnxRuntimeInt8, InferenceEngine.OnnxRuntimeInt8)]
     [TestCase(InferenceEngine.LibTorch, InferenceEngine.LibTorch)]
     public void ClassifiersKeepTheirEngineThroughSaveAndLoadWithIdenticalScores(InferenceEngine chosen, InferenceEngine runs)
     {

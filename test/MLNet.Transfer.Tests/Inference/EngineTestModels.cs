@@ -86,7 +86,8 @@ internal static class EngineTestModels
         Assert.That(cosine, Is.GreaterThanOrEqualTo(0.9999), what);
     }
 
-    private static double Cosine(float[] a, float[] b)
+    /// <summary>Cosine similarity of two vectors (1 when both are zero).</summary>
+    public static double Cosine(float[] a, float[] b)
     {
         double dot = 0, na = 0, nb = 0;
         for (int i = 0; i < a.Length; i++) { dot += (double)a[i] * b[i]; na += (double)a[i] * a[i]; nb += (double)b[i] * b[i]; }

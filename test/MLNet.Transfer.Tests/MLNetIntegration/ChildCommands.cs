@@ -8,6 +8,7 @@ internal static class ChildCommands
 {
     public const string ScoreModel = "score-model";
     public const string ScoreTexts = "score-texts";
+    public const string ScoreSentences = "score-sentences";
 
     /// <summary>Scores <see cref="TextRows.Sample"/> with <paramref name="modelPath"/> in a fresh process and checks <paramref name="column"/> equals <paramref name="expected"/>.</summary>
     public static void AssertFreshProcessScores(string modelPath, string column, IReadOnlyList<string> expected)
@@ -24,6 +25,27 @@ internal static class ChildCommands
         var mlContext = new MLContext(seed: 123).RegisterTransferComponents();
         ITransformer model = mlContext.Model.Load(modelPath, out _);
         File.WriteAllLines(outputPath, TextRows.Column(model.Transform(TextRows.Sample(mlContext)), column));
+        return 0;
+    }
+
+    /// <summary>Scores <see cref="TaggedSample"/> (words only) with <paramref name="modelPath"/> in a fresh process and checks <paramref name="column"/> equals <paramref name="expected"/>.</summary>
+    public static void AssertFreshProcessTags(string modelPath, string column, IReadOnlyList<string> expected)
+    {
+        string output = modelPath + ".child-tags.txt";
+        var child = ChildProcess.Run(ScoreSentences, modelPath, column, output);
+        Assert.That(child.ExitCode, Is.EqualTo(0), child.StandardError);
+        Assert.That(File.ReadAllLines(output), Is.EqualTo(expected));
+    }
+
+    /// <summary>Seeded tagged sentences (Tokens, Tags) for the tagging round trips.</summary>
+    public static IDataView TaggedSample(MLContext mlContext) => mlContext.Data.LoadFromTaggedSentences(Tagging.TinyTagging.Sentences(16, 21));
+
+    /// <summary>Loads a model zip in a fresh MLContext, applies it to <see cref="TaggedSample"/> and writes one line per row of <paramref name="column"/>.</summary>
+    public static int RunScoreSentences(string modelPath, string column, string outputPath)
+    {
+        var mlContext = new MLContext(seed: 123).RegisterTransferComponents();
+        ITransformer model = mlContext.Model.Load(modelPath, out _);
+        File.WriteAllLines(outputPath, TextRows.Column(model.Transform(TaggedSample(mlContext)), column));
         return 0;
     }
 

@@ -11,7 +11,8 @@ namespace MLNet.Transfer.Tests.Onnx;
 [Category("Integration")]
 public class OnnxMiniLmExportTests
 {
-    private static readonly string[] Sentences =
+    /// <summary>Twenty real sentences of mixed length and domain (unicode included).</summary>
+    internal static readonly string[] Sentences =
     [
         "This is an example sentence", "hello world", "The plot was thin, but the acting carried the whole film.",
         "Battery life is terrible; it barely lasts half a day.", "I would not recommend this restaurant to anyone.",

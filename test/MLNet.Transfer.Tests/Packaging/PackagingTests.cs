@@ -35,8 +35,7 @@ public class PackagingTests
     [OneTimeTearDown]
     public void RemovePackagesOfThisRun()
     {
-        string cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
-            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        string cache = NuGetFolders.Packages();
         foreach (string id in new[] { "mlnet.transfer", "mlnet.transfer.pretrainedmodels", "mlnet.transfer.plots", "mlnet.transfer.cli" })
         {
             string dir = Path.Combine(cache, id, version);

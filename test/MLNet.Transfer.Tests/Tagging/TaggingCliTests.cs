@@ -120,4 +120,36 @@ public class TaggingCliTests
         Assert.That(code, Is.EqualTo(2));
         Assert.That(error.Trim().Split('\n'), Has.Length.EqualTo(1));
     }
+
+    [Test]
+    public void AMultiTaskModelWithATaggingTaskTrainsEvaluatesAndPredictsFromTheCommandLine()
+    {
+        string sentiment = Path.Combine(_temp.Path, "sentiment.tsv"), zip = Path.Combine(_temp.Path, "mt-ner.zip");
+        File.WriteAllLines(sentiment, ["Text\tLabel", .. Enumerable.Range(0, 48).Select(i => i % 2 == 0 ? $"a good and lovely film number {i}\t1" : $"a bad and boring film number {i}\t0")]);
+        var (code, output, error) = InProcessCli.Run("train", "--task", "multitask", "--train", $"sentiment={sentiment}:Label:binary", "--train", $"ner={_train}:tagging",
+                                                     "--valid", $"ner={_valid}", "--model", _model, "--epochs", "4", "--lr", "0.002", "--batch-size", "8",
+                                                     "--max-tokens", "32", "--seed", "5", "--output", zip);
+        Assert.That(code, Is.EqualTo(0), error);
+        Assert.That(output, Does.Contain("ner validation metrics").And.Contain("sentiment validation metrics").And.Contain("TokenAccuracy"));
+
+        (code, output, error) = InProcessCli.Run("evaluate", "--model-file", zip, "--test", $"ner={_valid}", "--json");
+        Assert.That(code, Is.EqualTo(0), error);
+        using var json = JsonDocument.Parse(output.Trim());
+        var ner = json.RootElement.GetProperty("ner");
+        Assert.That(ner.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[] { "Precision", "Recall", "F1Score", "TokenAccuracy" }));
+        Assert.That(ner.GetProperty("F1Score").GetDouble(), Is.InRange(0.85, 1.0));
+
+        (code, output, error) = InProcessCli.Run("predict", "--model-file", zip, "--text", "we met bob in new york");
+        Assert.That(code, Is.EqualTo(0), error);
+        var lines = output.Trim().Split('\n');
+        Assert.That(lines, Has.Length.EqualTo(2));
+        Assert.That(lines[0], Does.Match("^sentiment: label: [01]  score: 0\\.\\d{4}$"));
+        Assert.That(lines[1], Is.EqualTo("ner: we/O met/O bob/B-person in/O new/B-location york/I-location"));
+
+        string bad = Path.Combine(_temp.Path, "unknown-tag.conll");
+        File.WriteAllText(bad, "bob\tB-person\nrome\tB-city\n");
+        (code, _, error) = InProcessCli.Run("evaluate", "--model-file", zip, "--test", $"ner={bad}");
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error, Does.Contain($"{bad}:2").And.Contain("B-city"));
+    }
 }

@@ -35,7 +35,7 @@ public sealed class ContextualEmbeddingTransformer : BatchedTransformerBase, IPe
     }
 
     /// <summary>
-    /// The runtime computing the vectors: <see cref="InferenceEngine.OnnxRuntime"/> or <see cref="InferenceEngine.LibTorch"/>,
+    /// The runtime computing the vectors: <see cref="InferenceEngine.OnnxRuntime"/> (or the opt-in <see cref="InferenceEngine.OnnxRuntimeInt8"/>) or <see cref="InferenceEngine.LibTorch"/>,
     /// resolved from <see cref="ContextualEmbeddingOptions.InferenceEngine"/> (Auto falls back to LibTorch for a recurrent
     /// encoder, a GPU device or token-level output).
     /// </summary>

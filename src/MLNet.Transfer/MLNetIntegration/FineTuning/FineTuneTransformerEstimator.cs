@@ -19,6 +19,9 @@ public sealed class FineTuneTransformerEstimator : IEstimator<FineTunedTextTrans
     public FineTuneTransformerEstimator(FineTuneTransformerOptions options, TaskKind kind)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (kind == TaskKind.Tagging)
+            throw new ArgumentException("Tagging tags words, not texts: use mlContext.MulticlassClassification.Trainers.FineTuneTokenClassifier, or a tagging task of mlContext.Transforms.Text.FineTuneMultiTask.", nameof(kind));
+        if (!Enum.IsDefined(kind)) throw new ArgumentOutOfRangeException(nameof(kind), kind, $"Kind must be one of {string.Join(", ", Enum.GetNames<TaskKind>())}.");
         _options = options;
         _kind = kind;
     }

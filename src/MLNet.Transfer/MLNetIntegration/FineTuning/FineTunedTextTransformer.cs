@@ -6,6 +6,7 @@ using MLNet.Transfer.Encoders;
 using MLNet.Transfer.Inference;
 using MLNet.Transfer.Models;
 using MLNet.Transfer.Models.Heads;
+using MLNet.Transfer.Models.Tagging;
 using MLNet.Transfer.Text;
 using static TorchSharp.torch;
 
@@ -15,11 +16,14 @@ namespace MLNet.Transfer.MLNetIntegration;
 /// A fine-tuned encoder with one or more task heads, applied to a text column. Adds each task's standard ML.NET
 /// prediction columns (see <see cref="TaskColumns"/>) — binary: Score, Probability, PredictedLabel; multiclass: Score
 /// (class probabilities) and PredictedLabel (key); regression: Score; multi-label: vectors of those — so Evaluate,
-/// CrossValidate and PredictionEngine work unchanged. One encoder pass serves every head. Saved with
-/// <c>mlContext.Model.Save</c> (weights, vocabulary and label names inside the zip); call
-/// <c>mlContext.RegisterTransferComponents()</c> before <c>mlContext.Model.Load</c>. The forward passes run on
-/// <see cref="InferenceEngine"/> (by default ONNX Runtime over our export of the model, built on first use and released
-/// with the transformer).
+/// CrossValidate and PredictionEngine work unchanged. One encoder pass serves every sentence head. A tagging task of a
+/// multi-task model reads its words column (vector of text) and adds "&lt;task&gt;.PredictedLabel" (vector of keys with the
+/// tag names as KeyValues) and "&lt;task&gt;.Score", as the token classifier does; the encoder then also runs over the words'
+/// windows. Data with only some of the input columns (e.g. a CoNLL view with words but no text) gets the columns of the
+/// tasks it can feed. Saved with <c>mlContext.Model.Save</c> (weights, vocabulary and label names inside the zip); call
+/// <c>mlContext.RegisterTransferComponents()</c> before <c>mlContext.Model.Load</c>. The sentence heads' forward passes run
+/// on <see cref="InferenceEngine"/> (by default ONNX Runtime over our export of the model, built on first use); tagging
+/// tasks run on LibTorch.
 /// </summary>
 public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersistableModel<FineTunedTextTransformer>
 {
@@ -30,13 +34,18 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
     private readonly TaskPredictor _predictor;
     private readonly InferenceEngine _requestedEngine;
     private readonly EngineTaskPredictor _engine;
+    private readonly TagPredictor?[] _taggers;
+    private readonly int[][] _inputsOf;
 
-    /// <summary>The text column(s) and how texts are tokenized; <paramref name="WindowStride"/> &gt; 0 averages the logits of overlapping windows.</summary>
+    /// <summary>
+    /// The text column(s) and how texts are tokenized; <paramref name="WindowStride"/> &gt; 0 averages the logits of
+    /// overlapping windows. <paramref name="MaxTokens"/> is also the window size of tagging tasks.
+    /// </summary>
     internal sealed record TextInput(string Text, string? SecondText, int MaxTokens, TruncationStrategy Truncation, int WindowStride = 0);
 
     internal FineTunedTextTransformer(PretrainedEncoder encoder, TransferModel model, TextInput input, IReadOnlyList<TaskColumns> columns, int batchSize,
                                       InferenceEngine engine = InferenceEngine.Auto)
-        : base(Inputs(input), model.Tasks.Zip(columns, (t, c) => c.Columns(t)).SelectMany(c => c).ToArray(), batchSize * ContextualEmbeddingTransformer.ReadAhead)
+        : base(InputsFor(input, model.Tasks, columns), OutputsFor(input, model.Tasks, columns), batchSize * ContextualEmbeddingTransformer.ReadAhead)
     {
         _encoder = encoder;
         _model = model;
@@ -45,10 +54,12 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
         _requestedEngine = engine;
         _engine = new EngineTaskPredictor(model, encoder.Tokenizer.PadId, batchSize, engine);
         _predictor = _engine.Predictor;
+        _taggers = model.Tasks.Select(t => t.Kind == TaskKind.Tagging ? new TagPredictor(model.Tagger(t.Name), encoder.Tokenizer, input.MaxTokens, batchSize) : null).ToArray();
+        _inputsOf = model.Tasks.Select((t, i) => InputsOf(input, model.Tasks, columns, i)).ToArray();
     }
 
     /// <summary>
-    /// The runtime computing the predictions: <see cref="InferenceEngine.OnnxRuntime"/> or <see cref="InferenceEngine.LibTorch"/>,
+    /// The runtime computing the predictions: <see cref="InferenceEngine.OnnxRuntime"/> (or the opt-in <see cref="InferenceEngine.OnnxRuntimeInt8"/>) or <see cref="InferenceEngine.LibTorch"/>,
     /// resolved from <see cref="TextFineTuningOptions.InferenceEngine"/> (Auto falls back to LibTorch for a recurrent encoder
     /// or a GPU device).
     /// </summary>
@@ -74,7 +85,7 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
     /// <summary>Class names by index of the first task (multiclass), else null.</summary>
     public IReadOnlyList<string>? ClassNames => _columns[0].Names;
 
-    /// <summary>The encoder with its task heads.</summary>
+    /// <summary>The encoder with its task heads (for exporters).</summary>
     internal TransferModel Model => _model;
 
     /// <summary>The fine-tuned encoder (e.g. to save as a Hugging Face directory or reuse as a featurizer).</summary>
@@ -92,18 +103,56 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
     /// <summary>Writes the ONNX model to <paramref name="path"/> atomically (temp file, then rename); see <see cref="WriteOnnx"/>.</summary>
     public void SaveAsOnnx(string path, OnnxExportOptions? options = null) => TransferOnnxExport.Save(path, stream => WriteOnnx(stream, options));
 
-    private static BatchInputColumn[] Inputs(TextInput c) => c.SecondText is { } second
-        ? [new BatchInputColumn(c.Text, TextDataViewType.Instance), new BatchInputColumn(second, TextDataViewType.Instance)]
-        : [new BatchInputColumn(c.Text, TextDataViewType.Instance)];
+    /// <summary>Tags sentences (words in, one tag name per word out) with tagging task <paramref name="task"/>, without going through an IDataView.</summary>
+    public string[][] PredictTags(string task, IReadOnlyList<IReadOnlyList<string>> sentences)
+    {
+        int t = Tasks.Select(x => x.Name).ToList().IndexOf(task);
+        if (t < 0 || _taggers[t] is not { } tagger) throw new ArgumentException($"The model has no tagging task '{task}' (tasks: {string.Join(", ", Tasks.Select(x => $"{x.Name} ({x.Kind})"))}).", nameof(task));
+        var tags = Tasks[t].Tagging!.Tags;
+        return tagger.Predict(sentences).Select(p => p.Tags.Select(i => tags[i]).ToArray()).ToArray();
+    }
+
+    /// <summary>The input column names: the text column(s) when a sentence task exists, then each distinct words column of the tagging tasks.</summary>
+    private static List<(string Name, DataViewType Type)> InputNames(TextInput c, IReadOnlyList<TaskSpec> tasks, IReadOnlyList<TaskColumns> columns)
+    {
+        var names = new List<(string, DataViewType)>();
+        if (tasks.Any(t => t.Kind != TaskKind.Tagging))
+        {
+            names.Add((c.Text, TextDataViewType.Instance));
+            if (c.SecondText is { } second) names.Add((second, TextDataViewType.Instance));
+        }
+        foreach (var tokens in columns.Select(x => x.Tokens).OfType<string>().Distinct())
+            names.Add((tokens, new VectorDataViewType(TextDataViewType.Instance)));
+        return names;
+    }
+
+    private static BatchInputColumn[] InputsFor(TextInput c, IReadOnlyList<TaskSpec> tasks, IReadOnlyList<TaskColumns> columns) =>
+        InputNames(c, tasks, columns).Select(n => new BatchInputColumn(n.Name, n.Type)).ToArray();
+
+    /// <summary>The input columns task <paramref name="t"/> reads: its words column (tagging), else the text column(s).</summary>
+    private static int[] InputsOf(TextInput c, IReadOnlyList<TaskSpec> tasks, IReadOnlyList<TaskColumns> columns, int t)
+    {
+        var names = InputNames(c, tasks, columns).Select(n => n.Name).ToList();
+        return tasks[t].Kind == TaskKind.Tagging ? [names.IndexOf(columns[t].Tokens!)] : c.SecondText is null ? [0] : [0, 1];
+    }
+
+    private static BatchOutputColumn[] OutputsFor(TextInput c, IReadOnlyList<TaskSpec> tasks, IReadOnlyList<TaskColumns> columns) =>
+        tasks.SelectMany((task, t) => columns[t].Columns(task).Select(o => new BatchOutputColumn(o.Name, o.Type, o.Annotations) { Inputs = InputsOf(c, tasks, columns, t) })).ToArray();
 
     /// <inheritdoc/>
     protected internal override void ComputeBatch(ColumnBatch batch)
     {
-        var outputs = Predict(Strings(batch, 0), _input.SecondText is null ? null : Strings(batch, 1));
+        bool texts = _model.SentenceTasks.Any() && _inputsOf.Where((_, t) => Tasks[t].Kind != TaskKind.Tagging).SelectMany(i => i).All(batch.HasInput);
+        var outputs = texts ? Predict(Strings(batch, 0), _input.SecondText is null ? null : Strings(batch, 1)) : null;
         int first = 0;
         for (int t = 0; t < _columns.Length; t++)
         {
-            _columns[t].Fill(Tasks[t], outputs[t], batch, first);
+            if (_taggers[t] is { } tagger)
+            {
+                int words = _inputsOf[t][0];
+                if (batch.HasInput(words)) TagSequenceColumns.Fill(tagger.Predict(TagSequenceColumns.Words(batch, words)), batch, first);
+            }
+            else if (outputs is not null) _columns[t].Fill(Tasks[t], outputs[t], batch, first);
             first += _columns[t].Columns(Tasks[t]).Length;
         }
     }
@@ -133,7 +182,9 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
             if (owners.Count < items.Count) owners.Add(i);
         }
         var outputs = _predictor.Predict(items);
-        return items.Count > texts.Count ? outputs.Select(task => AverageByRow(task, owners, texts.Count)).ToArray() : outputs;
+        if (items.Count == texts.Count) return outputs;
+        // Tagging tasks have no sentence outputs (their rows stay null: they tag words, see TagPredictor).
+        return outputs.Select((task, t) => _model.Tasks[t].Kind == TaskKind.Tagging ? new float[texts.Count][] : AverageByRow(task, owners, texts.Count)).ToArray();
     }
 
     /// <summary>The same model with other output settings (e.g. decision thresholds); encoder and heads are shared, not copied.</summary>
@@ -175,13 +226,15 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
             w.Write(names.Length);
             foreach (var n in names) w.Write(n);
             w.Write(columns.Threshold);
+            if (task.Kind == TaskKind.Tagging) { w.Write((int)task.Tagging!.Head); w.Write(task.Tagging.CasingFeatures); w.Write(columns.Tokens!); }
         }
         w.Write((int)_requestedEngine);
         EncoderPayload.Write(model, _encoder, _model.state_dict());
     });
 
-    // Version 4: the inference engine choice (older files load with Auto). Version 3: a decision threshold per task. Version 2: several task heads, each with its own columns, and prediction
-    // windows (version 1: exactly one head).
+    // Version 4: tagging tasks (after a tagging task's threshold: its head, casing features and words column) and the
+    // inference engine choice (after the tasks; older files load with Auto). Version 3: a decision threshold per task.
+    // Version 2: several task heads, each with its own columns, and prediction windows (version 1: exactly one head).
     static PersistedModelInfo IPersistableModel<FineTunedTextTransformer>.ModelInfo { get; } = new("MLNTFTUN", "MLNetTransferFineTuned", 4, 4, 1);
 
     static FineTunedTextTransformer IPersistableModel<FineTunedTextTransformer>.Load(PersistedModelReader model)
@@ -202,6 +255,15 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
             var names = new string[r.ReadInt32()];
             for (int i = 0; i < names.Length; i++) names[i] = r.ReadString();
             columns[t] = new TaskColumns(score, probability, predicted, names.Length == 0 ? null : names) { Threshold = model.VersionWritten >= 3 ? r.ReadSingle() : 0 };
+            if (!Enum.IsDefined(tasks[t].Kind) || (tasks[t].Kind == TaskKind.Tagging && model.VersionWritten < 4))
+                throw new ModelFormatException($"{model.Info.LoaderSignature}: task '{tasks[t].Name}' has an unknown kind ({(int)tasks[t].Kind}) for format version {model.VersionWritten}.");
+            if (tasks[t].Kind == TaskKind.Tagging)
+            {
+                var head = (TaggingHead)r.ReadInt32();
+                bool casing = r.ReadBoolean();
+                tasks[t] = tasks[t] with { Tagging = new TaggerSpec(names, head, CasingFeatures: casing) };
+                columns[t] = columns[t] with { Tokens = r.ReadString() };
+            }
         }
         var engine = model.VersionWritten >= 4 ? (InferenceEngine)r.ReadInt32() : InferenceEngine.Auto;
         return Build(model, name, pooling, input, tasks, columns, batchSize, engine);

@@ -8,7 +8,8 @@ namespace MLNet.Transfer.MLNetIntegration;
 /// The ML.NET columns one task head adds, and how its outputs fill them. Binary: Score (logit), Probability, PredictedLabel
 /// (Boolean), see <see cref="Threshold"/>; multiclass: Score (class probabilities, slots named by class) and PredictedLabel (key whose values are the
 /// class names); regression: Score; multi-label: Score (logits), Probability and PredictedLabel (Boolean) vectors with one
-/// slot per label.
+/// slot per label; tagging: PredictedLabel (vector of keys, one per word of <see cref="Tokens"/>, whose KeyValues are the
+/// tag names) and Score (the probability of each predicted tag), as the token classifier's.
 /// </summary>
 /// <param name="Score">Score column name.</param>
 /// <param name="Probability">Probability column name (binary, multi-label).</param>
@@ -22,6 +23,9 @@ public sealed record TaskColumns(string Score, string Probability, string Predic
     /// from Probability. Default 0.
     /// </summary>
     public float Threshold { get; init; }
+
+    /// <summary>Tagging: the words column (vector of text) the task tags. Null for sentence tasks.</summary>
+    public string? Tokens { get; init; }
 
     /// <summary>ML.NET's standard names: Score, Probability, PredictedLabel.</summary>
     public static TaskColumns Standard(string[]? names) => new("Score", "Probability", "PredictedLabel", names);
@@ -42,6 +46,8 @@ public sealed record TaskColumns(string Score, string Probability, string Predic
             case TaskKind.Multiclass:
                 return [new(Score, new VectorDataViewType(single, task.Outputs), NamesAnnotation("SlotNames", task)),
                         new(PredictedLabel, new KeyDataViewType(typeof(uint), task.Outputs), NamesAnnotation("KeyValues", task))];
+            case TaskKind.Tagging:
+                return TagSequenceColumns.OutputColumns(PredictedLabel, Score, SlotNames(task));
             case TaskKind.MultiLabel:
                 return [new(Score, new VectorDataViewType(single, task.Outputs), NamesAnnotation("SlotNames", task)),
                         new(Probability, new VectorDataViewType(single, task.Outputs), NamesAnnotation("SlotNames", task)),
@@ -64,13 +70,14 @@ public sealed record TaskColumns(string Score, string Probability, string Predic
                                 SchemaShapes.Column(PredictedLabel, scalar, BooleanDataViewType.Instance, false)],
             TaskKind.Multiclass => [SchemaShapes.Column(Score, vector, single, false, slotNames),
                                     SchemaShapes.Column(PredictedLabel, scalar, NumberDataViewType.UInt32, true, labelAnnotations)],
+            TaskKind.Tagging => TagSequenceColumns.OutputShapes(PredictedLabel, Score),
             TaskKind.MultiLabel => [SchemaShapes.Column(Score, vector, single, false, slotNames), SchemaShapes.Column(Probability, vector, single, false, slotNames),
                                     SchemaShapes.Column(PredictedLabel, vector, BooleanDataViewType.Instance, false, slotNames)],
             _ => [SchemaShapes.Column(Score, scalar, single, false)],
         };
     }
 
-    /// <summary>Writes the head outputs [row][output] of <paramref name="task"/> into the batch's columns from <paramref name="first"/> on.</summary>
+    /// <summary>Writes the head outputs [row][output] of sentence task <paramref name="task"/> into the batch's columns from <paramref name="first"/> on (tagging: <see cref="TagSequenceColumns.Fill"/>).</summary>
     internal void Fill(TaskSpec task, float[][] outputs, ColumnBatch batch, int first)
     {
         switch (task.Kind)
@@ -113,6 +120,8 @@ public sealed record TaskColumns(string Score, string Probability, string Predic
                 }
                 break;
             }
+            case TaskKind.Tagging:
+                throw new InvalidOperationException($"Task '{task.Name}' tags words: its columns are filled from tag predictions.");
             default:
             {
                 var score = batch.Output<float>(first);

@@ -1,10 +1,15 @@
 using MLNet.Transfer.Encoders;
 using MLNet.Transfer.Models.Heads;
 using MLNet.Transfer.Text;
+using MLNet.Transfer.Text.Tagging;
 using MLNet.Transfer.Training;
+using MLNet.Transfer.Training.Tagging;
 using static TorchSharp.torch;
 
 namespace MLNet.Transfer.MLNetIntegration;
+
+/// <summary>The tagged sentences of each tagging task, by task index (null for sentence tasks, and for tasks without validation data).</summary>
+internal sealed record TaggedData(IReadOnlyList<List<TaggedSentence>?> Train, IReadOnlyList<List<TaggedSentence>?> Valid);
 
 /// <summary>The part of Fit shared by the single- and multi-task estimators: encoder, heads, training, transformer.</summary>
 internal static class TextFineTuning
@@ -13,25 +18,30 @@ internal static class TextFineTuning
     /// Loads (or copies) the encoder, chooses the settings the user left open from the data (<paramref name="defaults"/>),
     /// adds a head per task, fine-tunes on <paramref name="train"/>, tunes binary decision thresholds on
     /// <paramref name="valid"/> where asked, and wraps the result. <paramref name="labelColumns"/> name each task's label
-    /// column for error messages.
+    /// column for error messages. Tagging tasks learn from <paramref name="tagged"/>: sentence windows of MaxTokens tokens,
+    /// which also count in the data-aware MaxTokens.
     /// </summary>
     public static FineTunedTextTransformer Fit(TextFineTuningOptions options, IReadOnlyList<TaskSpec> tasks, IReadOnlyList<TaskColumns> columns,
                                                IReadOnlyList<string> labelColumns, LabeledTexts train, LabeledTexts? valid,
-                                               out FineTuneResult result, out DataAwareDefaults defaults)
+                                               out FineTuneResult result, out DataAwareDefaults defaults, TaggedData? tagged = null)
     {
         CheckLabels(tasks, columns, labelColumns, train);
         var encoder = options.Encoder?.Clone() ?? PretrainedEncoder.Load(options.Model, options.Device);
         try
         {
-            var profile = Profile(encoder.Tokenizer, tasks, train);
-            defaults = TrainingDefaults.Resolve(profile, encoder.MaxTokens, options.Request(), tasks.Any(t => t.Kind == TaskKind.Binary), valid?.Texts.Count);
+            var profile = Profile(encoder.Tokenizer, tasks, train, tagged);
+            int? validCount = valid is null && tagged?.Valid.All(v => v is null) != false ? null
+                : (valid?.Texts.Count ?? 0) + (tagged?.Valid.Sum(v => v?.Count ?? 0) ?? 0);
+            defaults = TrainingDefaults.Resolve(profile, encoder.MaxTokens, options.Request(), tasks.Any(t => t.Kind == TaskKind.Binary), validCount);
             TextFineTuningOptions.CheckWindowStride(defaults);
             options.DefaultsChosen?.Invoke(defaults);
             var settings = options.ToSettings(defaults).Validate(encoder.MaxTokens, tasks);
             manual_seed(settings.Seed);
             var model = new TransferModel(encoder.Model, tasks.Select((t, i) => Standardised(t, i, train)).ToArray(), settings.Pooling, settings.HeadDropout);
+            var trainExamples = Examples(encoder.Tokenizer, train, defaults).Concat(TaggedExamples(encoder.Tokenizer, tasks, tagged?.Train, defaults)).ToList();
+            var validExamples = (valid is null ? [] : Examples(encoder.Tokenizer, valid, defaults)).Concat(TaggedExamples(encoder.Tokenizer, tasks, tagged?.Valid, defaults)).ToList();
             result = new FineTuner(model, settings, encoder.Tokenizer.PadId)
-                .Train(Examples(encoder.Tokenizer, train, defaults), valid is null ? null : Examples(encoder.Tokenizer, valid, defaults), options.Progress, options.CancellationToken);
+                .Train(trainExamples, validExamples.Count == 0 ? null : validExamples, options.Progress, options.CancellationToken);
             var input = new FineTunedTextTransformer.TextInput(options.TextColumnName, options.SecondTextColumnName, settings.MaxTokens, defaults.Truncation,
                                                                options.SecondTextColumnName is null ? defaults.PredictionWindowStride : 0);
             var transformer = new FineTunedTextTransformer(encoder, model, input, columns, Math.Max(settings.BatchSize, 32), options.InferenceEngine);
@@ -44,12 +54,28 @@ internal static class TextFineTuning
         }
     }
 
-    /// <summary>Word-piece lengths of the training texts and the class counts of the most imbalanced classification task.</summary>
-    private static DataProfile Profile(BertWordPieceTokenizer tokenizer, IReadOnlyList<TaskSpec> tasks, LabeledTexts train)
+    /// <summary>The windows of each tagging task's sentences as training examples labelled for that task only.</summary>
+    private static IEnumerable<TrainingExample> TaggedExamples(BertWordPieceTokenizer tokenizer, IReadOnlyList<TaskSpec> tasks,
+                                                               IReadOnlyList<List<TaggedSentence>?>? sentences, DataAwareDefaults defaults)
     {
-        var lengths = new int[train.Texts.Count];
-        for (int i = 0; i < lengths.Length; i++)
+        if (sentences is null) return [];
+        return tasks.SelectMany((task, t) => sentences[t] is { } s
+            ? TrainingExample.FromTaggedWindows(TaggedWindow.From(tokenizer, s, task.Tagging!.Tags, defaults.MaxTokens), t, tasks.Count)
+            : []);
+    }
+
+    /// <summary>
+    /// Word-piece lengths of the training texts (and tagged sentences, with [CLS] and [SEP]) and the class counts of the most
+    /// imbalanced classification task.
+    /// </summary>
+    private static DataProfile Profile(BertWordPieceTokenizer tokenizer, IReadOnlyList<TaskSpec> tasks, LabeledTexts train, TaggedData? tagged)
+    {
+        var sentences = tagged?.Train.OfType<List<TaggedSentence>>().SelectMany(s => s).ToArray() ?? [];
+        var lengths = new int[train.Texts.Count + sentences.Length];
+        for (int i = 0; i < train.Texts.Count; i++)
             lengths[i] = tokenizer.EncodeWordPieces(train.Texts[i]).Length + 2 + (train.Pairs is null ? 0 : tokenizer.EncodeWordPieces(train.Pairs[i]).Length + 1);
+        for (int i = 0; i < sentences.Length; i++)
+            lengths[train.Texts.Count + i] = sentences[i].Tokens.Sum(w => Math.Max(1, tokenizer.EncodeWordPieces(w).Length)) + 2;
         int[]? counts = null;
         for (int t = 0; t < tasks.Count; t++)
         {
@@ -101,6 +127,7 @@ internal static class TextFineTuning
     {
         for (int t = 0; t < tasks.Count; t++)
         {
+            if (tasks[t].Kind == TaskKind.Tagging) continue; // its sentences and tag set are checked as they are read
             var labelled = train.Targets.Select(r => r[t]).OfType<float[]>().ToArray();
             string where = tasks.Count > 1 ? $" (task '{tasks[t].Name}')" : "";
             if (labelled.Length == 0)

@@ -28,6 +28,9 @@ internal static class TransferOnnxExport
     /// <summary>Writes a fine-tuned model: every head's logits (or regression prediction) and probabilities.</summary>
     public static void Write(FineTunedTextTransformer transformer, Stream stream, OnnxExportOptions? options)
     {
+        if (transformer.Tasks.FirstOrDefault(t => t.Kind == TaskKind.Tagging) is { } tagging)
+            throw new NotSupportedException($"Task '{tagging.Name}' is a tagging task: exporting a multi-task model with a tagging head to ONNX is not supported yet; " +
+                                            "export a model without tagging tasks, or the tagger trained on its own.");
         var input = transformer.Input;
         var metadata = EncoderOnnxExport.TokenizerMetadata(transformer.Encoder, input.MaxTokens, input.Truncation);
         metadata["mlnet_transfer.text_columns"] = JsonSerializer.Serialize(input.SecondText is null ? [input.Text] : new[] { input.Text, input.SecondText });

@@ -52,4 +52,11 @@ public sealed class BatchOutputColumn
 
     /// <summary>Annotations attached to the column, or null.</summary>
     public DataViewSchema.Annotations? Annotations { get; }
+
+    /// <summary>
+    /// Indices of the input columns this column is computed from (null = all of them). An input data view that lacks one
+    /// of them gets the transform without this column (the other columns still come); one that lacks the inputs of every
+    /// column is refused.
+    /// </summary>
+    internal IReadOnlyList<int>? Inputs { get; init; }
 }

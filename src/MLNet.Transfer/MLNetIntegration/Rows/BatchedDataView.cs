@@ -27,7 +27,7 @@ internal sealed class BatchedDataView : IDataView
         bool[] activeOutputs = _bound.ActiveOutputs(needed);
         DataViewRowCursor main = _input.GetRowCursor(needed.Where(c => c.Index < _bound.PassThroughCount).Select(c => _bound.InputSchema[c.Index]));
         DataViewRowCursor? ahead = activeOutputs.Any(a => a)
-            ? _input.GetRowCursor(_bound.SourceIndices.Select(i => _bound.InputSchema[i]))
+            ? _input.GetRowCursor(_bound.PresentSources.Select(i => _bound.InputSchema[i]))
             : null;
         return new BatchedRowCursor(_bound, main, ahead, activeOutputs);
     }

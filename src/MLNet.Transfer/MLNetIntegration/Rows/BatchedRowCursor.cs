@@ -35,8 +35,10 @@ internal sealed class BatchedRowCursor : DataViewRowCursor
         _batch = new ColumnBatch(owner.InputColumns, owner.OutputColumns, owner.BatchSize);
         _positions = new long[owner.BatchSize];
         _fillers = bound.SourceIndices
-            .Select((inputIndex, c) => ColumnValues.CreateFiller(ahead, bound.InputSchema[inputIndex], _batch.InputArray(c)))
+            .Select((inputIndex, c) => inputIndex < 0 ? null : ColumnValues.CreateFiller(ahead, bound.InputSchema[inputIndex], _batch.InputArray(c)))
+            .OfType<Action<int>>()
             .ToArray();
+        _batch.Present = bound.Present;
     }
 
     public override DataViewSchema Schema => _bound.OutputSchema;

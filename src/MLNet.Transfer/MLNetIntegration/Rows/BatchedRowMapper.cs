@@ -49,8 +49,10 @@ internal sealed class BatchedRowMapper : IRowToRowMapper
                 return;
             _batch = new ColumnBatch(bound.Owner.InputColumns, bound.Owner.OutputColumns, 1);
             _fillers = bound.SourceIndices
-                .Select((inputIndex, c) => ColumnValues.CreateFiller(input, input.Schema[inputIndex], _batch.InputArray(c)))
+                .Select((inputIndex, c) => inputIndex < 0 ? null : ColumnValues.CreateFiller(input, input.Schema[inputIndex], _batch.InputArray(c)))
+                .OfType<Action<int>>()
                 .ToArray();
+            _batch.Present = bound.Present;
         }
 
         public override DataViewSchema Schema => _bound.OutputSchema;

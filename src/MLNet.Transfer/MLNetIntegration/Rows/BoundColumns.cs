@@ -5,7 +5,9 @@ namespace MLNet.Transfer.MLNetIntegration;
 
 /// <summary>
 /// A <see cref="BatchedTransformerBase"/> bound to one input schema: where its input columns are, and the output
-/// schema (all input columns, then the added columns, which hide input columns of the same name).
+/// schema (all input columns, then the added columns, which hide input columns of the same name). An added column whose
+/// inputs (<see cref="BatchOutputColumn.Inputs"/>) are not all in the schema is left out; if that leaves none, binding fails
+/// on the first missing input.
 /// </summary>
 internal sealed class BoundColumns
 {
@@ -14,14 +16,29 @@ internal sealed class BoundColumns
         ArgumentNullException.ThrowIfNull(inputSchema);
         Owner = owner;
         InputSchema = inputSchema;
-        SourceIndices = owner.InputColumns.Select(c => Find(inputSchema, c)).ToArray();
+        var found = owner.InputColumns.Select(c => inputSchema.GetColumnOrNull(c.Name)).ToArray();
+        Present = found.Select(c => c is not null).ToArray();
+        Visible = Enumerable.Range(0, owner.OutputColumns.Count)
+            .Where(o => (owner.OutputColumns[o].Inputs ?? Enumerable.Range(0, found.Length).ToArray()).All(i => Present[i]))
+            .ToArray();
+        if (Visible.Length == 0) Present = Present.Select(_ => true).ToArray(); // fail below on the first missing input
+        SourceIndices = owner.InputColumns.Select((c, i) => Present[i] ? Find(inputSchema, c) : -1).ToArray();
 
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(inputSchema);
-        foreach (BatchOutputColumn output in owner.OutputColumns)
-            builder.AddColumn(output.Name, output.Type, output.Annotations);
+        foreach (int o in Visible)
+            builder.AddColumn(owner.OutputColumns[o].Name, owner.OutputColumns[o].Type, owner.OutputColumns[o].Annotations);
         OutputSchema = builder.ToSchema();
     }
+
+    /// <summary>Whether each of the owner's input columns is in the input schema (else <see cref="SourceIndices"/> holds −1 for it).</summary>
+    internal bool[] Present { get; }
+
+    /// <summary>The owner's output columns that the schema can feed, in order: output-schema column PassThroughCount + k is owner output Visible[k].</summary>
+    internal int[] Visible { get; }
+
+    /// <summary>The input-schema indices of the present input columns.</summary>
+    internal IEnumerable<int> PresentSources => SourceIndices.Where(i => i >= 0);
 
     internal BatchedTransformerBase Owner { get; }
     internal DataViewSchema InputSchema { get; }
@@ -39,7 +56,7 @@ internal sealed class BoundColumns
         var active = new bool[Owner.OutputColumns.Count];
         foreach (DataViewSchema.Column column in columns)
             if (column.Index >= PassThroughCount)
-                active[column.Index - PassThroughCount] = true;
+                active[Visible[column.Index - PassThroughCount]] = true;
         return active;
     }
 
@@ -53,7 +70,7 @@ internal sealed class BoundColumns
             if (column.Index < PassThroughCount) needed.Add(column.Index);
             else anyOutput = true;
         }
-        if (anyOutput) needed.UnionWith(SourceIndices);
+        if (anyOutput) needed.UnionWith(PresentSources);
         return needed.Select(i => InputSchema[i]).ToArray();
     }
 
@@ -61,7 +78,7 @@ internal sealed class BoundColumns
     internal bool IsActive(DataViewRow input, bool[] activeOutputs, DataViewSchema.Column column) =>
         column.Index < PassThroughCount
             ? input.IsColumnActive(input.Schema[column.Index])
-            : activeOutputs[column.Index - PassThroughCount];
+            : activeOutputs[Visible[column.Index - PassThroughCount]];
 
     /// <summary>
     /// <see cref="DataViewRow.GetGetter{TValue}"/> of such a row: pass-through columns from <paramref name="input"/>,
@@ -71,7 +88,7 @@ internal sealed class BoundColumns
     {
         if (column.Index < PassThroughCount)
             return input.GetGetter<TValue>(input.Schema[column.Index]);
-        int output = column.Index - PassThroughCount;
+        int output = Visible[column.Index - PassThroughCount];
         if (!activeOutputs[output])
             throw new InvalidOperationException($"Column '{column.Name}' is not active in this row.");
         return ColumnValues.CreateGetter<TValue>(batch!.OutputArray<TValue>(output), slot, column.Name);

@@ -31,6 +31,15 @@ public sealed class ColumnBatch
 
     internal int Capacity { get; }
 
+    internal bool[]? Present { get; set; }
+
+    /// <summary>
+    /// Whether input column <paramref name="column"/> is in the data being transformed. Only a transformer whose output
+    /// columns name their inputs can run without one; its slots then hold default values and the outputs computed from it
+    /// are not in the output schema (their slots need not be filled).
+    /// </summary>
+    public bool HasInput(int column) => Present is null || Present[column];
+
     /// <summary>Values of input column <paramref name="column"/> (index into the transformer's input columns), one per row.</summary>
     /// <typeparam name="T">The column's raw type.</typeparam>
     /// <param name="column">Index of the input column.</param>

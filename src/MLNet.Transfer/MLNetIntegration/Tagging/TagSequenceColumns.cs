@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNet.Transfer.Models.Tagging;
 using MLNet.Transfer.Text.Tagging;
 
 namespace MLNet.Transfer.MLNetIntegration;
@@ -60,6 +61,74 @@ internal static class TagSequenceColumns
         VBuffer<ReadOnlyMemory<char>> names = default;
         column.GetKeyValues(ref names);
         return names.DenseValues().Select(n => n.ToString()).ToArray();
+    }
+
+    /// <summary>
+    /// A tagger's two output columns: <paramref name="predictedLabel"/>, a vector of keys (one per word) whose KeyValues are
+    /// <paramref name="tags"/>, and <paramref name="score"/>, the probability of each predicted tag.
+    /// </summary>
+    public static BatchOutputColumn[] OutputColumns(string predictedLabel, string score, IReadOnlyList<string> tags)
+    {
+        var names = new VBuffer<ReadOnlyMemory<char>>(tags.Count, tags.Select(t => t.AsMemory()).ToArray());
+        ValueGetter<VBuffer<ReadOnlyMemory<char>>> get = (ref VBuffer<ReadOnlyMemory<char>> v) => names.CopyTo(ref v);
+        var keyValues = new DataViewSchema.Annotations.Builder();
+        keyValues.Add("KeyValues", new VectorDataViewType(TextDataViewType.Instance, tags.Count), get);
+        return [new BatchOutputColumn(predictedLabel, new VectorDataViewType(new KeyDataViewType(typeof(uint), tags.Count)), keyValues.ToAnnotations()),
+                new BatchOutputColumn(score, new VectorDataViewType(NumberDataViewType.Single))];
+    }
+
+    /// <summary>The same columns as <see cref="SchemaShape"/> columns, for an estimator's GetOutputSchema.</summary>
+    public static SchemaShape.Column[] OutputShapes(string predictedLabel, string score)
+    {
+        var keyValues = new SchemaShape([SchemaShapes.Column("KeyValues", SchemaShape.Column.VectorKind.Vector, TextDataViewType.Instance, false)]);
+        return [SchemaShapes.Column(predictedLabel, SchemaShape.Column.VectorKind.VariableVector, NumberDataViewType.UInt32, true, keyValues),
+                SchemaShapes.Column(score, SchemaShape.Column.VectorKind.VariableVector, NumberDataViewType.Single, false)];
+    }
+
+    /// <summary>Checks that <paramref name="inputSchema"/> has a words column (vector of text) and, unless null, a tags column (vector of text or keys).</summary>
+    /// <param name="inputSchema">The estimator's input schema.</param>
+    /// <param name="tokensColumn">Words column name.</param>
+    /// <param name="tagsColumn">Tags column name (null: not checked).</param>
+    /// <param name="where">Appended to the column role in messages, e.g. " (task 'ner')".</param>
+    public static void CheckShapes(SchemaShape inputSchema, string tokensColumn, string? tagsColumn, string where = "")
+    {
+        var tokens = SchemaShapes.Find(inputSchema, tokensColumn, $"Tokens{where}");
+        if (tokens.Kind == SchemaShape.Column.VectorKind.Scalar || tokens.ItemType is not TextDataViewType)
+            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Tokens column '{tokensColumn}'{where} must be a vector of text (one word per slot), but it is {tokens.ItemType}{(tokens.Kind == SchemaShape.Column.VectorKind.Scalar ? "" : " vector")}.");
+        if (tagsColumn is null) return;
+        var tags = SchemaShapes.Find(inputSchema, tagsColumn, $"Tags{where}");
+        if (tags.Kind == SchemaShape.Column.VectorKind.Scalar || tags.ItemType is not (TextDataViewType or KeyDataViewType))
+            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Tags column '{tagsColumn}'{where} must be a vector of text or keys (one tag per word), but it is {tags.ItemType}{(tags.Kind == SchemaShape.Column.VectorKind.Scalar ? "" : " vector")}.");
+    }
+
+    /// <summary>The words of each row of a batch's words input column <paramref name="input"/>.</summary>
+    public static IReadOnlyList<string>[] Words(ColumnBatch batch, int input)
+    {
+        var values = batch.Input<VBuffer<ReadOnlyMemory<char>>>(input);
+        var sentences = new IReadOnlyList<string>[batch.RowCount];
+        for (int i = 0; i < sentences.Length; i++) sentences[i] = values[i].DenseValues().Select(w => w.ToString()).ToArray();
+        return sentences;
+    }
+
+    /// <summary>Writes <paramref name="predictions"/> into the batch's <see cref="OutputColumns"/>, starting at output column <paramref name="first"/>.</summary>
+    public static void Fill(IReadOnlyList<TagPrediction> predictions, ColumnBatch batch, int first)
+    {
+        var labels = batch.Output<VBuffer<uint>>(first);
+        var scores = batch.Output<VBuffer<float>>(first + 1);
+        for (int i = 0; i < predictions.Count; i++)
+        {
+            var p = predictions[i];
+            labels[i] = new VBuffer<uint>(p.Tags.Length, p.Tags.Select(t => (uint)t + 1).ToArray());
+            scores[i] = new VBuffer<float>(p.Scores.Length, p.Scores);
+        }
+    }
+
+    /// <summary>The tag set: a key column's KeyValues in key order, else "O" (when present) then the tags in ordinal order.</summary>
+    public static string[] TagSet(DataViewSchema.Column column, IReadOnlyList<TaggedSentence> train)
+    {
+        if (((VectorDataViewType)column.Type).ItemType is KeyDataViewType) return KeyNames(column, "Tags");
+        var distinct = train.SelectMany(s => s.Tags).Distinct(StringComparer.Ordinal).ToList();
+        return distinct.Where(t => t == "O").Concat(distinct.Where(t => t != "O").OrderBy(t => t, StringComparer.Ordinal)).ToArray();
     }
 
     /// <summary>Sentences from the words and tags columns; rows must have as many tags as words (row numbers are 1-based).</summary>

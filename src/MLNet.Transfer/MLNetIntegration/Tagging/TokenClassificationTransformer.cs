@@ -56,32 +56,11 @@ public sealed class TokenClassificationTransformer : BatchedTransformerBase, IPe
     public string[][] Predict(IReadOnlyList<IReadOnlyList<string>> sentences) =>
         _predictor.Predict(sentences).Select(p => p.Tags.Select(t => Tags[t]).ToArray()).ToArray();
 
-    private static BatchOutputColumn[] Outputs(Columns c, string[] tags)
-    {
-        var names = new VBuffer<ReadOnlyMemory<char>>(tags.Length, tags.Select(t => t.AsMemory()).ToArray());
-        ValueGetter<VBuffer<ReadOnlyMemory<char>>> get = (ref VBuffer<ReadOnlyMemory<char>> v) => names.CopyTo(ref v);
-        var keyValues = new DataViewSchema.Annotations.Builder();
-        keyValues.Add("KeyValues", new VectorDataViewType(TextDataViewType.Instance, tags.Length), get);
-        return [new BatchOutputColumn(c.PredictedLabel, new VectorDataViewType(new KeyDataViewType(typeof(uint), tags.Length)), keyValues.ToAnnotations()),
-                new BatchOutputColumn(c.Score, new VectorDataViewType(NumberDataViewType.Single))];
-    }
+    private static BatchOutputColumn[] Outputs(Columns c, string[] tags) => TagSequenceColumns.OutputColumns(c.PredictedLabel, c.Score, tags);
 
     /// <inheritdoc/>
-    protected internal override void ComputeBatch(ColumnBatch batch)
-    {
-        var input = batch.Input<VBuffer<ReadOnlyMemory<char>>>(0);
-        var sentences = new IReadOnlyList<string>[batch.RowCount];
-        for (int i = 0; i < sentences.Length; i++) sentences[i] = input[i].DenseValues().Select(w => w.ToString()).ToArray();
-        var predictions = _predictor.Predict(sentences);
-        var labels = batch.Output<VBuffer<uint>>(0);
-        var scores = batch.Output<VBuffer<float>>(1);
-        for (int i = 0; i < predictions.Length; i++)
-        {
-            var p = predictions[i];
-            labels[i] = new VBuffer<uint>(p.Tags.Length, p.Tags.Select(t => (uint)t + 1).ToArray());
-            scores[i] = new VBuffer<float>(p.Scores.Length, p.Scores);
-        }
-    }
+    protected internal override void ComputeBatch(ColumnBatch batch) =>
+        TagSequenceColumns.Fill(_predictor.Predict(TagSequenceColumns.Words(batch, 0)), batch, 0);
 
     /// <inheritdoc/>
     protected override void SaveModel(ModelSaveContext ctx) => ModelPersistence.Save<TokenClassificationTransformer>(ctx, model =>

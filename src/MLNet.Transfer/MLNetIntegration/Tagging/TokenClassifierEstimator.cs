@@ -35,7 +35,7 @@ public sealed class TokenClassifierEstimator : IEstimator<TokenClassificationTra
         var o = _options;
         var train = TagSequenceColumns.ReadSentences(input, o.TokensColumnName, o.LabelColumnName, "training data");
         var valid = o.ValidationSet is null ? null : TagSequenceColumns.ReadSentences(o.ValidationSet, o.TokensColumnName, o.LabelColumnName, "validation data");
-        var tags = TagSet(input.Schema[o.LabelColumnName], train);
+        var tags = TagSequenceColumns.TagSet(input.Schema[o.LabelColumnName], train);
         if (tags.Length < 2) throw new InvalidDataException($"Tags column '{o.LabelColumnName}' has only one tag ('{tags[0]}') in the training data; a tagger needs at least two.");
         var encoder = o.Encoder?.Clone() ?? PretrainedEncoder.Load(o.Model, o.Device);
         try
@@ -54,27 +54,11 @@ public sealed class TokenClassifierEstimator : IEstimator<TokenClassificationTra
         }
     }
 
-    /// <summary>The tag set: a key column's KeyValues in key order, else "O" (when present) then the tags in ordinal order.</summary>
-    private static string[] TagSet(DataViewSchema.Column column, IReadOnlyList<Text.Tagging.TaggedSentence> train)
-    {
-        if (((VectorDataViewType)column.Type).ItemType is KeyDataViewType) return TagSequenceColumns.KeyNames(column, "Tags");
-        var distinct = train.SelectMany(s => s.Tags).Distinct(StringComparer.Ordinal).ToList();
-        return distinct.Where(t => t == "O").Concat(distinct.Where(t => t != "O").OrderBy(t => t, StringComparer.Ordinal)).ToArray();
-    }
-
     /// <summary>Adds PredictedLabel (vector of keys) and Score (vector of Single) after checking the words and tags columns.</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         var o = _options;
-        var tokens = SchemaShapes.Find(inputSchema, o.TokensColumnName, "Tokens");
-        if (tokens.Kind == SchemaShape.Column.VectorKind.Scalar || tokens.ItemType is not TextDataViewType)
-            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Tokens column '{o.TokensColumnName}' must be a vector of text (one word per slot), but it is {tokens.ItemType}{(tokens.Kind == SchemaShape.Column.VectorKind.Scalar ? "" : " vector")}.");
-        var tags = SchemaShapes.Find(inputSchema, o.LabelColumnName, "Tags");
-        if (tags.Kind == SchemaShape.Column.VectorKind.Scalar || tags.ItemType is not (TextDataViewType or KeyDataViewType))
-            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Tags column '{o.LabelColumnName}' must be a vector of text or keys (one tag per word), but it is {tags.ItemType}{(tags.Kind == SchemaShape.Column.VectorKind.Scalar ? "" : " vector")}.");
-        var keyValues = new SchemaShape([SchemaShapes.Column("KeyValues", SchemaShape.Column.VectorKind.Vector, TextDataViewType.Instance, false)]);
-        return SchemaShapes.With(inputSchema,
-            SchemaShapes.Column(o.PredictedLabelColumnName, SchemaShape.Column.VectorKind.VariableVector, NumberDataViewType.UInt32, true, keyValues),
-            SchemaShapes.Column(o.ScoreColumnName, SchemaShape.Column.VectorKind.VariableVector, NumberDataViewType.Single, false));
+        TagSequenceColumns.CheckShapes(inputSchema, o.TokensColumnName, o.LabelColumnName);
+        return SchemaShapes.With(inputSchema, TagSequenceColumns.OutputShapes(o.PredictedLabelColumnName, o.ScoreColumnName));
     }
 }

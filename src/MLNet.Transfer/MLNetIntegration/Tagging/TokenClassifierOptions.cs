@@ -36,7 +36,10 @@ public sealed class TokenClassifierOptions
     public TaggingHead? Head { get; set; }
 
     /// <summary>The head for <paramref name="tags"/>: <see cref="Head"/>, or the data-aware choice.</summary>
-    internal TaggingHead HeadFor(IReadOnlyList<string> tags) => Head ?? (TagConstraints.IsBio(tags) ? TaggingHead.Crf : TaggingHead.Linear);
+    internal TaggingHead HeadFor(IReadOnlyList<string> tags) => Head ?? DefaultHead(tags);
+
+    /// <summary>The data-aware head: CRF for BIO span tags, linear otherwise.</summary>
+    internal static TaggingHead DefaultHead(IReadOnlyList<string> tags) => TagConstraints.IsBio(tags) ? TaggingHead.Crf : TaggingHead.Linear;
     /// <summary>
     /// The ELMo route: keep the encoder frozen and train only a scalar mix of its layers and the head (fast, no encoder
     /// gradients). Default false: fine-tune the whole encoder.

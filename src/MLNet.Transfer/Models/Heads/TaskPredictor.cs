@@ -6,7 +6,8 @@ namespace MLNet.Transfer.Models.Heads;
 /// <summary>
 /// Runs a <see cref="TransferModel"/> without autograd over tokenized texts, batched by length, and returns
 /// each task's outputs per text: binary → [logit], multiclass → class logits, regression → [value in target
-/// units], multi-label → label logits. Thread-safe (no per-call state on the instance).
+/// units], multi-label → label logits; tagging tasks get null rows (they tag words: <see cref="Tagging.TagPredictor"/>).
+/// Thread-safe (no per-call state on the instance).
 /// </summary>
 /// <remarks>
 /// The forward pass of each padded batch runs on LibTorch unless another runtime is given (the ML.NET layer's
@@ -40,12 +41,13 @@ public sealed class TaskPredictor
     public float[][][] Predict(IReadOnlyList<EncodedText> items)
     {
         var result = _tasks.Select(_ => new float[items.Count][]).ToArray();
-        if (items.Count == 0) return result;
+        if (items.Count == 0 || _tasks.All(t => t.Kind == TaskKind.Tagging)) return result;
         foreach (var group in LengthBatching.Batches(items.Select(i => i.Length).ToArray(), _batchSize))
         {
             var outputs = _forward(group.Select(i => items[i]).ToArray());
             for (int t = 0; t < _tasks.Count; t++)
             {
+                if (_tasks[t].Kind == TaskKind.Tagging) continue;
                 int width = _tasks[t].Outputs;
                 for (int r = 0; r < group.Length; r++) result[t][group[r]] = outputs[t].AsSpan(r * width, width).ToArray();
             }
@@ -53,7 +55,7 @@ public sealed class TaskPredictor
         return result;
     }
 
-    /// <summary>The LibTorch forward pass of one padded batch: each task's outputs, flat, regression rescaled to target units.</summary>
+    /// <summary>The LibTorch forward pass of one padded batch: each sentence task's outputs, flat, regression rescaled to target units (tagging tasks: empty).</summary>
     private static float[][] TorchForward(TransferModel model, int padId, IReadOnlyList<EncodedText> items)
     {
         using var scope = NewDisposeScope();
@@ -62,6 +64,7 @@ public sealed class TaskPredictor
         var logits = model.Forward(batch.InputIds, batch.TokenTypeIds, batch.AttentionMask);
         return model.Tasks.Select(task =>
         {
+            if (task.Kind == TaskKind.Tagging) return [];
             var flat = logits[task.Name].to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
             if (task.Kind == TaskKind.Regression)
                 for (int r = 0; r < flat.Length; r++) flat[r] = (float)(flat[r] * task.TargetStd + task.TargetMean);

@@ -1,3 +1,4 @@
+using MLNet.Transfer.Models.Tagging;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -32,9 +33,10 @@ public sealed class TaskHead : nn.Module<Tensor, Tensor>
 }
 
 /// <summary>
-/// One shared encoder with one or more task heads ("heads.&lt;task&gt;.*") over a pooled sentence vector. A BERT lives
-/// under "bert.*" (the Hugging Face task-model prefix), any other <see cref="TextEncoder"/> (e.g. a recurrent one)
-/// under "encoder.*". Knows nothing of ML.NET.
+/// One shared encoder with one or more task heads: sentence tasks ("heads.&lt;task&gt;.*") over a pooled sentence vector,
+/// tagging tasks ("taggers.&lt;task&gt;.*": the token classifier's head, <see cref="TaggingModel.HeadOver"/>) over the
+/// word pieces of sentence windows. A BERT lives under "bert.*" (the Hugging Face task-model prefix), any other
+/// <see cref="TextEncoder"/> (e.g. a recurrent one) under "encoder.*". Knows nothing of ML.NET.
 /// </summary>
 public sealed class TransferModel : nn.Module
 {
@@ -42,6 +44,7 @@ public sealed class TransferModel : nn.Module
     private readonly TextEncoder? bert;
     private readonly TextEncoder? encoder;
     private readonly ModuleDict<TaskHead> heads;
+    private readonly ModuleDict<TaggingModel> taggers;
 #pragma warning restore IDE1006
 
     /// <summary>Wraps <paramref name="encoder"/> (shared, not copied) with fresh heads for <paramref name="tasks"/>.</summary>
@@ -56,9 +59,18 @@ public sealed class TransferModel : nn.Module
         Pooling = pooling;
         int width = Models.Pooling.Width(pooling, encoder.HiddenSize);
         heads = new ModuleDict<TaskHead>();
-        foreach (var task in Tasks) heads.Add(task.Name, new TaskHead(width, task.Outputs, headDropout, encoder.InitializerRange));
+        foreach (var task in SentenceTasks) heads.Add(task.Name, new TaskHead(width, task.Outputs, headDropout, encoder.InitializerRange));
+        taggers = new ModuleDict<TaggingModel>();
+        foreach (var task in Tasks.Where(t => t.Kind == TaskKind.Tagging)) taggers.Add(task.Name, TaggingModel.HeadOver(encoder, task.Tagging!, headDropout));
         RegisterComponents();
     }
+
+    /// <summary>The tasks with a sentence head (every kind but <see cref="TaskKind.Tagging"/>), in head order.</summary>
+    public IEnumerable<TaskSpec> SentenceTasks => Tasks.Where(t => t.Kind != TaskKind.Tagging);
+
+    /// <summary>The tagging head of tagging task <paramref name="task"/> (over the shared encoder).</summary>
+    public TaggingModel Tagger(string task) => taggers.TryGetValue(task, out var tagger) ? tagger
+        : throw new ArgumentException($"Task '{task}' is not a tagging task of this model.", nameof(task));
 
     /// <summary>The shared encoder.</summary>
     public TextEncoder Encoder => bert ?? encoder!;
@@ -72,8 +84,11 @@ public sealed class TransferModel : nn.Module
     /// <summary>How token states are pooled for the heads.</summary>
     public PoolingMode Pooling { get; }
 
-    /// <summary>The head of <paramref name="task"/>.</summary>
-    public TaskHead Head(string task) => heads[task];
+    /// <summary>The sentence head of <paramref name="task"/>.</summary>
+    public TaskHead Head(string task) => heads.TryGetValue(task, out var head) ? head
+        : Tasks.Any(t => t.Name == task && t.Kind == TaskKind.Tagging)
+            ? throw new NotSupportedException($"Task '{task}' is a tagging task: it has a tagging head (Tagger), not a sentence head; this operation covers sentence tasks only.")
+            : throw new ArgumentException($"The model has no task '{task}'.", nameof(task));
 
     /// <summary>Pooled sentence vectors [batch, width] for a padded batch.</summary>
     public Tensor Features(Tensor inputIds, Tensor tokenTypeIds, Tensor attentionMask)
@@ -83,10 +98,10 @@ public sealed class TransferModel : nn.Module
         return Models.Pooling.Pool(states[^1], attentionMask, Pooling).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Logits of every task head [batch, outputs], keyed by task name.</summary>
+    /// <summary>Logits of every sentence head [batch, outputs], keyed by task name (tagging tasks: see <see cref="Tagger"/>).</summary>
     public Dictionary<string, Tensor> Forward(Tensor inputIds, Tensor tokenTypeIds, Tensor attentionMask)
     {
         using var features = Features(inputIds, tokenTypeIds, attentionMask);
-        return Tasks.ToDictionary(t => t.Name, t => heads[t.Name].call(features));
+        return SentenceTasks.ToDictionary(t => t.Name, t => heads[t.Name].call(features));
     }
 }

@@ -17,24 +17,42 @@ public sealed record TagPrediction(int[] Tags, float[] Scores);
 public sealed class TagPredictor
 {
     private readonly TaggingModel _model;
-    private readonly BertWordPieceTokenizer _tokenizer;
+    private readonly BertWordPieceTokenizer? _tokenizer;
+    private readonly int _padId;
     private readonly int _maxTokens;
     private readonly int _batchSize;
     private readonly Lazy<(float[] Start, float[] End, float[,] Transitions)?> _crf;
 
     /// <summary>Creates a predictor reading windows of at most <paramref name="maxTokens"/> tokens.</summary>
-    public TagPredictor(TaggingModel model, BertWordPieceTokenizer tokenizer, int maxTokens, int batchSize = 32)
+    public TagPredictor(TaggingModel model, BertWordPieceTokenizer tokenizer, int maxTokens, int batchSize = 32) : this(model, tokenizer.PadId, batchSize)
     {
-        _model = model;
         _tokenizer = tokenizer;
         _maxTokens = maxTokens;
+    }
+
+    /// <summary>Creates a predictor of windows already cut (<see cref="PredictWindows"/> only); <paramref name="padId"/> is the tokenizer's [PAD] id.</summary>
+    public TagPredictor(TaggingModel model, int padId, int batchSize = 32)
+    {
+        _model = model;
+        _padId = padId;
         _batchSize = batchSize;
         _crf = new(() => model.Crf?.Scores());
+    }
+
+    /// <summary>
+    /// The decoded tags and scores of each window's owned words, in input order: what <see cref="Predict"/> stitches back to
+    /// sentences (windows from <see cref="WordPieceAlignment.Windows"/>).
+    /// </summary>
+    public TagPrediction[] PredictWindows(IReadOnlyList<TaggingWindow> windows)
+    {
+        var emissions = Emissions(windows);
+        return emissions.Select(e => { var (tags, scores) = Decode(e); return new TagPrediction(tags, scores); }).ToArray();
     }
 
     /// <summary>Predictions for <paramref name="sentences"/> (each at least one word), in input order. An empty sentence gives empty arrays.</summary>
     public TagPrediction[] Predict(IReadOnlyList<IReadOnlyList<string>> sentences)
     {
+        if (_tokenizer is null) throw new InvalidOperationException("This predictor was made for windows already cut (PredictWindows); give it the tokenizer to tag words.");
         var windows = new List<TaggingWindow>();
         var owners = new List<int>();
         var perSentence = new List<TaggingWindow>[sentences.Count];
@@ -44,9 +62,9 @@ public sealed class TagPredictor
             if (sentences[s].Count == 0) continue;
             foreach (var w in WordPieceAlignment.Windows(_tokenizer, sentences[s], _maxTokens)) { windows.Add(w); owners.Add(s); perSentence[s].Add(w); }
         }
-        var emissions = Emissions(windows);
-        var decoded = new Dictionary<TaggingWindow, (int[] Tags, float[] Scores)>(ReferenceEqualityComparer.Instance);
-        for (int k = 0; k < windows.Count; k++) decoded[windows[k]] = Decode(emissions[k]);
+        var predicted = PredictWindows(windows);
+        var decoded = new Dictionary<TaggingWindow, TagPrediction>(ReferenceEqualityComparer.Instance);
+        for (int k = 0; k < windows.Count; k++) decoded[windows[k]] = predicted[k];
         var result = new TagPrediction[sentences.Count];
         for (int s = 0; s < sentences.Count; s++)
         {
@@ -69,7 +87,7 @@ public sealed class TagPredictor
             using var scope = NewDisposeScope();
             using var mode = inference_mode();
             var items = group.Select(i => windows[i]).ToArray();
-            var scores = _model.Emissions(items, _tokenizer.PadId).to(ScalarType.Float32).cpu().contiguous();
+            var scores = _model.Emissions(items, _padId).to(ScalarType.Float32).cpu().contiguous();
             var flat = scores.data<float>().ToArray();
             int width = (int)scores.shape[1];
             for (int r = 0; r < items.Length; r++)

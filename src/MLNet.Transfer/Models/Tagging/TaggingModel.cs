@@ -26,12 +26,33 @@ public sealed class TaggingModel : nn.Module
     private readonly ConditionalRandomField? crf;
 #pragma warning restore IDE1006
 
+    // A tagging head of a multi-task model reads an encoder that the enclosing model owns: it is held here outside the
+    // module fields, so it is neither a submodule nor part of this head's parameters and state dict.
+    private readonly Func<TextEncoder>? _sharedEncoder;
+
     /// <summary>Wraps <paramref name="encoder"/> (shared, not copied) with a fresh head for <paramref name="spec"/>.</summary>
-    public TaggingModel(TextEncoder encoder, TaggerSpec spec, double headDropout) : base(nameof(TaggingModel))
+    public TaggingModel(TextEncoder encoder, TaggerSpec spec, double headDropout) : this(encoder, spec, headDropout, ownsEncoder: true)
+    {
+    }
+
+    /// <summary>
+    /// A tagging head over an encoder owned by another module (a multi-task <see cref="Heads.TransferModel"/>): the same
+    /// head and <see cref="Emissions(IReadOnlyList{TaggingWindow}, int)"/>, but its parameters and state dict hold only the
+    /// head ("classifier.*", "crf.*", "casing.*"). The features route is not available (the encoder is fine-tuned).
+    /// </summary>
+    public static TaggingModel HeadOver(TextEncoder encoder, TaggerSpec spec, double headDropout)
+    {
+        if (spec.FeaturesOnly || spec.BiLstmHidden > 0)
+            throw new ArgumentException("A tagging head over a shared encoder fine-tunes it: the features route (frozen encoder, BiLSTM) is not available.", nameof(spec));
+        return new TaggingModel(encoder, spec, headDropout, ownsEncoder: false);
+    }
+
+    private TaggingModel(TextEncoder encoder, TaggerSpec spec, double headDropout, bool ownsEncoder) : base(nameof(TaggingModel))
     {
         ArgumentNullException.ThrowIfNull(encoder);
         Spec = spec.Validate();
-        if (encoder.TaskModelPrefix == nameof(bert)) bert = encoder;
+        if (!ownsEncoder) _sharedEncoder = () => encoder;
+        else if (encoder.TaskModelPrefix == nameof(bert)) bert = encoder;
         else this.encoder = encoder;
         if (spec.FeaturesOnly)
         {
@@ -64,10 +85,14 @@ public sealed class TaggingModel : nn.Module
     public TaggerSpec Spec { get; }
 
     /// <summary>The encoder.</summary>
-    public TextEncoder Encoder => bert ?? encoder!;
+    public TextEncoder Encoder => bert ?? encoder ?? _sharedEncoder!();
 
-    /// <summary>The encoder's key prefix in the state dict, with the dot: "bert." or "encoder.".</summary>
-    public string EncoderPrefix => bert is not null ? "bert." : "encoder.";
+    /// <summary>Whether the encoder belongs to another module (<see cref="HeadOver"/>): then this module's state dict holds only the head.</summary>
+    public bool SharesEncoder => _sharedEncoder is not null;
+
+    /// <summary>The encoder's key prefix in the state dict, with the dot: "bert." or "encoder." (none for a head over a shared encoder).</summary>
+    public string EncoderPrefix => SharesEncoder ? throw new InvalidOperationException("This tagging head's encoder is shared: it is not in this module's state dict.")
+                                 : bert is not null ? "bert." : "encoder.";
 
     /// <summary>The CRF layer (null for a linear head).</summary>
     public ConditionalRandomField? Crf => crf;

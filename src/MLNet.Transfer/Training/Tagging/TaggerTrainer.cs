@@ -22,7 +22,6 @@ public sealed class TaggerTrainer
     private readonly BertWordPieceTokenizer _tokenizer;
     private readonly FineTuneSettings _settings;
     private readonly double _crfLearningRate;
-    private readonly Dictionary<string, int> _tagIndex;
 
     /// <summary>Creates a trainer; <paramref name="settings"/> are validated against the encoder (pooling and class weights are not used).</summary>
     public TaggerTrainer(TaggingModel model, BertWordPieceTokenizer tokenizer, FineTuneSettings settings, double crfLearningRate = DefaultCrfLearningRate)
@@ -33,18 +32,14 @@ public sealed class TaggerTrainer
         if (_settings.MaxTokens < 3) throw new ArgumentOutOfRangeException(nameof(settings), _settings.MaxTokens, "MaxTokens must be at least 3 for tagging.");
         if (!(crfLearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(crfLearningRate), crfLearningRate, "Must be positive.");
         _crfLearningRate = crfLearningRate;
-        _tagIndex = model.Spec.Tags.Select((t, i) => (t, i)).ToDictionary(p => p.t, p => p.i, StringComparer.Ordinal);
     }
-
-    /// <summary>One window of a training sentence with the tag index of each word it owns.</summary>
-    internal sealed record Example(TaggingWindow Window, int[] Tags);
 
     /// <summary>Trains in place and returns a summary. Throws <see cref="OperationCanceledException"/> on cancellation.</summary>
     /// <exception cref="InvalidDataException">A training tag is not in the model's tag set (the message names the sentence's line).</exception>
     public FineTuneResult Train(IReadOnlyList<TaggedSentence> train, IReadOnlyList<TaggedSentence>? validation = null,
                                 IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
-        var examples = Examples(train);
+        var examples = TaggedWindow.From(_tokenizer, train, _model.Spec.Tags, _settings.MaxTokens);
         if (examples.Count == 0) throw new ArgumentException("The training set is empty.", nameof(train));
         var groups = OptimizerGroups();
         using var optimizer = new ScalarSafeAdamW(groups, _settings.LearningRate);
@@ -82,43 +77,14 @@ public sealed class TaggerTrainer
         if (_model.Spec.FeaturesOnly) _model.Encoder.eval(); // a frozen encoder gives its inference features (no dropout)
     }
 
-    /// <summary>The windows of every sentence with their owned words' tag indices.</summary>
-    internal List<Example> Examples(IReadOnlyList<TaggedSentence> sentences)
-    {
-        var examples = new List<Example>(sentences.Count);
-        foreach (var s in sentences)
-        {
-            if (s.Tokens.Length != s.Tags.Length) throw new ArgumentException($"Sentence at line {s.Line} has {s.Tokens.Length} tokens but {s.Tags.Length} tags.");
-            if (s.Tokens.Length == 0) continue;
-            var indices = new int[s.Tags.Length];
-            for (int w = 0; w < indices.Length; w++)
-                indices[w] = _tagIndex.TryGetValue(s.Tags[w], out int t) ? t
-                    : throw new InvalidDataException($"Line {s.Line + w}: tag '{s.Tags[w]}' is not in the model's tag set ({string.Join(", ", _model.Spec.Tags)}).");
-            foreach (var window in WordPieceAlignment.Windows(_tokenizer, s.Tokens, _settings.MaxTokens))
-                examples.Add(new Example(window, indices.AsSpan(window.FirstWord, window.OwnedWords).ToArray()));
-        }
-        return examples;
-    }
-
     /// <summary>The fine-tuner's depth groups (only the head's in the features route), with the CRF in its own group at its own rate.</summary>
-    private List<ParameterGroup> OptimizerGroups()
-    {
-        var groups = ParameterGroups.Build(_model, _model.Encoder, _model.EncoderPrefix, _settings.LearningRate, _settings.LayerLearningRateDecay, _settings.WeightDecay)
-            .Where(g => !_model.Spec.FeaturesOnly || g.Depth == 0)
-            .ToList();
-        var result = new List<ParameterGroup>();
-        foreach (var g in groups)
-        {
-            var keep = g.Names.Select((n, i) => (n, i)).Where(p => !p.n.StartsWith("crf.", StringComparison.Ordinal)).ToArray();
-            if (keep.Length == 0) continue;
-            result.Add(g with { Names = keep.Select(p => p.n).ToArray(), Parameters = keep.Select(p => g.Parameters[p.i]).ToArray() });
-        }
-        var crf = _model.named_parameters().Where(p => p.name.StartsWith("crf.", StringComparison.Ordinal)).ToArray();
-        if (crf.Length > 0) result.Add(new ParameterGroup(0, _crfLearningRate, 0, crf.Select(p => p.name).ToArray(), crf.Select(p => p.parameter).ToArray()));
-        return result;
-    }
+    private List<ParameterGroup> OptimizerGroups() =>
+        CrfParameterGroup.Separate(
+            ParameterGroups.Build(_model, _model.Encoder, _model.EncoderPrefix, _settings.LearningRate, _settings.LayerLearningRateDecay, _settings.WeightDecay)
+                .Where(g => !_model.Spec.FeaturesOnly || g.Depth == 0),
+            _model, _crfLearningRate);
 
-    private double TrainStep(Example[] batch, OptimizerHelper optimizer, int step)
+    private double TrainStep(TaggedWindow[] batch, OptimizerHelper optimizer, int step)
     {
         using var scope = NewDisposeScope();
         var emissions = _model.Emissions(batch.Select(b => b.Window).ToArray(), _tokenizer.PadId);
@@ -128,7 +94,7 @@ public sealed class TaggerTrainer
     }
 
     /// <summary>Settings, CRF rate, tag set and window lengths: what a resumed run must share with the one that wrote the checkpoint.</summary>
-    private string Fingerprint(IReadOnlyList<Example> examples)
+    private string Fingerprint(IReadOnlyList<TaggedWindow> examples)
     {
         var text = new System.Text.StringBuilder();
         text.Append(_settings with { CheckpointDirectory = null }).Append('|').Append(_crfLearningRate).Append('|').Append(_model.Spec.Head)

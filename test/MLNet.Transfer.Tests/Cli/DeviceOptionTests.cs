@@ -1,0 +1,33 @@
+namespace MLNet.Transfer.Tests.Cli;
+
+/// <summary>--device on the verbs that train or embed: an unknown device or CUDA without a CUDA LibTorch is one clear line, exit 2.</summary>
+[NonParallelizable]
+[Category("Unit")]
+public class DeviceOptionTests
+{
+    [TestCase("train", "--task", "binary", "--train", "x.tsv", "--output", "m.zip")]
+    [TestCase("train", "--task", "tagging", "--train", "x.conll", "--output", "m.zip")]
+    [TestCase("train", "--task", "multitask", "--train", "a=x.tsv:Label:binary", "--output", "m.zip")]
+    [TestCase("embed", "--text", "hello")]
+    [TestCase("pretrain", "--corpus", "x.txt", "--model", "minilm", "--objective", "mlm", "--output", "dir")]
+    public void CudaWithoutACudaLibTorchAndUnknownDevicesAreOneLineErrors(params string[] args)
+    {
+        var cuda = InProcessCli.Run([.. args, "--device", "cuda"]);
+        Assert.That(cuda.Code, Is.EqualTo(2), cuda.Out + cuda.Err);
+        Assert.That(cuda.Err.Trim(), Does.StartWith("error: --device: Device 'cuda' was requested but CUDA is not available").And.Not.Contain("\n"));
+
+        var typo = InProcessCli.Run([.. args, "--device", "gpu"]);
+        Assert.That(typo.Code, Is.EqualTo(2));
+        Assert.That(typo.Err.Trim(), Does.Contain("Unknown device 'gpu'"));
+    }
+
+    [Test]
+    public void TrainOnTheCpuDeviceRuns()
+    {
+        using var temp = TestModels.TempDir();
+        string zip = Path.Combine(temp.Path, "m.zip");
+        var result = InProcessCli.Run("train", "--task", "binary", "--approach", "baseline", "--train", RepoData.Uci("yelp"), "--device", "cpu", "--output", zip);
+        Assert.That(result.Code, Is.EqualTo(0), result.Err);
+        Assert.That(File.Exists(zip));
+    }
+}
