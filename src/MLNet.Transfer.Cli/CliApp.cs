@@ -73,10 +73,13 @@ public static class CliApp
     }
 
     /// <summary>The informational version of the tool (the package version, with the commit when built from source).</summary>
-    public static string Version =>
-        typeof(CliApp).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+    public static string Version => VersionOf(typeof(CliApp).Assembly);
+
+    /// <summary>An assembly's informational version (the package version, with the commit when built from source).</summary>
+    public static string VersionOf(System.Reflection.Assembly assembly) =>
+        assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
             .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion
-        ?? typeof(CliApp).Assembly.GetName().Version?.ToString() ?? "unknown";
+        ?? assembly.GetName().Version?.ToString() ?? "unknown";
 
     private static bool IsUserError(Exception e) => e is CliException or ArgumentException or InvalidDataException or IOException
         or NotSupportedException or InvalidOperationException or FormatException or UnauthorizedAccessException

@@ -16,9 +16,8 @@ public static class ConsumerCode
     public static void WriteIfRequested(string? directory, ModelInfo info, string modelPath)
     {
         if (directory is null) return;
-        string version = typeof(MLNet.Transfer.Encoders.PretrainedEncoder).Assembly
-            .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
-            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion.Split('+')[0] ?? "1.0.0";
+        // The package version of the library that trained the model (without the "+commit" of a source build).
+        string version = CliApp.VersionOf(typeof(MLNet.Transfer.Encoders.PretrainedEncoder).Assembly).Split('+')[0];
         Write(directory, info, modelPath, version);
         Console.WriteLine($"C# to consume the model: {Path.Combine(directory, "Program.cs")} (dotnet run --project {directory} -- {modelPath} \"a text\")");
     }

@@ -61,7 +61,7 @@ public static class FeatureTraining
         return new ContextualEmbeddingOptions
         {
             // Mean pooling pinned: the recipe averages several layers, whose measured figures used mean (not the model's own CLS for arctic-xs).
-            Model = model, Device = device, Encoder = encoder, Pooling = PoolingMode.Mean, Normalize = true, MaxTokens = WindowTokens, WindowStride = WindowTokens / 2,
+            Model = model, Encoder = encoder, Pooling = PoolingMode.Mean, Normalize = true, MaxTokens = WindowTokens, WindowStride = WindowTokens / 2,
             Layers = [.. Enumerable.Range(1, Math.Min(FeatureLayers, states)).Select(k => -k)], Combination = LayerCombination.Average,
         };
     }

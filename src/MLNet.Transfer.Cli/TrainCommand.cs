@@ -101,7 +101,7 @@ public static class TrainCommand
         if (task == "multitask")
         {
             if (approach != "finetune") throw new CliException("--task multitask trains one shared encoder: use --approach finetune (the default).");
-            return TrainMultiTask(args, mlContext, textCol, model, seed, Configure, output, plots, separator);
+            return TrainMultiTask(args, mlContext, textCol, model, seed, Configure, output, plots, separator, code);
         }
         string trainPath = args.Required("train");
         string? validPath = args.Optional("valid");
@@ -167,7 +167,7 @@ public static class TrainCommand
     }
 
     private static int TrainMultiTask(CliArguments args, MLContext mlContext, string textCol, string model, int seed, Action<TextFineTuningOptions> configure,
-                                      string output, string? plots, char separator)
+                                      string output, string? plots, char separator, string? code)
     {
         var specs = args.All("train").Select(MultiTaskData.ParseTrain).ToArray();
         if (specs.Length == 0) throw new CliException("Missing required option --train name=path:labelcol:kind (once per task).");
@@ -220,7 +220,7 @@ public static class TrainCommand
                 title: $"{tasks[t].Name} validation metrics ({(valid.TryGetValue(tasks[t].Name, out var path) ? path : "10% held out of its --train")}):");
         var modelInfo = new ModelInfo("multitask", "finetune", "Label", textCol, null, model, [.. tasks]);
         ModelFile.Save(mlContext, trained, first.Schema, modelInfo, output);
-        ConsumerCode.WriteIfRequested(args.Optional("code"), modelInfo, output);
+        ConsumerCode.WriteIfRequested(code, modelInfo, output);
         Console.WriteLine($"Saved {output}");
         if (plots is not null)
         {

@@ -39,7 +39,7 @@ public static partial class HuggingFaceHubCache
     {
         var match = ModelIdPattern().Match(modelId);
         if (!match.Success) return null;
-        string repository = Path.Combine(CacheDirectory, $"models--{match.Groups["org"].Value}--{match.Groups["name"].Value}");
+        string repository = RepositoryFolder(match);
         if (!Directory.Exists(repository)) return null;
 
         string revision = match.Groups["revision"].Success ? match.Groups["revision"].Value : "main";
@@ -59,11 +59,12 @@ public static partial class HuggingFaceHubCache
     }
 
     /// <summary>Where <paramref name="modelId"/> would be cached, for messages.</summary>
-    public static string ExpectedLocation(string modelId)
-    {
-        var match = ModelIdPattern().Match(modelId);
-        return match.Success ? Path.Combine(CacheDirectory, $"models--{match.Groups["org"].Value}--{match.Groups["name"].Value}") : CacheDirectory;
-    }
+    public static string ExpectedLocation(string modelId) =>
+        ModelIdPattern().Match(modelId) is { Success: true } match ? RepositoryFolder(match) : CacheDirectory;
+
+    /// <summary>The hub's folder for a matched id: <c>&lt;cache&gt;/models--org--name</c>.</summary>
+    private static string RepositoryFolder(Match match) =>
+        Path.Combine(CacheDirectory, $"models--{match.Groups["org"].Value}--{match.Groups["name"].Value}");
 
     private static string? Environment(string variable) =>
         System.Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value ? value : null;

@@ -182,29 +182,31 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
             if (owners.Count < items.Count) owners.Add(i);
         }
         var outputs = _predictor.Predict(items);
-        if (items.Count == texts.Count) return outputs;
-        // Tagging tasks have no sentence outputs (their rows stay null: they tag words, see TagPredictor).
-        return outputs.Select((task, t) => _model.Tasks[t].Kind == TaskKind.Tagging ? new float[texts.Count][] : AverageByRow(task, owners, texts.Count)).ToArray();
+        return items.Count > texts.Count ? outputs.Select(task => AverageByRow(task, owners, texts.Count)).ToArray() : outputs;
     }
 
     /// <summary>The same model with other output settings (e.g. decision thresholds); encoder and heads are shared, not copied.</summary>
     internal FineTunedTextTransformer WithColumns(IReadOnlyList<TaskColumns> columns) =>
         new(_encoder, _model, _input, columns, BatchSize / ContextualEmbeddingTransformer.ReadAhead, _requestedEngine);
 
-    /// <summary>Long texts predicted window by window: each row's outputs are the mean over its windows' outputs (logits).</summary>
+    /// <summary>
+    /// Long texts predicted window by window: each row's outputs are the mean over its windows' outputs (logits). A task
+    /// without sentence outputs (a tagging task: <see cref="TaskPredictor"/> leaves its rows null) keeps null rows.
+    /// </summary>
     private static float[][] AverageByRow(float[][] windows, List<int> owners, int rows)
     {
         var sums = new float[rows][];
         var counts = new int[rows];
         for (int w = 0; w < windows.Length; w++)
         {
+            if (windows[w] is null) continue;
             int row = owners[w];
             if (sums[row] is null) sums[row] = (float[])windows[w].Clone();
             else for (int d = 0; d < sums[row].Length; d++) sums[row][d] += windows[w][d];
             counts[row]++;
         }
         for (int r = 0; r < rows; r++)
-            for (int d = 0; d < sums[r].Length; d++) sums[r][d] /= counts[r];
+            for (int d = 0; d < (sums[r]?.Length ?? 0); d++) sums[r][d] /= counts[r];
         return sums;
     }
 
