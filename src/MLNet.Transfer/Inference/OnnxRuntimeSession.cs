@@ -23,11 +23,14 @@ internal sealed class OnnxRuntimeSession : IDisposable
         using (var stream = new MemoryStream())
         {
             writeModel(stream);
-            model = stream.ToArray();
+            model = stream.Length == stream.Capacity ? stream.GetBuffer() : stream.ToArray();
         }
-        using var options = Options();
-        _session = new InferenceSession(model, options);
+        using (var options = Options()) _session = new InferenceSession(model, options);
         _padId = padId;
+        // The export's buffers (model bytes, weight copies: about twice the model's size) are garbage now; collect them
+        // while the session is new rather than leave them to the next full collection.
+        model = null!;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
     }
 
     /// <summary>
