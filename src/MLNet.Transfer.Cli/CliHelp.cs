@@ -11,7 +11,7 @@ public static class CliHelp
     /// <summary>Width help text is wrapped to.</summary>
     public const int Width = 110;
 
-    /// <summary>Options widest than this start their description on the next line.</summary>
+    /// <summary>Options wider than this start their description on the next line.</summary>
     private const int NameColumn = 30;
 
     /// <summary>The options every verb takes, handled by <see cref="CliApp"/> before parsing.</summary>
@@ -65,7 +65,7 @@ public static class CliHelp
         var text = new StringBuilder();
         foreach (var verb in verbs)
         {
-            text.Append($"### {verb.Name}\n\n{Escape(verb.Summary)}.\n\n| option | what it does |\n|---|---|\n");
+            text.Append($"### {verb.Name}\n\n{Escape(char.ToUpperInvariant(verb.Summary[0]) + verb.Summary[1..])}.\n\n| option | what it does |\n|---|---|\n");
             foreach (var option in verb.Options)
                 text.Append($"| `{option.Synopsis.Replace("|", "\\|")}` | {Escape(Describe(option))} |\n");
             text.Append('\n');
@@ -74,14 +74,14 @@ public static class CliHelp
     }
 
     private static string Describe(CliOption option) =>
-        Collapse(option.Description) + (option.Default is { } d ? $" (default: {d})" : "");
+        Collapse(option.Description) + (option.Default is { } d ? $" Default: {d}." : "");
 
     private static string Escape(string text) => text.Replace("|", "\\|").Replace("<", "&lt;");
 
     private static string Collapse(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 
     /// <summary>Greedy word wrap of one paragraph to <paramref name="width"/> columns (a longer word gets its own line).</summary>
-    internal static List<string> Wrap(string paragraph, int width)
+    public static List<string> Wrap(string paragraph, int width)
     {
         var lines = new List<string>();
         var line = new StringBuilder();

@@ -20,12 +20,21 @@ public static class DeviceCatalog
     public static ITransformer WithDevice(this ModelOperationsCatalog catalog, ITransformer model, string device)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var target = TorchDevice.Resolve(device);
+        return OnDevice(model, TorchDevice.Resolve(device), copyAll: false);
+    }
+
+    /// <summary>
+    /// <paramref name="model"/> with its transformers on <paramref name="target"/>: copied when elsewhere, or always with
+    /// <paramref name="copyAll"/> (which lets tests check the copy on a machine without a GPU).
+    /// </summary>
+    internal static ITransformer OnDevice(ITransformer model, TorchSharp.torch.Device target, bool copyAll)
+    {
+        bool Move(TorchSharp.torch.Device current) => copyAll || !EncoderWithHeads.Same(current, target);
         return TransformerTree.Map(model, t => t switch
         {
-            ContextualEmbeddingTransformer embeddings => EncoderWithHeads.Same(embeddings.Encoder.Device, target) ? embeddings : embeddings.CopyTo(target),
-            FineTunedTextTransformer fineTuned => EncoderWithHeads.Same(fineTuned.Encoder.Device, target) ? fineTuned : fineTuned.CopyTo(target),
-            TokenClassificationTransformer tagger => EncoderWithHeads.Same(tagger.Encoder.Device, target) ? tagger : tagger.CopyTo(target),
+            ContextualEmbeddingTransformer embeddings => Move(embeddings.Encoder.Device) ? embeddings.CopyTo(target) : embeddings,
+            FineTunedTextTransformer fineTuned => Move(fineTuned.Encoder.Device) ? fineTuned.CopyTo(target) : fineTuned,
+            TokenClassificationTransformer tagger => Move(tagger.Encoder.Device) ? tagger.CopyTo(target) : tagger,
             _ => null,
         });
     }
