@@ -45,4 +45,18 @@ public class DeviceOptionTests
         Assert.That(onCpu.Code, Is.EqualTo(0), onCpu.Err);
         Assert.That(onCpu.Out, Does.StartWith("{\"text\"").And.EqualTo(plain.Out));
     }
+
+    [TestCase("chain.zip", "Label", "1", "0", "AreaUnderRocCurve")]
+    public void EvaluateOnTheCpuDeviceGivesTheDefaultMetrics(string zip, string label, string good, string bad, string metric)
+    {
+        using var temp = TestModels.TempDir();
+        string model = RepositoryFiles.Path("test", "fixtures", "saved-models", zip), test = Path.Combine(temp.Path, "test.tsv");
+        File.WriteAllLines(test, [$"{label}\tText", $"{good}\ta good and lovely film !", $"{bad}\tthe plot was awful and boring .",
+                                  $"{good}\ta good and lovely film.", $"{bad}\tthe plot was awful and boring !"]);
+        var plain = InProcessCli.Run("evaluate", "--model-file", model, "--test", test, "--label-col", label, "--json");
+        var onCpu = InProcessCli.Run("evaluate", "--model-file", model, "--test", test, "--label-col", label, "--json", "--device", "cpu");
+        Assert.That(plain.Code, Is.EqualTo(0), plain.Err);
+        Assert.That(onCpu.Code, Is.EqualTo(0), onCpu.Err);
+        Assert.That(onCpu.Out, Does.Contain($"\"{metric}\"").And.EqualTo(plain.Out));
+    }
 }
