@@ -9,10 +9,16 @@ namespace MLNet.Transfer.Cli;
 /// </summary>
 public static class DeviceOption
 {
-    /// <summary>The declaration every verb with --device shares.</summary>
-    public static CliOption Option { get; } = CliOption.Value("device", "cpu|cuda[:N]",
-        "Where the model runs: cpu, cuda or cuda:N. CUDA needs a CUDA LibTorch package in place of the CPU one the tool ships with; "
-        + "without one (or for an unknown device) the verb stops with one error line before reading any data.", "cpu");
+    private const string Description = "Where the model runs: cpu, cuda or cuda:N. CUDA needs a CUDA LibTorch package in place of the CPU one "
+        + "the tool ships with; without one (or for an unknown device) the verb stops with one error line before reading any data.";
+
+    /// <summary>--device on the verbs that train or embed.</summary>
+    public static CliOption Option { get; } = CliOption.Value("device", "cpu|cuda[:N]", Description, "cpu");
+
+    /// <summary>--device on predict and evaluate, which run a saved model.</summary>
+    public static CliOption ForSavedModel { get; } = CliOption.Value("device", "cpu|cuda[:N]",
+        Description + " A saved model loads on the CPU and is copied to the device; there --engine auto runs on LibTorch (ONNX Runtime "
+        + "runs on the CPU here).", "cpu");
 
     /// <summary>The device named by --device ("cpu" when absent), validated.</summary>
     public static string Read(CliArguments args)

@@ -25,7 +25,7 @@ public static class EvaluateCommand
             CliOption.Value("text-col", "T", "The text column.", "the one the model was trained with"),
             TsvFile.SeparatorOption,
             EngineOption.ForSavedModel,
-            DeviceOption.Option,
+            DeviceOption.ForSavedModel,
         ],
         [
             "Binary: Accuracy, AreaUnderRocCurve, F1Score; multiclass: MicroAccuracy, MacroAccuracy, LogLoss; regression: RSquared, "

@@ -27,7 +27,7 @@ public static class PredictCommand
                 + "multiclass: PredictedLabel and Score, the class probabilities by name; regression: Score; multi-task: the same prefixed "
                 + "\"<task>.\"; tagging: Tokens, PredictedLabel, Score per word)."),
             EngineOption.ForSavedModel,
-            DeviceOption.Option,
+            DeviceOption.ForSavedModel,
         ],
         [
             "Prints the predicted label and its score (binary: probability of the positive class; multiclass: the class probability; "
