@@ -19,6 +19,7 @@ public static class TrainCommand
                              [--balance-classes|--no-balance-classes] [--threshold P (finetune)] [--checkpoint-dir DIR]
                              [--tokens-per-batch N] [--precision auto|fp32|bf16] [--plots DIR] [--separator C]
                              [--device cpu|cuda[:N]] [--code DIR] [--json] --output model.zip
+                             [--unlabelled corpus.txt [--semi-supervised self-training|uda]]
         mlnet-transfer train --task multitask --train name=path:labelcol:binary|multiclass|regression (once per task)
                              [--train name=file.conll:tagging] [--valid name=path (per task)]
                              [--task-sampling proportional|temperature] [--text-col Text] ...
@@ -51,7 +52,7 @@ public static class TrainCommand
           Binary labels: 0/1 or true/false. The model file is a standard ML.NET zip. Data files are tab-separated with a
           header row; --separator , (or ;) reads CSV with RFC 4180 quoting (quoted fields may hold the separator,
           line breaks and "" for a quote).
-        """ + "\n" + TaggingCommand.Help;
+        """ + "\n" + SemiSupervisedOption.Help + "\n" + TaggingCommand.Help;
 
     /// <summary>Runs the verb.</summary>
     public static int Run(CliArguments args)
@@ -75,6 +76,8 @@ public static class TrainCommand
         string? plots = PlotOutput.OutputDirectory(args);
         string output = args.Required("output");
         string? code = args.Optional("code");
+        var semiSupervised = SemiSupervisedOption.Read(args);
+        semiSupervised?.Check(task, approach);
         if (threshold is not null && approach != "finetune")
             throw new CliException("--threshold applies to --approach finetune (features/baseline use class weights for imbalanced data).");
 
@@ -114,6 +117,7 @@ public static class TrainCommand
 
         var fineTune = new FineTuneTransformerOptions { ValidationSet = validData };
         Configure(fineTune);
+        semiSupervised?.ApplyTo(fineTune, mlContext);
         Console.WriteLine($"Training {task} model ({approach}{(approach == "baseline" ? "" : $", {model}")}) on {trainPath}...");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var history = new List<TrainingProgress>();
