@@ -77,6 +77,13 @@ public sealed class TfIdfAugmenter
         return texts.Select(t => Augment(t, rate, deletionShare, random)).ToArray();
     }
 
+    /// <summary>The probability that a replacement is <paramref name="id"/> (0 for a piece the corpus lacks).</summary>
+    internal double ReplacementProbability(int id)
+    {
+        int i = Array.BinarySearch(_replacements, id);
+        return i < 0 ? 0 : (_cumulative[i] - (i == 0 ? 0 : _cumulative[i - 1])) / _cumulative[^1];
+    }
+
     private IEnumerable<int> Pieces(EncodedText text) => text.InputIds.Where(id => !_special.Contains(id));
 
     /// <summary>TF-IDF of each distinct piece of a text (TF = share of the text's pieces).</summary>
