@@ -13,16 +13,7 @@ internal static class UnlabeledTextReader
     public static List<string> Read(IDataView data, string textColumn)
     {
         SchemaShapes.RequireText(data.Schema, textColumn, "Unlabelled text");
-        var column = data.Schema[textColumn];
-        var texts = new List<string>();
-        using var cursor = data.GetRowCursor([column]);
-        var getter = cursor.GetGetter<ReadOnlyMemory<char>>(column);
-        ReadOnlyMemory<char> value = default;
-        while (cursor.MoveNext())
-        {
-            getter(ref value);
-            if (!value.Span.IsWhiteSpace()) texts.Add(value.ToString());
-        }
+        var texts = TextColumnReader.NonBlank(data, textColumn);
         if (texts.Count == 0) throw new InvalidDataException($"The unlabelled data is empty: column '{textColumn}' has no non-blank text.");
         return texts;
     }
