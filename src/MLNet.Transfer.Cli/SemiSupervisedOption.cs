@@ -68,9 +68,16 @@ public sealed class SemiSupervisedOption
 
     private sealed class RoundLines : IProgress<SemiSupervisedRound>
     {
-        public void Report(SemiSupervisedRound r) => AnsiConsole.WriteLine(r.Round == 0
+        public void Report(SemiSupervisedRound r)
+        {
+            string line = Line(r);
+            if (Console.IsOutputRedirected) Console.WriteLine(line); // Spectre would wrap it at 80 columns
+            else AnsiConsole.WriteLine(line);
+        }
+
+        private static string Line(SemiSupervisedRound r) => r.Round == 0
             ? $"self-training round 0 (teacher, labels only): validation score {r.ValidationScore?.ToString("F4") ?? "n/a"}"
             : $"self-training round {r.Round}/{r.Rounds}: {r.PseudoLabels} pseudo-labels ({string.Join(" / ", r.PerClass)} per class), validation score "
-              + $"{r.ValidationScore?.ToString("F4") ?? "n/a"}{(r.Kept ? "" : r.PseudoLabels == 0 ? " — no confident texts, stopping" : " — not better, keeping the previous round")}");
+              + $"{r.ValidationScore?.ToString("F4") ?? "n/a"}{(r.Kept ? "" : r.PseudoLabels == 0 ? " — no confident texts, stopping" : " — not better, keeping the previous round")}";
     }
 }
