@@ -1,4 +1,5 @@
 using MLNet.Transfer.Models.Heads;
+using MLNet.Transfer.Training;
 using MLNet.Transfer.Training.SemiSupervised;
 
 namespace MLNet.Transfer.Tests.SemiSupervised;
@@ -58,5 +59,21 @@ public class PseudoLabelTests
         Assert.That(three.Target(TaskKind.Multiclass, soft: false), Is.EqualTo(new[] { 2f }));
         Assert.That(three.Target(TaskKind.Multiclass, soft: true), Is.EqualTo(new[] { 0.1f, 0.2f, 0.7f }));
         Assert.That(() => PseudoLabels.Probabilities(TaskKind.Regression, [1f]), Throws.InstanceOf<ArgumentOutOfRangeException>());
+    }
+
+    [Test]
+    public void SoftMulticlassTargetsGiveTheCrossEntropyOfTheDistribution()
+    {
+        var task = new TaskSpec("task", TaskKind.Multiclass, 3);
+        var logits = TorchSharp.torch.tensor(new float[,] { { 1f, 2f, 0.5f }, { -1f, 0f, 3f } });
+        double hard = TaskLosses.Compute(task, logits, [[1f], [2f]])!.item<float>();
+        double oneHot = TaskLosses.Compute(task, logits, [[0f, 1f, 0f], [0f, 0f, 1f]])!.item<float>();
+        Assert.That(oneHot, Is.EqualTo(hard).Within(1e-6), "a one-hot soft target is the hard label");
+        double soft = TaskLosses.Compute(task, logits, [[0.2f, 0.8f, 0f], [0f, 0f, 1f]])!.item<float>();
+        var p0 = PseudoLabels.Probabilities(TaskKind.Multiclass, [1f, 2f, 0.5f]);
+        var p1 = PseudoLabels.Probabilities(TaskKind.Multiclass, [-1f, 0f, 3f]);
+        double expected = (-(0.2 * Math.Log(p0[0]) + 0.8 * Math.Log(p0[1])) - Math.Log(p1[2])) / 2;
+        Assert.That(soft, Is.EqualTo(expected).Within(1e-5));
+        Assert.That(TaskLosses.ClassOf([0.2f, 0.8f, 0f]), Is.EqualTo(1));
     }
 }
