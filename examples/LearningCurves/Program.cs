@@ -2,19 +2,23 @@
 // ML.NET's FeaturizeText baseline, on a shared data set's test split. Every approach sees the same stratified,
 // nested samples. Usage:
 //   dotnet run -c Release --project examples/LearningCurves -- <sst2|irony|uci> [approach,approach,...] [--adapted <hf-dir>] [--seeds N] [--ks 8,16,...]
+//       [--first-seed N] [--unlabelled N]
 // approaches: text (FeaturizeText + LR), embed (MiniLM embeddings + LR), setfit (SetFit: contrastive tuning + LR), finetune, frozen (fine-tune with the encoder
 // frozen for the first epoch), adapted / embed-adapted (fine-tune / embeddings + LR from a domain-adapted MiniLM directory given with --adapted), layers / layers-adapted
-// (every layer of MiniLM / of the adapted model averaged, frozen, + LR).
+// (every layer of MiniLM / of the adapted model averaged, frozen, + LR), self-training / uda (fine-tune MiniLM semi-supervised with
+// N unlabelled texts of the training pool, default 5,000, their labels dropped: noisy-student self-training or UDA consistency training).
 // Writes learning-curve-<set>.md, .csv and .png in the current folder. Data come from ../shared/data (not redistributed).
 using Microsoft.ML;
 using MLNet.Transfer;
 using MLNet.Transfer.MLNetIntegration;
 using MLNet.Transfer.Plots;
+using MLNet.Transfer.Training.SemiSupervised;
 
 string set = args.Length > 0 ? args[0] : "sst2";
 var chosen = (args.Length > 1 && !args[1].StartsWith("--") ? args[1] : "text,embed,finetune").Split(',');
 string? adapted = Option("--adapted");
-int seeds = int.Parse(Option("--seeds") ?? "3");
+int seeds = int.Parse(Option("--seeds") ?? "3"), firstSeed = int.Parse(Option("--first-seed") ?? "1");
+int unlabelledCount = int.Parse(Option("--unlabelled") ?? "5000");
 int[] ks = (Option("--ks") ?? "8,16,32,64,128,256").Split(',').Select(int.Parse).ToArray();
 string? Option(string name) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
 
@@ -59,6 +63,8 @@ var all = new Dictionary<string, LearningApproach>
             Seed = seed, MaxPairs = 1000, // SetFit's 20 rounds, capped for a 2-core CPU
         }).Append(Logistic()).Fit(s)),
     ["finetune"] = new("fine-tune MiniLM", (s, seed) => mlContext.BinaryClassification.Trainers.FineTuneTransformer(FewShot(s, seed, "minilm", false)).Fit(s)),
+    ["self-training"] = new("fine-tune MiniLM + self-training", (s, seed) => SemiSupervised(s, seed, SemiSupervisedMethod.SelfTraining)),
+    ["uda"] = new("fine-tune MiniLM + UDA", (s, seed) => SemiSupervised(s, seed, SemiSupervisedMethod.Consistency)),
     ["frozen"] = new("fine-tune, encoder frozen 1st epoch", (s, seed) => mlContext.BinaryClassification.Trainers.FineTuneTransformer(FewShot(s, seed, "minilm", true)).Fit(s)),
     ["adapted"] = new("fine-tune domain-adapted MiniLM", (s, seed) => mlContext.BinaryClassification.Trainers.FineTuneTransformer(
         FewShot(s, seed, AdaptedModel(), false)).Fit(s)),
@@ -66,6 +72,16 @@ var all = new Dictionary<string, LearningApproach>
     ["layers"] = new("MiniLM, all layers averaged + LR", (s, _) => AllLayers("minilm").Append(Logistic()).Fit(s)),
     ["layers-adapted"] = new("domain-adapted MiniLM, all layers averaged + LR", (s, _) => AllLayers(AdaptedModel()).Append(Logistic()).Fit(s)),
 };
+// Semi-supervised: the few-shot settings plus unlabelled texts of the same pool (labels dropped; drawn once, seed 0).
+ITransformer SemiSupervised(IDataView sample, int seed, SemiSupervisedMethod method)
+{
+    var options = FewShot(sample, seed, "minilm", false);
+    options.UnlabeledData = SharedData.Unlabelled(mlContext, trainFiles, unlabelledCount);
+    options.SemiSupervised = new SemiSupervisedSettings { Method = method };
+    options.SemiSupervisedProgress = new Progress<SemiSupervisedRound>(r => Console.WriteLine(
+        $"    round {r.Round}: {r.PseudoLabels} pseudo-labels ({string.Join("/", r.PerClass)})"));
+    return mlContext.BinaryClassification.Trainers.FineTuneTransformer(options).Fit(sample);
+}
 string AdaptedModel() => adapted ?? throw new ArgumentException("the approaches '*adapted' need --adapted <hf-dir>");
 // ELMo-style frozen features: MiniLM's six blocks averaged (embedding output excluded), then mean-pooled — to see
 // whether an adapted encoder's change shows below its top block.
@@ -80,7 +96,7 @@ var clock = System.Diagnostics.Stopwatch.StartNew();
 double fullBaseline = Accuracy(mlContext.Transforms.Text.FeaturizeText("Features", "Text")
     .Append(mlContext.BinaryClassification.Trainers.LbfgsLogisticRegression()).Fit(train).Transform(test));
 Console.WriteLine($"{set}: FeaturizeText + LR on all {train.GetRowCount() ?? -1:N0} training rows: {fullBaseline:P1}");
-var points = LearningCurve.Run(train, test, "Label", ks, Enumerable.Range(1, seeds).ToArray(), approaches, Accuracy,
+var points = LearningCurve.Run(train, test, "Label", ks, Enumerable.Range(firstSeed, seeds).ToArray(), approaches, Accuracy,
                                new Progress<string>(line => Console.WriteLine($"  [{clock.Elapsed:hh\\:mm\\:ss}] {line}")));
 string table = LearningCurve.ToMarkdown(points);
 Console.WriteLine($"\nAccuracy on {set} {(set == "sst2" ? "dev" : "test")} (mean ± std over {seeds} seeds); FeaturizeText + LR on all labels: {fullBaseline:P1}\n\n{table}");
@@ -105,6 +121,21 @@ static class SharedData
 {
     public static string Folder(string name) => DataFiles.Find(Path.Combine("shared", "data", name));
 
+    /// <summary><paramref name="count"/> texts of the files drawn at random (seed 0), without their labels.</summary>
+    public static IDataView Unlabelled(MLContext mlContext, string[] paths, int count)
+    {
+        var texts = paths.SelectMany(path => File.ReadLines(path).Skip(1)).Select(line => line.Split('\t', 2)[1]).ToArray();
+        new Random(0).Shuffle(texts);
+        return mlContext.Data.LoadFromEnumerable(texts.Take(count).Select(t => new UnlabeledText { Text = t }).ToList());
+    }
+
     public static IDataView Load(MLContext mlContext, string[] paths) => mlContext.Data.LoadFromEnumerable(paths.SelectMany(path => File.ReadLines(path).Skip(1))
         .Select(line => line.Split('\t', 2)).Select(p => new LabeledText { Label = p[0] == "1", Text = p[1] }).ToList());
+}
+
+/// <summary>One unlabelled text.</summary>
+public sealed class UnlabeledText
+{
+    /// <summary>The text.</summary>
+    public string Text { get; set; } = "";
 }

@@ -20,6 +20,7 @@ public static class TrainCommand
                              [--balance-classes|--no-balance-classes] [--threshold P (finetune)] [--checkpoint-dir DIR]
                              [--tokens-per-batch N] [--precision auto|fp32|bf16] [--plots DIR] [--separator C]
                              [--device cpu|cuda[:N]] [--code DIR] [--json] --output model.zip
+                             [--unlabelled corpus.txt [--semi-supervised self-training|uda]]
         mlnet-transfer train --task multitask --train name=path:labelcol:binary|multiclass|regression (once per task)
                              [--train name=file.conll:tagging] [--valid name=path (per task)]
                              [--task-sampling proportional|temperature] [--text-col Text] ...
@@ -67,6 +68,7 @@ public static class TrainCommand
                 + "has bf16 units (AVX512-BF16/AMX), else fp32."),
             PlotOutput.Option,
             TsvFile.SeparatorOption,
+            .. SemiSupervisedOption.Options,
             DeviceOption.Option,
             CliOption.Value("code", "DIR",
                 "Also write a console project (ModelConsumer.csproj, Program.cs) that loads the model with ML.NET (RegisterTransferComponents, "
@@ -123,6 +125,8 @@ public static class TrainCommand
         string? plots = PlotOutput.OutputDirectory(args);
         string output = args.Required("output");
         string? code = args.Optional("code");
+        var semiSupervised = SemiSupervisedOption.Read(args);
+        semiSupervised?.Check(task, approach);
         if (threshold is not null && approach != "finetune")
             throw new CliException("--threshold applies to --approach finetune (features/baseline use class weights for imbalanced data).");
 
@@ -162,6 +166,7 @@ public static class TrainCommand
 
         var fineTune = new FineTuneTransformerOptions { ValidationSet = validData };
         Configure(fineTune);
+        semiSupervised?.ApplyTo(fineTune, mlContext);
         Console.WriteLine($"Training {task} model ({approach}{(approach == "baseline" ? "" : $", {model}")}) on {trainPath}...");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var history = new List<TrainingProgress>();

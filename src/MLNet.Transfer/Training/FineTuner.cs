@@ -2,6 +2,7 @@ using MLNet.Transfer.Models;
 using MLNet.Transfer.Models.Heads;
 using MLNet.Transfer.Models.Tagging;
 using MLNet.Transfer.Text;
+using MLNet.Transfer.Training.SemiSupervised;
 using MLNet.Transfer.Training.Tagging;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -29,6 +30,13 @@ public sealed record FineTuneResult(int Steps, bool StoppedEarly, IReadOnlyDicti
 public sealed class FineTuner(TransferModel model, FineTuneSettings settings, int padId)
 {
     private readonly FineTuneSettings _settings = settings.Validate(model.Encoder.MaxTokens, model.Tasks);
+    private int _totalSteps = 1;
+
+    /// <summary>
+    /// UDA-style consistency training on unlabelled texts (null = supervised only): every step adds its loss and anneals
+    /// the supervised one (<see cref="ConsistencyObjective"/>).
+    /// </summary>
+    public ConsistencyObjective? Consistency { get; init; }
 
     /// <summary>Trains in place and returns a summary. Throws <see cref="OperationCanceledException"/> on cancellation.</summary>
     public FineTuneResult Train(IReadOnlyList<TrainingExample> train, IReadOnlyList<TrainingExample>? validation = null,
@@ -47,6 +55,7 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
                 return (TrainStep(batch, optimizer, classWeights, step), batch.Sum(b => (long)b.Tokens.Length));
             },
             validation is null ? null : () => Evaluate(validation), "score", epoch => SortishBatches(train, epoch));
+        _totalSteps = plan.TotalSteps;
         var loop = new TrainingLoop(model, optimizer, groups, plan);
         loop.ResumeOrSeed(Fingerprint(train), _settings.Seed);
         return loop.Run(progress, cancellation).ToFineTuneResult();
@@ -68,9 +77,15 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
             using var tokens = TokenBatch.Create(texts.Select(b => b.Tokens).ToArray(), padId, model.Encoder.Device);
             var logits = model.Forward(tokens.InputIds, tokens.TokenTypeIds, tokens.AttentionMask);
             for (int t = 0; t < model.Tasks.Count; t++)
-                if (model.Tasks[t].Kind != TaskKind.Tagging)
-                    Add(model.Tasks[t], TaskLosses.Compute(model.Tasks[t], logits[model.Tasks[t].Name], texts.Select(b => b.Targets[t]).ToArray(), classWeights[t]));
+            {
+                if (model.Tasks[t].Kind == TaskKind.Tagging) continue;
+                var task = model.Tasks[t];
+                var targets = texts.Select(b => b.Targets[t]).ToArray();
+                if (Consistency is not null) targets = Consistency.AnnealedTargets(task, logits[task.Name], targets, step, _totalSteps);
+                Add(task, TaskLosses.Compute(task, logits[task.Name], targets, classWeights[t]));
+            }
         }
+        if (Consistency?.Loss(model, padId, batch.Length, step) is { } consistency) total = total is null ? consistency : total.Plus(consistency);
         for (int t = 0; t < model.Tasks.Count; t++)
         {
             if (model.Tasks[t].Kind != TaskKind.Tagging) continue;
@@ -136,7 +151,7 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
         int classes = task.Kind == TaskKind.Binary ? 2 : task.Outputs;
         var counts = new int[classes];
         foreach (var e in train)
-            if (e.Targets[index] is { } t) counts[task.Kind == TaskKind.Binary ? (t[0] > 0.5f ? 1 : 0) : (int)t[0]]++;
+            if (e.Targets[index] is { } t) counts[task.Kind == TaskKind.Binary ? (t[0] > 0.5f ? 1 : 0) : TaskLosses.ClassOf(t)]++;
         double n = counts.Sum();
         return counts.Select(c => c == 0 ? 0f : (float)(n / (classes * c))).ToArray();
     }
@@ -145,7 +160,7 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
     private string Fingerprint(IReadOnlyList<TrainingExample> train)
     {
         var text = new System.Text.StringBuilder();
-        text.Append(_settings with { CheckpointDirectory = null }).Append('|').Append(train.Count);
+        text.Append(_settings with { CheckpointDirectory = null }).Append('|').Append(train.Count).Append('|').Append(Consistency);
         foreach (var t in model.Tasks) text.Append('|').Append(t).Append(t.Tagging is { } tagger ? $" {tagger.Head} {tagger.CasingFeatures} {string.Join(' ', tagger.Tags)}" : "");
         foreach (var e in train) text.Append(',').Append(e.Tokens.Length);
         return TrainingCheckpoint.Fingerprint(text.ToString());

@@ -7,13 +7,16 @@ namespace MLNet.Transfer.Training;
 /// <summary>Loss per task kind over the rows of a batch that carry a label for the task.</summary>
 public static class TaskLosses
 {
+    /// <summary>The class of a multiclass target: its index, or the most probable class of a soft target (one probability per class).</summary>
+    public static int ClassOf(float[] target) => target.Length == 1 ? (int)target[0] : Array.IndexOf(target, target.Max());
+
     /// <summary>
     /// Mean loss of <paramref name="logits"/> [rows, outputs] against <paramref name="targets"/> (null rows skipped).
     /// Returns null when no row of the batch has a label for this task.
     /// </summary>
     /// <param name="task">The task (kind, standardisation).</param>
     /// <param name="logits">Head output for the whole batch.</param>
-    /// <param name="targets">Targets per row.</param>
+    /// <param name="targets">Targets per row (multiclass: [class index], or a soft target with one probability per class).</param>
     /// <param name="classWeights">Optional per-class weights (multiclass: one per class; binary: [negative, positive]).</param>
     public static Tensor? Compute(TaskSpec task, Tensor logits, IReadOnlyList<float[]?> targets, float[]? classWeights = null)
     {
@@ -31,6 +34,14 @@ public static class TaskLosses
                 var x = selected.squeeze(1);
                 Tensor? weights = classWeights is null ? null : where(y.GreaterThan(0.5), classWeights[1], classWeights[0]);
                 loss = nn.functional.binary_cross_entropy_with_logits(x, y, weights);
+                break;
+            }
+            case TaskKind.Multiclass when targets[rows[0]]!.Length > 1: // soft targets: one probability per class
+            {
+                var y = tensor(rows.SelectMany(r => targets[r]!).ToArray(), device: device).view(rows.Length, task.Outputs);
+                var perClass = -(y * selected.log_softmax(1));
+                if (classWeights is not null) perClass = perClass * tensor(classWeights, device: device);
+                loss = perClass.sum(1).mean();
                 break;
             }
             case TaskKind.Multiclass:

@@ -46,18 +46,5 @@ public abstract class EncoderTuningEstimator : IEstimator<ContextualEmbeddingTra
     public virtual SchemaShape GetOutputSchema(SchemaShape inputSchema) => new ContextualEmbeddingEstimator(Embeddings).GetOutputSchema(inputSchema);
 
     /// <summary>The non-empty texts of the input column.</summary>
-    protected List<string> ReadTexts(IDataView input)
-    {
-        var column = input.Schema[Embeddings.InputColumnName];
-        var texts = new List<string>();
-        using var cursor = input.GetRowCursor([column]);
-        var getter = cursor.GetGetter<ReadOnlyMemory<char>>(column);
-        ReadOnlyMemory<char> value = default;
-        while (cursor.MoveNext())
-        {
-            getter(ref value);
-            if (!value.Span.IsWhiteSpace()) texts.Add(value.ToString());
-        }
-        return texts;
-    }
+    protected List<string> ReadTexts(IDataView input) => TextColumnReader.NonBlank(input, Embeddings.InputColumnName);
 }

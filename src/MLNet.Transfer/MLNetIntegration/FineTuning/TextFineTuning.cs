@@ -3,6 +3,7 @@ using MLNet.Transfer.Models.Heads;
 using MLNet.Transfer.Text;
 using MLNet.Transfer.Text.Tagging;
 using MLNet.Transfer.Training;
+using MLNet.Transfer.Training.SemiSupervised;
 using MLNet.Transfer.Training.Tagging;
 using static TorchSharp.torch;
 
@@ -19,11 +20,13 @@ internal static class TextFineTuning
     /// adds a head per task, fine-tunes on <paramref name="train"/>, tunes binary decision thresholds on
     /// <paramref name="valid"/> where asked, and wraps the result. <paramref name="labelColumns"/> name each task's label
     /// column for error messages. Tagging tasks learn from <paramref name="tagged"/>: sentence windows of MaxTokens tokens,
-    /// which also count in the data-aware MaxTokens.
+    /// which also count in the data-aware MaxTokens. With <paramref name="unlabelled"/> texts, training is semi-supervised
+    /// (<see cref="SemiSupervisedFineTuner"/>).
     /// </summary>
     public static FineTunedTextTransformer Fit(TextFineTuningOptions options, IReadOnlyList<TaskSpec> tasks, IReadOnlyList<TaskColumns> columns,
                                                IReadOnlyList<string> labelColumns, LabeledTexts train, LabeledTexts? valid,
-                                               out FineTuneResult result, out DataAwareDefaults defaults, TaggedData? tagged = null)
+                                               out FineTuneResult result, out DataAwareDefaults defaults, TaggedData? tagged = null,
+                                               UnlabeledTexts? unlabelled = null)
     {
         CheckLabels(tasks, columns, labelColumns, train);
         var encoder = options.Encoder?.Clone() ?? PretrainedEncoder.Load(options.Model, options.Device);
@@ -40,8 +43,13 @@ internal static class TextFineTuning
             var model = new TransferModel(encoder.Model, tasks.Select((t, i) => Standardised(t, i, train)).ToArray(), settings.Pooling, settings.HeadDropout);
             var trainExamples = Examples(encoder.Tokenizer, train, defaults).Concat(TaggedExamples(encoder.Tokenizer, tasks, tagged?.Train, defaults)).ToList();
             var validExamples = (valid is null ? [] : Examples(encoder.Tokenizer, valid, defaults)).Concat(TaggedExamples(encoder.Tokenizer, tasks, tagged?.Valid, defaults)).ToList();
-            result = new FineTuner(model, settings, encoder.Tokenizer.PadId)
-                .Train(trainExamples, validExamples.Count == 0 ? null : validExamples, options.Progress, options.CancellationToken);
+            var validation = validExamples.Count == 0 ? null : validExamples;
+            var (maxTokens, truncation) = (defaults.MaxTokens, defaults.Truncation);
+            result = unlabelled is null
+                ? new FineTuner(model, settings, encoder.Tokenizer.PadId).Train(trainExamples, validation, options.Progress, options.CancellationToken)
+                : new SemiSupervisedFineTuner(model, settings, unlabelled.Settings, encoder.Tokenizer.PadId)
+                    .Train(trainExamples, validation, [.. unlabelled.Texts.Select(t => encoder.Tokenizer.Encode(t, maxTokens, truncation))],
+                           options.Progress, unlabelled.Rounds, options.CancellationToken);
             var input = new FineTunedTextTransformer.TextInput(options.TextColumnName, options.SecondTextColumnName, settings.MaxTokens, defaults.Truncation,
                                                                options.SecondTextColumnName is null ? defaults.PredictionWindowStride : 0);
             var transformer = new FineTunedTextTransformer(encoder, model, input, columns, Math.Max(settings.BatchSize, 32), options.InferenceEngine);

@@ -1,0 +1,73 @@
+using MLNet.Transfer.Models;
+using MLNet.Transfer.Models.Heads;
+using MLNet.Transfer.Text;
+using static TorchSharp.torch;
+
+namespace MLNet.Transfer.Training.SemiSupervised;
+
+/// <summary>
+/// The unlabelled half of a UDA step, plugged into <see cref="FineTuner"/> (<see cref="FineTuner.Consistency"/>): each
+/// step draws <see cref="SemiSupervisedSettings.UnlabelledBatchRatio"/> × batch-size unlabelled texts (reproducibly from
+/// the seed and the step), and adds λ × <see cref="ConsistencyLoss"/> between the model's outputs on them and on their
+/// augmented copies for every binary / multiclass task; it also anneals the supervised loss.
+/// </summary>
+/// <param name="unlabelled">The unlabelled texts.</param>
+/// <param name="augmented">One augmented copy of each (e.g. <see cref="TfIdfAugmenter.AugmentAll"/>).</param>
+/// <param name="settings">λ, sharpening, confidence, annealing, ratio.</param>
+/// <param name="seed">Seed of the per-step draws.</param>
+public sealed class ConsistencyObjective(IReadOnlyList<EncodedText> unlabelled, IReadOnlyList<EncodedText> augmented, SemiSupervisedSettings settings, int seed)
+{
+    private readonly SemiSupervisedSettings _settings = Checked(unlabelled, augmented, settings);
+
+    /// <summary>What the objective depends on, for checkpoint fingerprints.</summary>
+    public override string ToString() => $"consistency {unlabelled.Count} {_settings} {seed}";
+
+    /// <summary>The supervised targets of a task with the rows annealing leaves out at this step set to null.</summary>
+    public float[]?[] AnnealedTargets(TaskSpec task, Tensor logits, IReadOnlyList<float[]?> targets, int step, int totalSteps)
+    {
+        if (_settings.Annealing == AnnealingSchedule.None || task.Kind is not (TaskKind.Binary or TaskKind.Multiclass)) return targets.ToArray();
+        int classes = task.Kind == TaskKind.Binary ? 2 : task.Outputs;
+        return ConsistencyLoss.Anneal(task.Kind, logits, targets, TrainingSignalAnnealing.Threshold(_settings.Annealing, step, totalSteps, classes));
+    }
+
+    /// <summary>λ × the consistency loss of this step's unlabelled draw (null when the model has no classification task).</summary>
+    public Tensor? Loss(TransferModel model, int padId, int batchSize, int step)
+    {
+        var tasks = model.Tasks.Where(t => t.Kind is TaskKind.Binary or TaskKind.Multiclass).ToArray();
+        if (tasks.Length == 0) return null;
+        var rows = Draw(batchSize * _settings.UnlabelledBatchRatio, step);
+        using var scope = NewDisposeScope();
+        Dictionary<string, Tensor> original;
+        using (no_grad())
+        {
+            using var batch = TokenBatch.Create(rows.Select(i => unlabelled[i]).ToArray(), padId, model.Encoder.Device);
+            original = model.Forward(batch.InputIds, batch.TokenTypeIds, batch.AttentionMask);
+        }
+        using var noisy = TokenBatch.Create(rows.Select(i => augmented[i]).ToArray(), padId, model.Encoder.Device);
+        var outputs = model.Forward(noisy.InputIds, noisy.TokenTypeIds, noisy.AttentionMask);
+        Tensor? total = null;
+        foreach (var task in tasks)
+        {
+            var loss = ConsistencyLoss.Compute(task.Kind, original[task.Name], outputs[task.Name], _settings.SharpeningTemperature, _settings.Confidence);
+            total = total is null ? loss : total + loss;
+        }
+        return (total! * _settings.ConsistencyWeight).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The unlabelled rows of a step: distinct, drawn with a generator seeded by the seed and the step.</summary>
+    internal int[] Draw(int count, int step)
+    {
+        var random = new Random(unchecked(seed * 1_000_003 + step * 7919 + 17));
+        if (count >= unlabelled.Count) return [.. Enumerable.Range(0, unlabelled.Count)];
+        var chosen = new HashSet<int>();
+        while (chosen.Count < count) chosen.Add(random.Next(unlabelled.Count));
+        return [.. chosen.Order()];
+    }
+
+    private static SemiSupervisedSettings Checked(IReadOnlyList<EncodedText> unlabelled, IReadOnlyList<EncodedText> augmented, SemiSupervisedSettings settings)
+    {
+        if (unlabelled.Count == 0) throw new ArgumentException("The unlabelled set is empty: consistency training needs unlabelled texts.", nameof(unlabelled));
+        if (augmented.Count != unlabelled.Count) throw new ArgumentException($"{augmented.Count} augmented copies for {unlabelled.Count} unlabelled texts.", nameof(augmented));
+        return settings.Validate();
+    }
+}

@@ -1,0 +1,50 @@
+using MLNet.Transfer.Models;
+using MLNet.Transfer.Models.Heads;
+using MLNet.Transfer.Text;
+
+namespace MLNet.Transfer.Training.SemiSupervised;
+
+/// <summary>A self-training round's report (round 0 is the teacher trained on the labels alone).</summary>
+/// <param name="Round">0 = teacher, 1… = students.</param>
+/// <param name="Rounds">Student rounds planned.</param>
+/// <param name="PseudoLabels">Pseudo-labels the round's student learnt from (0 for the teacher).</param>
+/// <param name="PerClass">Pseudo-labels per class.</param>
+/// <param name="ValidationScore">The round's validation score (null without validation data).</param>
+/// <param name="Kept">Whether the round's weights are kept (false: no better than the round before, so training stops there).</param>
+public sealed record SemiSupervisedRound(int Round, int Rounds, int PseudoLabels, IReadOnlyList<int> PerClass, double? ValidationScore, bool Kept);
+
+/// <summary>
+/// Fine-tunes a <see cref="TransferModel"/> on labelled examples plus unlabelled texts: self-training (teacher →
+/// confident, class-balanced pseudo-labels → noisy student, several rounds, optional soft labels, early stopping across
+/// rounds on the validation score) or UDA-style consistency training (see <see cref="SemiSupervisedMethod"/>). Both use
+/// <see cref="FineTuner"/> for every optimisation step, and are deterministic for <see cref="FineTuneSettings.Seed"/>.
+/// </summary>
+public sealed class SemiSupervisedFineTuner(TransferModel model, FineTuneSettings settings, SemiSupervisedSettings semiSupervised, int padId)
+{
+    private readonly SemiSupervisedSettings _semi = semiSupervised.Validate();
+
+    /// <summary>Trains in place and returns the kept run's summary (its <see cref="FineTuneResult.Duration"/> covers every round).</summary>
+    /// <param name="train">Labelled examples.</param>
+    /// <param name="validation">Labelled validation examples (early stopping within and across rounds), or null.</param>
+    /// <param name="unlabelled">Unlabelled texts, tokenized like <paramref name="train"/>.</param>
+    /// <param name="progress">Step and evaluation reports (each round counts its own steps).</param>
+    /// <param name="rounds">Self-training: one report per round.</param>
+    /// <param name="cancellation">Cancels training.</param>
+    public FineTuneResult Train(IReadOnlyList<TrainingExample> train, IReadOnlyList<TrainingExample>? validation, IReadOnlyList<EncodedText> unlabelled,
+                                IProgress<TrainingProgress>? progress = null, IProgress<SemiSupervisedRound>? rounds = null, CancellationToken cancellation = default)
+    {
+        if (unlabelled.Count == 0) throw new ArgumentException("The unlabelled set is empty: semi-supervised training needs unlabelled texts.", nameof(unlabelled));
+        if (!model.Tasks.Any(t => t.Kind is TaskKind.Binary or TaskKind.Multiclass))
+            throw new ArgumentException("Semi-supervised training needs a binary or multiclass task.");
+        var augmenter = new TfIdfAugmenter(unlabelled);
+        if (_semi.Method == SemiSupervisedMethod.Consistency)
+        {
+            var augmented = augmenter.AugmentAll(unlabelled, _semi.AugmentationRate, _semi.DeletionShare, settings.Seed);
+            return new FineTuner(model, settings, padId) { Consistency = new ConsistencyObjective(unlabelled, augmented, _semi, settings.Seed) }
+                .Train(train, validation, progress, cancellation);
+        }
+        if (model.Tasks.Count != 1)
+            throw new ArgumentException($"Self-training pseudo-labels one task; the model has {model.Tasks.Count}.");
+        return new SelfTraining(model, settings, _semi, padId, augmenter).Run(train, validation, unlabelled, progress, rounds, cancellation);
+    }
+}
