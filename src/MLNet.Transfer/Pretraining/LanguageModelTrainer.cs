@@ -67,9 +67,7 @@ public static class LanguageModelTrainer
                                           IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (settings is { Objective: LanguageModelObjective.MaskedLm })
-            throw new ArgumentException("A recurrent language model predicts the next token: use the causal objective (CausalLm), not the masked one.", nameof(settings));
-        return Run(model, corpus, settings, progress, cancellation);
+        return RunCausal(model, "A recurrent language model predicts the next token", corpus, settings, progress, cancellation);
     }
 
     /// <summary>
@@ -84,8 +82,15 @@ public static class LanguageModelTrainer
                                           IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(model);
+        return RunCausal(model, "A GLoMo-style model predicts tokens outside its context", corpus, settings, progress, cancellation);
+    }
+
+    /// <summary><see cref="Run"/> for a model that only has the causal objective; <paramref name="why"/> opens the refusal of the masked one.</summary>
+    private static PretrainingResult RunCausal(ITrainableLanguageModel model, string why, IReadOnlyList<string> corpus, PretrainingSettings? settings,
+                                               IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+    {
         if (settings is { Objective: LanguageModelObjective.MaskedLm })
-            throw new ArgumentException("A GLoMo-style model predicts tokens outside its context: use the causal objective (CausalLm), not the masked one.", nameof(settings));
+            throw new ArgumentException($"{why}: use the causal objective (CausalLm), not the masked one.", nameof(settings));
         return Run(model, corpus, settings, progress, cancellation);
     }
 
