@@ -3,27 +3,16 @@ namespace MLNet.Transfer.Cli;
 /// <summary>Verb dispatch and the error contract: bad input → one line on stderr, exit code 2 (stack trace only with --verbose).</summary>
 public static class CliApp
 {
-    private static readonly HashSet<string> Flags = ["normalize", "no-normalize", "json", "verbose", "help", "balance-classes", "no-balance-classes", "casing"];
-
-    private const string Usage = """
-        mlnet-transfer — transfer learning for NLP in ML.NET
-
-        Verbs:
-          embed      sentence vectors from a pretrained encoder
-          train      fine-tune (or featurize / baseline) a text classifier or regressor → model.zip
-          evaluate   ML.NET metrics of a model.zip on a labelled TSV
-          predict    label and score for a text (or each line of --input)
-          pretrain   adapt or train a language model (masked or causal) → Hugging Face directory
-          export     a fine-tuned model.zip or tagger as ONNX
-        Run 'mlnet-transfer <verb> --help' for a verb's options; 'mlnet-transfer --version' prints the version.
-        """;
+    /// <summary>Every verb, in the order the top-level usage lists them; each defines its options once (see <see cref="CliVerb"/>).</summary>
+    public static IReadOnlyList<CliVerb> Verbs { get; } =
+        [EmbedCommand.Verb, TrainCommand.Verb, EvaluateCommand.Verb, PredictCommand.Verb, PretrainCommand.Verb, ExportCommand.Verb];
 
     /// <summary>Runs the command line and returns the process exit code.</summary>
     public static int Run(string[] args)
     {
         if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
         {
-            Console.WriteLine(Usage);
+            Console.WriteLine(CliHelp.TopLevel(Verbs));
             return args.Length == 0 ? 2 : 0;
         }
         if (args[0] == "--version")
@@ -31,32 +20,23 @@ public static class CliApp
             Console.WriteLine($"mlnet-transfer {Version}");
             return 0;
         }
-        string verb = args[0];
+        string name = args[0];
         bool verbose = args.Contains("--verbose");
-        (string Help, Func<CliArguments, int> Run)? command = verb switch
+        var verb = Verbs.FirstOrDefault(v => v.Name == name);
+        if (verb is null)
         {
-            "pretrain" => (PretrainCommand.Help, PretrainCommand.Run),
-            "embed" => (EmbedCommand.Help, EmbedCommand.Run),
-            "train" => (TrainCommand.Help, TrainCommand.Run),
-            "evaluate" => (EvaluateCommand.Help, EvaluateCommand.Run),
-            "predict" => (PredictCommand.Help, PredictCommand.Run),
-            "export" => (ExportCommand.Help, ExportCommand.Run),
-            _ => null,
-        };
-        if (command is null)
-        {
-            Console.Error.WriteLine($"error: unknown verb '{verb}'. Verbs: embed, train, evaluate, predict, pretrain, export.");
+            Console.Error.WriteLine($"error: unknown verb '{name}'. Verbs: {string.Join(", ", Verbs.Select(v => v.Name))}.");
             return 2;
         }
         if (args.Contains("--help") || args.Contains("-h"))
         {
-            Console.WriteLine(command.Value.Help);
+            Console.WriteLine(verb.Help);
             return 0;
         }
         try
         {
-            var parsed = new CliArguments(args.Skip(1).Where(a => a != "--verbose"), Flags);
-            return command.Value.Run(parsed);
+            var parsed = new CliArguments(verb, args.Skip(1).Where(a => a != "--verbose"));
+            return verb.Run(parsed);
         }
         catch (Exception e) when (IsUserError(e))
         {

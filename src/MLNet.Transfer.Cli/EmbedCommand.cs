@@ -10,33 +10,49 @@ namespace MLNet.Transfer.Cli;
 /// <summary><c>embed</c>: print sentence vectors for a text or a file of lines.</summary>
 public static class EmbedCommand
 {
-    /// <summary>Usage text.</summary>
-    public const string Help = """
+    /// <summary>The verb's definition: usage, options and notes.</summary>
+    public static CliVerb Verb { get; } = new("embed", "sentence vectors from a pretrained encoder",
+        """
         mlnet-transfer embed --model minilm|arctic-xs|<dir> [--pooling cls|mean|max|meanmax|last|lastmaxmean] [--normalize|--no-normalize]
-                             (--text "..." | --input file.txt) [--json] [--max-tokens N] [--device cpu|cuda]
+                             (--text "..." | --input file.txt) [--json] [--max-tokens N] [--device cpu|cuda[:N]]
                              [--engine auto|onnxruntime|libtorch]
-          Prints one vector per text; with --json one JSON object per line: {"text": ..., "embedding": [...]}.
-          --input reads one text per line. Default pooling, normalisation and max tokens: the model's own (minilm:
-          mean, arctic-xs: cls, both normalised; a sentence-transformers directory: its modules.json, 1_Pooling,
-          2_Normalize and max_seq_length; other directories: mean, not normalised).
-          <dir>: a Hugging Face BERT directory or a recurrent model (awd-lstm, bilstm) written by pretrain; last = the
-          last token's state (a left-to-right model's summary), lastmaxmean = ULMFiT's concat pooling.
-          --engine: auto (default: ONNX Runtime over our own export for a BERT model on the CPU, else LibTorch),
-          onnxruntime or libtorch; the vectors are those of ApplyContextualEmbeddings with the same settings.
-        """;
+        """,
+        [
+            CliOption.Value("model", "minilm|arctic-xs|<dir>",
+                "The encoder: an embedded model (minilm = all-MiniLM-L6-v2, arctic-xs = snowflake-arctic-embed-xs), a Hugging Face BERT "
+                + "directory, a sentence-transformers directory, a recurrent model (awd-lstm, bilstm) written by pretrain, or a Hugging Face "
+                + "model id (org/name) already in the local hub cache (nothing is downloaded).", "minilm"),
+            CliOption.OneOf("pooling", ["cls", "mean", "max", "meanmax", "last", "lastmaxmean"],
+                "How the token states become one vector. last = the last token's state (a left-to-right model's summary), "
+                + "lastmaxmean = ULMFiT's concat pooling.", "the model's own"),
+            CliOption.Flag("normalize", "L2-normalise the vectors (default: the model's own)."),
+            CliOption.Flag("no-normalize", "Do not normalise the vectors, whatever the model's default."),
+            CliOption.Value("text", "\"...\"", "A text to embed."),
+            CliOption.Value("input", "file.txt", "Reads one text per line (after --text when both are given)."),
+            CliOption.Flag("json", "One JSON object per line: {\"text\": ..., \"embedding\": [...]} (without it: the numbers, space-separated)."),
+            CliOption.Value("max-tokens", "N", "Tokens per text, 2-512.", "the model's own"),
+            DeviceOption.Option,
+            EngineOption.ForEmbed,
+        ],
+        [
+            "Prints one vector per text. Default pooling, normalisation and max tokens: the model's own (minilm: mean, arctic-xs: cls, "
+            + "both normalised; a sentence-transformers directory: its modules.json, 1_Pooling, 2_Normalize and max_seq_length; other "
+            + "directories: mean, not normalised).",
+        ],
+        Run);
 
     /// <summary>Runs the verb.</summary>
     public static int Run(CliArguments args)
     {
         string model = args.Optional("model") ?? "minilm";
-        string? poolingText = args.Choice("pooling", "cls", "mean", "max", "meanmax", "last", "lastmaxmean");
+        string? poolingText = args.Choice("pooling");
         bool normalize = args.Flag("normalize"), noNormalize = args.Flag("no-normalize"), json = args.Flag("json");
         if (normalize && noNormalize) throw new CliException("Give --normalize or --no-normalize, not both.");
         string? text = args.Optional("text"), input = args.Optional("input");
         int? maxTokens = args.Int("max-tokens", 2, 512);
         string device = DeviceOption.Read(args);
         var engine = EngineOption.Read(args) ?? InferenceEngine.Auto;
-        args.RejectUnknown("embed");
+        args.RejectUnused();
         if (text is null && input is null) throw new CliException("Give --text \"...\" or --input file.txt.");
         var texts = new List<string>();
         if (text is not null) texts.Add(text);

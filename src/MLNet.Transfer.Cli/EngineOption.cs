@@ -9,8 +9,21 @@ namespace MLNet.Transfer.Cli;
 /// </summary>
 internal static class EngineOption
 {
+    /// <summary>The choices of --engine.</summary>
+    private static readonly string[] Choices = ["auto", "onnxruntime", "libtorch"];
+
+    /// <summary>--engine on predict and evaluate, which run a saved model.</summary>
+    public static CliOption ForSavedModel { get; } = CliOption.OneOf("engine", Choices,
+        "Which runtime computes the forward passes: auto (ONNX Runtime over our own export where it can run the model, else LibTorch), "
+        + "onnxruntime or libtorch.", "the engine the model was saved with (auto unless chosen in code)");
+
+    /// <summary>--engine on embed.</summary>
+    public static CliOption ForEmbed { get; } = CliOption.OneOf("engine", Choices,
+        "auto (default: ONNX Runtime over our own export for a BERT model on the CPU, else LibTorch), onnxruntime or libtorch; "
+        + "the vectors are those of ApplyContextualEmbeddings with the same settings.");
+
     /// <summary>The engine named on the command line, or null.</summary>
-    public static InferenceEngine? Read(CliArguments args) => args.Choice("engine", "auto", "onnxruntime", "libtorch") switch
+    public static InferenceEngine? Read(CliArguments args) => args.Choice("engine") switch
     {
         "auto" => InferenceEngine.Auto,
         "onnxruntime" => InferenceEngine.OnnxRuntime,

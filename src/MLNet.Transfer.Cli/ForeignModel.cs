@@ -30,7 +30,7 @@ public static class ForeignModel
         };
         string? label = LabelColumn(input, task);
         string text = TextColumn(input, task, label, path);
-        string[]? labels = task == "multiclass" ? KeyColumns.Names(predicted!.Value) : null;
+        string[]? labels = task is "multiclass" or TaggingCommand.Task ? KeyColumns.Names(predicted!.Value) : null;
         var (cliText, cliLabel) = task == TaggingCommand.Task ? ("Tokens", "Tags") : ("Text", "Label");
         var copies = new List<InputOutputColumnPair>();
         if (text != cliText) copies.Add(new InputOutputColumnPair(text, cliText));
@@ -52,17 +52,23 @@ public static class ForeignModel
         return (adapted, new ModelInfo(task, "unknown", label ?? cliLabel, text, labels, null));
     }
 
-    /// <summary>The input column named Label (Tags for tagging), else the only one of the task's label type; null if none.</summary>
+    /// <summary>
+    /// The input column named Label (Tags for tagging) when its type fits the task, else the only other column that fits
+    /// (binary: Boolean; regression: a number; multiclass: text or key, not the conventional text column); null if none.
+    /// A pipeline fitted on a wider row keeps every column of that row in its input schema, e.g. a Boolean Label next to
+    /// the multiclass Topic it was trained on.
+    /// </summary>
     private static string? LabelColumn(DataViewSchema input, string task)
     {
-        string conventional = task == TaggingCommand.Task ? "Tags" : "Label";
-        if (input.GetColumnOrNull(conventional) is not null) return conventional;
-        var candidates = input.Where(c => task switch
+        if (task == TaggingCommand.Task) return input.GetColumnOrNull("Tags") is null ? null : "Tags";
+        bool Fits(DataViewType type) => task switch
         {
-            "binary" => c.Type is BooleanDataViewType,
-            "regression" => c.Type is NumberDataViewType,
-            _ => false,
-        }).ToArray();
+            "binary" => type is BooleanDataViewType,
+            "regression" => type is NumberDataViewType,
+            _ => type is TextDataViewType or KeyDataViewType,
+        };
+        if (input.GetColumnOrNull("Label") is { } conventional && Fits(conventional.Type)) return "Label";
+        var candidates = input.Where(c => c.Name is not ("Label" or "Text") && Fits(c.Type)).ToArray();
         return candidates.Length == 1 ? candidates[0].Name : null;
     }
 

@@ -11,6 +11,12 @@ public static class PlotOutput
     /// <summary>Class names of ML.NET's binary confusion matrix, which puts the positive class first.</summary>
     public static readonly IReadOnlyList<string> BinaryClassNames = ["positive (1)", "negative (0)"];
 
+    /// <summary>The declaration of train's --plots.</summary>
+    public static CliOption Option { get; } = CliOption.Value("plots", "DIR",
+        "Write PNGs to DIR: training.png (finetune and multitask: training loss per step and the validation metrics of each "
+        + "evaluation) and confusion.png (binary/multiclass: the validation confusion matrix from ML.NET's evaluator; "
+        + "confusion-<task>.png per classification task with multitask).");
+
     /// <summary>The --plots directory, or null; fails before any training when the path is an existing file.</summary>
     public static string? OutputDirectory(CliArguments args)
     {

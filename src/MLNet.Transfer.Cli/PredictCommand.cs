@@ -7,21 +7,35 @@ namespace MLNet.Transfer.Cli;
 /// <summary><c>predict</c>: label and score for one text, or for each line of a file or of standard input.</summary>
 public static class PredictCommand
 {
-    /// <summary>Usage text.</summary>
-    public const string Help = """
+    /// <summary>The verb's definition: usage, options and notes.</summary>
+    public static CliVerb Verb { get; } = new("predict", "label and score for a text (or each line of --input)",
+        """
         mlnet-transfer predict --model-file model.zip (--text "..." | --input file.txt) [--json] [--engine auto|onnxruntime|libtorch]
-          Prints the predicted label and its score (binary: probability of the positive class; multiclass: the
-          class probability; regression: the predicted value). Multi-task models print one line per task.
-          --input reads one text per line ("-" reads standard input) and prints one result per line (multi-task:
-          the tasks on one line, separated by "; "). Use it for long texts: the operating system limits one
-          command-line argument (128 KiB on Linux, 32,767 characters for a whole Windows command line), and a longer
-          --text fails in the shell ("Argument list too long") before mlnet-transfer starts.
-          --json: one JSON object per text and line, with the text and the ML.NET output columns (binary:
-          PredictedLabel, Score, Probability; multiclass: PredictedLabel and Score, the class probabilities by name;
-          regression: Score; multi-task: the same prefixed "<task>."; tagging: Tokens, PredictedLabel, Score per word).
-          --engine: auto (ONNX Runtime over our own export where it can run the model, else LibTorch), onnxruntime or
-          libtorch. Default: the engine the model was saved with (auto unless chosen in code).
-        """;
+                               [--device cpu|cuda[:N]]
+        mlnet-transfer predict --model-file m.zip (--text "..." | --input file.txt) [--json]    (a tagger)
+        """,
+        [
+            CliOption.Value("model-file", "model.zip", "The model: one written by train, or any ML.NET model zip saved with mlContext.Model.Save (the task is read from its outputs)."),
+            CliOption.Value("text", "\"...\"", "A text to score."),
+            CliOption.Value("input", "file.txt",
+                "Reads one text per line (\"-\" reads standard input) and prints one result per line (multi-task: the tasks on one line, "
+                + "separated by \"; \"). Use it for long texts: the operating system limits one command-line argument (128 KiB on Linux, "
+                + "32,767 characters for a whole Windows command line), and a longer --text fails in the shell (\"Argument list too long\") "
+                + "before mlnet-transfer starts."),
+            CliOption.Flag("json",
+                "One JSON object per text and line, with the text and the ML.NET output columns (binary: PredictedLabel, Score, Probability; "
+                + "multiclass: PredictedLabel and Score, the class probabilities by name; regression: Score; multi-task: the same prefixed "
+                + "\"<task>.\"; tagging: Tokens, PredictedLabel, Score per word)."),
+            EngineOption.ForSavedModel,
+            DeviceOption.ForSavedModel,
+        ],
+        [
+            "Prints the predicted label and its score (binary: probability of the positive class; multiclass: the class probability; "
+            + "regression: the predicted value). Multi-task models print one line per task.",
+            "A tagger splits the text on whitespace and prints each word with its tag (word<TAB>tag, one per line; a blank line between "
+            + "texts). --json: one object per text with \"text\", Tokens, PredictedLabel (the tags) and Score.",
+        ],
+        Run);
 
     /// <summary>The error for a command line without a text, naming the way to pass long texts.</summary>
     public const string NoTextError = "Give --text \"...\" or --input file.txt (one text per line; --input - reads standard input). " +
@@ -40,12 +54,13 @@ public static class PredictCommand
         string? text = args.Optional("text"), input = args.Optional("input");
         bool json = args.Flag("json");
         var engine = EngineOption.Read(args);
-        args.RejectUnknown("predict");
+        string device = DeviceOption.Read(args);
+        args.RejectUnused();
         if (text is null && input is null) throw new CliException(NoTextError);
         if (input is not null and not "-" && !File.Exists(input)) throw new CliException($"Input file '{input}' does not exist.");
         var mlContext = new MLContext(1);
         var (loaded, info) = ModelFile.Load(mlContext, modelPath);
-        var model = EngineOption.Apply(mlContext, loaded, engine);
+        var model = EngineOption.Apply(mlContext, DeviceOption.Apply(mlContext, loaded, device), engine);
         IEnumerable<string> texts = text is null ? [] : [text];
         if (input is not null) texts = texts.Concat(ReadInput(input));
         int batchIndex = 0;

@@ -13,42 +13,66 @@ namespace MLNet.Transfer.Cli;
 /// <summary><c>pretrain</c>: adapt a pretrained encoder to unlabelled text, or train a small one from scratch.</summary>
 public static class PretrainCommand
 {
-    /// <summary>Usage text.</summary>
-    public const string Help = """
+    /// <summary>The verb's definition: usage, options and notes.</summary>
+    public static CliVerb Verb { get; } = new("pretrain", "adapt or train a language model (masked or causal) → Hugging Face directory",
+        """
         mlnet-transfer pretrain --corpus file.txt --model minilm|arctic-xs|<dir>|scratch --objective mlm|clm
                                 [--steps N] [--valid-fraction F] --output <dir> [--json]
                                 [--arch transformer|awd-lstm|bilstm|glomo] [--tokenizer minilm|<hf-dir>] [--seed N] [--max-tokens N]
                                 [--batch-size N] [--lr X] [--masking token|whole-word] [--head-warmup N]
-                                [--contrastive-weight W] [--vocab-min-count N] [--checkpoint-dir DIR] [--device cpu|cuda]
-          Trains a language model on one text per line of --corpus: continues pretraining (domain adaptation) of an
-          existing model, or trains a small one from scratch with the vocabulary of --tokenizer (default minilm).
-          --arch (scratch only): transformer (4 layers, hidden 256; default), awd-lstm (ULMFiT's AWD-LSTM: 3 LSTM
-          layers 512/512/256, embeddings 256, weight-dropped, tied softmax) or bilstm (ELMo-style forward and backward
-          LSTMs, 2 layers of 256, shared embeddings and softmax) or glomo (GLoMo-style (reduced) graph predictor: key/query
-          convolutions over embeddings 128 wide give 2 layers × 4 heads of graphs, normalised by squared ReLU, trained with
-          a feature predictor that predicts the next 3 tokens in both directions from graph-aggregated context). A
-          recurrent model trains with clm (the default for it; bilstm adds the previous-token objective); a recurrent
-          --model <dir> continues training it. A glomo directory holds graphs for transfer, not an encoder for the other verbs.
-          --vocab-min-count N (scratch only) keeps only the word pieces of --tokenizer that the corpus uses at least N
-          times (plus single characters and special tokens): a smaller embedding table and output layer, so a model
-          trained from scratch trains faster; with 1 the corpus tokenizes exactly as before.
-          mlm = BERT masked LM (15% of tokens: 80% [MASK], 10% random, 10% kept);
-          clm = causal next-token LM (a transformer is saved as a decoder, with is_decoder). A seeded --valid-fraction
-          of the lines (default 0.05) is held out and scored with a fixed masking before and after training.
-          --steps defaults to one pass over the text; --lr to 1e-4 (5e-4 from scratch; recurrent: 1e-3, 3e-3 from
-          scratch; glomo 2e-3); --batch-size 32; --max-tokens 128.
-          --head-warmup N first trains only a new (random) LM head for N extra steps with the encoder frozen, so its
-          large early gradients never reach the pretrained weights; the held-out loss after it is a fair baseline.
-          Default: min(200, --steps) when a pretrained model has no LM head (e.g. minilm), else 0.
-          --contrastive-weight W adds W × an unsupervised SimCSE loss (each text encoded twice with dropout must find
-          its twin in the batch) to the LM loss, so adapting a sentence encoder (minilm, arctic-xs) keeps the pooled
-          embeddings that classifiers build on; 0 (default) = off. Each step costs about 2.4× as long.
-          --checkpoint-dir DIR writes a resumable checkpoint every 500 steps and at the end; a run finding one there
-          (same settings and corpus) resumes from it.
-          Writes a model directory (encoder + LM head) usable as --model <dir> by every other verb; it is written under
-          a temporary name and renamed when complete. With --json the last line is one JSON object with
-          HeldOutLossBefore and HeldOutLossAfter (and perplexities, accuracies, steps, tokens per second).
-        """;
+                                [--contrastive-weight W] [--vocab-min-count N] [--checkpoint-dir DIR] [--device cpu|cuda[:N]]
+        """,
+        [
+            CliOption.Value("corpus", "file.txt", "The unlabelled text, one text per line."),
+            CliOption.Value("model", "minilm|arctic-xs|<dir>|scratch",
+                "The model to continue pretraining (domain adaptation), or scratch for a small new one with the vocabulary of --tokenizer.", "minilm"),
+            CliOption.OneOf("objective", ["mlm", "clm"],
+                "mlm = BERT masked LM (15% of tokens: 80% [MASK], 10% random, 10% kept); clm = causal next-token LM (a transformer is "
+                + "saved as a decoder, with is_decoder).", "mlm; clm for a recurrent or glomo model"),
+            CliOption.Value("steps", "N", "Training steps.", "one pass over the text"),
+            CliOption.Value("valid-fraction", "F",
+                "The seeded fraction of the lines held out and scored with a fixed masking before and after training.", "0.05"),
+            CliOption.Value("output", "<dir>", "The model directory to write (encoder + LM head)."),
+            CliOption.Flag("json",
+                "The last line is one JSON object with HeldOutLossBefore and HeldOutLossAfter (and perplexities, accuracies, steps, "
+                + "tokens per second)."),
+            CliOption.OneOf("arch", ["transformer", "awd-lstm", "bilstm", GlomoArch],
+                "scratch only: transformer (4 layers, hidden 256; default), awd-lstm (ULMFiT's AWD-LSTM: 3 LSTM layers 512/512/256, "
+                + "embeddings 256, weight-dropped, tied softmax), bilstm (ELMo-style forward and backward LSTMs, 2 layers of 256, shared "
+                + "embeddings and softmax) or glomo (GLoMo-style (reduced) graph predictor: key/query convolutions over embeddings 128 "
+                + "wide give 2 layers × 4 heads of graphs normalised by squared ReLU, trained with a feature predictor that predicts the "
+                + "next 3 tokens in both directions from graph-aggregated context; its directory holds graphs for transfer, not an "
+                + "encoder for the other verbs). A recurrent or glomo model trains with clm (the default for it; bilstm adds the "
+                + "previous-token objective); a recurrent --model <dir> continues training it."),
+            CliOption.Value("tokenizer", "minilm|<hf-dir>", "scratch only: the vocabulary of the new model.", "minilm"),
+            CliOption.Value("seed", "N", "Seed of the held-out split, masking and initialisation.", "42"),
+            CliOption.Value("max-tokens", "N", "Tokens per line, 3-512.", "128"),
+            CliOption.Value("batch-size", "N", "Lines per step.", "32"),
+            CliOption.Value("lr", "X", "Peak learning rate.", "1e-4; 5e-4 from scratch; recurrent: 1e-3, 3e-3 from scratch; glomo 2e-3"),
+            CliOption.OneOf("masking", ["token", "whole-word"], "mlm: mask single word pieces, or every piece of a chosen word.", "token"),
+            CliOption.Value("head-warmup", "N",
+                "First trains only a new (random) LM head for N extra steps with the encoder frozen, so its large early gradients never "
+                + "reach the pretrained weights; the held-out loss after it is a fair baseline. Default: min(200, --steps) when a "
+                + "pretrained model has no LM head (e.g. minilm), else 0."),
+            CliOption.Value("contrastive-weight", "W",
+                "Adds W × an unsupervised SimCSE loss (each text encoded twice with dropout must find its twin in the batch) to the LM "
+                + "loss, so adapting a sentence encoder (minilm, arctic-xs) keeps the pooled embeddings that classifiers build on; 0 "
+                + "(default) = off. Each step costs about 2.4× as long."),
+            CliOption.Value("vocab-min-count", "N",
+                "scratch only: keeps only the word pieces of --tokenizer that the corpus uses at least N times (plus single characters "
+                + "and special tokens): a smaller embedding table and output layer, so a model trained from scratch trains faster; with 1 "
+                + "the corpus tokenizes exactly as before."),
+            CliOption.Value("checkpoint-dir", "DIR",
+                "Writes a resumable checkpoint every 500 steps and at the end; a run finding one there (same settings and corpus) resumes from it."),
+            DeviceOption.Option,
+        ],
+        [
+            "Trains a language model on one text per line of --corpus: continues pretraining (domain adaptation) of an existing model, "
+            + "or trains a small one from scratch with the vocabulary of --tokenizer (default minilm).",
+            "Writes a model directory (encoder + LM head) usable as --model <dir> by every other verb; it is written under a temporary "
+            + "name and renamed when complete.",
+        ],
+        Run);
 
     private const string GlomoArch = "glomo";
 
@@ -57,24 +81,24 @@ public static class PretrainCommand
     {
         string corpusPath = args.Required("corpus");
         string modelName = args.Optional("model") ?? "minilm";
-        string? objectiveChoice = args.Choice("objective", "mlm", "clm");
+        string? objectiveChoice = args.Choice("objective");
         int? steps = args.Int("steps", 1);
         double? validFraction = args.Double("valid-fraction", 1e-6, 0.5);
         string output = args.Required("output");
         bool json = args.Flag("json");
-        string? archChoice = args.Choice("arch", "transformer", "awd-lstm", "bilstm", GlomoArch);
+        string? archChoice = args.Choice("arch");
         string? tokenizerSource = args.Optional("tokenizer");
         int? seed = args.Int("seed");
         int? maxTokens = args.Int("max-tokens", 3, 512);
         int? batchSize = args.Int("batch-size", 1, 4096);
         double? learningRate = args.Double("lr", 1e-8, 1);
-        string masking = args.Choice("masking", "token", "whole-word") ?? "token";
+        string masking = args.Choice("masking") ?? "token";
         int? headWarmup = args.Int("head-warmup", 0);
         string? checkpoints = args.Optional("checkpoint-dir");
         string device = DeviceOption.Read(args);
         int? vocabMinCount = args.Int("vocab-min-count", 1);
         double? contrastiveWeight = args.Double("contrastive-weight", 0, 1000);
-        args.RejectUnknown("pretrain");
+        args.RejectUnused();
 
         if (!File.Exists(corpusPath)) throw new CliException($"Corpus file '{corpusPath}' does not exist.");
         var corpus = File.ReadAllLines(corpusPath);

@@ -15,27 +15,6 @@ namespace MLNet.Transfer.Cli;
 /// </summary>
 public static class TaggingCommand
 {
-    /// <summary>Usage text of the tagging verbs.</summary>
-    public const string Help = """
-        mlnet-transfer train --task tagging --train f.conll [--valid f.conll] [--approach finetune|features]
-                             [--head linear|crf] [--model minilm|arctic-xs|<hf-dir>] [--epochs N] [--seed N] [--lr X]
-                             [--batch-size N] [--max-tokens N] [--casing] [--checkpoint-dir DIR] [--device cpu|cuda[:N]]
-                             [--code DIR] [--json] --output m.zip
-          finetune (default): fine-tune the encoder with a tagging head; features: frozen encoder, a learned scalar mix
-          of its layers, a BiLSTM (256 per direction) and the head (ELMo route). --head crf adds a CRF with BIO-constrained
-          Viterbi decoding; the default is crf when the tags are BIO spans (B-X/I-X, entities), linear otherwise (POS).
-          Each word is labelled on its first word piece; sentences longer than --max-tokens (default 128) are read in
-          overlapping windows. Without --valid, 10% of the sentences (seeded) are held out for the reported metrics.
-          --casing: the head also sees each word's capitalisation (lower, Title, UPPER, mixed), which uncased encoders lose.
-          --checkpoint-dir DIR: resumable checkpoints every epoch; a rerun with the same data and settings resumes.
-        mlnet-transfer evaluate --model-file m.zip --test f.conll [--json]
-          Entity-level Precision, Recall, F1Score (exact span and type, conlleval convention, fractions 0-1), the
-          per-type table and TokenAccuracy; --json prints one object with exactly those four keys.
-        mlnet-transfer predict --model-file m.zip (--text "..." | --input file.txt) [--json]
-          Splits the text on whitespace and prints each word with its tag (word<TAB>tag, one per line; a blank line
-          between texts). --json: one object per text with "text", Tokens, PredictedLabel (the tags) and Score.
-        """;
-
     /// <summary>The task name stored in the model file.</summary>
     public const string Task = "tagging";
 
@@ -45,7 +24,7 @@ public static class TaggingCommand
         string trainPath = args.Required("train");
         string? validPath = args.Optional("valid");
         string approach = args.Choice("approach", "finetune", "features") ?? "finetune";
-        string? headChoice = args.Choice("head", "linear", "crf");
+        string? headChoice = args.Choice("head");
         string model = args.Optional("model") ?? "minilm";
         string device = DeviceOption.Read(args);
         int epochs = args.Int("epochs", 1, 1000) ?? 3, seed = args.Int("seed") ?? 42;
@@ -56,7 +35,7 @@ public static class TaggingCommand
         bool casing = args.Flag("casing");
         string output = args.Required("output");
         string? code = args.Optional("code");
-        args.RejectUnknown("train");
+        args.RejectUnused($"--task {Task}");
 
         var all = ConllReader.ReadFile(trainPath);
         var (train, valid) = validPath is null ? HoldOut(all, seed) : (all, ConllReader.ReadFile(validPath));
@@ -93,7 +72,7 @@ public static class TaggingCommand
     public static int Evaluate(CliArguments args, MLContext mlContext, ITransformer model, ModelInfo info, string modelPath, bool json)
     {
         string testPath = args.Required("test");
-        args.RejectUnknown("evaluate");
+        args.RejectUnused();
         var test = ReadTest(testPath, info.Labels);
         var metrics = mlContext.MulticlassClassification.EvaluateTokenClassification(model.Transform(mlContext.Data.LoadFromTaggedSentences(test)));
         if (json)

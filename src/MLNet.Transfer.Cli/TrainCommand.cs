@@ -10,8 +10,9 @@ namespace MLNet.Transfer.Cli;
 /// <summary><c>train</c>: fine-tune, featurize or baseline → model.zip, then the validation metrics.</summary>
 public static class TrainCommand
 {
-    /// <summary>Usage text.</summary>
-    public const string Help = """
+    /// <summary>The verb's definition: usage, options and notes.</summary>
+    public static CliVerb Verb { get; } = new("train", "fine-tune (or featurize / baseline) a text classifier or regressor → model.zip",
+        """
         mlnet-transfer train --task binary|multiclass|regression --train data.tsv [--valid data.tsv]
                              --label-col Label --text-col Text [--approach finetune|features|baseline]
                              [--model minilm|arctic-xs|<hf-dir>] [--epochs N] [--max-tokens N] [--seed N]
@@ -22,52 +23,99 @@ public static class TrainCommand
         mlnet-transfer train --task multitask --train name=path:labelcol:binary|multiclass|regression (once per task)
                              [--train name=file.conll:tagging] [--valid name=path (per task)]
                              [--task-sampling proportional|temperature] [--text-col Text] ...
-          finetune (default): fine-tune the encoder with a task head (ULMFiT/BERT recipe).
-          features: contextual embeddings + an ML.NET linear trainer (L-BFGS logistic regression / maximum entropy, SDCA regression).
-          baseline: ML.NET FeaturizeText + the same trainer.
-          multitask: one shared encoder fine-tuned jointly with a head per task (e.g. sentiment + irony); each task
-          reads its own file; predictions come out as <name>.Score, <name>.PredictedLabel, ... A tagging task reads a
-          CoNLL file (token<TAB>tag, as --task tagging; head chosen as there) and is reported with entity-level
-          Precision, Recall, F1Score and TokenAccuracy; evaluate --test name=f.conll scores it, predict tags the
-          whitespace-split words of each text (<name>: word/TAG ...; --json: <name>.PredictedLabel, <name>.Score).
-          Without --valid, 10% of --train (seeded, stratified by label) is held out for the reported metrics.
-          Data-aware defaults (printed before training; any option given wins): max tokens from the texts' lengths (99th
-          percentile, up to 512), head+tail truncation and windowed prediction for long texts, batch 16 and at least 200
-          steps for small sets, class weights and (binary) a decision threshold tuned for the minority class's F1 when the
-          classes are imbalanced (2.5:1 or more). features/baseline: L2 chosen by 3-fold cross-validation, the same
-          class weights (no threshold). A model that predicts one class (or no better than chance) on the validation
-          data is reported with what to try. --json: the last line is one JSON object with the validation metrics
-          (ML.NET names) and "Warnings".
-          --code DIR: also write a console project (ModelConsumer.csproj, Program.cs) that loads the model with ML.NET
-          (RegisterTransferComponents, Model.Load, a PredictionEngine over generated input/output classes) and prints
-          what predict prints; every task, tagging included.
-          --plots DIR: write PNGs to DIR: training.png (finetune and multitask: training loss per step and the
-          validation metrics of each evaluation) and confusion.png (binary/multiclass: the validation confusion
-          matrix from ML.NET's evaluator; confusion-<task>.png per classification task with multitask).
-          --tokens-per-batch N (finetune): each step holds as many texts of similar length as fit in N padded tokens
-          (at most 4 × batch size), so short texts train in fewer, fuller steps; default 0: fixed batches.
-          --precision (finetune): bf16 = bf16 matrix products with fp32 master weights (mixed precision); fp32; default
-          auto = bf16 where the CPU has bf16 units (AVX512-BF16/AMX), else fp32.
-          Binary labels: 0/1 or true/false. The model file is a standard ML.NET zip. Data files are tab-separated with a
-          header row; --separator , (or ;) reads CSV with RFC 4180 quoting (quoted fields may hold the separator,
-          line breaks and "" for a quote).
-        """ + "\n" + TaggingCommand.Help;
+        mlnet-transfer train --task tagging --train f.conll [--valid f.conll] [--approach finetune|features]
+                             [--head linear|crf] [--model minilm|arctic-xs|<hf-dir>] [--epochs N] [--seed N] [--lr X]
+                             [--batch-size N] [--max-tokens N] [--casing] [--checkpoint-dir DIR] [--device cpu|cuda[:N]]
+                             [--code DIR] [--json] --output m.zip
+        """,
+        [
+            CliOption.OneOf("task", ["binary", "multiclass", "regression", "multitask", TaggingCommand.Task],
+                "What to train: a binary or multiclass classifier, a regressor, one shared encoder with a head per task (multitask), or "
+                + "a tagger on CoNLL files (tagging)."),
+            CliOption.Value("train", "data.tsv",
+                "The training data (header row; columns named by --label-col and --text-col). multitask: name=path:labelcol:kind, once per "
+                + "task (a tagging task: name=f.conll:tagging); tagging: a CoNLL file (token<TAB>tag, a blank line between sentences)."),
+            CliOption.Value("valid", "data.tsv",
+                "Validation data for the reported metrics (multitask: name=path, per task). Without it, 10% of --train (seeded, "
+                + "stratified by label; tagging: 10% of the sentences) is held out."),
+            CliOption.Value("label-col", "Label", "The label column (binary labels: 0/1 or true/false).", "Label"),
+            CliOption.Value("text-col", "Text", "The text column.", "Text"),
+            CliOption.OneOf("approach", ["finetune", "features", "baseline"],
+                "finetune (default): fine-tune the encoder with a task head (ULMFiT/BERT recipe). features: contextual embeddings + an "
+                + "ML.NET linear trainer (L-BFGS logistic regression / maximum entropy, SDCA regression); a tagger: frozen encoder, a "
+                + "learned scalar mix of its layers, a BiLSTM (256 per direction) and the head (ELMo route). baseline: ML.NET "
+                + "FeaturizeText + the same trainer (not for taggers)."),
+            CliOption.Value("model", "minilm|arctic-xs|<hf-dir>", "The pretrained encoder (as for embed).", "minilm"),
+            CliOption.Value("epochs", "N", "Passes over the training data, 1-1000.", "data-aware; tagging: 3"),
+            CliOption.Value("max-tokens", "N",
+                "Tokens per text, up to 512; a tagger reads sentences longer than this in overlapping windows.", "data-aware; tagging: 128"),
+            CliOption.Value("seed", "N", "Seed of the held-out split, initialisation and shuffling.", "42"),
+            CliOption.Value("lr", "X", "Peak learning rate.", "1e-4; tagging: the tagger's own"),
+            CliOption.Value("batch-size", "N", "Texts (tagging: sentences) per step.", "data-aware"),
+            CliOption.OneOf("truncation", ["head", "tail", "head+tail"], "Which tokens of a text longer than --max-tokens are kept.", "data-aware"),
+            CliOption.Value("window-stride", "N", "Predict long texts in overlapping windows this many tokens apart, averaging their logits; 0 = off.", "data-aware"),
+            CliOption.Flag("balance-classes", "Weight the classes of imbalanced data (default: data-aware)."),
+            CliOption.Flag("no-balance-classes", "Never weight the classes."),
+            CliOption.Value("threshold", "P", "finetune, binary: the decision threshold on the positive class's probability.", "data-aware"),
+            CliOption.Value("checkpoint-dir", "DIR",
+                "Resumable checkpoints (tagging: every epoch); a rerun with the same data and settings resumes."),
+            CliOption.Value("tokens-per-batch", "N",
+                "finetune: each step holds as many texts of similar length as fit in N padded tokens (at most 4 × batch size), so short "
+                + "texts train in fewer, fuller steps; default 0: fixed batches."),
+            CliOption.OneOf("precision", ["auto", "fp32", "bf16"],
+                "finetune: bf16 = bf16 matrix products with fp32 master weights (mixed precision); fp32; default auto = bf16 where the CPU "
+                + "has bf16 units (AVX512-BF16/AMX), else fp32."),
+            PlotOutput.Option,
+            TsvFile.SeparatorOption,
+            DeviceOption.Option,
+            CliOption.Value("code", "DIR",
+                "Also write a console project (ModelConsumer.csproj, Program.cs) that loads the model with ML.NET (RegisterTransferComponents, "
+                + "Model.Load, a PredictionEngine over generated input/output classes) and prints what predict prints; every task, tagging included."),
+            CliOption.Flag("json",
+                "The last line is one JSON object with the validation metrics (ML.NET names) and \"Warnings\" (tagging: Precision, Recall, "
+                + "F1Score and TokenAccuracy)."),
+            CliOption.Value("output", "model.zip", "The model file to write (a standard ML.NET zip)."),
+            CliOption.OneOf("task-sampling", ["proportional", "temperature"],
+                "multitask: each batch comes from one task's data, drawn in proportion to its size, or with temperature sampling "
+                + "(smaller tasks seen more often than their size alone would give).", "proportional"),
+            CliOption.OneOf("head", ["linear", "crf"],
+                "tagging: crf adds a CRF with BIO-constrained Viterbi decoding; the default is crf when the tags are BIO spans (B-X/I-X, "
+                + "entities), linear otherwise (POS)."),
+            CliOption.Flag("casing",
+                "tagging: the head also sees each word's capitalisation (lower, Title, UPPER, mixed), which uncased encoders lose."),
+        ],
+        [
+            "multitask: one shared encoder fine-tuned jointly with a head per task (e.g. sentiment + irony); each task reads its own "
+            + "file; predictions come out as <name>.Score, <name>.PredictedLabel, ... A tagging task reads a CoNLL file (token<TAB>tag, "
+            + "as --task tagging; head chosen as there) and is reported with entity-level Precision, Recall, F1Score and TokenAccuracy; "
+            + "evaluate --test name=f.conll scores it, predict tags the whitespace-split words of each text (<name>: word/TAG ...; "
+            + "--json: <name>.PredictedLabel, <name>.Score).",
+            "Data-aware defaults (printed before training; any option given wins): max tokens from the texts' lengths (99th percentile, "
+            + "up to 512), head+tail truncation and windowed prediction for long texts, batch 16 and at least 200 steps for small sets, "
+            + "class weights and (binary) a decision threshold tuned for the minority class's F1 when the classes are imbalanced (2.5:1 "
+            + "or more). features/baseline: L2 chosen by 3-fold cross-validation, the same class weights (no threshold). A model that "
+            + "predicts one class (or no better than chance) on the validation data is reported with what to try.",
+            "tagging: each word is labelled on its first word piece; sentences longer than --max-tokens are read in overlapping windows. "
+            + "evaluate --test f.conll gives entity-level metrics; predict prints each word with its tag.",
+            "Binary labels: 0/1 or true/false. The model file is a standard ML.NET zip.",
+        ],
+        Run);
 
     /// <summary>Runs the verb.</summary>
     public static int Run(CliArguments args)
     {
-        string task = args.Choice("task", "binary", "multiclass", "regression", "multitask", TaggingCommand.Task) ?? throw new CliException("Missing required option --task (binary, multiclass, regression, multitask or tagging).");
+        string task = args.Choice("task") ?? throw new CliException("Missing required option --task (binary, multiclass, regression, multitask or tagging).");
         if (task == TaggingCommand.Task) return TaggingCommand.Train(args);
         string labelCol = args.Optional("label-col") ?? "Label", textCol = args.Optional("text-col") ?? "Text";
-        string approach = args.Choice("approach", "finetune", "features", "baseline") ?? "finetune";
+        string approach = args.Choice("approach") ?? "finetune";
         string model = args.Optional("model") ?? "minilm";
         string device = DeviceOption.Read(args);
         int? epochs = args.Int("epochs", 1, 1000), maxTokens = args.Int("max-tokens", 2, 512), batchSize = args.Int("batch-size", 1, 4096);
         int? windowStride = args.Int("window-stride", 0, 510), tokensPerBatch = args.Int("tokens-per-batch", 0, 1 << 20);
-        string? precision = args.Choice("precision", "auto", "fp32", "bf16");
+        string? precision = args.Choice("precision");
         int seed = args.Int("seed") ?? 42;
         double? lr = args.Double("lr", 1e-8, 1), threshold = args.Double("threshold", 1e-6, 1 - 1e-6);
-        string? truncation = args.Choice("truncation", "head", "tail", "head+tail");
+        string? truncation = args.Choice("truncation");
         bool? balance = args.Flag("balance-classes") ? true : args.Flag("no-balance-classes") ? false : null;
         bool json = args.Flag("json");
         char separator = TsvFile.Separator(args);
@@ -105,7 +153,7 @@ public static class TrainCommand
         }
         string trainPath = args.Required("train");
         string? validPath = args.Optional("valid");
-        args.RejectUnknown("train");
+        args.RejectUnused($"--task {task}");
 
         var trainFile = TsvFile.Read(trainPath, separator);
         var (trainData, validData) = TrainAndValidation(mlContext, trainFile, validPath, task, labelCol, textCol, seed, separator);
@@ -173,8 +221,8 @@ public static class TrainCommand
         if (specs.Length == 0) throw new CliException("Missing required option --train name=path:labelcol:kind (once per task).");
         if (specs.GroupBy(s => s.Name).FirstOrDefault(g => g.Count() > 1) is { } twice) throw new CliException($"Task '{twice.Key}' is given twice with --train.");
         var valid = args.All("valid").Select(v => MultiTaskData.ParseNamedPath("valid", v, specs.Select(s => s.Name).ToArray())).ToDictionary(v => v.Name, v => v.Path);
-        string sampling = args.Choice("task-sampling", "proportional", "temperature") ?? "proportional";
-        args.RejectUnknown("train");
+        string sampling = args.Choice("task-sampling") ?? "proportional";
+        args.RejectUnused("--task multitask");
 
         var options = new MultiTaskFineTuneOptions { TaskSampling = sampling == "temperature" ? TaskSampling.Temperature : TaskSampling.Proportional };
         configure(options);

@@ -22,6 +22,11 @@ public sealed class TsvFile
     /// <summary>Data rows.</summary>
     public List<string[]> Rows { get; }
 
+    /// <summary>The declaration of --separator (train and evaluate).</summary>
+    public static CliOption SeparatorOption { get; } = CliOption.Value("separator", "C",
+        "Data files are tab-separated with a header row; --separator , (or ;) reads CSV with RFC 4180 quoting (quoted fields may "
+        + "hold the separator, line breaks and \"\" for a quote). 'tab' or '\\t' name the default.", "tab");
+
     /// <summary>The <c>--separator</c> option: one character, or "tab" / "\t"; default tab.</summary>
     public static char Separator(CliArguments args) => args.Optional("separator") switch
     {

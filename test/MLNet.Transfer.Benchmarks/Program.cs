@@ -2,6 +2,7 @@ using System.Globalization;
 using MLNet.Transfer.Benchmarks.Bdn;
 using MLNet.Transfer.Benchmarks.Profiling;
 using MLNet.Transfer.Benchmarks.Quick;
+using MLNet.Transfer.Benchmarks.Support;
 
 namespace MLNet.Transfer.Benchmarks;
 
@@ -33,6 +34,8 @@ internal static class Program
         }
         try
         {
+            if (list.Remove(CpuBurner.Argument)) return CpuBurner.Burn();
+            if (list.IndexOf(MemoryProbe.Argument) is int probe and >= 0) return MemoryProbe.Run(list[probe + 1], TakeInt(list, "--threads") ?? 2);
             if (list.Remove("--quick")) return QuickRunner.Run(ParseQuick(list));
             if (list.Remove("--int8-accuracy")) return Int8Accuracy.Run(TakeInt(list, "--threads") ?? 2);
             if (list.Remove("--profile")) return InferenceProfile.Run(TakeInt(list, "--threads") ?? 2);

@@ -9,9 +9,12 @@ namespace MLNet.Transfer.AI;
 /// Microsoft.Extensions.AI's <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> over a <see cref="PretrainedEncoder"/>:
 /// any encoder this library loads (the embedded models, a Hugging Face directory, a fine-tuned, SetFit or adapted
 /// encoder, or the one inside a saved ML.NET model), for Semantic Kernel, vector stores and RAG code. Vectors are
-/// those of <see cref="PretrainedEncoder.Embed"/> with the generator's <see cref="Settings"/> (on LibTorch; a generator made
-/// from a transformer or a saved model runs on that transformer's <see cref="InferenceEngine"/>), computed locally without
-/// gradients, <see cref="EmbeddingSettings.BatchSize"/> texts per forward pass (grouped by length).
+/// those of <see cref="PretrainedEncoder.Embed"/> with the generator's <see cref="Settings"/>, computed locally without
+/// gradients, <see cref="EmbeddingSettings.BatchSize"/> texts per forward pass (grouped by length), on
+/// <see cref="InferenceEngine.Auto"/> unless told otherwise (ONNX Runtime over the library's own export of the encoder where
+/// it can run it, else LibTorch; a generator made from a transformer or a saved model runs on that transformer's engine).
+/// On ONNX Runtime the session is built from the encoder's weights at the first call: after changing the weights (further
+/// fine-tuning), create a new generator or choose <see cref="InferenceEngine.LibTorch"/>.
 /// </summary>
 /// <remarks>
 /// Thread-safe: concurrent <see cref="GenerateAsync"/> calls share the weights and run in parallel (the embedder keeps
@@ -39,17 +42,16 @@ public sealed class TransferEmbeddingGenerator : IEmbeddingGenerator<string, Emb
     /// <param name="encoder">The encoder.</param>
     /// <param name="settings">Pooling, layers, normalisation, token budget and batch size; null = <see cref="DefaultSettings(PretrainedEncoder)"/>.</param>
     /// <param name="ownsEncoder">Dispose <paramref name="encoder"/> with the generator. Default false: the caller keeps it.</param>
+    /// <param name="engine">Where the forward passes run (see <see cref="InferenceEngine"/>); default <see cref="InferenceEngine.Auto"/>.</param>
     /// <exception cref="ArgumentException">A setting does not fit the encoder (the message names it).</exception>
-    public TransferEmbeddingGenerator(PretrainedEncoder encoder, EmbeddingSettings? settings = null, bool ownsEncoder = false)
-        : this(encoder, settings ?? DefaultSettings(Required(encoder)), ownsEncoder, InferenceEngine.LibTorch)
+    /// <exception cref="NotSupportedException"><paramref name="engine"/> is an ONNX Runtime engine that cannot run this encoder (the message says why).</exception>
+    public TransferEmbeddingGenerator(PretrainedEncoder encoder, EmbeddingSettings? settings = null, bool ownsEncoder = false,
+                                      InferenceEngine engine = InferenceEngine.Auto)
     {
-    }
-
-    /// <summary>A generator whose forward passes run on <paramref name="engine"/> (see <see cref="InferenceEngine"/>).</summary>
-    private TransferEmbeddingGenerator(PretrainedEncoder encoder, EmbeddingSettings settings, bool ownsEncoder, InferenceEngine engine)
-    {
-        Settings = settings;
-        _embedder = new EngineEmbedder(encoder, Settings, engine).Embedder;
+        Settings = settings ?? DefaultSettings(encoder);
+        var embedder = new EngineEmbedder(encoder, Settings, engine);
+        _embedder = embedder.Embedder;
+        Engine = embedder.Engine;
         Encoder = encoder;
         _ownsEncoder = ownsEncoder;
         Metadata = new EmbeddingGeneratorMetadata(ProviderName, providerUri: null, defaultModelId: encoder.Name, defaultModelDimensions: _embedder.Width);
@@ -66,8 +68,11 @@ public sealed class TransferEmbeddingGenerator : IEmbeddingGenerator<string, Emb
     /// </param>
     /// <param name="device">"cpu" (default), "cuda" or "cuda:N"; a model file always loads on the CPU.</param>
     /// <param name="outputColumnName">For a model file with several embedding columns: the one to use (see <see cref="FromModelFile"/>).</param>
-    /// <exception cref="ArgumentException">Unknown model, or settings or a device given with a model file, or a column without one.</exception>
-    public static TransferEmbeddingGenerator Load(string model, EmbeddingSettings? settings = null, string? device = null, string? outputColumnName = null)
+    /// <param name="engine">For a name or directory: where the forward passes run (default <see cref="InferenceEngine.Auto"/>). A model
+    /// file runs on the engine saved with it, so it must be null there.</param>
+    /// <exception cref="ArgumentException">Unknown model, or settings, a device or an engine given with a model file, or a column without one.</exception>
+    public static TransferEmbeddingGenerator Load(string model, EmbeddingSettings? settings = null, string? device = null, string? outputColumnName = null,
+                                                  InferenceEngine? engine = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(model);
         if (File.Exists(model))
@@ -76,12 +81,14 @@ public sealed class TransferEmbeddingGenerator : IEmbeddingGenerator<string, Emb
                 throw new ArgumentException($"'{model}' is a saved model, which carries its own embedding settings; leave settings null.", nameof(settings));
             if (device is not null && !device.Equals("cpu", StringComparison.OrdinalIgnoreCase))
                 throw new ArgumentException($"A saved model loads on the CPU; device '{device}' is not supported for '{model}'.", nameof(device));
+            if (engine is not null)
+                throw new ArgumentException($"'{model}' is a saved model, which runs on the inference engine saved with it; leave engine null.", nameof(engine));
             return FromModelFile(model, outputColumnName);
         }
         if (outputColumnName is not null)
             throw new ArgumentException($"outputColumnName selects embeddings in a saved model file, but '{model}' is not a file.", nameof(outputColumnName));
         var encoder = PretrainedEncoder.Load(model, device);
-        try { return new TransferEmbeddingGenerator(encoder, settings, ownsEncoder: true); }
+        try { return new TransferEmbeddingGenerator(encoder, settings, ownsEncoder: true, engine ?? InferenceEngine.Auto); }
         catch
         {
             encoder.Dispose();
@@ -132,14 +139,11 @@ public sealed class TransferEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         return encoder.EmbeddingDefaults;
     }
 
-    private static PretrainedEncoder Required(PretrainedEncoder encoder)
-    {
-        ArgumentNullException.ThrowIfNull(encoder);
-        return encoder;
-    }
-
     /// <summary>The encoder producing the vectors.</summary>
     public PretrainedEncoder Encoder { get; }
+
+    /// <summary>The engine the forward passes run on: <see cref="InferenceEngine.OnnxRuntime"/>, <see cref="InferenceEngine.OnnxRuntimeInt8"/> or <see cref="InferenceEngine.LibTorch"/>.</summary>
+    public InferenceEngine Engine { get; }
 
     /// <summary>The settings every call uses.</summary>
     public EmbeddingSettings Settings { get; }

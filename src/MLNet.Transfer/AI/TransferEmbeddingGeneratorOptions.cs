@@ -17,6 +17,9 @@ public sealed class TransferEmbeddingGeneratorOptions
     /// <summary>For a model file with several embedding columns: the one to use. Default null (the only one).</summary>
     public string? OutputColumnName { get; set; }
 
+    /// <summary>Where the forward passes run; null (default) = <see cref="InferenceEngine.Auto"/> for a name or directory, the saved engine for a model file.</summary>
+    public InferenceEngine? Engine { get; set; }
+
     /// <summary>Loads the generator these options describe.</summary>
-    internal TransferEmbeddingGenerator Create() => TransferEmbeddingGenerator.Load(Model, Settings, Device, OutputColumnName);
+    internal TransferEmbeddingGenerator Create() => TransferEmbeddingGenerator.Load(Model, Settings, Device, OutputColumnName, Engine);
 }

@@ -224,9 +224,12 @@ public sealed class PretrainedEncoder : IDisposable
     }
 
     /// <summary>An independent copy (own weights) — for fine-tuning without touching a shared encoder.</summary>
-    public PretrainedEncoder Clone()
+    public PretrainedEncoder Clone() => CopyTo(Device);
+
+    /// <summary>An independent copy (own weights) on <paramref name="device"/>.</summary>
+    internal PretrainedEncoder CopyTo(Device device)
     {
-        var clone = FromModel(EncoderFactory.Create(Model.ToConfigJson(), Tokenizer.LowerCase, Name), Vocabulary, Model.state_dict(), Name, Device, Name,
+        var clone = FromModel(EncoderFactory.Create(Model.ToConfigJson(), Tokenizer.LowerCase, Name), Vocabulary, Model.state_dict(), Name, device, Name,
                               Tokenizer.Options);
         clone.EmbeddingDefaults = EmbeddingDefaults;
         return clone;

@@ -18,20 +18,11 @@ public static class InferenceEngineCatalog
     public static ITransformer WithInferenceEngine(this ModelOperationsCatalog catalog, ITransformer model, InferenceEngine engine)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return Switch(model, engine);
-    }
-
-    private static ITransformer Switch(ITransformer model, InferenceEngine engine)
-    {
-        switch (model)
+        return TransformerTree.Map(model, t => t switch
         {
-            case ContextualEmbeddingTransformer embeddings: return embeddings.WithInferenceEngine(engine);
-            case FineTunedTextTransformer fineTuned: return fineTuned.WithInferenceEngine(engine);
-            case IEnumerable<ITransformer> chain:
-                var steps = chain.ToArray();
-                var switched = steps.Select(t => Switch(t, engine)).ToArray();
-                return switched.SequenceEqual(steps) ? model : new TransformerChain<ITransformer>(switched);
-            default: return model;
-        }
+            ContextualEmbeddingTransformer embeddings => embeddings.WithInferenceEngine(engine),
+            FineTunedTextTransformer fineTuned => fineTuned.WithInferenceEngine(engine),
+            _ => null,
+        });
     }
 }

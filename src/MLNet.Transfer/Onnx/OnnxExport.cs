@@ -141,6 +141,9 @@ public static class OnnxExport
         var entries = new Dictionary<string, string>(options?.Metadata ?? new Dictionary<string, string>(), StringComparer.Ordinal);
         foreach (var (key, value) in metadata) entries[key] = value;
         string version = typeof(OnnxExport).Assembly.GetName().Version?.ToString() ?? "";
-        OnnxProto.Model(g.Build(graphName), Opset, "MLNet.Transfer", version, entries, g.UsesContribOps).WriteTo(stream);
+        var model = OnnxProto.Model(g.Build(graphName), Opset, "MLNet.Transfer", version, entries, g.UsesContribOps);
+        // In-memory exports (the ONNX Runtime engines) get one exact allocation instead of a doubling buffer and a copy.
+        if (stream is MemoryStream { Length: 0 } memory && model.Size <= Array.MaxLength) memory.Capacity = (int)model.Size;
+        model.WriteTo(stream);
     }
 }

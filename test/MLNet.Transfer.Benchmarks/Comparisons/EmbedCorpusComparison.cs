@@ -27,17 +27,7 @@ internal sealed class EmbedCorpusComparison : IComparison
         int maxTokens = settings.EffectiveMaxTokens(encoder.Model);
         long tokens = texts.Sum(t => (long)encoder.Tokenizer.Encode(t, maxTokens).Length);
 
-        float[][] Reference()
-        {
-            var items = texts.Select(t => encoder.Tokenizer.Encode(t, maxTokens)).ToArray();
-            var vectors = new float[items.Length][];
-            foreach (int[] group in LengthBatching.Batches(items.Select(i => i.Length).ToArray(), BatchSize))
-            {
-                var rows = ort.EmbedMean(group.Select(i => items[i]).ToArray(), encoder.Tokenizer.PadId);
-                for (int r = 0; r < group.Length; r++) vectors[group[r]] = rows[r];
-            }
-            return vectors;
-        }
+        float[][] Reference() => ort.EmbedTexts(encoder.Tokenizer, texts, maxTokens, BatchSize);
 
         var ours = new EngineEmbedder(encoder, settings, InferenceEngine.Auto).Embedder;
         var (oursVectors, oursSeconds) = Timed.Run(() => ours.Embed(texts));

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.ML;
 using MLNet.Transfer.Benchmarks.Quick;
+using MLNet.Transfer.Benchmarks.Support;
 using MLNet.Transfer.MLNetIntegration;
 
 namespace MLNet.Transfer.Benchmarks.Comparisons;
@@ -49,8 +50,8 @@ internal sealed class StreamingMemoryComparison : IComparison
             var column = embedded.Schema["Features"];
 
             GC.Collect();
-            ResetPeak();
-            var (startRss, _) = Memory();
+            ProcessMemory.ResetPeak();
+            var (startRss, _) = ProcessMemory.Read();
             double firstSeconds = 0, peakAtCheckpoint = 0;
             var clock = Stopwatch.StartNew();
             using (var cursor = embedded.GetRowCursor([column]))
@@ -64,14 +65,14 @@ internal sealed class StreamingMemoryComparison : IComparison
                     if (++row == Checkpoint)
                     {
                         firstSeconds = clock.Elapsed.TotalSeconds;
-                        peakAtCheckpoint = Memory().Peak;
+                        peakAtCheckpoint = ProcessMemory.Read().Peak;
                         context.Log.WriteLine($"  {Name}: {Checkpoint:N0} rows in {firstSeconds:F0} s, peak RSS {peakAtCheckpoint:F0} MB");
                     }
                 }
                 if (row != Rows) throw new InvalidOperationException($"Expected {Rows} rows, got {row}.");
             }
             double totalSeconds = clock.Elapsed.TotalSeconds;
-            var (endRss, peakAtEnd) = Memory();
+            var (endRss, peakAtEnd) = ProcessMemory.Read();
             context.Log.WriteLine($"  {Name}: {shortSentences.Length} distinct sentences of ≤ {MaxTokens} tokens; RSS at start {startRss:F0} MB, " +
                                   $"peak after {Checkpoint:N0} rows {peakAtCheckpoint:F0} MB, after {Rows:N0} {peakAtEnd:F0} MB, now {endRss:F0} MB");
             yield return new ComparisonResult(Name, peakAtEnd, peakAtCheckpoint, "MB", LowerIsBetter: true);
@@ -82,21 +83,4 @@ internal sealed class StreamingMemoryComparison : IComparison
             File.Delete(path);
         }
     }
-
-    /// <summary>Resets the kernel's peak-RSS counter (VmHWM) of this process.</summary>
-    private static void ResetPeak() => File.WriteAllText("/proc/self/clear_refs", "5");
-
-    /// <summary>Current (VmRSS) and peak (VmHWM) resident memory in MB.</summary>
-    private static (double Current, double Peak) Memory()
-    {
-        double current = 0, peak = 0;
-        foreach (string line in File.ReadLines("/proc/self/status"))
-        {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal)) current = Kilobytes(line) / 1024.0;
-            else if (line.StartsWith("VmHWM:", StringComparison.Ordinal)) peak = Kilobytes(line) / 1024.0;
-        }
-        return (current, peak);
-    }
-
-    private static long Kilobytes(string line) => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -42,7 +42,8 @@ internal sealed class BenchContext : IDisposable
     }
 
     public int Threads { get; }
-    public MeasureSettings Measure { get; }
+    /// <summary>Budget and statistic; <c>UnderLoadComparison</c> switches to the median while it runs.</summary>
+    public MeasureSettings Measure { get; set; }
     public TextWriter Log { get; }
     public List<string> Notes { get; } = [];
     public Corpus Corpus => _corpus.Value;

@@ -21,6 +21,10 @@ internal static class Comparisons
             list.Add(new EmbedBatchComparison(batch, SequenceLength.Medium, EmbedPath.Int8));
             list.Add(new EmbedBatchComparison(batch, SequenceLength.Medium, EmbedPath.Int8, int8Reference: true));
         }
+        foreach (int batch in new[] { 1, 32 })
+            list.Add(new UnderLoadComparison(new EmbedBatchComparison(batch, SequenceLength.Medium)));
+        list.Add(new UnderLoadComparison(new EmbedBatchComparison(32, SequenceLength.Medium, EmbedPath.LibTorch)));
+        list.Add(new InferenceMemoryComparison());
         list.Add(new TokenizeComparison());
         list.Add(new EmbedCorpusComparison());
         list.Add(new PipelineComparison());

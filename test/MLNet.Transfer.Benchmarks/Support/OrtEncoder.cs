@@ -72,6 +72,22 @@ internal sealed class OrtEncoder : IDisposable
         return result;
     }
 
+    /// <summary>
+    /// Texts → vectors the way our embedder feeds its engine: our tokenizer, <see cref="LengthBatching.Batches"/> of
+    /// <paramref name="batchSize"/>, padding per batch, C# mean pooling; vectors in input order.
+    /// </summary>
+    public float[][] EmbedTexts(BertWordPieceTokenizer tokenizer, IReadOnlyList<string> texts, int maxTokens, int batchSize)
+    {
+        var items = texts.Select(t => tokenizer.Encode(t, maxTokens)).ToArray();
+        var vectors = new float[items.Length][];
+        foreach (int[] group in LengthBatching.Batches(items.Select(i => i.Length).ToArray(), batchSize))
+        {
+            var rows = EmbedMean(group.Select(i => items[i]).ToArray(), tokenizer.PadId);
+            for (int r = 0; r < group.Length; r++) vectors[group[r]] = rows[r];
+        }
+        return vectors;
+    }
+
     public void Dispose()
     {
         _run.Dispose();

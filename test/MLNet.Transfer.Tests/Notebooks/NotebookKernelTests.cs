@@ -59,6 +59,7 @@ public class NotebookKernelTests
     [TestCase("02-fine-tuning.ipynb", @"imdb test: Accuracy ([0-9.]+) %", 78.0)]
     [TestCase("03-few-shot.ipynb", @"k=32 seed=1 MiniLM embeddings \+ LR: ([0-9.]+)", 0.75)]
     [TestCase("04-multi-task.ipynb", @"sentiment: Accuracy ([0-9.]+) %", 74.0)]
+    [TestCase("05-semantic-search.ipynb", @"MiniLM nearest neighbour: same site ([0-9.]+) %", 82.0)]
     public void NotebookRunsInADotNetInteractiveKernelFromThePackedPackages(string notebook, string headlinePattern, double floor)
     {
         string path = Path.Combine(NotebooksFolder, notebook);

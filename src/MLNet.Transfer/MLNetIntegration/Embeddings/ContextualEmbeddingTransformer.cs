@@ -53,6 +53,9 @@ public sealed class ContextualEmbeddingTransformer : BatchedTransformerBase, IPe
         return new ContextualEmbeddingTransformer(_encoder, options);
     }
 
+    /// <summary>The same embeddings from a copy of the encoder on <paramref name="device"/> (see <see cref="DeviceCatalog.WithDevice"/>).</summary>
+    internal ContextualEmbeddingTransformer CopyTo(TorchSharp.torch.Device device) => new(_encoder.CopyTo(device), _options.ResolvedFor(_encoder));
+
     /// <summary>Length of the produced vectors.</summary>
     public int Dimension => _embedder.Width;
 

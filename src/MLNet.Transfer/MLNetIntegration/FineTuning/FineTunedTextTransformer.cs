@@ -73,6 +73,13 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
     public FineTunedTextTransformer WithInferenceEngine(InferenceEngine engine) =>
         new(_encoder, _model, _input, _columns, BatchSize / ContextualEmbeddingTransformer.ReadAhead, engine);
 
+    /// <summary>The same model with its own copy of the weights on <paramref name="device"/> (see <see cref="DeviceCatalog.WithDevice"/>).</summary>
+    internal FineTunedTextTransformer CopyTo(Device device)
+    {
+        var (encoder, model) = EncoderWithHeads.CopyTo(_encoder, _model, network => new TransferModel(network, _model.Tasks, _model.Pooling, 0), device);
+        return new FineTunedTextTransformer(encoder, model, _input, _columns, BatchSize / ContextualEmbeddingTransformer.ReadAhead, _requestedEngine);
+    }
+
     /// <summary>The first (for single-task models, the only) task.</summary>
     public TaskSpec Task => _model.Tasks[0];
 
@@ -292,16 +299,9 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
         var (network, vocabulary, tokenizerOptions, weights) = EncoderPayload.Read(model);
         try
         {
-            var transfer = new TransferModel(network, tasks, pooling, 0);
-            StateDictLoader.Load(transfer, weights, "model zip Weights.safetensors");
-            transfer.eval();
-            var encoder = PretrainedEncoder.FromModel(name, network, vocabulary, CPU, tokenizerOptions);
+            var (encoder, transfer) = EncoderWithHeads.Assemble(network, n => new TransferModel(n, tasks, pooling, 0), weights, name, vocabulary,
+                                                                tokenizerOptions, CPU, "model zip Weights.safetensors");
             return new FineTunedTextTransformer(encoder, transfer, input, columns, batchSize, engine);
-        }
-        catch
-        {
-            network.Dispose();
-            throw;
         }
         finally
         {

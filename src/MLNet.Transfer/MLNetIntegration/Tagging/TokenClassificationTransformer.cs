@@ -34,6 +34,13 @@ public sealed class TokenClassificationTransformer : BatchedTransformerBase, IPe
         _predictor = new TagPredictor(model, encoder.Tokenizer, columns.MaxTokens, batchSize);
     }
 
+    /// <summary>The same tagger with its own copy of the weights on <paramref name="device"/> (see <see cref="DeviceCatalog.WithDevice"/>).</summary>
+    internal TokenClassificationTransformer CopyTo(Device device)
+    {
+        var (encoder, model) = EncoderWithHeads.CopyTo(_encoder, _model, network => new TaggingModel(network, _model.Spec, 0), device);
+        return new TokenClassificationTransformer(encoder, model, _columns, BatchSize / ContextualEmbeddingTransformer.ReadAhead);
+    }
+
     /// <summary>The tag set, by key − 1.</summary>
     public IReadOnlyList<string> Tags => _model.Spec.Tags;
 
@@ -94,16 +101,9 @@ public sealed class TokenClassificationTransformer : BatchedTransformerBase, IPe
         var (network, vocabulary, tokenizerOptions, weights) = EncoderPayload.Read(model);
         try
         {
-            var tagger = new TaggingModel(network, new TaggerSpec(tags, head, featuresOnly, biLstmHidden, casing), 0);
-            StateDictLoader.Load(tagger, weights, "model zip Weights.safetensors");
-            tagger.eval();
-            var encoder = PretrainedEncoder.FromModel(name, network, vocabulary, CPU, tokenizerOptions);
+            var (encoder, tagger) = EncoderWithHeads.Assemble(network, n => new TaggingModel(n, new TaggerSpec(tags, head, featuresOnly, biLstmHidden, casing), 0),
+                                                              weights, name, vocabulary, tokenizerOptions, CPU, "model zip Weights.safetensors");
             return new TokenClassificationTransformer(encoder, tagger, columns, batchSize);
-        }
-        catch
-        {
-            network.Dispose();
-            throw;
         }
         finally
         {

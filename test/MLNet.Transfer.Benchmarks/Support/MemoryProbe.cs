@@ -1,0 +1,57 @@
+using MLNet.Transfer.Checkpoints;
+using MLNet.Transfer.Encoders;
+using MLNet.Transfer.Inference;
+using MLNet.Transfer.Text;
+using TorchSharp;
+
+namespace MLNet.Transfer.Benchmarks.Support;
+
+/// <summary>
+/// The child process of <see cref="Comparisons.InferenceMemoryComparison"/>: embeds the 2,000-sentence corpus once on
+/// one side, in a fresh process, and prints its peak resident memory (VmHWM, MB) as the last line.
+/// "ours": what an app using the library runs by default (PretrainedEncoder.Load + the embedder on InferenceEngine.Auto);
+/// "ort": ONNX Runtime alone on the published model.onnx with our tokenizer (what "export to ONNX and serve it" costs).
+/// </summary>
+internal static class MemoryProbe
+{
+    public const string Argument = "--rss-probe";
+
+    /// <summary>Where the memory goes: current and peak RSS after each stage, on stderr.</summary>
+    private static void Stage(string name)
+    {
+        var (current, peak) = ProcessMemory.Read();
+        Console.Error.WriteLine($"    rss probe: {name}: {current:F0} MB (peak {peak:F0} MB)");
+    }
+
+    public static int Run(string side, int threads)
+    {
+        var texts = Corpus.Load().EmbedSet;
+        var settings = new EmbeddingSettings();
+        float[][] vectors;
+        if (side == "ours")
+        {
+            torch.set_num_threads(threads);
+            Stage("corpus + LibTorch threads set");
+            using var encoder = PretrainedEncoder.Load(Quick.BenchContext.ModelName);
+            Stage("encoder loaded");
+            var embedder = new EngineEmbedder(encoder, settings, InferenceEngine.Auto).Embedder;
+            Stage("default engine created");
+            vectors = embedder.Embed(texts);
+        }
+        else if (side == "ort")
+        {
+            var files = EmbeddedModelFiles.Find(Quick.BenchContext.ModelName);
+            using var vocab = new MemoryStream(files.ReadVocab());
+            var tokenizer = BertWordPieceTokenizer.FromVocab(vocab);
+            Stage("corpus + tokenizer");
+            using var ort = new OrtEncoder(files.ReadOnnx(), threads);
+            Stage("session created");
+            vectors = ort.EmbedTexts(tokenizer, texts, settings.EffectiveMaxTokens(maxPositions: 512), settings.BatchSize);
+        }
+        else throw new ArgumentException($"{Argument} takes ours or ort, not '{side}'.");
+        if (vectors.Length != texts.Count) throw new InvalidOperationException("Not every text was embedded.");
+        Stage("embedded");
+        Console.WriteLine(ProcessMemory.Read().Peak.ToString("F1", System.Globalization.CultureInfo.InvariantCulture));
+        return 0;
+    }
+}
