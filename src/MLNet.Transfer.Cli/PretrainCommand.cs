@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using MLNet.Transfer.Checkpoints;
 using MLNet.Transfer.Encoders;
+using MLNet.Transfer.Models.Glomo;
 using MLNet.Transfer.Models.Recurrent;
 using MLNet.Transfer.Pretraining;
 using MLNet.Transfer.Text;
@@ -17,7 +18,7 @@ public static class PretrainCommand
         """
         mlnet-transfer pretrain --corpus file.txt --model minilm|arctic-xs|<dir>|scratch --objective mlm|clm
                                 [--steps N] [--valid-fraction F] --output <dir> [--json]
-                                [--arch transformer|awd-lstm|bilstm] [--tokenizer minilm|<hf-dir>] [--seed N] [--max-tokens N]
+                                [--arch transformer|awd-lstm|bilstm|glomo] [--tokenizer minilm|<hf-dir>] [--seed N] [--max-tokens N]
                                 [--batch-size N] [--lr X] [--masking token|whole-word] [--head-warmup N]
                                 [--contrastive-weight W] [--vocab-min-count N] [--checkpoint-dir DIR] [--device cpu|cuda[:N]]
         """,
@@ -27,7 +28,7 @@ public static class PretrainCommand
                 "The model to continue pretraining (domain adaptation), or scratch for a small new one with the vocabulary of --tokenizer.", "minilm"),
             CliOption.OneOf("objective", ["mlm", "clm"],
                 "mlm = BERT masked LM (15% of tokens: 80% [MASK], 10% random, 10% kept); clm = causal next-token LM (a transformer is "
-                + "saved as a decoder, with is_decoder).", "mlm; clm for a recurrent model"),
+                + "saved as a decoder, with is_decoder).", "mlm; clm for a recurrent or glomo model"),
             CliOption.Value("steps", "N", "Training steps.", "one pass over the text"),
             CliOption.Value("valid-fraction", "F",
                 "The seeded fraction of the lines held out and scored with a fixed masking before and after training.", "0.05"),
@@ -35,16 +36,19 @@ public static class PretrainCommand
             CliOption.Flag("json",
                 "The last line is one JSON object with HeldOutLossBefore and HeldOutLossAfter (and perplexities, accuracies, steps, "
                 + "tokens per second)."),
-            CliOption.OneOf("arch", ["transformer", "awd-lstm", "bilstm"],
+            CliOption.OneOf("arch", ["transformer", "awd-lstm", "bilstm", GlomoArch],
                 "scratch only: transformer (4 layers, hidden 256; default), awd-lstm (ULMFiT's AWD-LSTM: 3 LSTM layers 512/512/256, "
-                + "embeddings 256, weight-dropped, tied softmax) or bilstm (ELMo-style forward and backward LSTMs, 2 layers of 256, shared "
-                + "embeddings and softmax). A recurrent model trains with clm (the default for it; bilstm adds the previous-token "
-                + "objective); a recurrent --model <dir> continues training it."),
+                + "embeddings 256, weight-dropped, tied softmax), bilstm (ELMo-style forward and backward LSTMs, 2 layers of 256, shared "
+                + "embeddings and softmax) or glomo (GLoMo-style (reduced) graph predictor: key/query convolutions over embeddings 128 "
+                + "wide give 2 layers × 4 heads of graphs normalised by squared ReLU, trained with a feature predictor that predicts the "
+                + "next 3 tokens in both directions from graph-aggregated context; its directory holds graphs for transfer, not an "
+                + "encoder for the other verbs). A recurrent or glomo model trains with clm (the default for it; bilstm adds the "
+                + "previous-token objective); a recurrent --model <dir> continues training it."),
             CliOption.Value("tokenizer", "minilm|<hf-dir>", "scratch only: the vocabulary of the new model.", "minilm"),
             CliOption.Value("seed", "N", "Seed of the held-out split, masking and initialisation.", "42"),
             CliOption.Value("max-tokens", "N", "Tokens per line, 3-512.", "128"),
             CliOption.Value("batch-size", "N", "Lines per step.", "32"),
-            CliOption.Value("lr", "X", "Peak learning rate.", "1e-4; 5e-4 from scratch; recurrent: 1e-3, 3e-3 from scratch"),
+            CliOption.Value("lr", "X", "Peak learning rate.", "1e-4; 5e-4 from scratch; recurrent: 1e-3, 3e-3 from scratch; glomo 2e-3"),
             CliOption.OneOf("masking", ["token", "whole-word"], "mlm: mask single word pieces, or every piece of a chosen word.", "token"),
             CliOption.Value("head-warmup", "N",
                 "First trains only a new (random) LM head for N extra steps with the encoder frozen, so its large early gradients never "
@@ -69,6 +73,8 @@ public static class PretrainCommand
             + "name and renamed when complete.",
         ],
         Run);
+
+    private const string GlomoArch = "glomo";
 
     /// <summary>Runs the verb.</summary>
     public static int Run(CliArguments args)
@@ -102,26 +108,28 @@ public static class PretrainCommand
         if (!scratch && archChoice is not null) throw new CliException("--arch only applies to --model scratch (a pretrained model has its architecture).");
         if (!scratch && vocabMinCount is not null) throw new CliException("--vocab-min-count only applies to --model scratch (a pretrained model keeps its vocabulary).");
         string arch = scratch ? archChoice ?? "transformer" : RecurrentDirectory.IsRecurrentModel(modelName) ? RecurrentDirectory.ModelType(modelName)! : "transformer";
-        bool recurrent = arch != "transformer";
-        if (recurrent && objectiveChoice == "mlm")
-            throw new CliException($"A recurrent language model ({arch}) predicts the next token: use --objective clm (its default), not mlm.");
-        string objectiveText = objectiveChoice ?? (recurrent ? "clm" : "mlm");
+        bool glomo = arch == GlomoArch;
+        bool recurrent = arch != "transformer" && !glomo;
+        if ((recurrent || glomo) && objectiveChoice == "mlm")
+            throw new CliException($"A {(glomo ? "GLoMo-style" : "recurrent")} language model ({arch}) predicts tokens it does not see: use --objective clm (its default), not mlm.");
+        string objectiveText = objectiveChoice ?? (recurrent || glomo ? "clm" : "mlm");
         AtomicDirectory.EnsureReplaceable(output); // fail now, not after training
         var objective = objectiveText == "clm" ? LanguageModelObjective.CausalLm : LanguageModelObjective.MaskedLm;
         int runSeed = seed ?? 42;
 
         var tokenizer = scratch ? ScratchTokenizer(tokenizerSource ?? "minilm", corpus, vocabMinCount) : null;
-        using var model = recurrent ? Recurrent(modelName, tokenizer, arch, runSeed, device)
-                                    : Transformer(modelName, tokenizer, objective, runSeed, device);
+        using var model = glomo ? Glomo(tokenizer!, runSeed, device)
+                        : recurrent ? Recurrent(modelName, tokenizer, arch, runSeed, device)
+                        : Transformer(modelName, tokenizer, objective, runSeed, device);
         var settings = new PretrainingSettings
         {
             Objective = objective,
             Steps = steps ?? 0,
             ValidFraction = validFraction ?? 0.05,
             Seed = runSeed,
-            MaxTokens = Math.Min(maxTokens ?? 128, model.Encoder.MaxTokens),
+            MaxTokens = Math.Min(maxTokens ?? 128, model.MaxTokens),
             BatchSize = batchSize ?? 32,
-            LearningRate = learningRate ?? (recurrent ? (scratch ? 3e-3 : 1e-3) : (scratch ? 5e-4 : 1e-4)),
+            LearningRate = learningRate ?? (glomo ? 2e-3 : recurrent ? (scratch ? 3e-3 : 1e-3) : (scratch ? 5e-4 : 1e-4)),
             Masking = new MaskingOptions { WholeWordMasking = masking == "whole-word" },
             ContrastiveWeight = contrastiveWeight ?? 0,
             HeadWarmupSteps = headWarmup, // null: automatic (200 head-only steps, at most --steps, when the head starts random)
@@ -154,7 +162,7 @@ public static class PretrainCommand
     }
 
     /// <summary>The model being trained, whatever its architecture: what the verb needs to train, describe and save it.</summary>
-    private sealed record PretrainingRun(string Description, PretrainedEncoder Encoder, Func<IReadOnlyList<string>, PretrainingSettings, IProgress<TrainingProgress>, PretrainingResult> Train,
+    private sealed record PretrainingRun(string Description, int MaxTokens, Func<IReadOnlyList<string>, PretrainingSettings, IProgress<TrainingProgress>, PretrainingResult> Train,
                               Action<string> Save, IDisposable Owner) : IDisposable
     {
         public void Dispose() => Owner.Dispose();
@@ -169,7 +177,7 @@ public static class PretrainCommand
         var encoder = model.Encoder.Model;
         string description = scratchTokenizer is not null ? $"scratch (transformer, {encoder.LayerCount} layers, hidden {encoder.HiddenSize}, {encoder.VocabSize} word pieces)"
             : modelName + (model.HeadLoaded ? "" : " (the checkpoint has no LM head: starting it from random weights)");
-        return new PretrainingRun(description, model.Encoder, (corpus, s, p) => LanguageModelTrainer.Train(model, corpus, s, p), model.Save, model);
+        return new PretrainingRun(description, model.Encoder.MaxTokens, (corpus, s, p) => LanguageModelTrainer.Train(model, corpus, s, p), model.Save, model);
     }
 
     private static PretrainingRun Recurrent(string modelName, BertWordPieceTokenizer? scratchTokenizer, string arch, int seed, string? device)
@@ -188,7 +196,17 @@ public static class PretrainCommand
         var c = model.Config;
         string shape = $"{arch}, {c.NumHiddenLayers} layers{(c.Bidirectional ? " per direction" : "")}, embeddings {c.EmbeddingSize}, hidden {c.HiddenSize}, {c.VocabSize} word pieces";
         string description = scratch ? $"scratch ({shape})" : $"{modelName} ({shape})";
-        return new PretrainingRun(description, model.Encoder, (corpus, s, p) => LanguageModelTrainer.Train(model, corpus, s, p), model.Save, model);
+        return new PretrainingRun(description, model.Encoder.MaxTokens, (corpus, s, p) => LanguageModelTrainer.Train(model, corpus, s, p), model.Save, model);
+    }
+
+    /// <summary>A GLoMo-style (reduced) graph model from scratch (<see cref="GlomoConfig.Small"/>).</summary>
+    private static PretrainingRun Glomo(BertWordPieceTokenizer tokenizer, int seed, string? device)
+    {
+        var model = GlomoLanguageModel.FromScratch(GlomoConfig.Small(tokenizer.VocabSize), tokenizer, seed, device);
+        var c = model.Config;
+        string description = $"scratch (GLoMo-style (reduced): {c.GraphLayers} graph layers × {c.Heads} heads, embeddings {c.EmbeddingSize}, " +
+                             $"predicting {c.PredictionSteps} tokens each way, {c.VocabSize} word pieces)";
+        return new PretrainingRun(description, model.Network.MaxTokens, (corpus, s, p) => LanguageModelTrainer.Train(model, corpus, s, p), model.Save, model);
     }
 
     private static BertWordPieceTokenizer ScratchTokenizer(string source, string[] corpus, int? vocabMinCount)

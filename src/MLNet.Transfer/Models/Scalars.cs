@@ -19,6 +19,9 @@ internal static class Scalars
     /// <summary><paramref name="a"/> + <paramref name="b"/>.</summary>
     public static Tensor Plus(this Tensor a, Tensor b) => a.add(b, One);
 
+    /// <summary><paramref name="a"/> + <paramref name="value"/>.</summary>
+    public static Tensor Plus(this Tensor a, double value) => With(value.ToScalar(), s => a.add(s, One));
+
     /// <summary><paramref name="a"/> += <paramref name="b"/>, in place.</summary>
     public static Tensor PlusInPlace(this Tensor a, Tensor b) => a.add_(b, One);
 

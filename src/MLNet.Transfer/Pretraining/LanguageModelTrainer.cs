@@ -67,8 +67,30 @@ public static class LanguageModelTrainer
                                           IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(model);
+        return RunCausal(model, "A recurrent language model predicts the next token", corpus, settings, progress, cancellation);
+    }
+
+    /// <summary>
+    /// Trains a GLoMo-style (reduced) graph model in place on <paramref name="corpus"/>: graph predictor and feature
+    /// predictor together, each position predicting the tokens 1 … D ahead and behind. The settings' objective must be
+    /// the causal one (its targets are never in the input); from scratch it wants a larger rate (≈2e-3).
+    /// </summary>
+    /// <exception cref="ArgumentException">The corpus is empty or too small, or the settings ask for the masked objective.</exception>
+    /// <exception cref="TrainingDivergedException">The loss or gradient norm became NaN or infinite.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; the model keeps the weights of the last step.</exception>
+    public static PretrainingResult Train(GlomoLanguageModel model, IReadOnlyList<string> corpus, PretrainingSettings? settings = null,
+                                          IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return RunCausal(model, "A GLoMo-style model predicts tokens outside its context", corpus, settings, progress, cancellation);
+    }
+
+    /// <summary><see cref="Run"/> for a model that only has the causal objective; <paramref name="why"/> opens the refusal of the masked one.</summary>
+    private static PretrainingResult RunCausal(ITrainableLanguageModel model, string why, IReadOnlyList<string> corpus, PretrainingSettings? settings,
+                                               IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+    {
         if (settings is { Objective: LanguageModelObjective.MaskedLm })
-            throw new ArgumentException("A recurrent language model predicts the next token: use the causal objective (CausalLm), not the masked one.", nameof(settings));
+            throw new ArgumentException($"{why}: use the causal objective (CausalLm), not the masked one.", nameof(settings));
         return Run(model, corpus, settings, progress, cancellation);
     }
 
