@@ -1,5 +1,6 @@
 using MLNet.Transfer.Encoders;
 using MLNet.Transfer.Models.Heads;
+using MLNet.Transfer.Pretraining;
 using MLNet.Transfer.Text;
 using MLNet.Transfer.Text.Tagging;
 using MLNet.Transfer.Training;
@@ -35,12 +36,15 @@ internal static class TextFineTuning
             defaults = TrainingDefaults.Resolve(profile, encoder.MaxTokens, options.Request(), tasks.Any(t => t.Kind == TaskKind.Binary), validCount);
             TextFineTuningOptions.CheckWindowStride(defaults);
             options.DefaultsChosen?.Invoke(defaults);
-            var settings = options.ToSettings(defaults).Validate(encoder.MaxTokens, tasks);
+            var settings = (options.ToSettings(defaults) with { AuxiliaryLanguageModelWeight = options.AuxiliaryWeightFor(encoder.Model) }).Validate(encoder.MaxTokens, tasks);
             manual_seed(settings.Seed);
             var model = new TransferModel(encoder.Model, tasks.Select((t, i) => Standardised(t, i, train)).ToArray(), settings.Pooling, settings.HeadDropout);
             var trainExamples = Examples(encoder.Tokenizer, train, defaults).Concat(TaggedExamples(encoder.Tokenizer, tasks, tagged?.Train, defaults)).ToList();
             var validExamples = (valid is null ? [] : Examples(encoder.Tokenizer, valid, defaults)).Concat(TaggedExamples(encoder.Tokenizer, tasks, tagged?.Valid, defaults)).ToList();
-            result = new FineTuner(model, settings, encoder.Tokenizer.PadId)
+            // GPT-1's auxiliary objective: the causal encoder's own language-model head, used in training only.
+            using var languageModel = settings.AuxiliaryLanguageModelWeight > 0 && NextTokenLoss.AppliesTo(encoder.Model)
+                ? TransformerLanguageModel.ForAuxiliaryObjective(encoder, settings.Seed) : null;
+            result = new FineTuner(model, settings, encoder.Tokenizer.PadId) { LanguageModelHead = languageModel?.Module.Head }
                 .Train(trainExamples, validExamples.Count == 0 ? null : validExamples, options.Progress, options.CancellationToken);
             var input = new FineTunedTextTransformer.TextInput(options.TextColumnName, options.SecondTextColumnName, settings.MaxTokens, defaults.Truncation,
                                                                options.SecondTextColumnName is null ? defaults.PredictionWindowStride : 0);
