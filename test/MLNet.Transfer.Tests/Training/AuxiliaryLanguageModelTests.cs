@@ -101,6 +101,17 @@ public class AuxiliaryLanguageModelTests
     }
 
     [Test]
+    public void TheObjectiveTrainsUnderBFloat16MixedPrecision()
+    {
+        var (model, lm) = CausalModel();
+        using var _ = model;
+        var result = new FineTuner(model, Settings with { Precision = TrainingPrecision.BFloat16Mixed, AuxiliaryLanguageModelWeight = 0.5 }, 0) { LanguageModelHead = lm.Head }
+            .Train(Examples(32, 1));
+        Assert.That(result.Steps, Is.EqualTo(8));
+        Assert.That(TinyTask.Weights(model).All(float.IsFinite), Is.True);
+    }
+
+    [Test]
     public void APositiveWeightOnABidirectionalEncoderOrWithoutAHeadIsRefused()
     {
         using var masked = TinyTask.NewModel();
