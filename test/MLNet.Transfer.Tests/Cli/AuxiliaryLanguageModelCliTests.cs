@@ -31,9 +31,13 @@ public class AuxiliaryLanguageModelCliTests
         string train = AlphabetData(temp.Path), zip = Path.Combine(temp.Path, "model.zip");
         string causal = TinyLanguageModel(temp.Path, LanguageModelObjective.CausalLm), masked = TinyLanguageModel(temp.Path, LanguageModelObjective.MaskedLm);
 
-        var trained = InProcessCli.Run("train", "--task", "binary", "--train", train, "--model", causal, "--epochs", "1", "--aux-lm-weight", "0.5", "--output", zip);
+        var trained = InProcessCli.Run("train", "--task", "binary", "--train", train, "--model", causal, "--epochs", "1", "--output", zip);
         Assert.That(trained.Code, Is.EqualTo(0), trained.Err);
+        Assert.That(trained.Out, Does.Contain("auxiliary language-model loss weight 0.5 (causal encoder"), "the default is printed with the other choices");
         Assert.That(File.Exists(zip), Is.True);
+        var off = InProcessCli.Run("train", "--task", "binary", "--train", train, "--model", causal, "--epochs", "1", "--aux-lm-weight", "0", "--output", zip);
+        Assert.That(off.Code, Is.EqualTo(0), off.Err);
+        Assert.That(off.Out, Does.Not.Contain("auxiliary language-model loss weight"), "an explicit value is not a data-aware choice");
 
         foreach (var (args, message) in new (string[], string)[]
         {

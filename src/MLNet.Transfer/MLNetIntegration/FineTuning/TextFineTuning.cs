@@ -35,6 +35,11 @@ internal static class TextFineTuning
                 : (valid?.Texts.Count ?? 0) + (tagged?.Valid.Sum(v => v?.Count ?? 0) ?? 0);
             defaults = TrainingDefaults.Resolve(profile, encoder.MaxTokens, options.Request(), tasks.Any(t => t.Kind == TaskKind.Binary), validCount);
             TextFineTuningOptions.CheckWindowStride(defaults);
+            if (options.AuxiliaryLanguageModelWeight is null && NextTokenLoss.AppliesTo(encoder.Model))
+                defaults = defaults with
+                {
+                    Reasons = [.. defaults.Reasons, $"auxiliary language-model loss weight {TextFineTuningOptions.DefaultAuxiliaryLanguageModelWeight} (causal encoder: the OpenAI transformer's recipe; 0 turns it off)"],
+                };
             options.DefaultsChosen?.Invoke(defaults);
             var settings = (options.ToSettings(defaults) with { AuxiliaryLanguageModelWeight = options.AuxiliaryWeightFor(encoder.Model) }).Validate(encoder.MaxTokens, tasks);
             manual_seed(settings.Seed);
