@@ -19,7 +19,7 @@ public static class TrainCommand
                              [--lr X] [--batch-size N] [--truncation head|tail|head+tail] [--window-stride N]
                              [--balance-classes|--no-balance-classes] [--threshold P (finetune)] [--checkpoint-dir DIR]
                              [--tokens-per-batch N] [--precision auto|fp32|bf16] [--plots DIR] [--separator C]
-                             [--device cpu|cuda[:N]] [--code DIR] [--json] --output model.zip
+                             [--aux-lm-weight W] [--device cpu|cuda[:N]] [--code DIR] [--json] --output model.zip
                              [--unlabelled corpus.txt [--semi-supervised self-training|uda]]
         mlnet-transfer train --task multitask --train name=path:labelcol:binary|multiclass|regression (once per task)
                              [--train name=file.conll:tagging] [--valid name=path (per task)]
@@ -66,6 +66,10 @@ public static class TrainCommand
             CliOption.OneOf("precision", ["auto", "fp32", "bf16"],
                 "finetune: bf16 = bf16 matrix products with fp32 master weights (mixed precision); fp32; default auto = bf16 where the CPU "
                 + "has bf16 units (AVX512-BF16/AMX), else fp32."),
+            CliOption.Value("aux-lm-weight", "W",
+                "finetune, causal encoders: the OpenAI transformer's auxiliary objective, loss = task loss + W × the next-token loss of the "
+                + "batch's texts; 0 turns it off. A masked (bidirectional) model with W > 0 is refused.",
+                "0.5 for a causal (is_decoder) model such as one from pretrain --objective clm, 0 otherwise"),
             PlotOutput.Option,
             TsvFile.SeparatorOption,
             .. SemiSupervisedOption.Options,
@@ -116,7 +120,7 @@ public static class TrainCommand
         int? windowStride = args.Int("window-stride", 0, 510), tokensPerBatch = args.Int("tokens-per-batch", 0, 1 << 20);
         string? precision = args.Choice("precision");
         int seed = args.Int("seed") ?? 42;
-        double? lr = args.Double("lr", 1e-8, 1), threshold = args.Double("threshold", 1e-6, 1 - 1e-6);
+        double? lr = args.Double("lr", 1e-8, 1), threshold = args.Double("threshold", 1e-6, 1 - 1e-6), auxWeight = args.Double("aux-lm-weight", 0, 100);
         string? truncation = args.Choice("truncation");
         bool? balance = args.Flag("balance-classes") ? true : args.Flag("no-balance-classes") ? false : null;
         bool json = args.Flag("json");
@@ -129,11 +133,13 @@ public static class TrainCommand
         semiSupervised?.Check(task, approach);
         if (threshold is not null && approach != "finetune")
             throw new CliException("--threshold applies to --approach finetune (features/baseline use class weights for imbalanced data).");
+        if (auxWeight is not null && approach != "finetune")
+            throw new CliException("--aux-lm-weight applies to --approach finetune (the auxiliary language-model loss is part of fine-tuning).");
 
         void Configure(TextFineTuningOptions o)
         {
             o.Model = model; o.Device = device; o.Seed = seed; o.Epochs = epochs; o.MaxTokens = maxTokens; o.BatchSize = batchSize; o.LearningRate = lr ?? 1e-4;
-            o.TokensPerBatch = tokensPerBatch;
+            o.TokensPerBatch = tokensPerBatch; o.AuxiliaryLanguageModelWeight = auxWeight;
             if (precision is not null)
                 o.Precision = precision switch { "auto" => TrainingPrecision.Auto, "bf16" => TrainingPrecision.BFloat16Mixed, _ => TrainingPrecision.Float32 };
             o.BalanceClasses = balance; o.CheckpointDirectory = checkpoints; o.PredictionWindowStride = windowStride; o.DecisionThreshold = threshold;

@@ -97,14 +97,7 @@ public sealed class TransformerLanguageModel : IDisposable, ITrainableLanguageMo
             var model = new TransformerLanguageModel(encoder, objective ?? DefaultObjective(encoder), ownsEncoder: true, seed);
             try
             {
-                var head = checkpoint.Weights.Where(kv => kv.Key.StartsWith(HeadPrefix, StringComparison.Ordinal) &&
-                                                          !kv.Key.StartsWith(HeadPrefix + "decoder.", StringComparison.Ordinal)) // tied to the embeddings
-                                             .ToDictionary(kv => kv.Key["cls.".Length..], kv => kv.Value);
-                if (head.Count > 0)
-                {
-                    StateDictLoader.Load(model.Module.Head, head, Path.Combine(nameOrDirectory, ModelDirectory.WeightsFile));
-                    model.HeadLoaded = true;
-                }
+                model.HeadLoaded = model.LoadHead(checkpoint.Weights, nameOrDirectory);
                 return model;
             }
             catch
@@ -117,6 +110,46 @@ public sealed class TransformerLanguageModel : IDisposable, ITrainableLanguageMo
         {
             foreach (var w in checkpoint.Weights.Values) w.Dispose();
         }
+    }
+
+    /// <summary>
+    /// The language-model head of GPT-1's auxiliary fine-tuning objective for a causal <paramref name="encoder"/> (owned by
+    /// the caller, whose word embeddings it is tied to): the head saved in the directory the encoder was loaded from
+    /// (cls.predictions.*, as <see cref="Save"/> writes it) when there is one, else a fresh head (<see cref="HeadLoaded"/> false).
+    /// </summary>
+    /// <param name="encoder">A loaded causal (is_decoder) BERT encoder, e.g. a copy of one saved by <see cref="Save"/>.</param>
+    /// <param name="seed">Seed of a fresh head's initialisation.</param>
+    internal static TransformerLanguageModel ForAuxiliaryObjective(PretrainedEncoder encoder, int seed)
+    {
+        var model = FromEncoder(encoder, LanguageModelObjective.CausalLm, seed);
+        string directory = PretrainedEncoder.LocalDirectory(encoder.Name);
+        if (!File.Exists(Path.Combine(directory, ModelDirectory.WeightsFile))) return model;
+        var weights = Safetensors.Load(Path.Combine(directory, ModelDirectory.WeightsFile));
+        try
+        {
+            model.HeadLoaded = model.LoadHead(weights, directory);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        finally
+        {
+            foreach (var w in weights.Values) w.Dispose();
+        }
+    }
+
+    /// <summary>Copies the head's weights (cls.predictions.*, without the decoder tied to the embeddings) from a checkpoint; false when it has none.</summary>
+    private bool LoadHead(IReadOnlyDictionary<string, Tensor> weights, string directory)
+    {
+        var head = weights.Where(kv => kv.Key.StartsWith(HeadPrefix, StringComparison.Ordinal) &&
+                                       !kv.Key.StartsWith(HeadPrefix + "decoder.", StringComparison.Ordinal)) // tied to the embeddings
+                          .ToDictionary(kv => kv.Key["cls.".Length..], kv => kv.Value);
+        if (head.Count == 0) return false;
+        StateDictLoader.Load(Module.Head, head, Path.Combine(directory, ModelDirectory.WeightsFile));
+        return true;
     }
 
     /// <summary>

@@ -51,6 +51,13 @@ public sealed record FineTuneSettings
     public double MaxGradNorm { get; init; } = 1.0;
     /// <summary>Pooling of the last layer's token states for the head. Default mean.</summary>
     public PoolingMode Pooling { get; init; } = PoolingMode.Mean;
+    /// <summary>
+    /// λ of the OpenAI transformer's (GPT-1) auxiliary language-model objective: each step minimises
+    /// L_task + λ · L_LM, where L_LM is the causal next-token loss (<see cref="NextTokenLoss"/>) of the batch's own training
+    /// texts, from the same forward pass. Needs a causal (is_decoder) encoder and a language-model head
+    /// (<see cref="FineTuner.LanguageModelHead"/>). Default 0 (off).
+    /// </summary>
+    public double AuxiliaryLanguageModelWeight { get; init; }
     /// <summary>Weigh classes by inverse frequency in the loss (imbalanced data). Default false.</summary>
     public bool BalanceClasses { get; init; }
     /// <summary>Evaluate on validation data every this many steps (0 = at each epoch end). Default 0.</summary>
@@ -99,6 +106,7 @@ public sealed record FineTuneSettings
         Check(UnfreezeBlocksPerEpoch >= 0, nameof(UnfreezeBlocksPerEpoch), UnfreezeBlocksPerEpoch, "must be 0 (off) or positive");
         Check(WeightDecay >= 0, nameof(WeightDecay), WeightDecay, "must not be negative");
         Check(HeadDropout is >= 0 and < 1, nameof(HeadDropout), HeadDropout, "must be in [0, 1)");
+        Check(AuxiliaryLanguageModelWeight >= 0 && double.IsFinite(AuxiliaryLanguageModelWeight), nameof(AuxiliaryLanguageModelWeight), AuxiliaryLanguageModelWeight, "must be 0 (off) or a positive number");
         Check(MaxGradNorm >= 0, nameof(MaxGradNorm), MaxGradNorm, "must not be negative");
         Check(EvaluateEverySteps >= 0, nameof(EvaluateEverySteps), EvaluateEverySteps, "must not be negative");
         Check(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "must not be negative");

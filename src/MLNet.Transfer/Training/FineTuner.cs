@@ -25,7 +25,8 @@ public sealed record FineTuneResult(int Steps, bool StoppedEarly, IReadOnlyDicti
 /// weights, early stopping with best-weight restore, resumable checkpoints, progress and cancellation. Tagging tasks learn
 /// from examples that carry a sentence window (<see cref="TrainingExample.Window"/>): their loss is the token classifier's
 /// (<see cref="TaggingLoss"/>), their CRF transitions train at <see cref="TaggerTrainer.DefaultCrfLearningRate"/>, and their
-/// validation metric is entity F1.
+/// validation metric is entity F1. With <see cref="FineTuneSettings.AuxiliaryLanguageModelWeight"/> λ &gt; 0 (GPT-1's
+/// recipe, causal encoders) each step adds λ × the next-token loss of the batch's texts through <see cref="LanguageModelHead"/>.
 /// </summary>
 public sealed class FineTuner(TransferModel model, FineTuneSettings settings, int padId)
 {
@@ -38,21 +39,34 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
     /// </summary>
     public ConsistencyObjective? Consistency { get; init; }
 
+    /// <summary>
+    /// The language-model head (tied to the encoder's word embeddings) of the auxiliary objective; needed when
+    /// <see cref="FineTuneSettings.AuxiliaryLanguageModelWeight"/> is positive, ignored when it is 0. It is trained with the
+    /// heads' rate and clipped with the model, but is not part of <see cref="TransferModel"/>: it is neither saved nor
+    /// checkpointed (a resumed run continues from the head it is given).
+    /// </summary>
+    public BertLmHead? LanguageModelHead { get; init; }
+
+    private BertLmHead? AuxiliaryHead => _settings.AuxiliaryLanguageModelWeight > 0 ? LanguageModelHead : null;
+
     /// <summary>Trains in place and returns a summary. Throws <see cref="OperationCanceledException"/> on cancellation.</summary>
     public FineTuneResult Train(IReadOnlyList<TrainingExample> train, IReadOnlyList<TrainingExample>? validation = null,
                                 IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
         CheckExamples(train, "training");
         if (validation is not null) CheckExamples(validation, "validation");
+        CheckAuxiliaryObjective();
         var classWeights = model.Tasks.Select((t, i) => _settings.BalanceClasses ? ClassWeights(t, i, train) : null).ToArray();
         var groups = CrfParameterGroup.Separate(ParameterGroups.Build(model, _settings.LearningRate, _settings.LayerLearningRateDecay, _settings.WeightDecay),
                                                 model, TaggerTrainer.DefaultCrfLearningRate);
+        if (AuxiliaryHead is { } head) groups.AddRange(ParameterGroups.Build(head, 0, _settings.LearningRate, 1, _settings.WeightDecay)); // depth 0: the heads' rate
+        var clipped = AuxiliaryHead is { } auxiliary ? new TorchSharp.Modules.ModuleList<nn.Module>(model, auxiliary) : (nn.Module)model;
         using var optimizer = new ScalarSafeAdamW(groups, _settings.LearningRate);
         var plan = TrainingLoopPlan.ForFineTuning(_settings, [.. train.Select(t => t.Tokens.Length)], model.Encoder.Device,
             (rows, step) =>
             {
                 var batch = rows.Select(i => train[i]).ToArray();
-                return (TrainStep(batch, optimizer, classWeights, step), batch.Sum(b => (long)b.Tokens.Length));
+                return (TrainStep(batch, optimizer, clipped, classWeights, step), batch.Sum(b => (long)b.Tokens.Length));
             },
             validation is null ? null : () => Evaluate(validation), "score", epoch => SortishBatches(train, epoch));
         _totalSteps = plan.TotalSteps;
@@ -61,7 +75,7 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
         return loop.Run(progress, cancellation).ToFineTuneResult();
     }
 
-    private double TrainStep(TrainingExample[] batch, OptimizerHelper optimizer, float[]?[] classWeights, int step)
+    private double TrainStep(TrainingExample[] batch, OptimizerHelper optimizer, nn.Module clipped, float[]?[] classWeights, int step)
     {
         using var scope = NewDisposeScope();
         Tensor? total = null;
@@ -75,7 +89,15 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
         if (texts.Length > 0 && model.SentenceTasks.Any())
         {
             using var tokens = TokenBatch.Create(texts.Select(b => b.Tokens).ToArray(), padId, model.Encoder.Device);
-            var logits = model.Forward(tokens.InputIds, tokens.TokenTypeIds, tokens.AttentionMask);
+            Dictionary<string, Tensor> logits;
+            if (AuxiliaryHead is { } head) // one forward pass feeds the heads and the language-model loss
+            {
+                var states = model.Encoder.Forward(tokens.InputIds, tokens.TokenTypeIds, tokens.AttentionMask)[^1];
+                logits = model.HeadsOver(states, tokens.AttentionMask);
+                var languageModel = NextTokenLoss.Compute(head, states, tokens.InputIds, tokens.AttentionMask).Times(_settings.AuxiliaryLanguageModelWeight);
+                total = total is null ? languageModel : total.Plus(languageModel);
+            }
+            else logits = model.Forward(tokens.InputIds, tokens.TokenTypeIds, tokens.AttentionMask);
             for (int t = 0; t < model.Tasks.Count; t++)
             {
                 if (model.Tasks[t].Kind == TaskKind.Tagging) continue;
@@ -96,7 +118,7 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
             Add(model.Tasks[t], TaggingLoss.Compute(tagger, emissions, windows.Select(w => w.Targets[t]!.Select(i => (int)i).ToArray()).ToArray()));
         }
         if (total is null) return 0; // no labels in this batch for any task
-        return GuardedStep.Run(total, optimizer, model, _settings.MaxGradNorm, step, "Training",
+        return GuardedStep.Run(total, optimizer, clipped, _settings.MaxGradNorm, step, "Training",
                                "Lower the learning rate or check the labels; the last checkpoint (if any) is intact.",
                                "Lower the learning rate; the last checkpoint (if any) is intact.");
     }
@@ -129,6 +151,19 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
     /// <summary>Shuffled batches of similar length (fastai's "sortish" sampler), seeded per epoch so a resumed run sees the same order.</summary>
     private List<int[]> SortishBatches(IReadOnlyList<TrainingExample> train, int epoch) =>
         TaskBatches.ForEpoch(train, _settings.BatchSize, _settings.Seed, epoch, _settings.TaskSampling, _settings.SamplingTemperature, _settings.TokensPerBatch);
+
+    /// <summary>A positive auxiliary weight needs a head and a causal encoder; refuses the rest clearly.</summary>
+    private void CheckAuxiliaryObjective()
+    {
+        if (_settings.AuxiliaryLanguageModelWeight == 0) return;
+        if (!NextTokenLoss.AppliesTo(model.Encoder))
+            throw new ArgumentException(
+                $"AuxiliaryLanguageModelWeight {_settings.AuxiliaryLanguageModelWeight} needs a causal (is_decoder) transformer encoder: the OpenAI transformer's auxiliary " +
+                $"objective predicts each next token from the task's own forward pass. This {model.Encoder.ModelType} encoder reads both ways (or is recurrent); " +
+                "set the weight to 0, or adapt the encoder to the domain beforehand (AdaptLanguageModel / pretrain) instead.");
+        if (LanguageModelHead is null)
+            throw new ArgumentException($"AuxiliaryLanguageModelWeight {_settings.AuxiliaryLanguageModelWeight} needs a LanguageModelHead tied to the encoder's word embeddings.");
+    }
 
     private void CheckExamples(IReadOnlyList<TrainingExample> examples, string what)
     {

@@ -1,5 +1,6 @@
 using MLNet.Transfer.Encoders;
 using MLNet.Transfer.Models.Heads;
+using MLNet.Transfer.Pretraining;
 using MLNet.Transfer.Text;
 using MLNet.Transfer.Text.Tagging;
 using MLNet.Transfer.Training;
@@ -37,17 +38,26 @@ internal static class TextFineTuning
                 : (valid?.Texts.Count ?? 0) + (tagged?.Valid.Sum(v => v?.Count ?? 0) ?? 0);
             defaults = TrainingDefaults.Resolve(profile, encoder.MaxTokens, options.Request(), tasks.Any(t => t.Kind == TaskKind.Binary), validCount);
             TextFineTuningOptions.CheckWindowStride(defaults);
+            if (options.AuxiliaryLanguageModelWeight is null && NextTokenLoss.AppliesTo(encoder.Model))
+                defaults = defaults with
+                {
+                    Reasons = [.. defaults.Reasons, $"auxiliary language-model loss weight {TextFineTuningOptions.DefaultAuxiliaryLanguageModelWeight} (causal encoder: the OpenAI transformer's recipe; 0 turns it off)"],
+                };
             options.DefaultsChosen?.Invoke(defaults);
-            var settings = options.ToSettings(defaults).Validate(encoder.MaxTokens, tasks);
+            var settings = (options.ToSettings(defaults) with { AuxiliaryLanguageModelWeight = options.AuxiliaryWeightFor(encoder.Model) }).Validate(encoder.MaxTokens, tasks);
             manual_seed(settings.Seed);
             var model = new TransferModel(encoder.Model, tasks.Select((t, i) => Standardised(t, i, train)).ToArray(), settings.Pooling, settings.HeadDropout);
             var trainExamples = Examples(encoder.Tokenizer, train, defaults).Concat(TaggedExamples(encoder.Tokenizer, tasks, tagged?.Train, defaults)).ToList();
             var validExamples = (valid is null ? [] : Examples(encoder.Tokenizer, valid, defaults)).Concat(TaggedExamples(encoder.Tokenizer, tasks, tagged?.Valid, defaults)).ToList();
             var validation = validExamples.Count == 0 ? null : validExamples;
             var (maxTokens, truncation) = (defaults.MaxTokens, defaults.Truncation);
+            // GPT-1's auxiliary objective: the causal encoder's own language-model head, used in training only.
+            using var languageModel = settings.AuxiliaryLanguageModelWeight > 0 && NextTokenLoss.AppliesTo(encoder.Model)
+                ? TransformerLanguageModel.ForAuxiliaryObjective(encoder, settings.Seed) : null;
             result = unlabelled is null
-                ? new FineTuner(model, settings, encoder.Tokenizer.PadId).Train(trainExamples, validation, options.Progress, options.CancellationToken)
-                : new SemiSupervisedFineTuner(model, settings, unlabelled.Settings, encoder.Tokenizer.PadId)
+                ? new FineTuner(model, settings, encoder.Tokenizer.PadId) { LanguageModelHead = languageModel?.Module.Head }
+                    .Train(trainExamples, validation, options.Progress, options.CancellationToken)
+                : new SemiSupervisedFineTuner(model, settings, unlabelled.Settings, encoder.Tokenizer.PadId) { LanguageModelHead = languageModel?.Module.Head }
                     .Train(trainExamples, validation, [.. unlabelled.Texts.Select(t => encoder.Tokenizer.Encode(t, maxTokens, truncation))],
                            options.Progress, unlabelled.Rounds, options.CancellationToken);
             var input = new FineTunedTextTransformer.TextInput(options.TextColumnName, options.SecondTextColumnName, settings.MaxTokens, defaults.Truncation,

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using MLNet.Transfer.Encoders;
 using MLNet.Transfer.Models;
+using MLNet.Transfer.Models.Heads;
 using MLNet.Transfer.Text;
 using MLNet.Transfer.Training;
 
@@ -101,6 +102,18 @@ public abstract class TextFineTuningOptions
     public double MaxGradNorm { get; set; } = 1.0;
     /// <inheritdoc cref="FineTuneSettings.Pooling"/>
     public PoolingMode Pooling { get; set; } = PoolingMode.Mean;
+    /// <summary>
+    /// λ of the OpenAI transformer's (GPT-1) auxiliary language-model objective: fine-tuning minimises L_task + λ · L_LM, with
+    /// L_LM the next-token loss of the batch's training texts from the same forward pass, through the language-model head
+    /// saved with the model (a fresh one when the directory has none). Causal (is_decoder) encoders only, e.g. one trained
+    /// by <c>pretrain --objective clm</c>; a positive value with a masked (bidirectional) or recurrent encoder is refused
+    /// (a masked LM would need a second, masked forward pass per batch: adapt such an encoder beforehand instead). 0 turns
+    /// it off and trains exactly as without it. Default null: <see cref="DefaultAuxiliaryLanguageModelWeight"/> (0.5, the
+    /// paper's) for a causal encoder, else 0. See docs/results.md for what it did on AG News.
+    /// </summary>
+    public double? AuxiliaryLanguageModelWeight { get; set; }
+    /// <summary>The auxiliary language-model weight a causal encoder gets when <see cref="AuxiliaryLanguageModelWeight"/> is null: 0.5.</summary>
+    public const double DefaultAuxiliaryLanguageModelWeight = 0.5;
     /// <summary>Weigh classes by inverse frequency in the loss. Default null: on when the classes are imbalanced (2.5:1 or more).</summary>
     public bool? BalanceClasses { get; set; }
     /// <inheritdoc cref="FineTuneSettings.EvaluateEverySteps"/>
@@ -132,6 +145,8 @@ public abstract class TextFineTuningOptions
             throw new ArgumentOutOfRangeException(nameof(TokensPerBatch), budget, $"TokensPerBatch must be 0 (off) or positive; got {budget}.");
         if (BatchSize is { } b && b < 1) // checked here too: the data-aware epoch choice divides by it before FineTuneSettings.Validate runs
             throw new ArgumentOutOfRangeException(nameof(BatchSize), b, $"BatchSize must be at least 1; got {b}.");
+        if (AuxiliaryLanguageModelWeight is { } w && !(w >= 0 && double.IsFinite(w)))
+            throw new ArgumentOutOfRangeException(nameof(AuxiliaryLanguageModelWeight), w, $"AuxiliaryLanguageModelWeight must be 0 (off) or a positive number; got {w}.");
         if (DecisionThreshold is { } p && !(p > 0 && p < 1))
             throw new ArgumentOutOfRangeException(nameof(DecisionThreshold), p, $"DecisionThreshold must be a probability strictly between 0 and 1; got {p}.");
     }
@@ -151,7 +166,11 @@ public abstract class TextFineTuningOptions
             throw new ArgumentOutOfRangeException(nameof(PredictionWindowStride), d.PredictionWindowStride, $"PredictionWindowStride must be between 0 (off) and MaxTokens - 2 ({d.MaxTokens - 2}); got {d.PredictionWindowStride}.");
     }
 
-    /// <summary>The training hyperparameters as <see cref="FineTuneSettings"/>, with the data-aware choices in <paramref name="d"/>.</summary>
+    /// <summary>The auxiliary language-model weight for <paramref name="encoder"/>: the user's, else 0.5 for a causal encoder and 0 for the rest.</summary>
+    internal double AuxiliaryWeightFor(TextEncoder encoder) =>
+        AuxiliaryLanguageModelWeight ?? (NextTokenLoss.AppliesTo(encoder) ? DefaultAuxiliaryLanguageModelWeight : 0);
+
+    /// <summary>The training hyperparameters as <see cref="FineTuneSettings"/>, with the data-aware choices in <paramref name="d"/> (the auxiliary weight is set by <see cref="AuxiliaryWeightFor"/>).</summary>
     internal virtual FineTuneSettings ToSettings(DataAwareDefaults d) => new()
     {
         LearningRate = LearningRate, Epochs = d.Epochs, BatchSize = d.BatchSize, TokensPerBatch = d.TokensPerBatch, Precision = Precision,

@@ -102,6 +102,21 @@ public sealed class TransferModel : nn.Module
     public Dictionary<string, Tensor> Forward(Tensor inputIds, Tensor tokenTypeIds, Tensor attentionMask)
     {
         using var features = Features(inputIds, tokenTypeIds, attentionMask);
-        return SentenceTasks.ToDictionary(t => t.Name, t => heads[t.Name].call(features));
+        return HeadsOn(features);
+    }
+
+    /// <summary>Logits of every sentence head for pooled sentence vectors [batch, width] (e.g. <see cref="SymmetricPair"/>'s sums).</summary>
+    public Dictionary<string, Tensor> HeadsOn(Tensor features) => SentenceTasks.ToDictionary(t => t.Name, t => heads[t.Name].call(features));
+
+    /// <summary>
+    /// <see cref="Forward"/> from last-layer token states the caller has already computed with <see cref="Encoder"/> (so the
+    /// same pass can also feed another loss, e.g. <see cref="NextTokenLoss"/>).
+    /// </summary>
+    /// <param name="lastStates">The encoder's last-layer states [batch, seq, hidden].</param>
+    /// <param name="attentionMask">[batch, seq]: 1 for a real token.</param>
+    public Dictionary<string, Tensor> HeadsOver(Tensor lastStates, Tensor attentionMask)
+    {
+        using var features = Models.Pooling.Pool(lastStates, attentionMask, Pooling);
+        return HeadsOn(features);
     }
 }

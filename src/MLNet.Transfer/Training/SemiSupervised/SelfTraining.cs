@@ -12,7 +12,8 @@ namespace MLNet.Transfer.Training.SemiSupervised;
 /// pseudo-labels with dropout and (optionally) TF-IDF-augmented inputs; it is the next round's teacher. With validation
 /// data a round that does not beat the one before is undone and ends training.
 /// </summary>
-internal sealed class SelfTraining(TransferModel model, FineTuneSettings settings, SemiSupervisedSettings semi, int padId, TfIdfAugmenter augmenter)
+internal sealed class SelfTraining(TransferModel model, FineTuneSettings settings, SemiSupervisedSettings semi, int padId, TfIdfAugmenter augmenter,
+                                    BertLmHead? languageModelHead)
 {
     private readonly TaskSpec _task = model.Tasks[0];
 
@@ -27,7 +28,7 @@ internal sealed class SelfTraining(TransferModel model, FineTuneSettings setting
         Dictionary<string, Tensor>? bestWeights = null;
         try
         {
-            var best = new FineTuner(model, ForRound(0, settings.Epochs), padId).Train(train, validation, progress, cancellation);
+            var best = new FineTuner(model, ForRound(0, settings.Epochs), padId) { LanguageModelHead = languageModelHead }.Train(train, validation, progress, cancellation);
             double? bestScore = Score(validation);
             rounds?.Report(new SemiSupervisedRound(0, semi.Rounds, 0, new int[classes], bestScore, true));
             int teacherSteps = settings.Epochs * ((train.Count + settings.BatchSize - 1) / settings.BatchSize);
@@ -46,7 +47,7 @@ internal sealed class SelfTraining(TransferModel model, FineTuneSettings setting
                 bestWeights?.Values.ToList().ForEach(t => t.Dispose());
                 bestWeights = validation is null ? null : Snapshot();
                 Restore(start);
-                var result = new FineTuner(model, ForRound(round, epochs), padId).Train(student, validation, progress, cancellation);
+                var result = new FineTuner(model, ForRound(round, epochs), padId) { LanguageModelHead = languageModelHead }.Train(student, validation, progress, cancellation);
                 double? score = Score(validation);
                 bool kept = bestScore is null || score > bestScore;
                 rounds?.Report(new SemiSupervisedRound(round, semi.Rounds, pseudo.Count, perClass, score, kept));

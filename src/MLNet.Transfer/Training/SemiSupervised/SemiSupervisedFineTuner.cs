@@ -23,6 +23,9 @@ public sealed class SemiSupervisedFineTuner(TransferModel model, FineTuneSetting
 {
     private readonly SemiSupervisedSettings _semi = semiSupervised.Validate();
 
+    /// <summary>The causal encoder's language-model head for GPT-1's auxiliary loss (see <see cref="FineTuner.LanguageModelHead"/>), or null.</summary>
+    public BertLmHead? LanguageModelHead { get; init; }
+
     /// <summary>Trains in place and returns the kept run's summary (its <see cref="FineTuneResult.Duration"/> covers every round).</summary>
     /// <param name="train">Labelled examples.</param>
     /// <param name="validation">Labelled validation examples (early stopping within and across rounds), or null.</param>
@@ -40,11 +43,11 @@ public sealed class SemiSupervisedFineTuner(TransferModel model, FineTuneSetting
         if (_semi.Method == SemiSupervisedMethod.Consistency)
         {
             var augmented = augmenter.AugmentAll(unlabelled, _semi.AugmentationRate, _semi.DeletionShare, settings.Seed);
-            return new FineTuner(model, settings, padId) { Consistency = new ConsistencyObjective(unlabelled, augmented, _semi, settings.Seed) }
+            return new FineTuner(model, settings, padId) { Consistency = new ConsistencyObjective(unlabelled, augmented, _semi, settings.Seed), LanguageModelHead = LanguageModelHead }
                 .Train(train, validation, progress, cancellation);
         }
         if (model.Tasks.Count != 1)
             throw new ArgumentException($"Self-training pseudo-labels one task; the model has {model.Tasks.Count}.");
-        return new SelfTraining(model, settings, _semi, padId, augmenter).Run(train, validation, unlabelled, progress, rounds, cancellation);
+        return new SelfTraining(model, settings, _semi, padId, augmenter, LanguageModelHead).Run(train, validation, unlabelled, progress, rounds, cancellation);
     }
 }
