@@ -14,12 +14,19 @@ public static class HuggingFaceDirectory
     /// <summary>Reads a model directory; every problem names the file and what is wrong.</summary>
     public static ModelCheckpoint<BertConfig> Read(string directory)
     {
+        var description = ReadWithoutWeights(directory);
+        return description with { Weights = Safetensors.Load(ModelDirectory.WeightsPath(directory)) };
+    }
+
+    /// <summary>Reads a model directory's config and tokenizer (<see cref="ModelCheckpoint{TConfig}.Weights"/> empty), checking that its weights file is there.</summary>
+    internal static ModelCheckpoint<BertConfig> ReadWithoutWeights(string directory)
+    {
         string configPath = ModelDirectory.ConfigPath(directory, "a Hugging Face model directory");
         var config = BertConfig.FromJson(File.ReadAllText(configPath), configPath);
         var (vocabulary, tokenizerOptions) = HuggingFaceTokenizerFiles.ReadDirectory(directory);
         config = config with { DoLowerCase = tokenizerOptions.LowerCase };
-        var weights = Safetensors.Load(ModelDirectory.WeightsPath(directory));
-        return new ModelCheckpoint<BertConfig>(directory, config, vocabulary, weights, tokenizerOptions);
+        ModelDirectory.WeightsPath(directory);
+        return new ModelCheckpoint<BertConfig>(directory, config, vocabulary, [], tokenizerOptions);
     }
 
     /// <summary>

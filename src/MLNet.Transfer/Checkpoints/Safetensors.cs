@@ -42,22 +42,7 @@ public static class Safetensors
             spool.Position = 0;
             return Load(spool, source);
         }
-        var lengthBytes = new byte[8];
-        if (ReadFully(stream, lengthBytes) < 8) throw new InvalidDataException($"{source}: not a safetensors file (shorter than its 8-byte header length).");
-        long headerLength = BitConverter.ToInt64(lengthBytes);
-        long available = stream.Length - stream.Position;
-        if (headerLength <= 0 || headerLength > MaxHeaderBytes || headerLength > available)
-            throw new InvalidDataException($"{source}: invalid safetensors header length {headerLength} (file has {available} bytes after it).");
-        var headerBytes = new byte[headerLength];
-        if (ReadFully(stream, headerBytes) < headerLength) throw new InvalidDataException($"{source}: truncated safetensors header.");
-        JsonObject header;
-        try { header = JsonNode.Parse(headerBytes) as JsonObject ?? throw new InvalidDataException($"{source}: safetensors header is not a JSON object."); }
-        catch (JsonException e) { throw new InvalidDataException($"{source}: safetensors header is not valid JSON ({e.Message}).", e); }
-
-        var entries = header.Where(kv => kv.Key != "__metadata__")
-            .Select(kv => Describe(kv.Key, kv.Value, source))
-            .OrderBy(e => e.Begin).ToList();
-        long dataLength = available - headerLength;
+        var (entries, dataLength) = ReadLayout(stream, source);
         var result = new Dictionary<string, Tensor>();
         long position = 0;
         try
@@ -83,6 +68,30 @@ public static class Safetensors
             foreach (var t in result.Values) t.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Reads the header of a seekable safetensors stream positioned at its start, leaving it at the start of the data
+    /// section: the tensors ordered by offset (checked against the stream's length) and the data section's length.
+    /// </summary>
+    internal static (List<Entry> Entries, long DataLength) ReadLayout(Stream stream, string source)
+    {
+        var lengthBytes = new byte[8];
+        if (ReadFully(stream, lengthBytes) < 8) throw new InvalidDataException($"{source}: not a safetensors file (shorter than its 8-byte header length).");
+        long headerLength = BitConverter.ToInt64(lengthBytes);
+        long available = stream.Length - stream.Position;
+        if (headerLength <= 0 || headerLength > MaxHeaderBytes || headerLength > available)
+            throw new InvalidDataException($"{source}: invalid safetensors header length {headerLength} (file has {available} bytes after it).");
+        var headerBytes = new byte[headerLength];
+        if (ReadFully(stream, headerBytes) < headerLength) throw new InvalidDataException($"{source}: truncated safetensors header.");
+        JsonObject header;
+        try { header = JsonNode.Parse(headerBytes) as JsonObject ?? throw new InvalidDataException($"{source}: safetensors header is not a JSON object."); }
+        catch (JsonException e) { throw new InvalidDataException($"{source}: safetensors header is not valid JSON ({e.Message}).", e); }
+
+        var entries = header.Where(kv => kv.Key != "__metadata__")
+            .Select(kv => Describe(kv.Key, kv.Value, source))
+            .OrderBy(e => e.Begin).ToList();
+        return (entries, available - headerLength);
     }
 
     /// <summary>Reads only the header: tensor names with dtype and shape (cheap; for validation and listing).</summary>
@@ -113,33 +122,17 @@ public static class Safetensors
     /// <summary>Writes <paramref name="tensors"/> in safetensors form to <paramref name="stream"/>.</summary>
     public static void Save(Stream stream, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
-        var header = new JsonObject();
-        if (metadata is { Count: > 0 })
-            header["__metadata__"] = new JsonObject(metadata.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(kv.Value))));
-        var ordered = tensors.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToList();
-        var cpu = new List<Tensor>(ordered.Count);
+        var cpu = new List<Tensor>(tensors.Count);
         try
         {
-            long offset = 0;
-            foreach (var (name, t) in ordered)
+            var raw = new List<RawTensor>(tensors.Count);
+            foreach (var (name, t) in tensors)
             {
                 var c = t.detach().cpu().contiguous();
                 cpu.Add(c);
-                long bytes = c.NumberOfElements * c.ElementSize;
-                header[name] = new JsonObject
-                {
-                    ["dtype"] = DTypeName(c.dtype, name),
-                    ["shape"] = new JsonArray(c.shape.Select(d => (JsonNode?)JsonValue.Create(d)).ToArray()),
-                    ["data_offsets"] = new JsonArray(JsonValue.Create(offset), JsonValue.Create(offset + bytes)),
-                };
-                offset += bytes;
+                raw.Add(new RawTensor(name, DTypeName(c.dtype, name), c.shape, c.NumberOfElements * c.ElementSize, s => c.WriteBytesToStream(s, 1 << 20)));
             }
-            var json = Encoding.UTF8.GetBytes(header.ToJsonString());
-            int padding = (8 - json.Length % 8) % 8; // keep tensor data 8-byte aligned, as the reference writer does
-            stream.Write(BitConverter.GetBytes((long)(json.Length + padding)));
-            stream.Write(json);
-            for (int i = 0; i < padding; i++) stream.WriteByte((byte)' ');
-            foreach (var c in cpu) c.WriteBytesToStream(stream, 1 << 20);
+            Save(stream, raw, metadata);
         }
         finally
         {
@@ -147,7 +140,37 @@ public static class Safetensors
         }
     }
 
-    private sealed record Entry(string Name, string DTypeName, ScalarType Type, long[] Shape, long Begin, long End);
+    /// <summary>One tensor to write: its dtype name ("F32", …), shape, byte length and a writer of exactly that many data bytes.</summary>
+    internal sealed record RawTensor(string Name, string DType, long[] Shape, long Bytes, Action<Stream> WriteData);
+
+    /// <summary>Writes <paramref name="tensors"/> (sorted by name, data 8-byte aligned as the reference writer does) to <paramref name="stream"/>.</summary>
+    internal static void Save(Stream stream, IEnumerable<RawTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var header = new JsonObject();
+        if (metadata is { Count: > 0 })
+            header["__metadata__"] = new JsonObject(metadata.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(kv.Value))));
+        var ordered = tensors.OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
+        long offset = 0;
+        foreach (var t in ordered)
+        {
+            header[t.Name] = new JsonObject
+            {
+                ["dtype"] = t.DType,
+                ["shape"] = new JsonArray(t.Shape.Select(d => (JsonNode?)JsonValue.Create(d)).ToArray()),
+                ["data_offsets"] = new JsonArray(JsonValue.Create(offset), JsonValue.Create(offset + t.Bytes)),
+            };
+            offset += t.Bytes;
+        }
+        var json = Encoding.UTF8.GetBytes(header.ToJsonString());
+        int padding = (8 - json.Length % 8) % 8; // keep tensor data 8-byte aligned, as the reference writer does
+        stream.Write(BitConverter.GetBytes((long)(json.Length + padding)));
+        stream.Write(json);
+        for (int i = 0; i < padding; i++) stream.WriteByte((byte)' ');
+        foreach (var t in ordered) t.WriteData(stream);
+    }
+
+    /// <summary>One tensor of a header: name, dtype (safetensors name and TorchSharp type), shape and byte range in the data section.</summary>
+    internal sealed record Entry(string Name, string DTypeName, ScalarType Type, long[] Shape, long Begin, long End);
 
     private static Entry Describe(string name, JsonNode? node, string source)
     {
@@ -183,7 +206,7 @@ public static class Safetensors
         using (t) return t.to(ScalarType.Float32);
     }
 
-    private static int ReadFully(Stream stream, byte[] buffer)
+    internal static int ReadFully(Stream stream, byte[] buffer)
     {
         int total = 0;
         while (total < buffer.Length)

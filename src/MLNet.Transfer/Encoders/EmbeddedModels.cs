@@ -37,13 +37,8 @@ public static class EmbeddedModels
                ?? throw new IOException($"Cannot write the model cache '{ModelCache.Root}'; set MLNET_TRANSFER_CACHE to a writable folder.");
     }
 
-    internal static PretrainedEncoder Load(string name, Func<ModelCheckpoint<BertConfig>, string, PretrainedEncoder> build)
-    {
-        string canonical = EmbeddedModelFiles.Find(name).Name;
-        var checkpoint = HuggingFaceDirectory.Read(EnsureDirectory(name));
-        try { return build(checkpoint, canonical); }
-        finally { foreach (var w in checkpoint.Weights.Values) w.Dispose(); }
-    }
+    /// <summary>The canonical name of an embedded model ("minilm" for "all-MiniLM-L6-v2").</summary>
+    internal static string CanonicalName(string name) => EmbeddedModelFiles.Find(name).Name;
 
     private static void Convert(EmbeddedModelSource source, string directory)
     {

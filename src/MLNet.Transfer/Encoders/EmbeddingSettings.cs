@@ -54,7 +54,10 @@ public sealed record EmbeddingSettings
     /// Width of the produced vectors for <paramref name="encoder"/>, whose layers may differ in width (an AWD-LSTM's
     /// inner layers are wider than its embeddings): the pooled width of the selected layers, summed when concatenating.
     /// </summary>
-    public int OutputWidth(TextEncoder encoder)
+    public int OutputWidth(TextEncoder encoder) => OutputWidth((IEncoderShape)encoder);
+
+    /// <summary>Width of the produced vectors for an encoder of <paramref name="encoder"/>'s shape (see the public overload).</summary>
+    internal int OutputWidth(IEncoderShape encoder)
     {
         var widths = ResolveLayers(encoder.LayerCount).Select(l => Models.Pooling.Width(Pooling, encoder.LayerWidth(l))).ToArray();
         return Combination == LayerCombination.Concatenate ? widths.Sum() : widths[0];
@@ -77,7 +80,10 @@ public sealed record EmbeddingSettings
     /// Checks every value against <paramref name="encoder"/> (any architecture); averaging or mixing layers also needs
     /// the selected layers to have one width. Throws naming the bad setting.
     /// </summary>
-    public void Validate(TextEncoder encoder)
+    public void Validate(TextEncoder encoder) => Validate((IEncoderShape)encoder);
+
+    /// <summary>Checks every value against an encoder of <paramref name="encoder"/>'s shape (see the public overload).</summary>
+    internal void Validate(IEncoderShape encoder)
     {
         ArgumentNullException.ThrowIfNull(encoder);
         Validate(encoder.LayerCount, encoder.MaxTokens);

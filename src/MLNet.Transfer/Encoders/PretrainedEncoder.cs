@@ -20,19 +20,36 @@ namespace MLNet.Transfer.Encoders;
 /// </code></example>
 public sealed class PretrainedEncoder : IDisposable
 {
+    private readonly object _materializeLock = new();
+    private readonly DeferredBertWeights? _deferred;
+    private TextEncoder? _model;
+    private Device? _device;
+
     // tokenizerOptions: the directory's or zip's tokenizer settings; null = BERT's defaults with the model's casing.
     private PretrainedEncoder(string name, TextEncoder model, string[] vocabulary, BertWordPieceOptions? tokenizerOptions, Device device)
+        : this(name, vocabulary, tokenizerOptions, model.LowerCase)
+    {
+        _model = model;
+        _device = device;
+    }
+
+    // An encoder whose TorchSharp module is built from deferred (still on-disk) weights on first use, on the CPU.
+    private PretrainedEncoder(string name, DeferredBertWeights deferred, string[] vocabulary, BertWordPieceOptions? tokenizerOptions)
+        : this(name, vocabulary, tokenizerOptions, deferred.Config.DoLowerCase)
+    {
+        _deferred = deferred;
+    }
+
+    private PretrainedEncoder(string name, string[] vocabulary, BertWordPieceOptions? tokenizerOptions, bool lowerCase)
     {
         Name = name;
         Vocabulary = vocabulary;
-        Model = model;
-        Device = device;
-        var options = tokenizerOptions?.Clone() ?? new BertWordPieceOptions { LowerCase = model.LowerCase };
-        if (options.LowerCase != model.LowerCase)
+        var options = tokenizerOptions?.Clone() ?? new BertWordPieceOptions { LowerCase = lowerCase };
+        if (options.LowerCase != lowerCase)
         {
             // The model's casing wins (e.g. sentence_bert_config.json's do_lower_case); accents keep what they were.
             options.StripAccents = options.EffectiveStripAccents;
-            options.LowerCase = model.LowerCase;
+            options.LowerCase = lowerCase;
         }
         Tokenizer = BertWordPieceTokenizer.FromTokens(vocabulary, options);
     }
@@ -41,7 +58,7 @@ public sealed class PretrainedEncoder : IDisposable
     public string Name { get; }
 
     /// <summary>The architecture: "bert", "awd-lstm" or "bilstm" (config.json's model_type).</summary>
-    public string ModelType => Model.ModelType;
+    public string ModelType => IsMaterialized ? Model.ModelType : "bert";
 
     /// <summary>The WordPiece vocabulary, by id.</summary>
     public IReadOnlyList<string> Vocabulary { get; }
@@ -49,14 +66,40 @@ public sealed class PretrainedEncoder : IDisposable
     /// <summary>The tokenizer matching the model's vocabulary and casing.</summary>
     public BertWordPieceTokenizer Tokenizer { get; }
 
-    /// <summary>The TorchSharp module (a <see cref="BertModel"/> or a <see cref="RecurrentEncoder"/>; in eval mode after loading).</summary>
-    public TextEncoder Model { get; }
+    /// <summary>
+    /// The TorchSharp module (a <see cref="BertModel"/> or a <see cref="RecurrentEncoder"/>; in eval mode after loading). A
+    /// BERT loaded on the CPU from a file keeps its weights in the file until this is first read (the ONNX Runtime engine
+    /// never reads it), so that an application that only runs inference there never initialises LibTorch.
+    /// </summary>
+    public TextEncoder Model
+    {
+        get
+        {
+            if (Volatile.Read(ref _model) is { } model) return model;
+            lock (_materializeLock) return _model ??= _deferred!.Materialize();
+        }
+    }
+
+    /// <summary>Whether <see cref="Model"/> has been built (always, unless the weights were deferred and nothing needed it yet).</summary>
+    internal bool IsMaterialized => Volatile.Read(ref _model) is not null;
+
+    /// <summary>The weights still in their file, when <see cref="Model"/> has not been built from them.</summary>
+    internal DeferredBertWeights? Deferred => IsMaterialized ? null : _deferred;
+
+    /// <summary>The sizes of the encoder's layers, without building <see cref="Model"/>.</summary>
+    internal IEncoderShape Shape => (IEncoderShape?)Volatile.Read(ref _model) ?? new BertShape(_deferred!.Config);
+
+    /// <summary>Whether the weights are on the CPU (known without initialising LibTorch).</summary>
+    internal bool IsOnCpu => _model is null || Device.type == DeviceType.CPU;
+
+    /// <summary>config.json text of the architecture (<see cref="TextEncoder.ToConfigJson"/>), without building <see cref="Model"/>.</summary>
+    internal string ConfigJson => Deferred?.Config.ToJson() ?? Model.ToConfigJson();
 
     /// <summary>The device the weights live on.</summary>
-    public Device Device { get; }
+    public Device Device => _device ??= CPU;
 
     /// <summary>Width of the top layer's token states.</summary>
-    public int HiddenSize => Model.HiddenSize;
+    public int HiddenSize => Shape.LayerWidth(Shape.LayerCount);
 
     /// <summary>
     /// Opt-in bfloat16 inference for a BERT encoder's dense layers (faster on CPUs with bf16 instructions, results
@@ -67,13 +110,13 @@ public sealed class PretrainedEncoder : IDisposable
     public void UseBFloat16Inference(bool enabled = true) => Model.UseBFloat16Inference(enabled);
 
     /// <summary>True after <see cref="UseBFloat16Inference"/>.</summary>
-    public bool BFloat16Inference => Model.BFloat16Inference;
+    public bool BFloat16Inference => IsMaterialized && Model.BFloat16Inference;
 
     /// <summary>Layers above the embeddings (hidden states 0..this).</summary>
-    public int LayerCount => Model.LayerCount;
+    public int LayerCount => Shape.LayerCount;
 
     /// <summary>Longest sequence, in tokens including [CLS]/[SEP], the model takes at once.</summary>
-    public int MaxTokens => Model.MaxTokens;
+    public int MaxTokens => Shape.MaxTokens;
 
     /// <summary>
     /// The model's own sentence-embedding settings (pooling, normalisation, token budget; the rest as
@@ -103,17 +146,18 @@ public sealed class PretrainedEncoder : IDisposable
     public static PretrainedEncoder Load(string nameOrDirectory, string? device = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(nameOrDirectory);
-        var torchDevice = TorchDevice.Resolve(device);
+        // The CPU is known without initialising LibTorch; a BERT loaded there keeps its weights in their file until needed.
+        Func<Device> torchDevice = TorchDevice.IsCpu(device) ? () => CPU : Resolved(TorchDevice.Resolve(device));
         string directory = LocalDirectory(nameOrDirectory);
         if (RecurrentDirectory.IsRecurrentModel(directory))
-            return FromRecurrentCheckpoint(RecurrentDirectory.Read(directory), nameOrDirectory, torchDevice);
+            return FromRecurrentCheckpoint(RecurrentDirectory.Read(directory), nameOrDirectory, torchDevice());
         if (SentenceTransformersLayout.IsPresent(directory))
-            return FromSentenceTransformers(SentenceTransformersLayout.Read(directory), nameOrDirectory, torchDevice);
+            return FromSentenceTransformers(SentenceTransformersLayout.Read(directory), nameOrDirectory, device, torchDevice);
         if (Directory.Exists(directory))
-            return FromCheckpoint(HuggingFaceDirectory.Read(directory), nameOrDirectory, torchDevice);
+            return FromBertDirectory(directory, nameOrDirectory, device, torchDevice);
         if (EmbeddedModels.IsKnown(nameOrDirectory))
         {
-            var encoder = EmbeddedModels.Load(nameOrDirectory, (checkpoint, name) => FromCheckpoint(checkpoint, name, torchDevice));
+            var encoder = FromBertDirectory(EmbeddedModels.EnsureDirectory(nameOrDirectory), EmbeddedModels.CanonicalName(nameOrDirectory), device, torchDevice);
             encoder.EmbeddingDefaults = EmbeddedModels.RecommendedSettings(nameOrDirectory);
             return encoder;
         }
@@ -123,6 +167,41 @@ public sealed class PretrainedEncoder : IDisposable
                 ? $" and not in the local Hugging Face hub cache (looked for {HuggingFaceHubCache.ExpectedLocation(nameOrDirectory)}; nothing is downloaded)."
                 : "."),
             nameof(nameOrDirectory));
+    }
+
+    private static Func<Device> Resolved(Device device) => () => device;
+
+    /// <summary>
+    /// Loads a BERT directory: on the CPU with weights that fit the config, the weights stay in model.safetensors until
+    /// <see cref="Model"/> is first needed; otherwise they are loaded at once (and a mismatch is reported by name).
+    /// </summary>
+    private static PretrainedEncoder FromBertDirectory(string directory, string name, string? device, Func<Device> torchDevice,
+                                                       Func<BertConfig, BertConfig>? adjust = null)
+    {
+        var checkpoint = HuggingFaceDirectory.ReadWithoutWeights(directory);
+        if (adjust is not null) checkpoint = checkpoint with { Config = adjust(checkpoint.Config) };
+        if (TorchDevice.IsCpu(device) &&
+            DeferredBertWeights.TryCreate(checkpoint.Config, SafetensorsFile.Open(ModelDirectory.WeightsPath(directory))) is { } deferred)
+            return FromDeferred(deferred, checkpoint.Vocabulary, name, checkpoint.TokenizerOptions);
+        var full = checkpoint with { Weights = Safetensors.Load(ModelDirectory.WeightsPath(directory)) };
+        try { return FromCheckpoint(full, name, torchDevice()); }
+        finally { foreach (var w in full.Weights.Values) w.Dispose(); }
+    }
+
+    /// <summary>An encoder on the CPU whose module is built from <paramref name="deferred"/> when first needed (takes ownership of it).</summary>
+    internal static PretrainedEncoder FromDeferred(DeferredBertWeights deferred, IReadOnlyList<string> vocabulary, string name, BertWordPieceOptions? tokenizerOptions)
+    {
+        try
+        {
+            if (vocabulary.Count == 0 || vocabulary.Count > deferred.Config.VocabSize)
+                throw new InvalidDataException($"{name}: the vocabulary has {vocabulary.Count} tokens but vocab_size is {deferred.Config.VocabSize}.");
+            return new PretrainedEncoder(name, deferred, vocabulary.ToArray(), tokenizerOptions);
+        }
+        catch
+        {
+            deferred.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -138,19 +217,10 @@ public sealed class PretrainedEncoder : IDisposable
     /// Loads the transformer of a sentence-transformers directory (from the root or the Transformer module's path) with
     /// the layout's pooling, normalisation and max_seq_length as <see cref="EmbeddingDefaults"/>.
     /// </summary>
-    private static PretrainedEncoder FromSentenceTransformers(SentenceTransformersLayout layout, string name, Device device)
+    private static PretrainedEncoder FromSentenceTransformers(SentenceTransformersLayout layout, string name, string? device, Func<Device> torchDevice)
     {
-        var checkpoint = HuggingFaceDirectory.Read(layout.TransformerDirectory);
-        PretrainedEncoder encoder;
-        try
-        {
-            if (layout.DoLowerCase) checkpoint = checkpoint with { Config = checkpoint.Config with { DoLowerCase = true } };
-            encoder = FromCheckpoint(checkpoint, name, device);
-        }
-        finally
-        {
-            foreach (var w in checkpoint.Weights.Values) w.Dispose();
-        }
+        var encoder = FromBertDirectory(layout.TransformerDirectory, name, device, torchDevice,
+                                        config => layout.DoLowerCase ? config with { DoLowerCase = true } : config);
         if (layout.WordEmbeddingDimension is int width && width != encoder.HiddenSize)
         {
             encoder.Dispose();
@@ -283,5 +353,9 @@ public sealed class PretrainedEncoder : IDisposable
     }
 
     /// <summary>Releases the model's native memory.</summary>
-    public void Dispose() => Model.Dispose();
+    public void Dispose()
+    {
+        _model?.Dispose();
+        _deferred?.Dispose();
+    }
 }

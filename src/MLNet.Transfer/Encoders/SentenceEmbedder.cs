@@ -37,13 +37,13 @@ public sealed class SentenceEmbedder
     {
         ArgumentNullException.ThrowIfNull(encoder);
         ArgumentNullException.ThrowIfNull(settings);
-        settings.Validate(encoder.Model);
+        settings.Validate(encoder.Shape);
         _encoder = encoder;
         _settings = settings;
         _layers = settings.ResolveLayers(encoder.LayerCount);
         _maxTokens = settings.EffectiveMaxTokens(encoder.MaxTokens);
         _mix = settings.NormalizedMixWeights();
-        Width = settings.OutputWidth(encoder.Model);
+        Width = settings.OutputWidth(encoder.Shape);
     }
 
     /// <summary>Length of every produced vector.</summary>
@@ -136,8 +136,8 @@ public sealed class SentenceEmbedder
 
     /// <summary>Width of each token vector in <see cref="EmbedTokens"/>: the layer width, summed over the layers when concatenating.</summary>
     public int TokenWidth => _settings.Combination == LayerCombination.Concatenate
-        ? _layers.Sum(_encoder.Model.LayerWidth)
-        : _encoder.Model.LayerWidth(_layers[0]);
+        ? _layers.Sum(_encoder.Shape.LayerWidth)
+        : _encoder.Shape.LayerWidth(_layers[0]);
 
     /// <summary>
     /// Token-level output for sequence tasks: per text, the vector of every word piece ([CLS] and [SEP] included) from the

@@ -22,7 +22,7 @@ internal sealed class EngineEmbedder
     {
         ArgumentNullException.ThrowIfNull(encoder);
         ArgumentNullException.ThrowIfNull(settings);
-        Engine = InferenceEngines.Resolve(requested, encoder.Model, settings.Pooling,
+        Engine = InferenceEngines.Resolve(requested, encoder, settings.Pooling,
                                           tokenLevel ? "token-level output (a vector per word piece) is computed on LibTorch" : null);
         if (Engine == InferenceEngine.LibTorch)
         {

@@ -1,3 +1,4 @@
+using MLNet.Transfer.Encoders;
 using MLNet.Transfer.Models;
 using MLNet.Transfer.Models.Bert;
 using MLNet.Transfer.Onnx;
@@ -24,12 +25,22 @@ internal static class InferenceEngines
     /// <param name="pooling">How its token states are pooled.</param>
     /// <param name="obstacle">A reason the caller knows why ONNX Runtime cannot run this model (e.g. token-level output), or null.</param>
     /// <exception cref="NotSupportedException"><paramref name="requested"/> is OnnxRuntime or OnnxRuntimeInt8 and the model cannot run there; the message says why.</exception>
-    public static InferenceEngine Resolve(InferenceEngine requested, TextEncoder encoder, PoolingMode pooling, string? obstacle = null)
+    public static InferenceEngine Resolve(InferenceEngine requested, TextEncoder encoder, PoolingMode pooling, string? obstacle = null) =>
+        Resolve(requested, () => Obstacle(encoder, pooling), obstacle);
+
+    /// <summary>
+    /// <see cref="Resolve(InferenceEngine, TextEncoder, PoolingMode, string?)"/> for a <see cref="PretrainedEncoder"/>, whose
+    /// weights may still be in their file: the check then reads the config, without building the TorchSharp module.
+    /// </summary>
+    public static InferenceEngine Resolve(InferenceEngine requested, PretrainedEncoder encoder, PoolingMode pooling, string? obstacle = null) =>
+        Resolve(requested, () => encoder.Deferred is { } deferred ? Obstacle(deferred, pooling) : Obstacle(encoder.Model, pooling), obstacle);
+
+    private static InferenceEngine Resolve(InferenceEngine requested, Func<string?> modelObstacle, string? obstacle)
     {
         if (!Enum.IsDefined(requested))
             throw new ArgumentOutOfRangeException(nameof(requested), requested, $"InferenceEngine must be one of {string.Join(", ", Enum.GetNames<InferenceEngine>())}.");
         if (requested == InferenceEngine.LibTorch) return InferenceEngine.LibTorch;
-        obstacle ??= Obstacle(encoder, pooling);
+        obstacle ??= modelObstacle();
         if (obstacle is null) return requested == InferenceEngine.Auto ? InferenceEngine.OnnxRuntime : requested;
         if (requested != InferenceEngine.Auto)
             throw new NotSupportedException($"InferenceEngine.{requested} cannot run this model: {obstacle}. Use InferenceEngine.Auto (which falls back to LibTorch) or InferenceEngine.LibTorch.");
@@ -48,9 +59,16 @@ internal static class InferenceEngines
         if (bert.Config.IsDecoder == true) return "its encoder is a causal (decoder) model, which the ONNX export does not cover";
         if (encoder.Device.type != DeviceType.CPU) return $"ONNX Runtime runs on the CPU here and the encoder is on {encoder.Device}";
         if (bert.BFloat16Inference) return "bf16 inference is switched on (UseBFloat16Inference), which runs on LibTorch";
+        return Obstacle(pooling, bert.parameters().Sum(p => p.NumberOfElements * p.ElementSize));
+    }
+
+    /// <summary>Why ONNX Runtime cannot run deferred BERT weights (a CPU encoder, neither causal nor bf16) pooled as <paramref name="pooling"/>, or null.</summary>
+    private static string? Obstacle(DeferredBertWeights weights, PoolingMode pooling) => Obstacle(pooling, weights.WeightBytes);
+
+    private static string? Obstacle(PoolingMode pooling, long weightBytes)
+    {
         if (!ExportedPoolings.Contains(pooling)) return $"{pooling} pooling is not part of the ONNX export";
-        long bytes = bert.parameters().Sum(p => p.NumberOfElements * p.ElementSize);
-        if (bytes >= int.MaxValue) return "its weights exceed 2 GiB, the largest ONNX model without external data";
+        if (weightBytes >= int.MaxValue) return "its weights exceed 2 GiB, the largest ONNX model without external data";
         return null;
     }
 }

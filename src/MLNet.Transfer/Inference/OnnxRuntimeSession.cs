@@ -37,12 +37,13 @@ internal sealed class OnnxRuntimeSession : IDisposable
 
     /// <summary>
     /// Intra-op threads = LibTorch's intra-op thread count (the physical cores unless <c>OMP_NUM_THREADS</c> or
-    /// <c>torch.set_num_threads</c> say otherwise, so both engines use the cores alike), one inter-op thread, sequential
-    /// execution, every graph optimisation (fused attention, GELU and LayerNorm kernels where ONNX Runtime recognises them).
+    /// <c>torch.set_num_threads</c> say otherwise, so both engines use the cores alike; see <see cref="LibTorchThreads"/>), one
+    /// inter-op thread, sequential execution, every graph optimisation (fused attention, GELU and LayerNorm kernels where
+    /// ONNX Runtime recognises them).
     /// </summary>
     private static SessionOptions Options() => new()
     {
-        IntraOpNumThreads = Math.Max(1, TorchSharp.torch.get_num_threads()),
+        IntraOpNumThreads = LibTorchThreads.IntraOp(),
         InterOpNumThreads = 1,
         ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,

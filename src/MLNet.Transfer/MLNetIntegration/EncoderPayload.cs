@@ -24,36 +24,45 @@ internal static class EncoderPayload
     /// casing, every tokenizer setting (as a tokenizer_config.json) and vocabulary, and <paramref name="weights"/> (any
     /// state dict, e.g. encoder + heads).
     /// </summary>
-    public static void Write(PersistedModelWriter model, PretrainedEncoder encoder, IReadOnlyDictionary<string, Tensor> weights)
+    public static void Write(PersistedModelWriter model, PretrainedEncoder encoder, IReadOnlyDictionary<string, Tensor> weights) =>
+        Write(model, encoder, s => Safetensors.Save(s, weights));
+
+    /// <summary>
+    /// Writes <paramref name="encoder"/> with its own weights; weights still in their file (see <see cref="PretrainedEncoder.Model"/>)
+    /// are copied from it, byte for byte what the built module would write, without building it.
+    /// </summary>
+    public static void Write(PersistedModelWriter model, PretrainedEncoder encoder)
+    {
+        var deferred = encoder.Deferred;
+        Write(model, encoder, deferred is not null ? deferred.WriteStateDict : s => Safetensors.Save(s, encoder.Model.state_dict()));
+    }
+
+    private static void Write(PersistedModelWriter model, PretrainedEncoder encoder, Action<Stream> writeWeights)
     {
         model.Writer.Write(encoder.Tokenizer.LowerCase);
-        model.WriteStream(ConfigStream, s => s.Write(Encoding.UTF8.GetBytes(encoder.Model.ToConfigJson())));
+        model.WriteStream(ConfigStream, s => s.Write(Encoding.UTF8.GetBytes(encoder.ConfigJson)));
         model.WriteStream(TokenizerStream, s => s.Write(Encoding.UTF8.GetBytes(
             HuggingFaceTokenizerFiles.ToTokenizerConfig(encoder.Tokenizer.Options, encoder.MaxTokens).ToJsonString())));
         model.WriteStream(VocabStream, s => s.Write(Encoding.UTF8.GetBytes(string.Join("\n", encoder.Vocabulary))));
-        model.WriteStream(WeightsStream, s => Safetensors.Save(s, weights));
+        model.WriteStream(WeightsStream, writeWeights);
     }
 
     /// <summary>
-    /// Reads what <see cref="Write"/> wrote: a fresh, untrained encoder of the saved architecture (the caller loads the
+    /// Reads what <see cref="Write(PersistedModelWriter, PretrainedEncoder)"/> wrote: a fresh, untrained encoder of the saved architecture (the caller loads the
     /// weights into it, or into a model around it), the vocabulary, the tokenizer settings and the weights, which the
     /// caller owns and disposes.
     /// </summary>
     public static (TextEncoder Encoder, string[] Vocabulary, BertWordPieceOptions TokenizerOptions, Dictionary<string, Tensor> Weights) Read(
-        PersistedModelReader model)
+        PersistedModelReader model) => Read(model, ReadDescription(model));
+
+    private static (TextEncoder Encoder, string[] Vocabulary, BertWordPieceOptions TokenizerOptions, Dictionary<string, Tensor> Weights) Read(
+        PersistedModelReader model, Description d)
     {
-        bool lowerCase = model.Reader.ReadBoolean();
-        string source = $"model zip ({model.Info.LoaderSignature})";
-        string configJson = model.ReadStream(ConfigStream, s => new StreamReader(s, Encoding.UTF8).ReadToEnd());
-        var vocabulary = model.ReadStream(VocabStream, s => new StreamReader(s, Encoding.UTF8).ReadToEnd()).Split('\n');
-        var tokenizerOptions = model.StreamNames.Contains(TokenizerStream)
-            ? HuggingFaceTokenizerFiles.FromTokenizerConfig(model.ReadStream(TokenizerStream, s => new StreamReader(s, Encoding.UTF8).ReadToEnd()))
-            : new BertWordPieceOptions { LowerCase = lowerCase };
-        var encoder = EncoderFactory.Create(configJson, lowerCase, $"{source} {ConfigStream}");
+        var encoder = EncoderFactory.Create(d.ConfigJson, d.LowerCase, $"{d.Source} {ConfigStream}");
         try
         {
-            var weights = model.ReadStream(WeightsStream, s => Safetensors.Load(s, $"{source} {WeightsStream}"));
-            return (encoder, vocabulary, tokenizerOptions, weights);
+            var weights = model.ReadStream(WeightsStream, s => Safetensors.Load(s, $"{d.Source} {WeightsStream}"));
+            return (encoder, d.Vocabulary, d.TokenizerOptions, weights);
         }
         catch
         {
@@ -62,10 +71,37 @@ internal static class EncoderPayload
         }
     }
 
-    /// <summary>Reads an encoder-only payload into a <see cref="PretrainedEncoder"/> on the CPU.</summary>
+    private sealed record Description(string ConfigJson, bool LowerCase, string[] Vocabulary, BertWordPieceOptions TokenizerOptions, string Source);
+
+    /// <summary>What <see cref="Write(PersistedModelWriter, PretrainedEncoder)"/> wrote apart from the weights: config.json text, casing, vocabulary and tokenizer settings.</summary>
+    private static Description ReadDescription(PersistedModelReader model)
+    {
+        bool lowerCase = model.Reader.ReadBoolean();
+        string source = $"model zip ({model.Info.LoaderSignature})";
+        string configJson = model.ReadStream(ConfigStream, s => new StreamReader(s, Encoding.UTF8).ReadToEnd());
+        var vocabulary = model.ReadStream(VocabStream, s => new StreamReader(s, Encoding.UTF8).ReadToEnd()).Split('\n');
+        var tokenizerOptions = model.StreamNames.Contains(TokenizerStream)
+            ? HuggingFaceTokenizerFiles.FromTokenizerConfig(model.ReadStream(TokenizerStream, s => new StreamReader(s, Encoding.UTF8).ReadToEnd()))
+            : new BertWordPieceOptions { LowerCase = lowerCase };
+        return new Description(configJson, lowerCase, vocabulary, tokenizerOptions, source);
+    }
+
+    /// <summary>
+    /// Reads an encoder-only payload into a <see cref="PretrainedEncoder"/> on the CPU. A BERT's weights stay in a private
+    /// temporary copy of the zip entry until its TorchSharp module is needed (see <see cref="PretrainedEncoder.Model"/>).
+    /// </summary>
     public static PretrainedEncoder ReadEncoder(PersistedModelReader model, string name)
     {
-        var (encoder, vocabulary, tokenizerOptions, weights) = Read(model);
+        var description = ReadDescription(model);
+        string configSource = $"{description.Source} {ConfigStream}";
+        if (EncoderFactory.ModelType(description.ConfigJson, configSource) == "bert")
+        {
+            var config = BertConfig.FromJson(description.ConfigJson, configSource) with { DoLowerCase = description.LowerCase };
+            var file = model.ReadStream(WeightsStream, s => SafetensorsFile.Spool(s, $"model zip {WeightsStream}"));
+            if (DeferredBertWeights.TryCreate(config, file) is { } deferred)
+                return PretrainedEncoder.FromDeferred(deferred, description.Vocabulary, name, description.TokenizerOptions);
+        }
+        var (encoder, vocabulary, tokenizerOptions, weights) = Read(model, description);
         try { return PretrainedEncoder.FromModel(encoder, vocabulary, weights, name, CPU, $"model zip {WeightsStream}", tokenizerOptions); }
         finally { foreach (var w in weights.Values) w.Dispose(); }
     }

@@ -7,7 +7,7 @@ namespace MLNet.Transfer.Models;
 /// transformer, the AWD-LSTM, the bidirectional LSTM): every layer's token states for a padded batch, their widths,
 /// and which layer each parameter belongs to (the depth behind discriminative learning rates and gradual unfreezing).
 /// </summary>
-public abstract class TextEncoder : nn.Module
+public abstract class TextEncoder : nn.Module, IEncoderShape
 {
     /// <summary>Registers the module under <paramref name="name"/> (TorchSharp's module name).</summary>
     protected TextEncoder(string name) : base(name) { }

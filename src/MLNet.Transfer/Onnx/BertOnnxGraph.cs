@@ -1,6 +1,7 @@
 using MLNet.Transfer.Checkpoints;
 using MLNet.Transfer.Onnx;
 using MLNet.Transfer.Checkpoints.OnnxImport;
+using System.Runtime.InteropServices;
 using MLNet.Transfer.Models;
 using static TorchSharp.torch;
 
@@ -25,7 +26,7 @@ internal sealed class BertOnnxGraph
 {
     private readonly OnnxGraphBuilder _g;
     private readonly BertConfig _config;
-    private readonly IReadOnlyDictionary<string, Tensor> _weights;
+    private readonly ExportWeights _weights;
     private readonly string _prefix;
     private readonly bool _int8Weights;
     private string? _headsShape, _hiddenShape, _scale;
@@ -36,6 +37,12 @@ internal sealed class BertOnnxGraph
     /// <param name="prefix">"" for a bare encoder, "bert." inside a task model.</param>
     /// <param name="int8Weights">Emit the linear layers as DynamicQuantizeMatMul over int8 weights (ONNX Runtime only).</param>
     public BertOnnxGraph(OnnxGraphBuilder graph, BertConfig config, IReadOnlyDictionary<string, Tensor> weights, string prefix, bool int8Weights = false)
+        : this(graph, config, ExportWeights.Of(weights), prefix, int8Weights)
+    {
+    }
+
+    /// <summary>An emitter reading the weights from <paramref name="weights"/> (a state dict or a safetensors file); see the other constructor.</summary>
+    public BertOnnxGraph(OnnxGraphBuilder graph, BertConfig config, ExportWeights weights, string prefix, bool int8Weights = false)
     {
         _g = graph;
         _config = config;
@@ -132,15 +139,17 @@ internal sealed class BertOnnxGraph
     /// </summary>
     private string Linear(string x, string module)
     {
-        using var transposed = Find(module + ".weight").t();
+        var (values, shape) = Find(module + ".weight");
+        int outputs = (int)shape[0], inputs = (int)shape[1];
+        var transposed = ExportWeights.Transpose(values, outputs, inputs);
         if (_int8Weights)
         {
-            var quantized = Int8WeightQuantizer.Quantize(transposed, Int8WeightQuantizer.ReducedRange);
-            string values = _g.Int8Weight(_prefix + module + ".weight.int8", quantized.Values, [quantized.Rows, quantized.Columns]);
+            var quantized = Int8WeightQuantizer.Quantize(MemoryMarshal.Cast<byte, float>(transposed.AsSpan()), inputs, outputs, Int8WeightQuantizer.ReducedRange);
+            string values8 = _g.Int8Weight(_prefix + module + ".weight.int8", quantized.Values, [quantized.Rows, quantized.Columns]);
             string scales = _g.FloatWeight(_prefix + module + ".weight.scale", quantized.Scales, [quantized.Columns]);
-            return _g.ContribOp("DynamicQuantizeMatMul", [x, values, scales, "", Weight(module + ".bias")]);
+            return _g.ContribOp("DynamicQuantizeMatMul", [x, values8, scales, "", Weight(module + ".bias")]);
         }
-        string weight = _g.Weight(_prefix + module + ".weight", transposed);
+        string weight = _g.Float32Weight(_prefix + module + ".weight", transposed, [inputs, outputs]);
         return _g.Op("Add", _g.Op("MatMul", x, weight), Weight(module + ".bias"));
     }
 
@@ -148,9 +157,13 @@ internal sealed class BertOnnxGraph
         _g.Op("LayerNormalization", [x, Weight(module + ".weight"), Weight(module + ".bias")],
               OnnxProto.IntAttribute("axis", -1), OnnxProto.FloatAttribute("epsilon", (float)_config.LayerNormEps));
 
-    private string Weight(string key) => _g.Weight(_prefix + key, Find(key));
+    private string Weight(string key)
+    {
+        var (values, shape) = Find(key);
+        return _g.Float32Weight(_prefix + key, values, shape);
+    }
 
-    private Tensor Find(string key) => _weights.TryGetValue(_prefix + key, out var tensor)
-        ? tensor
+    private (byte[] Values, long[] Shape) Find(string key) => _weights.Contains(_prefix + key)
+        ? _weights.Float32(_prefix + key)
         : throw new InvalidOperationException($"The encoder has no weight '{_prefix + key}' to export.");
 }

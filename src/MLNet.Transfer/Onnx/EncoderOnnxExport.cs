@@ -2,6 +2,7 @@ using MLNet.Transfer.Encoders;
 using System.Globalization;
 using MLNet.Transfer.Checkpoints;
 using MLNet.Transfer.Onnx;
+using MLNet.Transfer.Models;
 using MLNet.Transfer.Text;
 
 namespace MLNet.Transfer.Onnx;
@@ -23,19 +24,28 @@ public static class EncoderOnnxExport
         ArgumentNullException.ThrowIfNull(encoder);
         ArgumentNullException.ThrowIfNull(stream);
         settings ??= new EmbeddingSettings();
-        var bert = OnnxExport.RequireBert(encoder.Model);
-        settings.Validate(bert);
+        // Weights still in their file are exported from it, without building the TorchSharp module.
+        BertConfig config;
+        ExportWeights weights;
+        if (encoder.Deferred is { } deferred) (config, weights) = (deferred.Config, deferred.ForExport());
+        else
+        {
+            var bert = OnnxExport.RequireBert(encoder.Model);
+            (config, weights) = (bert.Config, ExportWeights.Of(bert.state_dict()));
+        }
+        var shape = new BertShape(config);
+        settings.Validate(shape);
         if (settings.WindowStride > 0)
             throw new NotSupportedException("Embeddings averaged over windows (WindowStride > 0) cannot be exported to ONNX: the graph embeds one token sequence. Set WindowStride to 0.");
-        var layers = settings.ResolveLayers(bert.LayerCount);
+        var layers = settings.ResolveLayers(shape.LayerCount);
         var pooling = new SentencePooling(layers, settings.Pooling, settings.Combination == LayerCombination.Concatenate,
                                           settings.NormalizedMixWeights(), settings.Normalize);
-        var metadata = TokenizerMetadata(encoder, settings.EffectiveMaxTokens(bert.MaxTokens), settings.Truncation);
+        var metadata = TokenizerMetadata(encoder, settings.EffectiveMaxTokens(shape.MaxTokens), settings.Truncation);
         metadata["mlnet_transfer.pooling"] = settings.Pooling.ToString();
         metadata["mlnet_transfer.layers"] = string.Join(",", layers);
         metadata["mlnet_transfer.layer_combination"] = settings.Combination.ToString();
         metadata["mlnet_transfer.normalize"] = settings.Normalize ? "true" : "false";
-        OnnxExport.WriteEncoder(bert, pooling, stream, options, metadata);
+        OnnxExport.WriteEncoder(config, weights, pooling, stream, options, metadata);
     }
 
     /// <summary>Writes the encoder to <paramref name="path"/> atomically (temp file, then rename); see <see cref="WriteOnnx"/>.</summary>

@@ -112,19 +112,20 @@ public static class OnnxExport
         ?? throw new NotSupportedException($"ONNX export covers BERT encoders; this model's encoder is a {encoder.ModelType} model.");
 
     /// <summary>Writes a bare encoder whose output <see cref="SentenceEmbedding"/> is pooled as <paramref name="pooling"/> says.</summary>
-    internal static void WriteEncoder(BertModel encoder, SentencePooling pooling, Stream stream, OnnxExportOptions? options, IReadOnlyDictionary<string, string> metadata)
+    internal static void WriteEncoder(BertConfig config, ExportWeights weights, SentencePooling pooling, Stream stream, OnnxExportOptions? options,
+                                      IReadOnlyDictionary<string, string> metadata)
     {
         var g = new OnnxGraphBuilder();
         var (ids, mask, types) = Inputs(g);
-        var states = new BertOnnxGraph(g, encoder.Config, encoder.state_dict(), "", options?.Int8Weights == true).Emit(ids, types, mask);
+        var states = new BertOnnxGraph(g, config, weights, "", options?.Int8Weights == true).Emit(ids, types, mask);
         string sentence = new PoolingOnnxGraph(g, mask).Sentence(states, pooling);
-        int width = Pooling.Width(pooling.Pooling, encoder.Config.HiddenSize) * (pooling.Concatenate ? pooling.Layers.Count : 1);
+        int width = Pooling.Width(pooling.Pooling, config.HiddenSize) * (pooling.Concatenate ? pooling.Layers.Count : 1);
         g.Output(sentence, SentenceEmbedding, OnnxProto.Float, Batch, width);
-        if (options?.IncludeLastHiddenState == true) g.Output(states[^1], LastHiddenState, OnnxProto.Float, Batch, Sequence, encoder.Config.HiddenSize);
+        if (options?.IncludeLastHiddenState == true) g.Output(states[^1], LastHiddenState, OnnxProto.Float, Batch, Sequence, config.HiddenSize);
         var all = new Dictionary<string, string>(metadata)
         {
             ["mlnet_transfer.kind"] = "sentence_encoder",
-            ["mlnet_transfer.config"] = encoder.Config.ToJson(),
+            ["mlnet_transfer.config"] = config.ToJson(),
         };
         WriteModel(g, "mlnet_transfer_sentence_encoder", all, options, stream);
     }

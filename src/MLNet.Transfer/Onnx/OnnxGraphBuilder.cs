@@ -54,6 +54,13 @@ internal sealed class OnnxGraphBuilder
         return name;
     }
 
+    /// <summary>Adds a float32 initializer [dims] named <paramref name="name"/> holding <paramref name="bytes"/> (little-endian float32, referenced, not copied).</summary>
+    public string Float32Weight(string name, byte[] bytes, long[] dims)
+    {
+        AddInitializer(OnnxProto.Tensor(Reserve(name), OnnxProto.Float, dims, bytes));
+        return name;
+    }
+
     /// <summary>Adds a float32 constant [dims] (a scalar when <paramref name="dims"/> is empty); returns its name.</summary>
     public string FloatConstant(string hint, float[] values, long[] dims) => FloatInitializer(UniqueName(hint), values, dims);
 

@@ -12,8 +12,15 @@ public static class TorchDevice
     /// <param name="name">"cpu", "cuda" or "cuda:N"; null or empty means cpu.</param>
     public static torch.Device Resolve(string? name)
     {
-        if (string.IsNullOrWhiteSpace(name) || name.Equals("cpu", StringComparison.OrdinalIgnoreCase))
-            return torch.CPU;
+        if (IsCpu(name)) return torch.CPU;
+        return ResolveOther(name!);
+    }
+
+    /// <summary>Whether <paramref name="name"/> means the CPU (null, empty or "cpu"), decided without initialising LibTorch.</summary>
+    internal static bool IsCpu(string? name) => string.IsNullOrWhiteSpace(name) || name.Equals("cpu", StringComparison.OrdinalIgnoreCase);
+
+    private static torch.Device ResolveOther(string name)
+    {
         if (!name.StartsWith("cuda", StringComparison.OrdinalIgnoreCase))
             throw new ArgumentException($"Unknown device '{name}'. Use 'cpu', 'cuda' or 'cuda:N'.", nameof(name));
         if (!torch.cuda.is_available())

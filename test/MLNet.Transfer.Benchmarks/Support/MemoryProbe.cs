@@ -2,14 +2,14 @@ using MLNet.Transfer.Checkpoints;
 using MLNet.Transfer.Encoders;
 using MLNet.Transfer.Inference;
 using MLNet.Transfer.Text;
-using TorchSharp;
 
 namespace MLNet.Transfer.Benchmarks.Support;
 
 /// <summary>
 /// The child process of <see cref="Comparisons.InferenceMemoryComparison"/>: embeds the 2,000-sentence corpus once on
 /// one side, in a fresh process, and prints its peak resident memory (VmHWM, MB) as the last line.
-/// "ours": what an app using the library runs by default (PretrainedEncoder.Load + the embedder on InferenceEngine.Auto);
+/// "ours": what an app using the library runs by default (PretrainedEncoder.Load + the embedder on InferenceEngine.Auto,
+/// which exports the encoder straight from its weight file and never loads LibTorch);
 /// "ort": ONNX Runtime alone on the published model.onnx with our tokenizer (what "export to ONNX and serve it" costs).
 /// </summary>
 internal static class MemoryProbe
@@ -20,7 +20,7 @@ internal static class MemoryProbe
     private static void Stage(string name)
     {
         var (current, peak) = ProcessMemory.Read();
-        Console.Error.WriteLine($"    rss probe: {name}: {current:F0} MB (peak {peak:F0} MB)");
+        Console.Error.WriteLine($"    rss probe: {name}: {current:F0} MB (peak {peak:F0} MB; LibTorch {(LibTorchThreads.IsLoaded() ? "loaded" : "not loaded")})");
     }
 
     public static int Run(string side, int threads)
@@ -30,8 +30,9 @@ internal static class MemoryProbe
         float[][] vectors;
         if (side == "ours")
         {
-            torch.set_num_threads(threads);
-            Stage("corpus + LibTorch threads set");
+            // LibTorch and the ONNX Runtime engine both read the thread count from here; nothing loads LibTorch unless it is needed.
+            Environment.SetEnvironmentVariable("OMP_NUM_THREADS", threads.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Stage("corpus");
             using var encoder = PretrainedEncoder.Load(Quick.BenchContext.ModelName);
             Stage("encoder loaded");
             var embedder = new EngineEmbedder(encoder, settings, InferenceEngine.Auto).Embedder;

@@ -81,9 +81,9 @@ public sealed class ContextualEmbeddingTransformer : BatchedTransformerBase, IPe
     private static BatchOutputColumn[] Outputs(PretrainedEncoder encoder, ContextualEmbeddingOptions options)
     {
         var settings = options.ToSettings(encoder);
-        settings.Validate(encoder.Model);
+        settings.Validate(encoder.Shape);
         if (!options.TokenLevel)
-            return [new(options.OutputColumnName, new VectorDataViewType(NumberDataViewType.Single, settings.OutputWidth(encoder.Model)))];
+            return [new(options.OutputColumnName, new VectorDataViewType(NumberDataViewType.Single, settings.OutputWidth(encoder.Shape)))];
         if (options.WindowStride > 0) throw new ArgumentOutOfRangeException(nameof(options), "TokenLevel output does not combine windows; set WindowStride to 0.");
         return [new(options.OutputColumnName, new VectorDataViewType(NumberDataViewType.Single)),
                 new(options.EffectiveTokensColumnName, new VectorDataViewType(TextDataViewType.Instance))];
@@ -144,7 +144,7 @@ public sealed class ContextualEmbeddingTransformer : BatchedTransformerBase, IPe
         w.Write(_options.TokenLevel);
         w.Write(_options.EffectiveTokensColumnName);
         w.Write((int)_options.InferenceEngine);
-        EncoderPayload.Write(model, _encoder, _encoder.Model.state_dict());
+        EncoderPayload.Write(model, _encoder);
     });
 
     // v3: the inference engine choice (older files load with Auto); v2: token-level output.

@@ -1,0 +1,107 @@
+using MLNet.Transfer.Checkpoints;
+using MLNet.Transfer.Models;
+using MLNet.Transfer.Models.Bert;
+using MLNet.Transfer.Onnx;
+using static TorchSharp.torch;
+
+namespace MLNet.Transfer.Encoders;
+
+/// <summary>
+/// A BERT encoder's weights left in their safetensors file (a model directory's, or a private copy of a model zip's
+/// entry) until something needs the TorchSharp module: the ONNX Runtime engine exports its graph straight from the file,
+/// so a model that only runs there never initialises LibTorch nor holds its weights as tensors. Only a file whose tensors
+/// are exactly the encoder's (names, shapes, floating-point types; heads other models add ignored, as loading does) is
+/// deferred, so loading a bad file still fails at once, with the same error.
+/// </summary>
+internal sealed class DeferredBertWeights : IDisposable
+{
+    /// <summary>Checkpoint keys loading skips (what <see cref="PretrainedEncoder"/> ignores when it copies weights into a module).</summary>
+    internal static readonly string[] IgnoredPrefixes = ["pooler.", "cls.", "embeddings.position_ids"];
+
+    /// <summary>Prefixes Hugging Face task models put before the encoder's names (as <see cref="StateDictLoader"/> accepts them).</summary>
+    private static readonly string[] WrapperPrefixes = ["bert.", "model.", "encoder_model."];
+
+    private readonly SafetensorsFile _file;
+    private readonly string _prefix;
+
+    private DeferredBertWeights(BertConfig config, SafetensorsFile file, string prefix)
+    {
+        Config = config;
+        _file = file;
+        _prefix = prefix;
+    }
+
+    /// <summary>The architecture.</summary>
+    public BertConfig Config { get; }
+
+    /// <summary>The encoder's tensor names (its state-dict keys) with their shapes, in state-dict order.</summary>
+    public static IReadOnlyList<(string Name, long[] Shape)> Expected(BertConfig c)
+    {
+        long h = c.HiddenSize, i = c.IntermediateSize;
+        var result = new List<(string, long[])>
+        {
+            (BertWeightNames.WordEmbeddings, [c.VocabSize, h]), (BertWeightNames.PositionEmbeddings, [c.MaxPositionEmbeddings, h]),
+            (BertWeightNames.TokenTypeEmbeddings, [c.TypeVocabSize, h]), (BertWeightNames.EmbeddingsLayerNormWeight, [h]), (BertWeightNames.EmbeddingsLayerNormBias, [h]),
+        };
+        long[][] layerShapes = [[h, h], [h], [h, h], [h], [h, h], [h], [h, h], [h], [h], [h], [i, h], [i], [h, i], [h], [h], [h]];
+        for (int layer = 0; layer < c.NumHiddenLayers; layer++)
+            result.AddRange(BertWeightNames.Layer(layer).Zip(layerShapes));
+        return result;
+    }
+
+    /// <summary>
+    /// Defers loading <paramref name="file"/> (taking ownership of it) when it holds exactly a BERT encoder of
+    /// <paramref name="config"/> on the CPU; otherwise disposes it and returns null (the caller loads eagerly, which reports
+    /// any mismatch by name).
+    /// </summary>
+    public static DeferredBertWeights? TryCreate(BertConfig config, SafetensorsFile file)
+    {
+        var expected = Expected(config);
+        string? prefix = file.Contains(expected[0].Name) ? "" : WrapperPrefixes.FirstOrDefault(p => file.Contains(p + expected[0].Name));
+        bool fits = config.IsDecoder != true && prefix is not null &&
+                    expected.All(e => file.Contains(prefix + e.Name) && file.IsFloatingPoint(prefix + e.Name) && file.Shape(prefix + e.Name).SequenceEqual(e.Shape)) &&
+                    file.Names.Select(n => n.StartsWith(prefix, StringComparison.Ordinal) ? n[prefix.Length..] : n)
+                        .All(n => expected.Any(e => e.Name == n) || IgnoredPrefixes.Any(p => n.StartsWith(p, StringComparison.Ordinal)));
+        if (fits) return new DeferredBertWeights(config, file, prefix!);
+        file.Dispose();
+        return null;
+    }
+
+    /// <summary>The weights for an ONNX export of the bare encoder (Hugging Face BertModel names).</summary>
+    public ExportWeights ForExport() => ExportWeights.Of(_file, _prefix);
+
+    /// <summary>Bytes of the encoder's float32 weights.</summary>
+    public long WeightBytes => Expected(Config).Sum(e => e.Shape.Aggregate(4L, (p, d) => p * d));
+
+    /// <summary>Builds the TorchSharp module from the file (on the CPU, in eval mode), as loading it at once would have.</summary>
+    public BertModel Materialize()
+    {
+        var model = new BertModel(Config);
+        var weights = _file.LoadTensors();
+        try
+        {
+            StateDictLoader.Load(model, weights, _file.Source, IgnoredPrefixes);
+            model.eval();
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        finally
+        {
+            foreach (var w in weights.Values) w.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Writes the encoder's state dict in safetensors form, byte for byte what <see cref="Safetensors.Save(Stream, IReadOnlyDictionary{string, Tensor}, IReadOnlyDictionary{string, string}?)"/>
+    /// writes for the materialised module's <c>state_dict()</c> (the module's names, float32), without building it.
+    /// </summary>
+    public void WriteStateDict(Stream stream) => Safetensors.Save(stream, Expected(Config).Select(e =>
+        new Safetensors.RawTensor(e.Name, "F32", e.Shape, e.Shape.Aggregate(4L, (p, d) => p * d), s => s.Write(_file.ReadFloat32(_prefix + e.Name)))));
+
+    /// <summary>Closes the file.</summary>
+    public void Dispose() => _file.Dispose();
+}
