@@ -1,0 +1,104 @@
+using System.IO.Compression;
+using Microsoft.ML;
+using MLNet.Transfer.Encoders;
+using MLNet.Transfer.MLNetIntegration;
+using MLNet.Transfer.Tests.Onnx;
+using static MLNet.Transfer.Tests.Inference.EngineTestModels;
+
+namespace MLNet.Transfer.Tests.Inference;
+
+/// <summary>
+/// A BERT loaded on the CPU from a model directory or a model zip keeps its weights in the file until something needs the
+/// TorchSharp module: the ONNX Runtime engine exports straight from the file (same vectors as from the module), switching to
+/// LibTorch builds the module then (same vectors as a model loaded at once), and saving copies the weights unchanged.
+/// </summary>
+[Category("Unit")]
+public class OnnxOnlyLoadTests
+{
+    [Test]
+    public void AnEncoderLoadedFromADirectoryEmbedsOnOnnxRuntimeWithoutItsTorchModuleUntilSwitchedToLibTorch()
+    {
+        using var temp = TestModels.TempDir();
+        using var original = OnnxTestModels.TinyEncoder(seed: 61);
+        original.Save(temp.Path);
+        var mlContext = new MLContext(1);
+        void Configure(ContextualEmbeddingOptions o) { o.Pooling = PoolingMode.Mean; o.Normalize = true; }
+        var expectedOrt = Values(Embeddings(mlContext, original, Configure).Transform(Rows(mlContext)), "Features");
+        var expectedTorch = Values(Embeddings(mlContext, original, o => { Configure(o); o.InferenceEngine = InferenceEngine.LibTorch; }).Transform(Rows(mlContext)), "Features");
+
+        using var loaded = PretrainedEncoder.Load(temp.Path);
+        Assert.That(loaded.IsMaterialized, Is.False, "loading defers the weights");
+        var onOrt = Embeddings(mlContext, loaded, Configure);
+        Assert.That(onOrt.InferenceEngine, Is.EqualTo(InferenceEngine.OnnxRuntime));
+        var ortVectors = Values(onOrt.Transform(Rows(mlContext)), "Features");
+        Assert.That(loaded.IsMaterialized, Is.False, "the ONNX Runtime engine exports from the file");
+        AssertClose(expectedOrt, ortVectors, 0, "ORT from the file vs ORT from the module");
+
+        var onTorch = onOrt.WithInferenceEngine(InferenceEngine.LibTorch);
+        var torchVectors = Values(onTorch.Transform(Rows(mlContext)), "Features");
+        Assert.That(loaded.IsMaterialized, Is.True, "LibTorch builds the module when asked");
+        AssertClose(expectedTorch, torchVectors, 0, "LibTorch after a deferred load vs loaded at once");
+        AssertClose(ortVectors, torchVectors, 1e-5, "deferred load, ORT vs LibTorch");
+    }
+
+    [Test]
+    public void ALoadedEmbeddingModelRunsOnOnnxRuntimeWithoutItsTorchModuleAndSavesTheSameWeights()
+    {
+        using var temp = TestModels.TempDir();
+        using var encoder = OnnxTestModels.TinyEncoder(seed: 62);
+        var mlContext = new MLContext(1);
+        var original = Embeddings(mlContext, encoder, o => { o.Pooling = PoolingMode.Cls; o.Normalize = false; });
+        var expected = Values(original.Transform(Rows(mlContext)), "Features");
+        string first = Path.Combine(temp.Path, "first.zip"), second = Path.Combine(temp.Path, "second.zip");
+        mlContext.Model.Save(original, Rows(mlContext).Schema, first);
+
+        var fresh = new MLContext(2).RegisterTransferComponents();
+        var loaded = (ContextualEmbeddingTransformer)fresh.Model.Load(first, out var schema);
+        Assert.That(Values(loaded.Transform(Rows(fresh)), "Features"), Is.EqualTo(expected));
+        Assert.That(loaded.Encoder.IsMaterialized, Is.False, "predicting on ONNX Runtime leaves the weights in the file");
+        fresh.Model.Save(loaded, schema, second);
+        Assert.That(loaded.Encoder.IsMaterialized, Is.False, "saving copies the weights from the file");
+        Assert.That(Entry(second, "Weights.safetensors"), Is.EqualTo(Entry(first, "Weights.safetensors")), "the saved weights are byte for byte the same");
+
+        var again = (ContextualEmbeddingTransformer)new MLContext(3).RegisterTransferComponents().Model.Load(second, out _);
+        Assert.That(Values(again.Transform(Rows(fresh)), "Features"), Is.EqualTo(expected));
+        var onTorch = again.WithInferenceEngine(InferenceEngine.LibTorch);
+        AssertClose(expected, Values(onTorch.Transform(Rows(fresh)), "Features"), 1e-5, "reloaded, ORT vs LibTorch");
+        Assert.That(again.Encoder.IsMaterialized, Is.True);
+    }
+
+    [Test]
+    public void AWeightFileChangedInPlaceAfterADeferredLoadIsRefusedWhenTheModuleIsBuilt()
+    {
+        using var temp = TestModels.TempDir();
+        using (var original = OnnxTestModels.TinyEncoder(seed: 63)) original.Save(temp.Path);
+        using var loaded = PretrainedEncoder.Load(temp.Path);
+        string weights = Path.Combine(temp.Path, "model.safetensors");
+        using (var file = new FileStream(weights, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+            file.SetLength(file.Length + 8); // the same file, changed where it is
+        var error = Assert.Throws<InvalidOperationException>(() => _ = loaded.Model);
+        Assert.That(error!.Message, Does.Contain("changed after the model was loaded"));
+    }
+
+    [Test]
+    public void AWeightFileThatDoesNotFitTheConfigStillFailsAtLoadNamingTheTensor()
+    {
+        using var temp = TestModels.TempDir();
+        using (var original = OnnxTestModels.TinyEncoder(seed: 64)) original.Save(temp.Path);
+        string config = Path.Combine(temp.Path, "config.json");
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"intermediate_size\": 64", "\"intermediate_size\": 48"));
+        Assert.That(File.ReadAllText(config), Does.Contain("\"intermediate_size\": 48"), "the tiny model's config changed");
+        var error = Assert.Throws<InvalidDataException>(() => PretrainedEncoder.Load(temp.Path));
+        Assert.That(error!.Message, Does.Contain("intermediate.dense.weight"));
+    }
+
+    private static byte[] Entry(string zip, string suffix)
+    {
+        using var archive = ZipFile.OpenRead(zip);
+        var entry = archive.Entries.Single(e => e.FullName.EndsWith(suffix, StringComparison.Ordinal));
+        using var stream = entry.Open();
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+}
