@@ -23,12 +23,14 @@ internal sealed class DeferredBertWeights : IDisposable
 
     private readonly SafetensorsFile _file;
     private readonly string _prefix;
+    private readonly IReadOnlyList<(string Name, long[] Shape)> _extras;
 
-    private DeferredBertWeights(BertConfig config, SafetensorsFile file, string prefix)
+    private DeferredBertWeights(BertConfig config, SafetensorsFile file, string prefix, IReadOnlyList<(string Name, long[] Shape)> extras)
     {
         Config = config;
         _file = file;
         _prefix = prefix;
+        _extras = extras;
     }
 
     /// <summary>The architecture.</summary>
@@ -51,36 +53,59 @@ internal sealed class DeferredBertWeights : IDisposable
 
     /// <summary>
     /// Defers loading <paramref name="file"/> (taking ownership of it) when it holds exactly a BERT encoder of
-    /// <paramref name="config"/> on the CPU; otherwise disposes it and returns null (the caller loads eagerly, which reports
-    /// any mismatch by name).
+    /// <paramref name="config"/> on the CPU, plus <paramref name="extras"/> (e.g. a task model's heads, which the encoder
+    /// itself ignores); otherwise disposes it and returns null (the caller loads eagerly, which reports any mismatch by name).
     /// </summary>
-    public static DeferredBertWeights? TryCreate(BertConfig config, SafetensorsFile file)
+    public static DeferredBertWeights? TryCreate(BertConfig config, SafetensorsFile file, IReadOnlyList<(string Name, long[] Shape)>? extras = null)
     {
+        extras ??= [];
         var expected = Expected(config);
         string? prefix = file.Contains(expected[0].Name) ? "" : WrapperPrefixes.FirstOrDefault(p => file.Contains(p + expected[0].Name));
         bool fits = config.IsDecoder != true && prefix is not null &&
-                    expected.All(e => file.Contains(prefix + e.Name) && file.IsFloatingPoint(prefix + e.Name) && file.Shape(prefix + e.Name).SequenceEqual(e.Shape)) &&
-                    file.Names.Select(n => n.StartsWith(prefix, StringComparison.Ordinal) ? n[prefix.Length..] : n)
+                    expected.Select(e => (Name: prefix + e.Name, e.Shape)).Concat(extras).All(e => Holds(file, e.Name, e.Shape)) &&
+                    file.Names.Where(n => !extras.Any(e => e.Name == n)).Select(n => n.StartsWith(prefix, StringComparison.Ordinal) ? n[prefix.Length..] : n)
                         .All(n => expected.Any(e => e.Name == n) || IgnoredPrefixes.Any(p => n.StartsWith(p, StringComparison.Ordinal)));
-        if (fits) return new DeferredBertWeights(config, file, prefix!);
+        if (fits) return new DeferredBertWeights(config, file, prefix!, extras);
         file.Dispose();
         return null;
     }
 
+    private static bool Holds(SafetensorsFile file, string name, long[] shape) =>
+        file.Contains(name) && file.IsFloatingPoint(name) && file.Shape(name).SequenceEqual(shape);
+
     /// <summary>The weights for an ONNX export of the bare encoder (Hugging Face BertModel names).</summary>
     public ExportWeights ForExport() => ExportWeights.Of(_file, _prefix);
+
+    /// <summary>The file's weights under their own names (a task model's: "bert." + the encoder's, and the extras).</summary>
+    public ExportWeights AllForExport() => ExportWeights.Of(_file);
+
+    /// <summary>Every tensor of the file as a TorchSharp CPU tensor; the caller owns them.</summary>
+    public Dictionary<string, Tensor> LoadTensors() => _file.LoadTensors();
+
+    /// <summary>The file's name, for error messages.</summary>
+    public string Source => _file.Source;
 
     /// <summary>Bytes of the encoder's float32 weights.</summary>
     public long WeightBytes => Expected(Config).Sum(e => e.Shape.Aggregate(4L, (p, d) => p * d));
 
+    /// <summary>
+    /// Runs <paramref name="build"/> on a thread of its own and returns its result: a module built on first use must not be
+    /// captured by the caller's TorchSharp dispose scope (which would free its parameters) nor created as inference tensors
+    /// under the caller's inference mode (which could not be trained later); both are per thread.
+    /// </summary>
+    public static T OnOwnThread<T>(Func<T> build) =>
+        Task.Factory.StartNew(build, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).GetAwaiter().GetResult();
+
     /// <summary>Builds the TorchSharp module from the file (on the CPU, in eval mode), as loading it at once would have.</summary>
-    public BertModel Materialize()
+    public BertModel Materialize() => OnOwnThread(Build);
+
+    private BertModel Build()
     {
         var model = new BertModel(Config);
         var weights = _file.LoadTensors();
         try
         {
-            StateDictLoader.Load(model, weights, _file.Source, IgnoredPrefixes);
+            StateDictLoader.Load(model, weights, _file.Source, [.. IgnoredPrefixes, .. _extras.Select(e => e.Name)]);
             model.eval();
             return model;
         }
@@ -101,6 +126,15 @@ internal sealed class DeferredBertWeights : IDisposable
     /// </summary>
     public void WriteStateDict(Stream stream) => Safetensors.Save(stream, Expected(Config).Select(e =>
         new Safetensors.RawTensor(e.Name, "F32", e.Shape, e.Shape.Aggregate(4L, (p, d) => p * d), s => s.Write(_file.ReadFloat32(_prefix + e.Name)))));
+
+    /// <summary>
+    /// Writes the state dict of a task model around this encoder (stored under "bert.") with the extras (its heads), as
+    /// <see cref="WriteStateDict"/> does for the encoder alone.
+    /// </summary>
+    public void WriteTaskModelStateDict(Stream stream) => Safetensors.Save(stream, Expected(Config)
+        .Select(e => (Name: "bert." + e.Name, Key: _prefix + e.Name, e.Shape))
+        .Concat(_extras.Select(e => (e.Name, Key: e.Name, e.Shape)))
+        .Select(e => new Safetensors.RawTensor(e.Name, "F32", e.Shape, e.Shape.Aggregate(4L, (p, d) => p * d), s => s.Write(_file.ReadFloat32(e.Key)))));
 
     /// <summary>Closes the file.</summary>
     public void Dispose() => _file.Dispose();

@@ -15,19 +15,30 @@ internal sealed class EngineTaskPredictor
     /// <summary>Resolves the engine and builds the predictor (the ONNX Runtime session is built on first use).</summary>
     /// <exception cref="NotSupportedException"><paramref name="requested"/> is OnnxRuntime and the model cannot run there.</exception>
     public EngineTaskPredictor(TransferModel model, int padId, int batchSize, InferenceEngine requested)
+        : this(new TaskModelSource(model), padId, batchSize, requested)
+    {
+    }
+
+    /// <summary>
+    /// The same for a model that may still be in its weights file: ONNX Runtime then exports from the file, and only
+    /// LibTorch builds the TorchSharp module.
+    /// </summary>
+    public EngineTaskPredictor(TaskModelSource model, int padId, int batchSize, InferenceEngine requested)
     {
         ArgumentNullException.ThrowIfNull(model);
         var other = model.Tasks.FirstOrDefault(t => !ExportedKinds.Contains(t.Kind));
-        Engine = InferenceEngines.Resolve(requested, model.Encoder, model.Pooling,
-                                          other is null ? null : $"task '{other.Name}' ({other.Kind}) is not part of the ONNX export");
+        string? obstacle = other is null ? null : $"task '{other.Name}' ({other.Kind}) is not part of the ONNX export";
+        Engine = model.DeferredEncoder is { } encoder
+            ? InferenceEngines.Resolve(requested, encoder, model.Pooling, obstacle)
+            : InferenceEngines.Resolve(requested, model.Model.Encoder, model.Pooling, obstacle);
         if (Engine == InferenceEngine.LibTorch)
         {
-            Predictor = new TaskPredictor(model, padId, batchSize);
+            Predictor = new TaskPredictor(model.Model, padId, batchSize);
             return;
         }
         var outputs = model.Tasks.Select(t => OnnxExport.OutputName(t, model.Tasks.Count)).ToArray();
         var export = InferenceEngines.ExportOptions(Engine);
-        var session = new LazyOnnxSession(stream => OnnxExport.Write(model, stream, export), padId);
+        var session = new LazyOnnxSession(stream => model.WriteOnnx(stream, export), padId);
         Predictor = new TaskPredictor(model.Tasks, batch => session.Run(batch, outputs), batchSize);
     }
 

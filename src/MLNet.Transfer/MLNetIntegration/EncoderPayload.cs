@@ -37,7 +37,8 @@ internal static class EncoderPayload
         Write(model, encoder, deferred is not null ? deferred.WriteStateDict : s => Safetensors.Save(s, encoder.Model.state_dict()));
     }
 
-    private static void Write(PersistedModelWriter model, PretrainedEncoder encoder, Action<Stream> writeWeights)
+    /// <summary>Writes <paramref name="encoder"/>'s description and, with <paramref name="writeWeights"/>, a state dict in safetensors form.</summary>
+    public static void Write(PersistedModelWriter model, PretrainedEncoder encoder, Action<Stream> writeWeights)
     {
         model.Writer.Write(encoder.Tokenizer.LowerCase);
         model.WriteStream(ConfigStream, s => s.Write(Encoding.UTF8.GetBytes(encoder.ConfigJson)));
@@ -55,7 +56,8 @@ internal static class EncoderPayload
     public static (TextEncoder Encoder, string[] Vocabulary, BertWordPieceOptions TokenizerOptions, Dictionary<string, Tensor> Weights) Read(
         PersistedModelReader model) => Read(model, ReadDescription(model));
 
-    private static (TextEncoder Encoder, string[] Vocabulary, BertWordPieceOptions TokenizerOptions, Dictionary<string, Tensor> Weights) Read(
+    /// <summary><see cref="Read(PersistedModelReader)"/> after <see cref="ReadDescription"/>.</summary>
+    public static (TextEncoder Encoder, string[] Vocabulary, BertWordPieceOptions TokenizerOptions, Dictionary<string, Tensor> Weights) Read(
         PersistedModelReader model, Description d)
     {
         var encoder = EncoderFactory.Create(d.ConfigJson, d.LowerCase, $"{d.Source} {ConfigStream}");
@@ -71,10 +73,11 @@ internal static class EncoderPayload
         }
     }
 
-    private sealed record Description(string ConfigJson, bool LowerCase, string[] Vocabulary, BertWordPieceOptions TokenizerOptions, string Source);
+    /// <summary>What <see cref="Write(PersistedModelWriter, PretrainedEncoder)"/> wrote apart from the weights.</summary>
+    internal sealed record Description(string ConfigJson, bool LowerCase, string[] Vocabulary, BertWordPieceOptions TokenizerOptions, string Source);
 
     /// <summary>What <see cref="Write(PersistedModelWriter, PretrainedEncoder)"/> wrote apart from the weights: config.json text, casing, vocabulary and tokenizer settings.</summary>
-    private static Description ReadDescription(PersistedModelReader model)
+    public static Description ReadDescription(PersistedModelReader model)
     {
         bool lowerCase = model.Reader.ReadBoolean();
         string source = $"model zip ({model.Info.LoaderSignature})";
@@ -93,16 +96,25 @@ internal static class EncoderPayload
     public static PretrainedEncoder ReadEncoder(PersistedModelReader model, string name)
     {
         var description = ReadDescription(model);
-        string configSource = $"{description.Source} {ConfigStream}";
-        if (EncoderFactory.ModelType(description.ConfigJson, configSource) == "bert")
-        {
-            var config = BertConfig.FromJson(description.ConfigJson, configSource) with { DoLowerCase = description.LowerCase };
-            var file = model.ReadStream(WeightsStream, s => SafetensorsFile.Spool(s, $"model zip {WeightsStream}"));
-            if (DeferredBertWeights.TryCreate(config, file) is { } deferred)
-                return PretrainedEncoder.FromDeferred(deferred, description.Vocabulary, name, description.TokenizerOptions);
-        }
+        if (TryReadDeferred(model, description, name) is var (deferred, _)) return deferred;
         var (encoder, vocabulary, tokenizerOptions, weights) = Read(model, description);
         try { return PretrainedEncoder.FromModel(encoder, vocabulary, weights, name, CPU, $"model zip {WeightsStream}", tokenizerOptions); }
         finally { foreach (var w in weights.Values) w.Dispose(); }
+    }
+
+    /// <summary>
+    /// A BERT encoder on the CPU over a private temporary copy of the zip's weights, built into a TorchSharp module only when
+    /// needed (see <see cref="PretrainedEncoder.Model"/>), with the deferred weights (which also hold
+    /// <paramref name="extras"/>, e.g. a task model's heads); null when the payload is not such a BERT (the caller reads it at once).
+    /// </summary>
+    public static (PretrainedEncoder Encoder, DeferredBertWeights Weights)? TryReadDeferred(PersistedModelReader model, Description description, string name,
+        Func<BertConfig, IReadOnlyList<(string Name, long[] Shape)>>? extras = null)
+    {
+        string configSource = $"{description.Source} {ConfigStream}";
+        if (EncoderFactory.ModelType(description.ConfigJson, configSource) != "bert") return null;
+        var config = BertConfig.FromJson(description.ConfigJson, configSource) with { DoLowerCase = description.LowerCase };
+        var file = model.ReadStream(WeightsStream, s => SafetensorsFile.Spool(s, $"model zip {WeightsStream}"));
+        if (DeferredBertWeights.TryCreate(config, file, extras?.Invoke(config)) is not { } deferred) return null;
+        return (PretrainedEncoder.FromDeferred(deferred, description.Vocabulary, name, description.TokenizerOptions), deferred);
     }
 }

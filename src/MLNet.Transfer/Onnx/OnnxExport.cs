@@ -58,23 +58,35 @@ public static class OnnxExport
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(stream);
-        var config = RequireBert(model.Encoder).Config;
+        WriteTaskModel(RequireBert(model.Encoder).Config, ExportWeights.Of(model.state_dict()), model.Pooling, model.Tasks, stream, options);
+    }
+
+    /// <summary>
+    /// <see cref="Write(TransferModel, Stream, OnnxExportOptions?)"/> from the task model's weights (a state dict or its
+    /// safetensors file: "bert." + the encoder's names and "heads.&lt;task&gt;.classifier.weight/bias").
+    /// </summary>
+    internal static void WriteTaskModel(BertConfig config, ExportWeights weights, PoolingMode pooling, IReadOnlyList<TaskSpec> taskSpecs, Stream stream,
+                                        OnnxExportOptions? options)
+    {
         var g = new OnnxGraphBuilder();
         var (ids, mask, types) = Inputs(g);
-        var weights = model.state_dict();
         var states = new BertOnnxGraph(g, config, weights, "bert.", options?.Int8Weights == true).Emit(ids, types, mask);
-        string features = new PoolingOnnxGraph(g, mask).Pool(states[^1], model.Pooling);
+        string features = new PoolingOnnxGraph(g, mask).Pool(states[^1], pooling);
+        string Weight(string name)
+        {
+            var (values, shape) = weights.Float32(name);
+            return g.Float32Weight(name, values, shape);
+        }
         var tasks = new List<Dictionary<string, object?>>();
-        foreach (var task in model.Tasks)
+        foreach (var task in taskSpecs)
         {
             string head = $"heads.{task.Name}.classifier.";
-            string output = g.Op("Gemm", [features, g.Weight(head + "weight", weights[head + "weight"]), g.Weight(head + "bias", weights[head + "bias"])],
-                                 OnnxProto.IntAttribute("transB", 1));
+            string output = g.Op("Gemm", [features, Weight(head + "weight"), Weight(head + "bias")], OnnxProto.IntAttribute("transB", 1));
             if (task.Kind == TaskKind.Regression && (task.TargetStd != 1 || task.TargetMean != 0))
                 output = g.Op("Add", g.Op("Mul", output, g.Scalar("target_std", (float)task.TargetStd)), g.Scalar("target_mean", (float)task.TargetMean));
-            string name = OutputName(task, model.Tasks.Count);
+            string name = OutputName(task, taskSpecs.Count);
             g.Output(output, name, OnnxProto.Float, Batch, task.Outputs);
-            string? probabilityName = ProbabilityOutputName(task, model.Tasks.Count);
+            string? probabilityName = ProbabilityOutputName(task, taskSpecs.Count);
             if (probabilityName is not null)
             {
                 string probabilities = task.Kind == TaskKind.Multiclass
@@ -88,7 +100,7 @@ public static class OnnxExport
         var metadata = new Dictionary<string, string>
         {
             ["mlnet_transfer.kind"] = "task_model",
-            ["mlnet_transfer.pooling"] = model.Pooling.ToString(),
+            ["mlnet_transfer.pooling"] = pooling.ToString(),
             ["mlnet_transfer.tasks"] = JsonSerializer.Serialize(tasks),
             ["mlnet_transfer.config"] = config.ToJson(),
         };

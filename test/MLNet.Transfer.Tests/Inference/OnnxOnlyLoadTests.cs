@@ -2,7 +2,9 @@ using System.IO.Compression;
 using Microsoft.ML;
 using MLNet.Transfer.Encoders;
 using MLNet.Transfer.MLNetIntegration;
+using MLNet.Transfer.Models.Heads;
 using MLNet.Transfer.Tests.Onnx;
+using TorchSharp;
 using static MLNet.Transfer.Tests.Inference.EngineTestModels;
 
 namespace MLNet.Transfer.Tests.Inference;
@@ -65,6 +67,59 @@ public class OnnxOnlyLoadTests
         var onTorch = again.WithInferenceEngine(InferenceEngine.LibTorch);
         AssertClose(expected, Values(onTorch.Transform(Rows(fresh)), "Features"), 1e-5, "reloaded, ORT vs LibTorch");
         Assert.That(again.Encoder.IsMaterialized, Is.True);
+    }
+
+    [Test]
+    public void ALoadedClassifierRunsOnOnnxRuntimeWithoutItsTorchModuleSwitchesToLibTorchAndSavesTheSameWeights()
+    {
+        using var temp = TestModels.TempDir();
+        var mlContext = new MLContext(1);
+        var original = Classifier([new TaskSpec("sentiment", TaskKind.Binary, 1), new TaskSpec("topic", TaskKind.Multiclass, 3), new TaskSpec("stars", TaskKind.Regression, 1)]);
+        var data = Rows(mlContext);
+        string[] columns = ["sentiment.Probability", "topic.Score", "stars.Score"];
+        var expected = columns.Select(c => Values(original.Transform(data), c)).ToArray();
+        var expectedTorch = columns.Select(c => Values(original.WithInferenceEngine(InferenceEngine.LibTorch).Transform(data), c)).ToArray();
+        string first = Path.Combine(temp.Path, "first.zip"), second = Path.Combine(temp.Path, "second.zip");
+        mlContext.Model.Save(original, data.Schema, first);
+
+        var fresh = new MLContext(2).RegisterTransferComponents();
+        var loaded = (FineTunedTextTransformer)fresh.Model.Load(first, out var schema);
+        Assert.That(loaded.InferenceEngine, Is.EqualTo(InferenceEngine.OnnxRuntime));
+        Assert.That(columns.Select(c => Values(loaded.Transform(Rows(fresh)), c)).ToArray(), Is.EqualTo(expected));
+        Assert.That(loaded.Encoder.IsMaterialized, Is.False, "predicting on ONNX Runtime leaves the weights in the file");
+        fresh.Model.Save(loaded, schema, second);
+        Assert.That(loaded.Encoder.IsMaterialized, Is.False, "saving copies the weights from the file");
+        Assert.That(Entry(second, "Weights.safetensors"), Is.EqualTo(Entry(first, "Weights.safetensors")), "the saved weights are byte for byte the same");
+
+        var onTorch = loaded.WithInferenceEngine(InferenceEngine.LibTorch);
+        var torchValues = columns.Select(c => Values(onTorch.Transform(Rows(fresh)), c)).ToArray();
+        Assert.That(loaded.Encoder.IsMaterialized, Is.True, "LibTorch builds the module when asked");
+        for (int c = 0; c < columns.Length; c++)
+        {
+            Assert.That(torchValues[c], Is.EqualTo(expectedTorch[c]), $"{columns[c]}: LibTorch after a deferred load vs the original model");
+            Assert.That(OnnxTestModels.MaxAbsDiff(expected[c], torchValues[c]), Is.LessThanOrEqualTo(1e-5), $"{columns[c]}: ORT vs LibTorch");
+        }
+        var again = (FineTunedTextTransformer)new MLContext(3).RegisterTransferComponents().Model.Load(second, out _);
+        Assert.That(columns.Select(c => Values(again.Transform(Rows(fresh)), c)).ToArray(), Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void AModuleBuiltOnFirstUseInsideADisposeScopeAndInferenceModeStaysWholeAndTrainable()
+    {
+        using var temp = TestModels.TempDir();
+        using (var original = OnnxTestModels.TinyEncoder(seed: 65)) original.Save(temp.Path);
+        using var loaded = PretrainedEncoder.Load(temp.Path);
+        using (var scope = torch.NewDisposeScope())
+        using (var mode = torch.inference_mode())
+            Assert.That(loaded.Model.state_dict(), Has.Count.EqualTo(5 + 16 * 2));
+        var parameters = loaded.Model.state_dict();
+        Assert.That(parameters, Has.Count.EqualTo(5 + 16 * 2), "no parameter was freed with the caller's scope");
+        loaded.Model.train();
+        using var ids = torch.tensor(new long[] { 2, 5, 7, 3 }).unsqueeze(0);
+        using var types = torch.zeros_like(ids);
+        using var loss = loaded.Model.Forward(ids, types, null)[^1].sum();
+        loss.backward();
+        Assert.That(parameters["embeddings.word_embeddings.weight"].grad, Is.Not.Null, "the parameters take gradients (not inference tensors)");
     }
 
     [Test]

@@ -28,7 +28,7 @@ namespace MLNet.Transfer.MLNetIntegration;
 public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersistableModel<FineTunedTextTransformer>
 {
     private readonly PretrainedEncoder _encoder;
-    private readonly TransferModel _model;
+    private readonly TaskModelSource _model;
     private readonly TextInput _input;
     private readonly TaskColumns[] _columns;
     private readonly TaskPredictor _predictor;
@@ -45,6 +45,13 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
 
     internal FineTunedTextTransformer(PretrainedEncoder encoder, TransferModel model, TextInput input, IReadOnlyList<TaskColumns> columns, int batchSize,
                                       InferenceEngine engine = InferenceEngine.Auto)
+        : this(encoder, new TaskModelSource(model), input, columns, batchSize, engine)
+    {
+    }
+
+    // model: built, or (loaded from a zip) still in its weights file until LibTorch or an export needs the module.
+    private FineTunedTextTransformer(PretrainedEncoder encoder, TaskModelSource model, TextInput input, IReadOnlyList<TaskColumns> columns, int batchSize,
+                                     InferenceEngine engine)
         : base(InputsFor(input, model.Tasks, columns), OutputsFor(input, model.Tasks, columns), batchSize * ContextualEmbeddingTransformer.ReadAhead)
     {
         _encoder = encoder;
@@ -54,7 +61,7 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
         _requestedEngine = engine;
         _engine = new EngineTaskPredictor(model, encoder.Tokenizer.PadId, batchSize, engine);
         _predictor = _engine.Predictor;
-        _taggers = model.Tasks.Select(t => t.Kind == TaskKind.Tagging ? new TagPredictor(model.Tagger(t.Name), encoder.Tokenizer, input.MaxTokens, batchSize) : null).ToArray();
+        _taggers = model.Tasks.Select(t => t.Kind == TaskKind.Tagging ? new TagPredictor(model.Model.Tagger(t.Name), encoder.Tokenizer, input.MaxTokens, batchSize) : null).ToArray();
         _inputsOf = model.Tasks.Select((t, i) => InputsOf(input, model.Tasks, columns, i)).ToArray();
     }
 
@@ -76,7 +83,7 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
     /// <summary>The same model with its own copy of the weights on <paramref name="device"/> (see <see cref="DeviceCatalog.WithDevice"/>).</summary>
     internal FineTunedTextTransformer CopyTo(Device device)
     {
-        var (encoder, model) = EncoderWithHeads.CopyTo(_encoder, _model, network => new TransferModel(network, _model.Tasks, _model.Pooling, 0), device);
+        var (encoder, model) = EncoderWithHeads.CopyTo(_encoder, _model.Model, network => new TransferModel(network, _model.Tasks, _model.Pooling, 0), device);
         return new FineTunedTextTransformer(encoder, model, _input, _columns, BatchSize / ContextualEmbeddingTransformer.ReadAhead, _requestedEngine);
     }
 
@@ -93,7 +100,7 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
     public IReadOnlyList<string>? ClassNames => _columns[0].Names;
 
     /// <summary>The encoder with its task heads (for exporters).</summary>
-    internal TransferModel Model => _model;
+    internal TransferModel Model => _model.Model;
 
     /// <summary>The fine-tuned encoder (e.g. to save as a Hugging Face directory or reuse as a featurizer).</summary>
     public PretrainedEncoder Encoder => _encoder;
@@ -149,7 +156,7 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
     /// <inheritdoc/>
     protected internal override void ComputeBatch(ColumnBatch batch)
     {
-        bool texts = _model.SentenceTasks.Any() && _inputsOf.Where((_, t) => Tasks[t].Kind != TaskKind.Tagging).SelectMany(i => i).All(batch.HasInput);
+        bool texts = Tasks.Any(t => t.Kind != TaskKind.Tagging) && _inputsOf.Where((_, t) => Tasks[t].Kind != TaskKind.Tagging).SelectMany(i => i).All(batch.HasInput);
         var outputs = texts ? Predict(Strings(batch, 0), _input.SecondText is null ? null : Strings(batch, 1)) : null;
         int first = 0;
         for (int t = 0; t < _columns.Length; t++)
@@ -238,7 +245,7 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
             if (task.Kind == TaskKind.Tagging) { w.Write((int)task.Tagging!.Head); w.Write(task.Tagging.CasingFeatures); w.Write(columns.Tokens!); }
         }
         w.Write((int)_requestedEngine);
-        EncoderPayload.Write(model, _encoder, _model.state_dict());
+        EncoderPayload.Write(model, _encoder, _model.WriteStateDict);
     });
 
     // Version 4: tagging tasks (after a tagging task's threshold: its head, casing features and words column) and the
@@ -296,7 +303,12 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
     private static FineTunedTextTransformer Build(PersistedModelReader model, string name, PoolingMode pooling, TextInput input,
                                                   TaskSpec[] tasks, TaskColumns[] columns, int batchSize, InferenceEngine engine)
     {
-        var (network, vocabulary, tokenizerOptions, weights) = EncoderPayload.Read(model);
+        var description = EncoderPayload.ReadDescription(model);
+        // A BERT with sentence heads keeps its weights in the file until LibTorch or an export needs the module.
+        if (tasks.All(t => t.Kind != TaskKind.Tagging) &&
+            EncoderPayload.TryReadDeferred(model, description, name, config => TaskModelSource.HeadWeights(config, tasks, pooling)) is var (deferredEncoder, deferred))
+            return new FineTunedTextTransformer(deferredEncoder, new TaskModelSource(deferredEncoder, deferred, tasks, pooling), input, columns, batchSize, engine);
+        var (network, vocabulary, tokenizerOptions, weights) = EncoderPayload.Read(model, description);
         try
         {
             var (encoder, transfer) = EncoderWithHeads.Assemble(network, n => new TransferModel(n, tasks, pooling, 0), weights, name, vocabulary,

@@ -1,0 +1,101 @@
+using MLNet.Transfer.Checkpoints;
+using MLNet.Transfer.Encoders;
+using MLNet.Transfer.Models;
+using MLNet.Transfer.Models.Heads;
+using MLNet.Transfer.Onnx;
+
+namespace MLNet.Transfer.Inference;
+
+/// <summary>
+/// A fine-tuned task model (a BERT with sentence heads) as inference and saving need it: either its TorchSharp module, or —
+/// for a model zip loaded on the CPU — the weights still in a private copy of the zip's weights entry, from which the ONNX
+/// Runtime engine exports and <c>Model.Save</c> copies without building the module. The module is built (around the
+/// encoder's own module, heads loaded from the file) when something needs it: LibTorch, an export, a device copy.
+/// </summary>
+internal sealed class TaskModelSource
+{
+    private readonly object _buildLock = new();
+    private readonly PretrainedEncoder? _encoder;
+    private readonly DeferredBertWeights? _weights;
+    private TransferModel? _model;
+
+    /// <summary>A built model.</summary>
+    public TaskModelSource(TransferModel model)
+    {
+        _model = model;
+        Tasks = model.Tasks;
+        Pooling = model.Pooling;
+    }
+
+    /// <summary>A model whose encoder is <paramref name="encoder"/> (deferred over <paramref name="weights"/>, which also hold the heads).</summary>
+    public TaskModelSource(PretrainedEncoder encoder, DeferredBertWeights weights, IReadOnlyList<TaskSpec> tasks, PoolingMode pooling)
+    {
+        _encoder = encoder;
+        _weights = weights;
+        Tasks = tasks;
+        Pooling = pooling;
+    }
+
+    /// <summary>The sentence heads a task model over a BERT of <paramref name="config"/> stores for <paramref name="tasks"/>: names and shapes.</summary>
+    public static IReadOnlyList<(string Name, long[] Shape)> HeadWeights(BertConfig config, IReadOnlyList<TaskSpec> tasks, PoolingMode pooling)
+    {
+        long width = Models.Pooling.Width(pooling, config.HiddenSize);
+        return tasks.SelectMany(t => new (string, long[])[]
+        {
+            ($"heads.{t.Name}.classifier.weight", [t.Outputs, width]), ($"heads.{t.Name}.classifier.bias", [t.Outputs]),
+        }).ToArray();
+    }
+
+    /// <summary>The tasks, in head order.</summary>
+    public IReadOnlyList<TaskSpec> Tasks { get; }
+
+    /// <summary>How token states are pooled for the heads.</summary>
+    public PoolingMode Pooling { get; }
+
+    /// <summary>
+    /// The encoder whose weights are still in the file, while neither it nor the task model has been built (then the
+    /// file is what the model is); null otherwise.
+    /// </summary>
+    public PretrainedEncoder? DeferredEncoder => Volatile.Read(ref _model) is null && _encoder is { IsMaterialized: false } ? _encoder : null;
+
+    /// <summary>The TorchSharp module, built on first use from the encoder's module and the heads in the file.</summary>
+    public TransferModel Model
+    {
+        get
+        {
+            if (Volatile.Read(ref _model) is { } model) return model;
+            lock (_buildLock) return _model ??= DeferredBertWeights.OnOwnThread(Build);
+        }
+    }
+
+    private TransferModel Build()
+    {
+        var model = new TransferModel(_encoder!.Model, Tasks, Pooling, 0);
+        var tensors = _weights!.LoadTensors();
+        try
+        {
+            // Only the heads come from the file: the encoder's module may have changed since it was built.
+            foreach (var task in Tasks) StateDictLoader.Load(model.Head(task.Name), StateDictLoader.Under(tensors, $"heads.{task.Name}."), _weights.Source);
+            model.eval();
+            return model;
+        }
+        finally
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>Writes the task model's ONNX export (see <see cref="OnnxExport.Write(TransferModel, Stream, OnnxExportOptions?)"/>), from the file while it is deferred.</summary>
+    public void WriteOnnx(Stream stream, OnnxExportOptions? options)
+    {
+        if (DeferredEncoder is not null) OnnxExport.WriteTaskModel(_weights!.Config, _weights.AllForExport(), Pooling, Tasks, stream, options);
+        else OnnxExport.Write(Model, stream, options);
+    }
+
+    /// <summary>Writes the task model's state dict in safetensors form, copied from the file while it is deferred (the same bytes).</summary>
+    public void WriteStateDict(Stream stream)
+    {
+        if (DeferredEncoder is not null) _weights!.WriteTaskModelStateDict(stream);
+        else Safetensors.Save(stream, Model.state_dict());
+    }
+}
