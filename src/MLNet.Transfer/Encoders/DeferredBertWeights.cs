@@ -91,10 +91,17 @@ internal sealed class DeferredBertWeights : IDisposable
     /// <summary>
     /// Runs <paramref name="build"/> on a thread of its own and returns its result: a module built on first use must not be
     /// captured by the caller's TorchSharp dispose scope (which would free its parameters) nor created as inference tensors
-    /// under the caller's inference mode (which could not be trained later); both are per thread.
+    /// under the caller's inference mode (which could not be trained later); both are per thread. LibTorch's random
+    /// generator is restored afterwards, so building (whose random initial weights are overwritten) draws nothing from a
+    /// sequence the caller seeded: results are the same as when the module was built at load time.
     /// </summary>
     public static T OnOwnThread<T>(Func<T> build) =>
-        Task.Factory.StartNew(build, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).GetAwaiter().GetResult();
+        Task.Factory.StartNew(() =>
+        {
+            using var state = get_rng_state();
+            try { return build(); }
+            finally { set_rng_state(state); }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).GetAwaiter().GetResult();
 
     /// <summary>Builds the TorchSharp module from the file (on the CPU, in eval mode), as loading it at once would have.</summary>
     public BertModel Materialize() => OnOwnThread(Build);

@@ -65,7 +65,12 @@ internal sealed class OnnxRuntimeSession : IDisposable
         return results.Select(r => r.GetTensorDataAsSpan<float>().ToArray()).ToArray();
     }
 
-    private static void CollectGarbage() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+    private static void CollectGarbage()
+    {
+        // The export's buffers are large objects: compacting the large-object heap too lets the GC return their memory.
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+    }
 
     /// <summary>Releases the native session.</summary>
     public void Dispose() => _session.Dispose();

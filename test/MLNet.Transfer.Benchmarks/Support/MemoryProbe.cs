@@ -37,6 +37,8 @@ internal static class MemoryProbe
             Stage("encoder loaded");
             var embedder = new EngineEmbedder(encoder, settings, InferenceEngine.Auto).Embedder;
             Stage("default engine created");
+            embedder.Embed([texts[0]]); // the ONNX Runtime session is exported and opened on first use
+            Stage("session created");
             vectors = embedder.Embed(texts);
         }
         else if (side == "ort")
