@@ -104,6 +104,29 @@ internal sealed class SafetensorsFile : IDisposable
         return MemoryMarshal.AsBytes(result.AsSpan()).ToArray();
     }
 
+    /// <summary>
+    /// Writes the values of floating-point tensor <paramref name="name"/> to <paramref name="stream"/> as little-endian
+    /// float32 bytes (see <see cref="ReadFloat32"/>); float32 data is copied in chunks, never held whole.
+    /// </summary>
+    public void CopyFloat32(string name, Stream stream)
+    {
+        var entry = Find(name);
+        if (entry.DTypeName != "F32" || !BitConverter.IsLittleEndian)
+        {
+            stream.Write(ReadFloat32(name));
+            return;
+        }
+        CheckUnchanged();
+        var buffer = new byte[Math.Min(entry.End - entry.Begin, 1 << 20)];
+        for (long at = entry.Begin; at < entry.End;)
+        {
+            int read = RandomAccess.Read(_handle, buffer.AsSpan(0, (int)Math.Min(buffer.Length, entry.End - at)), _dataStart + at);
+            if (read == 0) throw new InvalidDataException($"{Source}: tensor '{name}' is truncated.");
+            stream.Write(buffer, 0, read);
+            at += read;
+        }
+    }
+
     /// <summary>Every tensor as a TorchSharp CPU tensor (floating ones as float32), as <see cref="Safetensors.Load(Stream, string)"/> reads them; the caller owns them.</summary>
     public Dictionary<string, Tensor> LoadTensors()
     {

@@ -139,18 +139,20 @@ internal sealed class BertOnnxGraph
     /// </summary>
     private string Linear(string x, string module)
     {
-        var (values, shape) = Find(module + ".weight");
+        string key = Name(module + ".weight");
+        var shape = _weights.Shape(key);
         int outputs = (int)shape[0], inputs = (int)shape[1];
-        var transposed = ExportWeights.Transpose(values, outputs, inputs);
-        if (_int8Weights)
+        if (!_int8Weights)
         {
-            var quantized = Int8WeightQuantizer.Quantize(MemoryMarshal.Cast<byte, float>(transposed.AsSpan()), inputs, outputs, Int8WeightQuantizer.ReducedRange);
-            string values8 = _g.Int8Weight(_prefix + module + ".weight.int8", quantized.Values, [quantized.Rows, quantized.Columns]);
-            string scales = _g.FloatWeight(_prefix + module + ".weight.scale", quantized.Scales, [quantized.Columns]);
-            return _g.ContribOp("DynamicQuantizeMatMul", [x, values8, scales, "", Weight(module + ".bias")]);
+            string weight = _g.Float32Weight(_prefix + module + ".weight", [inputs, outputs],
+                                             s => s.Write(ExportWeights.Transpose(_weights.Float32(key).Bytes, outputs, inputs)));
+            return _g.Op("Add", _g.Op("MatMul", x, weight), Weight(module + ".bias"));
         }
-        string weight = _g.Float32Weight(_prefix + module + ".weight", transposed, [inputs, outputs]);
-        return _g.Op("Add", _g.Op("MatMul", x, weight), Weight(module + ".bias"));
+        var transposed = ExportWeights.Transpose(_weights.Float32(key).Bytes, outputs, inputs);
+        var quantized = Int8WeightQuantizer.Quantize(MemoryMarshal.Cast<byte, float>(transposed.AsSpan()), inputs, outputs, Int8WeightQuantizer.ReducedRange);
+        string values = _g.Int8Weight(_prefix + module + ".weight.int8", quantized.Values, [quantized.Rows, quantized.Columns]);
+        string scales = _g.FloatWeight(_prefix + module + ".weight.scale", quantized.Scales, [quantized.Columns]);
+        return _g.ContribOp("DynamicQuantizeMatMul", [x, values, scales, "", Weight(module + ".bias")]);
     }
 
     private string LayerNorm(string x, string module) =>
@@ -159,11 +161,12 @@ internal sealed class BertOnnxGraph
 
     private string Weight(string key)
     {
-        var (values, shape) = Find(key);
-        return _g.Float32Weight(_prefix + key, values, shape);
+        string name = Name(key);
+        return _g.Float32Weight(name, _weights.Shape(name), s => _weights.WriteFloat32(name, s));
     }
 
-    private (byte[] Values, long[] Shape) Find(string key) => _weights.Contains(_prefix + key)
-        ? _weights.Float32(_prefix + key)
+    /// <summary>The full name of weight <paramref name="key"/>, checked to exist.</summary>
+    private string Name(string key) => _weights.Contains(_prefix + key)
+        ? _prefix + key
         : throw new InvalidOperationException($"The encoder has no weight '{_prefix + key}' to export.");
 }

@@ -16,6 +16,12 @@ internal abstract class ExportWeights
     /// <summary>The values of <paramref name="name"/> (row-major float32 bytes) and its shape.</summary>
     public abstract (byte[] Bytes, long[] Shape) Float32(string name);
 
+    /// <summary>The shape of <paramref name="name"/>.</summary>
+    public abstract long[] Shape(string name);
+
+    /// <summary>Writes the values of <paramref name="name"/> (row-major float32 bytes) to <paramref name="stream"/>.</summary>
+    public virtual void WriteFloat32(string name, Stream stream) => stream.Write(Float32(name).Bytes);
+
     /// <summary>The weights of a state dict (any device or float dtype).</summary>
     public static ExportWeights Of(IReadOnlyDictionary<string, Tensor> tensors) => new TensorWeights(tensors);
 
@@ -44,6 +50,8 @@ internal abstract class ExportWeights
             var cpu = tensors[name].detach().to(ScalarType.Float32, CPU).contiguous();
             return (cpu.bytes.ToArray(), cpu.shape);
         }
+
+        public override long[] Shape(string name) => tensors[name].shape;
     }
 
     private sealed class FileWeights(SafetensorsFile file, string filePrefix) : ExportWeights
@@ -57,5 +65,9 @@ internal abstract class ExportWeights
             string key = Key(name);
             return (file.ReadFloat32(key), file.Shape(key));
         }
+
+        public override long[] Shape(string name) => file.Shape(Key(name));
+
+        public override void WriteFloat32(string name, Stream stream) => file.CopyFloat32(Key(name), stream);
     }
 }

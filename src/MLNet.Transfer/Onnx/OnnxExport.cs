@@ -72,11 +72,7 @@ public static class OnnxExport
         var (ids, mask, types) = Inputs(g);
         var states = new BertOnnxGraph(g, config, weights, "bert.", options?.Int8Weights == true).Emit(ids, types, mask);
         string features = new PoolingOnnxGraph(g, mask).Pool(states[^1], pooling);
-        string Weight(string name)
-        {
-            var (values, shape) = weights.Float32(name);
-            return g.Float32Weight(name, values, shape);
-        }
+        string Weight(string name) => g.Float32Weight(name, weights.Shape(name), s => weights.WriteFloat32(name, s));
         var tasks = new List<Dictionary<string, object?>>();
         foreach (var task in taskSpecs)
         {

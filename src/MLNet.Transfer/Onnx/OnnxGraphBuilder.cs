@@ -54,10 +54,13 @@ internal sealed class OnnxGraphBuilder
         return name;
     }
 
-    /// <summary>Adds a float32 initializer [dims] named <paramref name="name"/> holding <paramref name="bytes"/> (little-endian float32, referenced, not copied).</summary>
-    public string Float32Weight(string name, byte[] bytes, long[] dims)
+    /// <summary>
+    /// Adds a float32 initializer [dims] named <paramref name="name"/> whose little-endian float32 data
+    /// <paramref name="write"/> streams out when the model is written (so the weights need not be in memory all at once).
+    /// </summary>
+    public string Float32Weight(string name, long[] dims, Action<Stream> write)
     {
-        AddInitializer(OnnxProto.Tensor(Reserve(name), OnnxProto.Float, dims, bytes));
+        AddInitializer(OnnxProto.Tensor(Reserve(name), OnnxProto.Float, dims, dims.Aggregate(4L, (p, d) => p * d), write));
         return name;
     }
 

@@ -105,6 +105,10 @@ internal static class OnnxProto
     public static ProtoMessage Tensor(string name, int dataType, IEnumerable<long> dims, ReadOnlyMemory<byte> rawData) =>
         new ProtoMessage().Varints(1, dims).Varint(2, dataType).String(8, name).Bytes(9, rawData);
 
+    /// <summary>TensorProto whose <paramref name="length"/> bytes of little-endian raw_data <paramref name="write"/> produces when the model is written.</summary>
+    public static ProtoMessage Tensor(string name, int dataType, IEnumerable<long> dims, long length, Action<Stream> write) =>
+        new ProtoMessage().Varints(1, dims).Varint(2, dataType).String(8, name).Bytes(9, length, write);
+
     /// <summary>ValueInfoProto of a dense tensor with element type <paramref name="elementType"/> and shape <paramref name="dims"/>.</summary>
     public static ProtoMessage ValueInfo(string name, int elementType, IEnumerable<Dim> dims)
     {

@@ -12,7 +12,8 @@ namespace MLNet.Transfer.Onnx;
 /// </summary>
 internal sealed class ProtoMessage
 {
-    private readonly record struct Field(int Number, int WireType, ulong Scalar, ReadOnlyMemory<byte> Bytes, ProtoMessage? Message);
+    private readonly record struct Field(int Number, int WireType, ulong Scalar, ReadOnlyMemory<byte> Bytes, ProtoMessage? Message,
+                                         long DeferredLength = 0, Action<Stream>? WriteDeferred = null);
 
     private readonly List<Field> _fields = [];
     private long _size = -1;
@@ -37,6 +38,13 @@ internal sealed class ProtoMessage
     /// <summary>Adds a bytes field; <paramref name="value"/> is referenced, not copied, until the message is written.</summary>
     public ProtoMessage Bytes(int number, ReadOnlyMemory<byte> value) =>
         Add(new Field(number, ProtoWireReader.LengthDelimited, 0, value, null));
+
+    /// <summary>
+    /// Adds a bytes field of <paramref name="length"/> bytes that <paramref name="write"/> produces only when the message is
+    /// written (e.g. tensor data streamed from a weight file, never held in memory as a whole model's worth of arrays).
+    /// </summary>
+    public ProtoMessage Bytes(int number, long length, Action<Stream> write) =>
+        Add(new Field(number, ProtoWireReader.LengthDelimited, 0, default, null, length, write));
 
     /// <summary>Adds an embedded message field.</summary>
     public ProtoMessage Message(int number, ProtoMessage value) =>
@@ -85,6 +93,14 @@ internal sealed class ProtoMessage
                         WriteVarint(stream, (ulong)message.Size, scratch);
                         message.WriteTo(stream);
                     }
+                    else if (field.WriteDeferred is { } write)
+                    {
+                        WriteVarint(stream, (ulong)field.DeferredLength, scratch);
+                        long start = stream.CanSeek ? stream.Position : -1;
+                        write(stream);
+                        if (start >= 0 && stream.Position - start != field.DeferredLength)
+                            throw new InvalidOperationException($"Field {field.Number}: wrote {stream.Position - start} bytes, declared {field.DeferredLength}.");
+                    }
                     else
                     {
                         WriteVarint(stream, (ulong)field.Bytes.Length, scratch);
@@ -105,7 +121,7 @@ internal sealed class ProtoMessage
 
     private static long LengthDelimitedSize(Field field)
     {
-        long length = field.Message?.Size ?? field.Bytes.Length;
+        long length = field.Message?.Size ?? (field.WriteDeferred is not null ? field.DeferredLength : field.Bytes.Length);
         return VarintSize((ulong)length) + length;
     }
 
