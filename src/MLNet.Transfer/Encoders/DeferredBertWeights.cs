@@ -109,10 +109,11 @@ internal sealed class DeferredBertWeights : IDisposable
     private BertModel Build()
     {
         var model = new BertModel(Config);
-        var weights = _file.LoadTensors();
         try
         {
-            StateDictLoader.Load(model, weights, _file.Source, [.. IgnoredPrefixes, .. _extras.Select(e => e.Name)]);
+            var weights = _file.LoadTensors();
+            try { StateDictLoader.Load(model, weights, _file.Source, [.. IgnoredPrefixes, .. _extras.Select(e => e.Name)]); }
+            finally { foreach (var w in weights.Values) w.Dispose(); }
             model.eval();
             return model;
         }
@@ -120,10 +121,6 @@ internal sealed class DeferredBertWeights : IDisposable
         {
             model.Dispose();
             throw;
-        }
-        finally
-        {
-            foreach (var w in weights.Values) w.Dispose();
         }
     }
 
