@@ -89,9 +89,6 @@ public sealed class PretrainedEncoder : IDisposable
     /// <summary>The sizes of the encoder's layers, without building <see cref="Model"/>.</summary>
     internal IEncoderShape Shape => (IEncoderShape?)Volatile.Read(ref _model) ?? new BertShape(_deferred!.Config);
 
-    /// <summary>Whether the weights are on the CPU (known without initialising LibTorch).</summary>
-    internal bool IsOnCpu => _model is null || Device.type == DeviceType.CPU;
-
     /// <summary>config.json text of the architecture (<see cref="TextEncoder.ToConfigJson"/>), without building <see cref="Model"/>.</summary>
     internal string ConfigJson => Deferred?.Config.ToJson() ?? Model.ToConfigJson();
 
@@ -311,8 +308,9 @@ public sealed class PretrainedEncoder : IDisposable
     /// </summary>
     public PretrainedEncoder WithRandomWeights(int seed = 42)
     {
+        string configJson = ConfigJson; // without building this encoder's module, whose weights are not needed
         manual_seed(seed);
-        var model = EncoderFactory.Create(Model.ToConfigJson(), Tokenizer.LowerCase, Name);
+        var model = EncoderFactory.Create(configJson, Tokenizer.LowerCase, Name);
         model.to(Device);
         model.eval();
         return new PretrainedEncoder($"{Name} (random weights)", model, Vocabulary.ToArray(), Tokenizer.Options, Device) { EmbeddingDefaults = EmbeddingDefaults };
