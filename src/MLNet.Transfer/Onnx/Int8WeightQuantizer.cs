@@ -1,5 +1,4 @@
 using System.Runtime.Intrinsics.X86;
-using static TorchSharp.torch;
 
 namespace MLNet.Transfer.Onnx;
 
@@ -66,15 +65,6 @@ internal static class Int8WeightQuantizer
                 values[r * columns + c] = (sbyte)Math.Clamp(q, -limit, limit);
             }
         return new QuantizedMatrix(values, scales, rows, columns);
-    }
-
-    /// <summary>Quantizes a 2-D weight tensor [inputs, outputs] (any device or float dtype); see the span overload.</summary>
-    public static QuantizedMatrix Quantize(Tensor weights, bool reducedRange)
-    {
-        if (weights.dim() != 2) throw new ArgumentException($"Expected a 2-D weight matrix, got shape [{string.Join(", ", weights.shape)}].", nameof(weights));
-        using var scope = NewDisposeScope();
-        var cpu = weights.detach().to(ScalarType.Float32, CPU).contiguous();
-        return Quantize(cpu.data<float>().ToArray(), (int)cpu.shape[0], (int)cpu.shape[1], reducedRange);
     }
 
     /// <summary>AVX-512 VNNI (CPUID leaf 7: ECX bit 11, with AVX-512F) or AVX-VNNI (leaf 7 subleaf 1: EAX bit 4).</summary>
