@@ -45,7 +45,7 @@ public sealed class TokenClassifierEstimator : IEstimator<TokenClassificationTra
             var model = new TaggingModel(encoder.Model, new TaggerSpec(tags, o.HeadFor(tags), o.FreezeEncoder, o.FreezeEncoder ? o.BiLstmHiddenSize : 0, o.CasingFeatures), settings.HeadDropout);
             LastResult = new TaggerTrainer(model, encoder.Tokenizer, settings, o.CrfLearningRate).Train(train, valid, o.Progress, o.CancellationToken);
             var columns = new TokenClassificationTransformer.Columns(o.TokensColumnName, o.PredictedLabelColumnName, o.ScoreColumnName, settings.MaxTokens);
-            return new TokenClassificationTransformer(encoder, model, columns, Math.Max(settings.BatchSize, 32));
+            return new TokenClassificationTransformer(encoder, model, columns, Math.Max(settings.BatchSize, 32), o.InferenceEngine);
         }
         catch
         {

@@ -89,6 +89,12 @@ public sealed class TokenClassifierOptions
     public string? CheckpointDirectory { get; set; }
     /// <inheritdoc cref="FineTuneSettings.CheckpointEverySteps"/>
     public int CheckpointEverySteps { get; set; }
+    /// <summary>
+    /// Which runtime computes the trained tagger's forward passes (training always runs on LibTorch). Default
+    /// <see cref="InferenceEngine.Auto"/>: ONNX Runtime over the library's own export of the tagger up to its emission
+    /// scores when it can run it (a BERT-family encoder on the CPU), else LibTorch. Decoding is the same on every engine.
+    /// </summary>
+    public InferenceEngine InferenceEngine { get; set; } = InferenceEngine.Auto;
     /// <summary>Receives a report after every step and evaluation (validation keys: Precision, Recall, F1Score, TokenAccuracy).</summary>
     public IProgress<TrainingProgress>? Progress { get; set; }
     /// <summary>Cancels training (an OperationCanceledException).</summary>
