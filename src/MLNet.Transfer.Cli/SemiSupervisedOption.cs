@@ -21,8 +21,8 @@ public sealed class SemiSupervisedOption
             + "one per line (blank lines skipped; tagging: words split at white space), used semi-supervised (--semi-supervised)."),
         CliOption.OneOf("semi-supervised", ["self-training", "uda"],
             "With --unlabelled. self-training: the model fine-tuned on the labels pseudo-labels the texts it is at least 90% sure of "
-            + "(as many per class, at most 1,000 per class; multitask: per binary/multiclass task; tagging: sentences whose least "
-            + "sure word is, at most 1,000), and a student trained from the same start on labels + pseudo-labels (TF-IDF word-piece "
+            + "(as many per class, at most 1,000 per class; multitask: per binary/multiclass task; tagging: sentences whose every "
+            + "word is that sure, at most 1,000), and a student trained from the same start on labels + pseudo-labels (TF-IDF word-piece "
             + "noise, dropout; tagging: dropout) is kept when it scores better on the validation data. uda (not tagging): every step "
             + "adds the KL divergence between the predictions on unlabelled texts (sharpened, confident ones only) and on "
             + "TF-IDF-augmented copies of them, with training-signal annealing of the labelled loss. Both print a line per round or "
