@@ -26,16 +26,6 @@ public class MultiTaskSemiSupervisedTests
         public float Stars { get; set; }
     }
 
-    private sealed class BodyRow
-    {
-        public string Body { get; set; } = "";
-    }
-
-    private sealed class UnlabelledRow
-    {
-        public string Text { get; set; } = "";
-    }
-
     private static IDataView Reviews(MLContext mlContext, int count, int offset = 0) => mlContext.Data.LoadFromEnumerable(Enumerable.Range(offset, count).Select(i => new ReviewRow
     {
         Text = $"{Topics[i % 3]} review {i} was {(i % 2 == 0 ? "great" : "awful")}", Sentiment = i % 2 == 0, Topic = Topics[i % 3],
@@ -125,10 +115,5 @@ public class MultiTaskSemiSupervisedTests
         var rated = mlContext.Data.LoadFromEnumerable(new[] { new RatedRow { Text = "a", Stars = 1 }, new RatedRow { Text = "b", Stars = 2 } });
         Assert.That(() => mlContext.Transforms.Text.FineTuneMultiTask(regressionOnly).Fit(rated),
             Throws.ArgumentException.With.Message.Contain("needs a binary or multiclass task; the tasks are stars (Regression)"));
-    }
-
-    private sealed class SyncRounds(Action<SemiSupervisedRound> report) : IProgress<SemiSupervisedRound>
-    {
-        public void Report(SemiSupervisedRound value) => report(value);
     }
 }

@@ -11,15 +11,6 @@ namespace MLNet.Transfer.Tests.SemiSupervised;
 [Category("Unit")]
 public class SemiSupervisedTrainerTests
 {
-    private sealed class BodyRow
-    {
-        public string Body { get; set; } = "";
-    }
-
-    private sealed class UnlabelledRow
-    {
-        public string Text { get; set; } = "";
-    }
 
     private static IDataView Labelled(MLContext mlContext) => mlContext.Data.LoadFromEnumerable(Enumerable.Range(0, 24)
         .Select(i => new TextRow { Label = i % 2 == 0, Text = i % 2 == 0 ? $"good great fine {i}" : $"bad awful poor {i}" }).ToList());
@@ -123,10 +114,5 @@ public class SemiSupervisedTrainerTests
                                      "--epochs", "1", "--max-tokens", "16", "--unlabelled", texts, "--pseudo-label-threshold", "0.5", "--output", zip);
         Assert.That(multi.Code, Is.EqualTo(0), multi.Out + multi.Err);
         Assert.That(multi.Out, Does.Contain("self-training round 0").And.Match(@"self-training round 1/1: \d+ pseudo-labels \(\d+ / \d+ per class\)"));
-    }
-
-    private sealed class SyncRounds(Action<SemiSupervisedRound> report) : IProgress<SemiSupervisedRound>
-    {
-        public void Report(SemiSupervisedRound value) => report(value);
     }
 }

@@ -73,6 +73,7 @@ public class TaggerSelfTrainingTests
                 new TaggerSelfTraining(model, encoder.Tokenizer, Settings, new SemiSupervisedSettings { ConfidenceThreshold = 0.999999 })
                     .Train(TinyTagging.Sentences(32, 1), valid, Pool(40, 3), rounds: new SyncRounds(reports.Add));
             else new TaggerTrainer(model, encoder.Tokenizer, Settings).Train(TinyTagging.Sentences(32, 1), valid);
+            Assert.That(model.training, Is.False, "evaluation mode after training, with or without unlabelled data");
             return TinyTask.Weights(model);
         }
         var reports = new List<SemiSupervisedRound>();
@@ -148,10 +149,5 @@ public class TaggerSelfTrainingTests
     private sealed class TextOnly
     {
         public string Body { get; set; } = "";
-    }
-
-    private sealed class SyncRounds(Action<SemiSupervisedRound> report) : IProgress<SemiSupervisedRound>
-    {
-        public void Report(SemiSupervisedRound value) => report(value);
     }
 }

@@ -17,7 +17,7 @@ internal sealed record StudentRound(int PseudoLabels, IReadOnlyList<int> PerClas
 /// The round loop every self-training trainer shares: train the teacher on the labels, then per round let the current
 /// model pseudo-label (a <see cref="StudentRound"/>), reset to the starting weights, train the student, and keep it only when
 /// it beats the round before on the validation score (without validation data every round is kept). The model ends with
-/// the kept round's weights.
+/// the kept round's weights, in evaluation mode (as a training loop leaves it).
 /// </summary>
 internal static class SelfTrainingRounds
 {
@@ -25,12 +25,18 @@ internal static class SelfTrainingRounds
                                      IReadOnlyList<int> emptyPerClass, IProgress<SemiSupervisedRound>? progress, CancellationToken cancellation)
     {
         var clock = Stopwatch.StartNew();
+        double? Score()
+        {
+            double? value = score();
+            model.eval(); // evaluation may leave training mode on; pseudo-labels and the caller need the model as training left it
+            return value;
+        }
         var start = Snapshot(model);
         Dictionary<string, Tensor>? bestWeights = null;
         try
         {
             var best = teacher();
-            double? bestScore = score();
+            double? bestScore = Score();
             progress?.Report(new SemiSupervisedRound(0, rounds, 0, emptyPerClass, bestScore, true));
             for (int round = 1; round <= rounds; round++)
             {
@@ -45,7 +51,7 @@ internal static class SelfTrainingRounds
                 bestWeights = bestScore is null ? null : Snapshot(model);
                 Restore(model, start);
                 var result = student.Train();
-                double? current = score();
+                double? current = Score();
                 bool kept = bestScore is null || current > bestScore;
                 progress?.Report(new SemiSupervisedRound(round, rounds, student.PseudoLabels, student.PerClass, current, kept) { PerTask = student.PerTask });
                 if (!kept)

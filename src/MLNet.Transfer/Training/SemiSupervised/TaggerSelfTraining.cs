@@ -9,8 +9,9 @@ namespace MLNet.Transfer.Training.SemiSupervised;
 /// Self-training for a tagger (<see cref="SelfTrainingRounds"/>): the teacher (trained on the tagged sentences by
 /// <see cref="TaggerTrainer"/>) tags the unlabelled sentences; those whose least confident word reaches the confidence
 /// threshold (<see cref="TagPseudoLabels.Select"/>, at most <see cref="SemiSupervisedSettings.MaxPseudoLabelsPerClass"/>
-/// sentences) join the tagged ones, and a student trained from the teacher's starting weights on both, with dropout, is
-/// the next round's teacher. A round that does not raise the validation entity F1 is undone and ends training.
+/// sentences) join the tagged ones, and a student trained from the teacher's starting weights on both, with dropout, for
+/// as many epochs as the teacher (so it sees every tagged sentence as often; <see cref="SemiSupervisedSettings.StudentEpochs"/>
+/// overrides), is the next round's teacher. A round that does not raise the validation entity F1 is undone and ends training.
 /// Deterministic for <see cref="FineTuneSettings.Seed"/>. Consistency training, soft labels and class balancing are
 /// sentence-task options and are refused here; the student's only noise is dropout.
 /// </summary>
@@ -67,7 +68,7 @@ public sealed class TaggerSelfTraining
             foreach (var label in pseudo) foreach (int t in label.Tags) perTag[t]++;
             var student = train.Concat(pseudo.Select(l => new TaggedSentence([.. pool[l.Index]], [.. l.Tags.Select(t => tags[t])]))).ToList();
             return new StudentRound(pseudo.Count, perTag,
-                () => Train(student, round, SelfTrainingRounds.StudentEpochs(_semi.StudentEpochs, _settings, train.Count, student.Count)));
+                () => Train(student, round, _semi.StudentEpochs ?? _settings.Epochs));
         }
         double? Score() => validation is null ? null : new TaggerTrainer(_model, _tokenizer, _settings, _crfLearningRate).Evaluate(validation)["F1Score"];
         return SelfTrainingRounds.Run(_model, _semi.Rounds, () => Train(train, 0, _settings.Epochs), Score, Plan, new int[tags.Length], rounds, cancellation);
@@ -76,8 +77,7 @@ public sealed class TaggerSelfTraining
     /// <summary>The current model's tags and per-word probabilities for the pool (inference mode, no dropout).</summary>
     private TagPrediction[] Predict(IReadOnlyList<IReadOnlyList<string>> pool)
     {
-        _model.eval();
-        try { return new TagPredictor(_model, _tokenizer, _settings.MaxTokens, Math.Max(_settings.BatchSize, 32)).Predict(pool); }
-        finally { _model.train(); }
+        _model.eval(); // the trainer switches training mode back on when the student starts
+        return new TagPredictor(_model, _tokenizer, _settings.MaxTokens, Math.Max(_settings.BatchSize, 32)).Predict(pool);
     }
 }
