@@ -20,13 +20,15 @@ public static class TrainCommand
                              [--balance-classes|--no-balance-classes] [--threshold P (finetune)] [--checkpoint-dir DIR]
                              [--tokens-per-batch N] [--precision auto|fp32|bf16] [--plots DIR] [--separator C]
                              [--aux-lm-weight W] [--device cpu|cuda[:N]] [--code DIR] [--json] --output model.zip
-                             [--unlabelled corpus.txt [--semi-supervised self-training|uda]]
+                             [--unlabelled corpus.txt [--semi-supervised self-training|uda]
+                              [--self-training-rounds N] [--pseudo-label-threshold P]]
         mlnet-transfer train --task multitask --train name=path:labelcol:binary|multiclass|regression (once per task)
                              [--train name=file.conll:tagging] [--valid name=path (per task)]
-                             [--task-sampling proportional|temperature] [--text-col Text] ...
+                             [--task-sampling proportional|temperature] [--text-col Text] [--unlabelled corpus.txt ...] ...
         mlnet-transfer train --task tagging --train f.conll [--valid f.conll] [--approach finetune|features]
                              [--head linear|crf] [--model minilm|arctic-xs|<hf-dir>] [--epochs N] [--seed N] [--lr X]
                              [--batch-size N] [--max-tokens N] [--casing] [--checkpoint-dir DIR] [--device cpu|cuda[:N]]
+                             [--unlabelled sentences.txt [--self-training-rounds N] [--pseudo-label-threshold P]]
                              [--code DIR] [--json] --output m.zip
         """,
         [
@@ -111,7 +113,7 @@ public static class TrainCommand
     public static int Run(CliArguments args)
     {
         string task = args.Choice("task") ?? throw new CliException("Missing required option --task (binary, multiclass, regression, multitask or tagging).");
-        if (task == TaggingCommand.Task) return TaggingCommand.Train(args);
+        if (task == TaggingCommand.Task) return TaggingCommand.Train(args, SemiSupervisedOption.Read(args));
         string labelCol = args.Optional("label-col") ?? "Label", textCol = args.Optional("text-col") ?? "Text";
         string approach = args.Choice("approach") ?? "finetune";
         string model = args.Optional("model") ?? "minilm";
@@ -159,7 +161,7 @@ public static class TrainCommand
         if (task == "multitask")
         {
             if (approach != "finetune") throw new CliException("--task multitask trains one shared encoder: use --approach finetune (the default).");
-            return TrainMultiTask(args, mlContext, textCol, model, seed, Configure, output, plots, separator, code);
+            return TrainMultiTask(args, mlContext, textCol, model, seed, o => { Configure(o); semiSupervised?.ApplyTo(o, mlContext); }, output, plots, separator, code);
         }
         string trainPath = args.Required("train");
         string? validPath = args.Optional("valid");
