@@ -40,10 +40,8 @@ internal static class GraphTransferFixtures
     public static string EncoderDirectory(string root)
     {
         string dir = Path.Combine(root, "tiny-letters");
-        var config = TestModels.TinyConfig(TestVocab.SmallTokens().Length);
-        manual_seed(5);
-        using var bert = new BertModel(config);
-        HuggingFaceDirectory.Write(dir, config, bert.state_dict(), TestVocab.SmallTokens());
+        using var encoder = Encoder();
+        HuggingFaceDirectory.Write(dir, TestModels.TinyConfig(TestVocab.SmallTokens().Length), encoder.Model.state_dict(), TestVocab.SmallTokens());
         return dir;
     }
 

@@ -16,8 +16,7 @@ public static class GraphTransferCatalog
     /// </summary>
     public static GraphTransferEstimator GraphTransfer(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, string graphModelDirectory,
         string labelColumnName = "Label", string textColumnName = "Text", GraphSource graphs = GraphSource.Pretrained, int seed = 1) =>
-        new(new GraphTransferOptions { GraphModelDirectory = graphModelDirectory, LabelColumnName = labelColumnName, TextColumnName = textColumnName, Graphs = graphs, Seed = seed },
-            TaskKind.Binary);
+        new(Options(graphModelDirectory, labelColumnName, textColumnName, graphs, seed), TaskKind.Binary);
 
     /// <summary>Binary graph transfer with every option.</summary>
     public static GraphTransferEstimator GraphTransfer(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, GraphTransferOptions options) =>
@@ -29,10 +28,12 @@ public static class GraphTransferCatalog
     /// </summary>
     public static GraphTransferEstimator GraphTransfer(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, string graphModelDirectory,
         string labelColumnName = "Label", string textColumnName = "Text", GraphSource graphs = GraphSource.Pretrained, int seed = 1) =>
-        new(new GraphTransferOptions { GraphModelDirectory = graphModelDirectory, LabelColumnName = labelColumnName, TextColumnName = textColumnName, Graphs = graphs, Seed = seed },
-            TaskKind.Multiclass);
+        new(Options(graphModelDirectory, labelColumnName, textColumnName, graphs, seed), TaskKind.Multiclass);
 
     /// <summary>Multiclass graph transfer with every option.</summary>
     public static GraphTransferEstimator GraphTransfer(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, GraphTransferOptions options) =>
         new(options, TaskKind.Multiclass);
+
+    private static GraphTransferOptions Options(string graphModelDirectory, string labelColumnName, string textColumnName, GraphSource graphs, int seed) =>
+        new() { GraphModelDirectory = graphModelDirectory, LabelColumnName = labelColumnName, TextColumnName = textColumnName, Graphs = graphs, Seed = seed };
 }
