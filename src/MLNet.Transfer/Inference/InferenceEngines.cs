@@ -22,17 +22,17 @@ internal static class InferenceEngines
     /// </summary>
     /// <param name="requested">The user's choice.</param>
     /// <param name="encoder">The model's encoder.</param>
-    /// <param name="pooling">How its token states are pooled.</param>
+    /// <param name="pooling">How its token states are pooled (null: the model pools nothing, e.g. a tagger).</param>
     /// <param name="obstacle">A reason the caller knows why ONNX Runtime cannot run this model (e.g. token-level output), or null.</param>
     /// <exception cref="NotSupportedException"><paramref name="requested"/> is OnnxRuntime or OnnxRuntimeInt8 and the model cannot run there; the message says why.</exception>
-    public static InferenceEngine Resolve(InferenceEngine requested, TextEncoder encoder, PoolingMode pooling, string? obstacle = null) =>
+    public static InferenceEngine Resolve(InferenceEngine requested, TextEncoder encoder, PoolingMode? pooling, string? obstacle = null) =>
         Resolve(requested, () => Obstacle(encoder, pooling), obstacle);
 
     /// <summary>
-    /// <see cref="Resolve(InferenceEngine, TextEncoder, PoolingMode, string?)"/> for a <see cref="PretrainedEncoder"/>, whose
+    /// <see cref="Resolve(InferenceEngine, TextEncoder, PoolingMode?, string?)"/> for a <see cref="PretrainedEncoder"/>, whose
     /// weights may still be in their file: the check then reads the config, without building the TorchSharp module.
     /// </summary>
-    public static InferenceEngine Resolve(InferenceEngine requested, PretrainedEncoder encoder, PoolingMode pooling, string? obstacle = null) =>
+    public static InferenceEngine Resolve(InferenceEngine requested, PretrainedEncoder encoder, PoolingMode? pooling, string? obstacle = null) =>
         Resolve(requested, () => encoder.Deferred is { } deferred ? Obstacle(deferred, pooling) : Obstacle(encoder.Model, pooling), obstacle);
 
     private static InferenceEngine Resolve(InferenceEngine requested, Func<string?> modelObstacle, string? obstacle)
@@ -51,7 +51,7 @@ internal static class InferenceEngines
     public static OnnxExportOptions ExportOptions(InferenceEngine engine) => new() { Int8Weights = engine == InferenceEngine.OnnxRuntimeInt8 };
 
     /// <summary>Why ONNX Runtime cannot run <paramref name="encoder"/> pooled as <paramref name="pooling"/>, or null when it can.</summary>
-    private static string? Obstacle(TextEncoder encoder, PoolingMode pooling)
+    private static string? Obstacle(TextEncoder encoder, PoolingMode? pooling)
     {
         BertModel bert;
         try { bert = OnnxExport.RequireBert(encoder); }
@@ -63,11 +63,11 @@ internal static class InferenceEngines
     }
 
     /// <summary>Why ONNX Runtime cannot run deferred BERT weights (a CPU encoder, neither causal nor bf16) pooled as <paramref name="pooling"/>, or null.</summary>
-    private static string? Obstacle(DeferredBertWeights weights, PoolingMode pooling) => Obstacle(pooling, weights.WeightBytes);
+    private static string? Obstacle(DeferredBertWeights weights, PoolingMode? pooling) => Obstacle(pooling, weights.WeightBytes);
 
-    private static string? Obstacle(PoolingMode pooling, long weightBytes)
+    private static string? Obstacle(PoolingMode? pooling, long weightBytes)
     {
-        if (!ExportedPoolings.Contains(pooling)) return $"{pooling} pooling is not part of the ONNX export";
+        if (pooling is { } p && !ExportedPoolings.Contains(p)) return $"{p} pooling is not part of the ONNX export";
         if (weightBytes >= int.MaxValue) return "its weights exceed 2 GiB, the largest ONNX model without external data";
         return null;
     }
