@@ -56,6 +56,7 @@ public sealed class FineTuneTransformerEstimator : IEstimator<FineTunedTextTrans
     {
         if (o.UnlabeledData is null) return null;
         CheckSemiSupervisedKind();
+        if (o.SymmetricPairs) throw new ArgumentException("Semi-supervised fine-tuning (UnlabeledData) reads single texts; it cannot be combined with SymmetricPairs.");
         ArgumentNullException.ThrowIfNull(o.SemiSupervised, nameof(o.SemiSupervised));
         o.SemiSupervised.Validate();
         return new UnlabeledTexts(UnlabeledTextReader.Read(o.UnlabeledData, o.TextColumnName), o.SemiSupervised, o.SemiSupervisedProgress);
