@@ -117,6 +117,8 @@ public class MultipleChoiceTrainingTests
         var byDefault = estimator.Fit(data);
         Assert.That(estimator.LastDefaults!.Reasons, Has.Some.Contain("auxiliary language-model loss weight 0.5"), "a causal encoder gets GPT-1's λ = 0.5 by default");
         Assert.That(byDefault.InferenceEngine, Is.EqualTo(InferenceEngine.LibTorch), "a causal encoder's candidates are scored on LibTorch");
+        Assert.That(estimator.LastDefaults!.PredictionWindowStride, Is.EqualTo(0), "pairs are read whole: no prediction windows");
+        Assert.That(estimator.LastDefaults!.TuneThreshold, Is.False);
         var half = Predict(ml, byDefault, Rows()).SelectMany(p => p.Score).ToArray();
         var explicitHalf = Predict(ml, ml.MulticlassClassification.Trainers.FineTuneMultipleChoice(Options(dir, 0.5)).Fit(data), Rows()).SelectMany(p => p.Score).ToArray();
         var zero = ml.MulticlassClassification.Trainers.FineTuneMultipleChoice(Options(dir, 0)).Fit(data);

@@ -69,11 +69,12 @@ internal static class TextFineTuning
     /// <summary>
     /// The data-aware choices (<paramref name="defaults"/>, reported to <see cref="TextFineTuningOptions.DefaultsChosen"/>) and
     /// the validated training settings, with the auxiliary language-model weight for <paramref name="encoder"/>; seeds LibTorch.
+    /// <paramref name="request"/> replaces the options' own explicit choices (<see cref="TextFineTuningOptions.Request"/>).
     /// </summary>
     internal static FineTuneSettings Settings(TextFineTuningOptions options, PretrainedEncoder encoder, DataProfile profile, IReadOnlyList<TaskSpec> tasks,
-                                              int? validCount, out DataAwareDefaults defaults)
+                                              int? validCount, out DataAwareDefaults defaults, TrainingRequest? request = null)
     {
-        defaults = TrainingDefaults.Resolve(profile, encoder.MaxTokens, options.Request(), tasks.Any(t => t.Kind == TaskKind.Binary), validCount);
+        defaults = TrainingDefaults.Resolve(profile, encoder.MaxTokens, request ?? options.Request(), tasks.Any(t => t.Kind == TaskKind.Binary), validCount);
         TextFineTuningOptions.CheckWindowStride(defaults);
         if (options.AuxiliaryLanguageModelWeight is null && NextTokenLoss.AppliesTo(encoder.Model))
             defaults = defaults with

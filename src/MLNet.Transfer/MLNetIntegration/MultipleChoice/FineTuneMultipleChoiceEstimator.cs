@@ -45,9 +45,12 @@ public sealed class FineTuneMultipleChoiceEstimator : IEstimator<MultipleChoiceT
         {
             var tokenizer = encoder.Tokenizer;
             var lengths = train.Contexts.SelectMany((c, q) => train.Candidates[q].Select(a => tokenizer.EncodeWordPieces(c).Length + tokenizer.EncodeWordPieces(a).Length + 3)).ToArray();
-            var profile = DataProfile.From(lengths);
+            // Lengths are those of the (context, candidate) sequences; an example (a step's unit) is a question.
+            var profile = DataProfile.From(lengths) with { Examples = train.Contexts.Count };
             var tasks = new[] { new TaskSpec("choice", TaskKind.Binary, 1) };
-            var settings = TextFineTuning.Settings(o, encoder, profile, tasks, valid?.Contexts.Count, out var defaults);
+            // Pairs are truncated longest-first and read whole (no windows); there is no decision threshold.
+            var request = o.Request() with { Truncation = TruncationStrategy.Head, PredictionWindowStride = 0, TuneThreshold = false };
+            var settings = TextFineTuning.Settings(o, encoder, profile, tasks, valid?.Contexts.Count, out var defaults, request);
             var model = MultipleChoiceTransformer.Scorer(encoder.Model, settings.Pooling, settings.HeadDropout);
             using var languageModel = settings.AuxiliaryLanguageModelWeight > 0 && NextTokenLoss.AppliesTo(encoder.Model)
                 ? TransformerLanguageModel.ForAuxiliaryObjective(encoder, settings.Seed) : null;
