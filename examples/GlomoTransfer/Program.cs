@@ -1,6 +1,7 @@
-// GLoMo-style (reduced) graph transfer, measured: the same small downstream classifier (frozen MiniLM word-piece
-// embeddings → [graph mixing] → BiLSTM → max pool → linear) without graphs, with random (untrained) graphs and with
-// graphs from a model pretrained by `pretrain --model scratch --arch glomo`, on the same labelled samples per seed.
+// GLoMo-style (reduced) graph transfer, measured through the ML.NET trainer
+// (mlContext.MulticlassClassification.Trainers.GraphTransfer): the same small downstream classifier (frozen MiniLM
+// word-piece embeddings → [graph mixing] → BiLSTM → max pool → linear) without graphs, with random (untrained) graphs and
+// with graphs from a model pretrained by `pretrain --model scratch --arch glomo`, on the same labelled samples per seed.
 //
 //   dotnet run --project examples/GlomoTransfer -c Release -- --glomo <dir> [--arms none,random,glomo]
 //       [--tasks agnews,sst2] [--seeds 1,2,3,4,5] [--results results.jsonl] [--plot graph.png --sentence "..."]
@@ -9,20 +10,18 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.ML;
+using MLNet.Transfer;
 using MLNet.Transfer.Encoders;
-using MLNet.Transfer.Models.Glomo;
+using MLNet.Transfer.MLNetIntegration;
 using MLNet.Transfer.Plots;
 using MLNet.Transfer.Pretraining;
-using MLNet.Transfer.Text;
-using MLNet.Transfer.Training;
-using static TorchSharp.torch;
 
 var options = Options.Parse(args);
-using var glomo = GlomoLanguageModel.Load(options.Glomo);
-var tokenizer = glomo.Tokenizer;
 
 if (options.Plot is { } plotPath)
 {
+    using var glomo = GlomoLanguageModel.Load(options.Glomo);
     for (int layer = 0; layer < glomo.Config.GraphLayers; layer++)
     {
         var (tokens, graph) = glomo.GraphOf(options.Sentence, layer);
@@ -33,7 +32,7 @@ if (options.Plot is { } plotPath)
 }
 
 using var minilm = PretrainedEncoder.Load("minilm");
-using var staticEmbeddings = StaticEmbeddings(minilm, tokenizer);
+var mlContext = new MLContext(seed: 0);
 var done = File.Exists(options.Results)
     ? File.ReadAllLines(options.Results).Select(l => JsonSerializer.Deserialize<RunResult>(l)!).ToList()
     : [];
@@ -43,17 +42,20 @@ foreach (var task in options.Tasks)
     var (train, test, classes) = Load(task);
     foreach (int seed in options.Seeds)
     {
-        var (texts, labels) = Sample(train, classes, perClass: 64, seed);
+        var sample = mlContext.Data.LoadFromEnumerable(Sample(train, classes, perClass: 64, seed)); // class by class: keys follow the class order
+        var testData = mlContext.Data.LoadFromEnumerable(test.Select(t => new Row(t.Label.ToString(CultureInfo.InvariantCulture), t.Text)));
         foreach (var arm in options.Arms)
         {
             if (done.Any(r => r.Task == task && r.Arm == arm && r.Seed == seed)) continue;
             var clock = Stopwatch.StartNew();
-            using var random = arm == "random" ? GlomoLanguageModel.FromScratch(glomo.Config, tokenizer, seed: 1000 + seed) : null;
-            var graphs = arm switch { "none" => null, "random" => random, _ => glomo };
-            var settings = new GraphTransferSettings { Seed = seed };
-            using var model = GraphTransferTrainer.Train(graphs, tokenizer, staticEmbeddings, texts, labels, classes, settings);
-            var predicted = GraphTransferTrainer.Predict(model, graphs, tokenizer, test.Select(t => t.Text).ToArray(), settings.MaxTokens);
-            double accuracy = predicted.Zip(test, (p, t) => p == t.Label ? 1.0 : 0.0).Average();
+            var graphs = arm switch { "none" => GraphSource.None, "random" => GraphSource.Random, _ => GraphSource.Pretrained };
+            var trainer = mlContext.MulticlassClassification.Trainers.GraphTransfer(new GraphTransferOptions
+            {
+                GraphModelDirectory = options.Glomo, Graphs = graphs, Encoder = minilm, Seed = seed, // random graphs: seed 1000 + seed
+            });
+            var model = mlContext.Transforms.Conversion.MapValueToKey("Label").Append(trainer).Fit(sample);
+            double accuracy = mlContext.MulticlassClassification.Evaluate(model.Transform(testData)).MicroAccuracy;
+            model.LastTransformer.Dispose();
             var result = new RunResult(task, arm, seed, accuracy, clock.Elapsed.TotalSeconds);
             done.Add(result);
             File.AppendAllLines(options.Results, [JsonSerializer.Serialize(result)]);
@@ -73,16 +75,6 @@ foreach (var group in done.Where(r => options.Tasks.Contains(r.Task)).GroupBy(r 
 }
 return 0;
 
-// MiniLM's word-piece embedding rows for the graph model's vocabulary (which is MiniLM's restricted to the corpus).
-static Tensor StaticEmbeddings(PretrainedEncoder source, BertWordPieceTokenizer target)
-{
-    var table = source.Model.state_dict()["embeddings.word_embeddings.weight"];
-    var rows = target.Vocabulary.Select(t => source.Tokenizer.TryGetId(t, out int id) ? (long)id
-        : throw new InvalidOperationException($"'{t}' is not in MiniLM's vocabulary")).ToArray();
-    using var index = tensor(rows);
-    return table.index_select(0, index).detach().clone();
-}
-
 static (List<(int Label, string Text)> Train, List<(int Label, string Text)> Test, int Classes) Load(string task)
 {
     string folder = DataFiles.Find(Path.Combine("shared", "data", task == "agnews" ? "agnews" : "sst2"));
@@ -91,15 +83,22 @@ static (List<(int Label, string Text)> Train, List<(int Label, string Text)> Tes
     return task == "agnews" ? (read("train.tsv"), read("test.tsv"), 4) : (read("train.tsv"), read("dev.tsv"), 2);
 }
 
-static (string[] Texts, int[] Labels) Sample(List<(int Label, string Text)> rows, int classes, int perClass, int seed)
+// The same sample as before the trainer existed: perClass texts of each class in turn, shuffled per class with the seed.
+static List<Row> Sample(List<(int Label, string Text)> rows, int classes, int perClass, int seed)
 {
     var random = new Random(seed);
-    var picked = Enumerable.Range(0, classes)
-        .SelectMany(c => rows.Where(r => r.Label == c).OrderBy(_ => random.Next()).Take(perClass)).ToArray();
-    return (picked.Select(p => p.Text).ToArray(), picked.Select(p => p.Label).ToArray());
+    return Enumerable.Range(0, classes)
+        .SelectMany(c => rows.Where(r => r.Label == c).OrderBy(_ => random.Next()).Take(perClass))
+        .Select(p => new Row(p.Label.ToString(CultureInfo.InvariantCulture), p.Text)).ToList();
 }
 
 static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+internal sealed class Row(string label, string text)
+{
+    public string Label { get; set; } = label;
+    public string Text { get; set; } = text;
+}
 
 internal sealed record RunResult(string Task, string Arm, int Seed, double Accuracy, double Seconds);
 

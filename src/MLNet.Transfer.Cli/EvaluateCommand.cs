@@ -12,7 +12,7 @@ public static class EvaluateCommand
                                 [--engine auto|onnxruntime|libtorch] [--device cpu|cuda[:N]]
         mlnet-transfer evaluate --model-file multitask.zip --test name=path[:labelcol] (once per task to evaluate) [--json]
                                 (a tagging task: --test name=f.conll)
-        mlnet-transfer evaluate --model-file m.zip --test f.conll [--json]    (a tagger)
+        mlnet-transfer evaluate --model-file m.zip --test f.conll [--json] [--engine auto|onnxruntime|libtorch]    (a tagger)
         """,
         [
             CliOption.Value("model-file", "model.zip", "The model: one written by train, or any ML.NET model zip saved with mlContext.Model.Save (the task is read from its outputs, the columns from its saved input schema)."),

@@ -7,7 +7,7 @@ namespace MLNet.Transfer.Cli;
 
 /// <summary>What the CLI needs to know about a saved model besides the ML.NET pipeline.</summary>
 /// <param name="Task">binary, multiclass, regression or multitask.</param>
-/// <param name="Approach">finetune, features or baseline.</param>
+/// <param name="Approach">finetune, features, baseline or graphs (train --graphs).</param>
 /// <param name="LabelColumn">TSV label column used in training.</param>
 /// <param name="TextColumn">TSV text column used in training.</param>
 /// <param name="Labels">Class names seen in training (multiclass).</param>

@@ -12,7 +12,7 @@ public static class PredictCommand
         """
         mlnet-transfer predict --model-file model.zip (--text "..." | --input file.txt) [--json] [--engine auto|onnxruntime|libtorch]
                                [--device cpu|cuda[:N]]
-        mlnet-transfer predict --model-file m.zip (--text "..." | --input file.txt) [--json]    (a tagger)
+        mlnet-transfer predict --model-file m.zip (--text "..." | --input file.txt) [--json] [--engine auto|onnxruntime|libtorch]    (a tagger)
         """,
         [
             CliOption.Value("model-file", "model.zip", "The model: one written by train, or any ML.NET model zip saved with mlContext.Model.Save (the task is read from its outputs)."),

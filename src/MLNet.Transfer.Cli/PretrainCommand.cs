@@ -43,7 +43,7 @@ public static class PretrainCommand
                 + "wide give 2 layers × 4 heads of graphs normalised by squared ReLU, trained with a feature predictor that predicts the "
                 + "next 3 tokens in both directions from graph-aggregated context; its directory holds graphs for transfer, not an "
                 + "encoder for the other verbs). A recurrent or glomo model trains with clm (the default for it; bilstm adds the "
-                + "previous-token objective); a recurrent --model <dir> continues training it."),
+                + "previous-token objective); a recurrent or glomo --model <dir> continues training it."),
             CliOption.Value("tokenizer", "minilm|<hf-dir>", "scratch only: the vocabulary of the new model.", "minilm"),
             CliOption.Value("seed", "N", "Seed of the held-out split, masking and initialisation.", "42"),
             CliOption.Value("max-tokens", "N", "Tokens per line, 3-512.", "128"),
@@ -107,7 +107,8 @@ public static class PretrainCommand
         if (!scratch && tokenizerSource is not null) throw new CliException("--tokenizer only applies to --model scratch (a pretrained model brings its own).");
         if (!scratch && archChoice is not null) throw new CliException("--arch only applies to --model scratch (a pretrained model has its architecture).");
         if (!scratch && vocabMinCount is not null) throw new CliException("--vocab-min-count only applies to --model scratch (a pretrained model keeps its vocabulary).");
-        string arch = scratch ? archChoice ?? "transformer" : RecurrentDirectory.IsRecurrentModel(modelName) ? RecurrentDirectory.ModelType(modelName)! : "transformer";
+        string arch = scratch ? archChoice ?? "transformer" : RecurrentDirectory.IsRecurrentModel(modelName) ? RecurrentDirectory.ModelType(modelName)!
+            : IsGlomoDirectory(modelName) ? GlomoArch : "transformer";
         bool glomo = arch == GlomoArch;
         bool recurrent = arch != "transformer" && !glomo;
         if ((recurrent || glomo) && objectiveChoice == "mlm")
@@ -118,7 +119,7 @@ public static class PretrainCommand
         int runSeed = seed ?? 42;
 
         var tokenizer = scratch ? ScratchTokenizer(tokenizerSource ?? "minilm", corpus, vocabMinCount) : null;
-        using var model = glomo ? Glomo(tokenizer!, runSeed, device)
+        using var model = glomo ? Glomo(modelName, tokenizer, runSeed, device)
                         : recurrent ? Recurrent(modelName, tokenizer, arch, runSeed, device)
                         : Transformer(modelName, tokenizer, objective, runSeed, device);
         var settings = new PretrainingSettings
@@ -199,12 +200,21 @@ public static class PretrainCommand
         return new PretrainingRun(description, model.Encoder.MaxTokens, (corpus, s, p) => LanguageModelTrainer.Train(model, corpus, s, p), model.Save, model);
     }
 
-    /// <summary>A GLoMo-style (reduced) graph model from scratch (<see cref="GlomoConfig.Small"/>).</summary>
-    private static PretrainingRun Glomo(BertWordPieceTokenizer tokenizer, int seed, string? device)
+    /// <summary>Whether <paramref name="directory"/> holds a GLoMo-style graph model (config.json with model_type "glomo").</summary>
+    private static bool IsGlomoDirectory(string directory)
     {
-        var model = GlomoLanguageModel.FromScratch(GlomoConfig.Small(tokenizer.VocabSize), tokenizer, seed, device);
+        string config = Path.Combine(directory, "config.json");
+        return File.Exists(config) && MLNet.Transfer.Models.EncoderFactory.ModelType(File.ReadAllText(config), config) == GlomoConfig.GlomoType;
+    }
+
+    /// <summary>A GLoMo-style (reduced) graph model from scratch (<see cref="GlomoConfig.Small"/>), or <paramref name="modelName"/>'s to continue training it.</summary>
+    private static PretrainingRun Glomo(string modelName, BertWordPieceTokenizer? scratchTokenizer, int seed, string? device)
+    {
+        var model = scratchTokenizer is not null
+            ? GlomoLanguageModel.FromScratch(GlomoConfig.Small(scratchTokenizer.VocabSize), scratchTokenizer, seed, device)
+            : GlomoLanguageModel.Load(modelName, device);
         var c = model.Config;
-        string description = $"scratch (GLoMo-style (reduced): {c.GraphLayers} graph layers × {c.Heads} heads, embeddings {c.EmbeddingSize}, " +
+        string description = $"{(scratchTokenizer is not null ? "scratch" : modelName)} (GLoMo-style (reduced): {c.GraphLayers} graph layers × {c.Heads} heads, embeddings {c.EmbeddingSize}, " +
                              $"predicting {c.PredictionSteps} tokens each way, {c.VocabSize} word pieces)";
         return new PretrainingRun(description, model.Network.MaxTokens, (corpus, s, p) => LanguageModelTrainer.Train(model, corpus, s, p), model.Save, model);
     }

@@ -19,7 +19,7 @@ public static class TaggingCommand
     public const string Task = "tagging";
 
     /// <summary>Runs <c>train --task tagging</c>.</summary>
-    public static int Train(CliArguments args)
+    public static int Train(CliArguments args, SemiSupervisedOption? semiSupervised)
     {
         string trainPath = args.Required("train");
         string? validPath = args.Optional("valid");
@@ -36,6 +36,7 @@ public static class TaggingCommand
         string output = args.Required("output");
         string? code = args.Optional("code");
         args.RejectUnused($"--task {Task}");
+        semiSupervised?.Check(Task, approach);
 
         var all = ConllReader.ReadFile(trainPath);
         var (train, valid) = validPath is null ? HoldOut(all, seed) : (all, ConllReader.ReadFile(validPath));
@@ -50,6 +51,7 @@ public static class TaggingCommand
         };
         if (batchSize is { } b) options.BatchSize = b;
         if (maxTokens is { } m) options.MaxTokens = m;
+        semiSupervised?.ApplyTo(options, mlContext);
         Console.WriteLine($"Training tagger ({approach}, {head} head{(casing ? ", casing features" : "")}, {model}) on {trainPath}: {train.Count} sentences, {train.Sum(s => s.Tokens.Length)} words; "
                           + $"validation {(validPath ?? "10% held out")}: {valid.Count} sentences. Epochs {options.Epochs}, batch {options.BatchSize}, max tokens {options.MaxTokens}, seed {seed}.");
         var clock = System.Diagnostics.Stopwatch.StartNew();

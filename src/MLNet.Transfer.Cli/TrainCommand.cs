@@ -20,10 +20,12 @@ public static class TrainCommand
                              [--balance-classes|--no-balance-classes] [--threshold P (finetune)] [--checkpoint-dir DIR]
                              [--tokens-per-batch N] [--precision auto|fp32|bf16] [--plots DIR] [--separator C]
                              [--aux-lm-weight W] [--device cpu|cuda[:N]] [--code DIR] [--json] --output model.zip
-                             [--unlabelled corpus.txt [--semi-supervised self-training|uda]]
+                             [--unlabelled corpus.txt [--semi-supervised self-training|uda]
+                              [--self-training-rounds N] [--pseudo-label-threshold P]]
+                             [--graphs DIR [--graph-mode pretrained|random|none]]
         mlnet-transfer train --task multitask --train name=path:labelcol:binary|multiclass|regression (once per task)
                              [--train name=file.conll:tagging] [--valid name=path (per task)]
-                             [--task-sampling proportional|temperature] [--text-col Text] ...
+                             [--task-sampling proportional|temperature] [--text-col Text] [--unlabelled corpus.txt ...] ...
         mlnet-transfer train --task multiple-choice --train data.tsv [--valid data.tsv] --text-col Context
                              --candidate-cols A,B,... --label-col Label [--model ...] [--epochs N] [--seed N]
                              [--lr X] [--batch-size N] [--max-tokens N] [--aux-lm-weight W] [--checkpoint-dir DIR]
@@ -31,6 +33,7 @@ public static class TrainCommand
         mlnet-transfer train --task tagging --train f.conll [--valid f.conll] [--approach finetune|features]
                              [--head linear|crf] [--model minilm|arctic-xs|<hf-dir>] [--epochs N] [--seed N] [--lr X]
                              [--batch-size N] [--max-tokens N] [--casing] [--checkpoint-dir DIR] [--device cpu|cuda[:N]]
+                             [--unlabelled sentences.txt [--self-training-rounds N] [--pseudo-label-threshold P]]
                              [--code DIR] [--json] --output m.zip
         """,
         [
@@ -80,6 +83,7 @@ public static class TrainCommand
             PlotOutput.Option,
             TsvFile.SeparatorOption,
             .. SemiSupervisedOption.Options,
+            .. GraphTransferOption.Options,
             DeviceOption.Option,
             CliOption.Value("code", "DIR",
                 "Also write a console project (ModelConsumer.csproj, Program.cs) that loads the model with ML.NET (RegisterTransferComponents, "
@@ -120,11 +124,12 @@ public static class TrainCommand
     /// <summary>Runs the verb.</summary>
     public static int Run(CliArguments args)
     {
-        string task = args.Choice("task") ?? throw new CliException("Missing required option --task (binary, multiclass, regression, multitask or tagging).");
-        if (task == TaggingCommand.Task) return TaggingCommand.Train(args);
+        string task = args.Choice("task") ?? throw new CliException("Missing required option --task (binary, multiclass, regression, multitask, tagging or multiple-choice).");
+        if (task == TaggingCommand.Task) return TaggingCommand.Train(args, SemiSupervisedOption.Read(args));
         if (task == MultipleChoiceCommand.Task) return MultipleChoiceCommand.Train(args);
         string labelCol = args.Optional("label-col") ?? "Label", textCol = args.Optional("text-col") ?? "Text";
-        string approach = args.Choice("approach") ?? "finetune";
+        string? approachGiven = args.Choice("approach");
+        string approach = approachGiven ?? "finetune";
         string model = args.Optional("model") ?? "minilm";
         string device = DeviceOption.Read(args);
         int? epochs = args.Int("epochs", 1, 1000), maxTokens = args.Int("max-tokens", 2, 512), batchSize = args.Int("batch-size", 1, 4096);
@@ -170,10 +175,16 @@ public static class TrainCommand
         if (task == "multitask")
         {
             if (approach != "finetune") throw new CliException("--task multitask trains one shared encoder: use --approach finetune (the default).");
-            return TrainMultiTask(args, mlContext, textCol, model, seed, Configure, output, plots, separator, code);
+            return TrainMultiTask(args, mlContext, textCol, model, seed, o => { Configure(o); semiSupervised?.ApplyTo(o, mlContext); }, output, plots, separator, code);
         }
         string trainPath = args.Required("train");
         string? validPath = args.Optional("valid");
+        var graphTransfer = GraphTransferOption.Read(args);
+        if (graphTransfer is not null)
+            GraphTransferOption.Check(task, [("approach", approachGiven is not null), ("threshold", threshold is not null), ("aux-lm-weight", auxWeight is not null),
+                ("unlabelled", semiSupervised is not null), ("truncation", truncation is not null), ("window-stride", windowStride is not null),
+                ("tokens-per-batch", tokensPerBatch is not null), ("precision", precision is not null), ("checkpoint-dir", checkpoints is not null),
+                ("balance-classes", balance is not null), ("device", device != "cpu")]);
         args.RejectUnused($"--task {task}");
 
         var trainFile = TsvFile.Read(trainPath, separator);
@@ -184,10 +195,13 @@ public static class TrainCommand
         var fineTune = new FineTuneTransformerOptions { ValidationSet = validData };
         Configure(fineTune);
         semiSupervised?.ApplyTo(fineTune, mlContext);
+        if (graphTransfer is not null) approach = "graphs";
         Console.WriteLine($"Training {task} model ({approach}{(approach == "baseline" ? "" : $", {model}")}) on {trainPath}...");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var history = new List<TrainingProgress>();
-        ITransformer trained = approach == "finetune"
+        ITransformer trained = graphTransfer is not null
+            ? graphTransfer.Fit(mlContext, task, trainData, model, epochs, lr, batchSize, maxTokens, seed)
+            : approach == "finetune"
             ? TrainingDisplay.Run(progress => { fineTune.Progress = PlotOutput.Recording(progress, history); return Pipelines.FineTune(mlContext, task, fineTune).Fit(trainData); })
             : FeatureTraining.Fit(mlContext, task, approach, model, trainData, Console.WriteLine, device);
         Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F1} s.");
@@ -204,7 +218,7 @@ public static class TrainCommand
             metrics = Metrics.Evaluate(mlContext, task, scored, out confusion);
             warning = confusion is null ? null : Metrics.Degenerate(confusion, PlotOutput.ClassNames(task, confusion, scored, labels));
             if (warning is not null)
-                warning += $" Try: {(approach == "finetune" ? "more --epochs, a lower --lr, " : "--approach finetune, ")}more labelled data, or check the labels.";
+                warning += $" Try: {(approach is "finetune" or "graphs" ? "more --epochs, a lower --lr, " : "--approach finetune, ")}more labelled data, or check the labels.";
         }
         catch (ArgumentOutOfRangeException e) // e.g. ML.NET: "AUC is not defined when there is no positive class in the data"
         {

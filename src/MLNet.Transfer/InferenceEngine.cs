@@ -2,7 +2,7 @@ namespace MLNet.Transfer;
 
 /// <summary>
 /// Which runtime computes a trained model's forward pass at inference (contextual embeddings, fine-tuned text
-/// classifiers). Tokenization, windows, truncation, pooling, normalisation, thresholds and output columns are the same
+/// classifiers, token classifiers). Tokenization, windows, truncation, pooling, normalisation, thresholds and output columns are the same
 /// on every engine; only the arithmetic of the encoder and heads runs elsewhere, with fp32 results equal to float rounding.
 /// </summary>
 public enum InferenceEngine

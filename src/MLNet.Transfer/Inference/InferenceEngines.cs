@@ -21,10 +21,10 @@ internal static class InferenceEngines
     /// </summary>
     /// <param name="requested">The user's choice.</param>
     /// <param name="encoder">The model's encoder.</param>
-    /// <param name="pooling">How its token states are pooled.</param>
+    /// <param name="pooling">How its token states are pooled (null: the model pools nothing, e.g. a tagger).</param>
     /// <param name="obstacle">A reason the caller knows why ONNX Runtime cannot run this model (e.g. token-level output), or null.</param>
     /// <exception cref="NotSupportedException"><paramref name="requested"/> is OnnxRuntime or OnnxRuntimeInt8 and the model cannot run there; the message says why.</exception>
-    public static InferenceEngine Resolve(InferenceEngine requested, TextEncoder encoder, PoolingMode pooling, string? obstacle = null)
+    public static InferenceEngine Resolve(InferenceEngine requested, TextEncoder encoder, PoolingMode? pooling, string? obstacle = null)
     {
         if (!Enum.IsDefined(requested))
             throw new ArgumentOutOfRangeException(nameof(requested), requested, $"InferenceEngine must be one of {string.Join(", ", Enum.GetNames<InferenceEngine>())}.");
@@ -40,7 +40,7 @@ internal static class InferenceEngines
     public static OnnxExportOptions ExportOptions(InferenceEngine engine) => new() { Int8Weights = engine == InferenceEngine.OnnxRuntimeInt8 };
 
     /// <summary>Why ONNX Runtime cannot run <paramref name="encoder"/> pooled as <paramref name="pooling"/>, or null when it can.</summary>
-    private static string? Obstacle(TextEncoder encoder, PoolingMode pooling)
+    private static string? Obstacle(TextEncoder encoder, PoolingMode? pooling)
     {
         BertModel bert;
         try { bert = OnnxExport.RequireBert(encoder); }
@@ -48,7 +48,7 @@ internal static class InferenceEngines
         if (bert.Config.IsDecoder == true) return "its encoder is a causal (decoder) model, which the ONNX export does not cover";
         if (encoder.Device.type != DeviceType.CPU) return $"ONNX Runtime runs on the CPU here and the encoder is on {encoder.Device}";
         if (bert.BFloat16Inference) return "bf16 inference is switched on (UseBFloat16Inference), which runs on LibTorch";
-        if (!ExportedPoolings.Contains(pooling)) return $"{pooling} pooling is not part of the ONNX export";
+        if (pooling is { } p && !ExportedPoolings.Contains(p)) return $"{p} pooling is not part of the ONNX export";
         long bytes = bert.parameters().Sum(p => p.NumberOfElements * p.ElementSize);
         if (bytes >= int.MaxValue) return "its weights exceed 2 GiB, the largest ONNX model without external data";
         return null;

@@ -22,5 +22,6 @@ internal sealed class LazyOnnxSession
         _session = new(() => new OnnxRuntimeSession(writeModel, padId), LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>Runs one padded batch; see <see cref="OnnxRuntimeSession.Run"/>.</summary>
-    public float[][] Run(IReadOnlyList<EncodedText> batch, IReadOnlyList<string> outputs) => _session.Value.Run(batch, outputs);
+    public float[][] Run(IReadOnlyList<EncodedText> batch, IReadOnlyList<string> outputs, IReadOnlyList<OnnxRuntimeSession.Int64Input>? extraInputs = null) =>
+        _session.Value.Run(batch, outputs, extraInputs);
 }

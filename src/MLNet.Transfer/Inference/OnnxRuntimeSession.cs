@@ -50,19 +50,32 @@ internal sealed class OnnxRuntimeSession : IDisposable
 
     /// <summary>
     /// Pads <paramref name="batch"/> to its longest item, runs the model and returns <paramref name="outputs"/> as flat
-    /// row-major float arrays, in the order asked.
+    /// row-major float arrays, in the order asked. <paramref name="extraInputs"/> are further int64 inputs of the graph
+    /// (e.g. a tagger's word positions).
     /// </summary>
-    public float[][] Run(IReadOnlyList<EncodedText> batch, IReadOnlyList<string> outputs)
+    public float[][] Run(IReadOnlyList<EncodedText> batch, IReadOnlyList<string> outputs, IReadOnlyList<Int64Input>? extraInputs = null)
     {
         var padded = PaddedTokens.Create(batch, _padId);
         long[] shape = [padded.Rows, padded.Width];
         using var ids = OrtValue.CreateTensorValueFromMemory(padded.InputIds, shape);
         using var mask = OrtValue.CreateTensorValueFromMemory(padded.AttentionMask, shape);
         using var types = OrtValue.CreateTensorValueFromMemory(padded.TokenTypeIds, shape);
-        using var run = new RunOptions();
-        using var results = _session.Run(run, InputNames, [ids, mask, types], outputs);
-        return results.Select(r => r.GetTensorDataAsSpan<float>().ToArray()).ToArray();
+        extraInputs ??= [];
+        var extra = extraInputs.Select(i => OrtValue.CreateTensorValueFromMemory(i.Values, i.Shape)).ToArray();
+        try
+        {
+            using var run = new RunOptions();
+            using var results = _session.Run(run, [.. InputNames, .. extraInputs.Select(i => i.Name)], [ids, mask, types, .. extra], outputs);
+            return results.Select(r => r.GetTensorDataAsSpan<float>().ToArray()).ToArray();
+        }
+        finally
+        {
+            foreach (var value in extra) value.Dispose();
+        }
     }
+
+    /// <summary>A named int64 input tensor, flat row-major values with their shape.</summary>
+    public sealed record Int64Input(string Name, long[] Values, long[] Shape);
 
     private static void CollectGarbage() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
 

@@ -8,7 +8,7 @@ namespace Microsoft.ML;
 public static class InferenceEngineCatalog
 {
     /// <summary>
-    /// <paramref name="model"/> with every contextual-embedding and fine-tuned transformer in it computed on
+    /// <paramref name="model"/> with every contextual-embedding, fine-tuned and token-classification transformer in it computed on
     /// <paramref name="engine"/> (e.g. a loaded model.zip run on <see cref="InferenceEngine.LibTorch"/>); weights are shared,
     /// not copied, and other transformers are reused as they are. Returns <paramref name="model"/> itself when it holds none.
     /// A chain is rebuilt as a <see cref="TransformerChain{T}"/> of <see cref="ITransformer"/> in which every step applies
@@ -22,6 +22,7 @@ public static class InferenceEngineCatalog
         {
             ContextualEmbeddingTransformer embeddings => embeddings.WithInferenceEngine(engine),
             FineTunedTextTransformer fineTuned => fineTuned.WithInferenceEngine(engine),
+            TokenClassificationTransformer tagger => tagger.WithInferenceEngine(engine),
             _ => null,
         });
     }

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using MLNet.Transfer.Checkpoints;
+using MLNet.Transfer.Models;
 using MLNet.Transfer.Models.Tagging;
+using static TorchSharp.torch;
 
 namespace MLNet.Transfer.Onnx;
 
@@ -46,18 +48,9 @@ public static class TaggerOnnxExport
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(stream);
-        var config = OnnxExport.RequireBert(model.Encoder).Config;
+        var (g, config, weights, states, positions, emissions) = EmitEmissions(model, options);
         var spec = model.Spec;
         int tags = spec.Tags.Length;
-        var g = new OnnxGraphBuilder();
-        var (ids, mask, types) = OnnxExport.Inputs(g);
-        string positions = g.Input(WordPositions, OnnxProto.Int64, OnnxExport.Batch, Words);
-        string? shapes = spec.CasingFeatures ? g.Input(WordShapes, OnnxProto.Int64, OnnxExport.Batch, Words) : null;
-        var weights = model.state_dict();
-        var states = new BertOnnxGraph(g, config, weights, model.EncoderPrefix).Emit(ids, types, mask);
-        string emissions = new TaggerOnnxGraph(g, model, weights).Emissions(states, positions, shapes);
-
-        g.Output(emissions, Emissions, OnnxProto.Float, OnnxExport.Batch, Words, tags);
         g.Output(g.Op("Softmax", [emissions], OnnxProto.IntAttribute("axis", -1)), Probabilities, OnnxProto.Float, OnnxExport.Batch, Words, tags);
         var metadata = new Dictionary<string, string>
         {
@@ -101,6 +94,34 @@ public static class TaggerOnnxExport
         if (options?.IncludeLastHiddenState == true)
             g.Output(states[^1], OnnxExport.LastHiddenState, OnnxProto.Float, OnnxExport.Batch, OnnxExport.Sequence, config.HiddenSize);
         OnnxExport.WriteModel(g, "mlnet_transfer_tagger", metadata, options, stream);
+    }
+
+    /// <summary>
+    /// Writes the graph the ONNX Runtime inference engine runs: the same inputs, and <see cref="Emissions"/> as the only
+    /// output (decoding and scores are computed from them by <see cref="TagPredictor"/>, as on LibTorch).
+    /// </summary>
+    internal static void WriteEmissions(TaggingModel model, Stream stream, OnnxExportOptions? options = null)
+    {
+        var (g, config, _, _, _, _) = EmitEmissions(model, options);
+        OnnxExport.WriteModel(g, "mlnet_transfer_tagger_emissions", new() { ["mlnet_transfer.kind"] = "tagger_emissions", ["mlnet_transfer.config"] = config.ToJson() },
+                              options, stream);
+    }
+
+    /// <summary>The inputs, the encoder and the layers above it up to the <see cref="Emissions"/> output, which is declared.</summary>
+    private static (OnnxGraphBuilder G, BertConfig Config, Dictionary<string, Tensor> Weights, IReadOnlyList<string> States, string Positions, string Emissions)
+        EmitEmissions(TaggingModel model, OnnxExportOptions? options)
+    {
+        var config = OnnxExport.RequireBert(model.Encoder).Config;
+        var spec = model.Spec;
+        var g = new OnnxGraphBuilder();
+        var (ids, mask, types) = OnnxExport.Inputs(g);
+        string positions = g.Input(WordPositions, OnnxProto.Int64, OnnxExport.Batch, Words);
+        string? shapes = spec.CasingFeatures ? g.Input(WordShapes, OnnxProto.Int64, OnnxExport.Batch, Words) : null;
+        var weights = model.state_dict();
+        var states = new BertOnnxGraph(g, config, weights, model.EncoderPrefix, options?.Int8Weights == true).Emit(ids, types, mask);
+        string emissions = new TaggerOnnxGraph(g, model, weights).Emissions(states, positions, shapes);
+        g.Output(emissions, Emissions, OnnxProto.Float, OnnxExport.Batch, Words, spec.Tags.Length);
+        return (g, config, weights, states, positions, emissions);
     }
 
     /// <summary>Writes <paramref name="model"/> to <paramref name="path"/> atomically (temp file, then rename): see <see cref="Write"/>.</summary>

@@ -70,26 +70,45 @@ public sealed class GlomoLanguageModel : IDisposable, ITrainableLanguageModel
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         string configPath = ModelDirectory.ConfigPath(directory, "a GLoMo-style model directory");
         var (vocabulary, options) = HuggingFaceTokenizerFiles.ReadDirectory(directory);
-        var config = GlomoConfig.FromJson(File.ReadAllText(configPath), configPath) with { DoLowerCase = options.LowerCase };
-        if (vocabulary.Length == 0 || vocabulary.Length > config.VocabSize)
-            throw new InvalidDataException($"{directory}: the vocabulary has {vocabulary.Length} tokens but vocab_size is {config.VocabSize}.");
-        var network = new GlomoNetwork(config);
+        var config = GlomoConfig.FromJson(File.ReadAllText(configPath), configPath);
         var weights = Safetensors.Load(ModelDirectory.WeightsPath(directory));
         try
         {
-            StateDictLoader.Load(network, weights, Path.Combine(directory, ModelDirectory.WeightsFile));
+            return FromParts(config, vocabulary, options, weights, Path.Combine(directory, ModelDirectory.WeightsFile), device);
+        }
+        finally
+        {
+            foreach (var w in weights.Values) w.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// A model from its parts (as <see cref="Load"/> reads them from a directory, or a saved ML.NET model from its zip):
+    /// the architecture, the vocabulary with its tokenizer settings, and the weights (copied; the caller keeps them).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The weights or the vocabulary do not match the architecture (the message names <paramref name="source"/>).</exception>
+    public static GlomoLanguageModel FromParts(GlomoConfig config, IReadOnlyList<string> vocabulary, BertWordPieceOptions tokenizerOptions,
+                                               IReadOnlyDictionary<string, Tensor> weights, string source, string? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(vocabulary);
+        ArgumentNullException.ThrowIfNull(tokenizerOptions);
+        ArgumentNullException.ThrowIfNull(weights);
+        config = config with { DoLowerCase = tokenizerOptions.LowerCase };
+        if (vocabulary.Count == 0 || vocabulary.Count > config.VocabSize)
+            throw new InvalidDataException($"{source}: the vocabulary has {vocabulary.Count} tokens but vocab_size is {config.VocabSize}.");
+        var network = new GlomoNetwork(config);
+        try
+        {
+            StateDictLoader.Load(network, weights, source);
         }
         catch
         {
             network.Dispose();
             throw;
         }
-        finally
-        {
-            foreach (var w in weights.Values) w.Dispose();
-        }
         network.to(TorchDevice.Resolve(device));
-        return new GlomoLanguageModel(network, BertWordPieceTokenizer.FromTokens(vocabulary, options));
+        return new GlomoLanguageModel(network, BertWordPieceTokenizer.FromTokens(vocabulary, tokenizerOptions));
     }
 
     /// <summary>Saves the whole model as one directory, written to a temporary folder and renamed into place.</summary>

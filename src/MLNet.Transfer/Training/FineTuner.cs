@@ -131,7 +131,8 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
                                "Lower the learning rate; the last checkpoint (if any) is intact.");
     }
 
-    private Dictionary<string, double> Evaluate(IReadOnlyList<TrainingExample> validation)
+    /// <summary>Validation metrics of the current weights (the early-stopping "score" among them); leaves the model in training mode.</summary>
+    internal Dictionary<string, double> Evaluate(IReadOnlyList<TrainingExample> validation)
     {
         model.eval();
         try

@@ -91,7 +91,7 @@ internal sealed class TaggerFineTuneComparison : IComparison
         return tags;
     }
 
-    private static string[] TagSet() => ["O", .. EntityTypes.SelectMany(t => new[] { "B-" + t, "I-" + t })];
+    internal static string[] TagSet() => ["O", .. EntityTypes.SelectMany(t => new[] { "B-" + t, "I-" + t })];
 
     private static FineTuneSettings Settings() => new() { BatchSize = BatchSize, Epochs = 1, MaxTokens = SequenceLength };
 

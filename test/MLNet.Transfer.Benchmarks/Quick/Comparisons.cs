@@ -32,6 +32,9 @@ internal static class Comparisons
         list.Add(new ShortTextFineTuneComparison());
         list.Add(new MixedPrecisionFineTuneComparison());
         list.Add(new TaggerFineTuneComparison());
+        foreach (int batch in new[] { 1, 32 })
+            list.Add(new TaggerInferenceComparison(batch));
+        list.Add(new UnderLoadComparison(new TaggerInferenceComparison(32)));
         list.Add(new StreamingMemoryComparison());
         return list;
     }

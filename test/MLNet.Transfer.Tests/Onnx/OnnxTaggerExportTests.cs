@@ -28,10 +28,10 @@ public class OnnxTaggerExportTests
 {
     private const double Tolerance = 1e-4;
     private const int MaxTokens = 12;
-    private static readonly string[] BioTags = ["O", "B-film", "I-film", "B-food", "I-food"];
+    internal static readonly string[] BioTags = ["O", "B-film", "I-film", "B-food", "I-food"];
 
     /// <summary>Multi-piece words (films, warmly, FILMING, goods), an unknown word, mixed case, one word alone, and one sentence that needs windows.</summary>
-    private static readonly string[][] Sentences =
+    internal static readonly string[][] Sentences =
     [
         ["The", "films", "was", "warmly", "good"],
         ["i", "loved", "FILMING", "it"],
@@ -41,7 +41,7 @@ public class OnnxTaggerExportTests
     ];
 
     /// <summary>A tiny tagger with every weight perturbed; CRF scores scaled up so that transitions and constraints change the path.</summary>
-    private static TaggingModel Tagger(TaggerSpec spec, int seed, BertModel? encoder = null)
+    internal static TaggingModel Tagger(TaggerSpec spec, int seed, BertModel? encoder = null)
     {
         var model = new TaggingModel(encoder ?? TinyBert(seed), spec, headDropout: 0.1);
         manual_seed(seed);

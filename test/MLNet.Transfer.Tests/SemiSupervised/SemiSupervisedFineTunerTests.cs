@@ -31,6 +31,7 @@ public class SemiSupervisedFineTunerTests
         Assert.That(reports.Count, Is.InRange(2, 3), "a round that is not better stops the rounds");
         Assert.That(reports.Where(r => r.Kept).Max(r => r.ValidationScore), Is.EqualTo(Score(model)).Within(1e-9), "the kept round's weights are the model's");
         Assert.That(result.Steps, Is.GreaterThan(0));
+        Assert.That(model.training, Is.False, "left in evaluation mode, as after supervised training (validation scoring must not switch dropout on)");
     }
 
     [Test]
@@ -93,10 +94,5 @@ public class SemiSupervisedFineTunerTests
         var validation = TinyTask.Examples(64, 2);
         var outputs = new TaskPredictor(model, 0).Predict(validation.Select(e => e.Tokens).ToArray());
         return ValidationMetrics.Compute(model.Tasks, outputs, validation)["score"];
-    }
-
-    private sealed class SyncRounds(Action<SemiSupervisedRound> report) : IProgress<SemiSupervisedRound>
-    {
-        public void Report(SemiSupervisedRound value) => report(value);
     }
 }

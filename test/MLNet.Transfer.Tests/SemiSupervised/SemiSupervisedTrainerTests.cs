@@ -11,15 +11,6 @@ namespace MLNet.Transfer.Tests.SemiSupervised;
 [Category("Unit")]
 public class SemiSupervisedTrainerTests
 {
-    private sealed class BodyRow
-    {
-        public string Body { get; set; } = "";
-    }
-
-    private sealed class UnlabelledRow
-    {
-        public string Text { get; set; } = "";
-    }
 
     private static IDataView Labelled(MLContext mlContext) => mlContext.Data.LoadFromEnumerable(Enumerable.Range(0, 24)
         .Select(i => new TextRow { Label = i % 2 == 0, Text = i % 2 == 0 ? $"good great fine {i}" : $"bad awful poor {i}" }).ToList());
@@ -92,11 +83,36 @@ public class SemiSupervisedTrainerTests
         Fails([.. train, "--semi-supervised", "uda"], "--semi-supervised needs --unlabelled");
         Fails([.. train, "--unlabelled", blank, "--semi-supervised", "mixmatch"], "mixmatch");
         Fails([.. train, "--unlabelled", blank, "--approach", "baseline"], "--unlabelled applies to --approach finetune");
-        Fails(["train", "--task", "regression", "--train", RepoData.Uci("yelp"), "--output", zip, "--unlabelled", blank], "--unlabelled applies to --task binary or multiclass");
+        Fails(["train", "--task", "regression", "--train", RepoData.Uci("yelp"), "--output", zip, "--unlabelled", blank],
+              "--unlabelled applies to --task binary, multiclass, multitask or tagging, not regression");
+        Fails([.. train, "--self-training-rounds", "2"], "--self-training-rounds needs --unlabelled");
+        Fails([.. train, "--pseudo-label-threshold", "0.8"], "--pseudo-label-threshold needs --unlabelled");
+        Fails([.. train, "--unlabelled", blank, "--semi-supervised", "uda", "--self-training-rounds", "2"], "--self-training-rounds applies to --semi-supervised self-training");
+        Fails([.. train, "--unlabelled", blank, "--pseudo-label-threshold", "1.5"], "--pseudo-label-threshold must be a number between 0 and");
+        Fails([.. train, "--unlabelled", blank, "--self-training-rounds", "0"], "--self-training-rounds must be an integer between 1 and 20");
+        Fails(["train", "--task", "tagging", "--train", "f.conll", "--output", zip, "--unlabelled", blank, "--semi-supervised", "uda"],
+              "--task tagging learns from --unlabelled by self-training");
     }
 
-    private sealed class SyncRounds(Action<SemiSupervisedRound> report) : IProgress<SemiSupervisedRound>
+    [Test]
+    public void TheCliSelfTrainsATaggerAndAMultiTaskModelWithTheRoundsAndThresholdGiven()
     {
-        public void Report(SemiSupervisedRound value) => report(value);
+        using var temp = TestModels.TempDir();
+        string model = TestModels.TinyModelDirectory(temp.Path), zip = Path.Combine(temp.Path, "m.zip");
+        string conll = Path.Combine(temp.Path, "train.conll"), sentences = Path.Combine(temp.Path, "sentences.txt"), texts = Path.Combine(temp.Path, "texts.txt");
+        using (var w = new StreamWriter(conll)) MLNet.Transfer.Text.Tagging.ConllReader.Write(w, Tagging.TinyTagging.Sentences(40, 1));
+        File.WriteAllLines(sentences, Tagging.TinyTagging.Sentences(30, 3).Select(s => string.Join(' ', s.Tokens)));
+        var tagging = InProcessCli.Run("train", "--task", "tagging", "--train", conll, "--model", model, "--epochs", "1", "--max-tokens", "32",
+                                       "--unlabelled", sentences, "--self-training-rounds", "2", "--pseudo-label-threshold", "0.2", "--output", zip);
+        Assert.That(tagging.Code, Is.EqualTo(0), tagging.Out + tagging.Err);
+        Assert.That(tagging.Out, Does.Contain("Unlabelled: 30 texts").And.Contain("self-training, 2 round(s), confidence 0.2"));
+        Assert.That(tagging.Out, Does.Contain("self-training round 0 (teacher, labels only)").And.Match(@"self-training round 1/2: \d+ pseudo-labelled sentences"));
+
+        File.WriteAllLines(texts, Enumerable.Range(0, 30).Select(i => i % 2 == 0 ? $"a good one {i}" : $"a bad one {i}"));
+        string yelp = RepoData.Uci("yelp");
+        var multi = InProcessCli.Run("train", "--task", "multitask", "--train", $"yelp={yelp}:Label:binary", "--train", $"tags={conll}:tagging", "--model", model,
+                                     "--epochs", "1", "--max-tokens", "16", "--unlabelled", texts, "--pseudo-label-threshold", "0.5", "--output", zip);
+        Assert.That(multi.Code, Is.EqualTo(0), multi.Out + multi.Err);
+        Assert.That(multi.Out, Does.Contain("self-training round 0").And.Match(@"self-training round 1/1: \d+ pseudo-labels \(\d+ / \d+ per class\)"));
     }
 }

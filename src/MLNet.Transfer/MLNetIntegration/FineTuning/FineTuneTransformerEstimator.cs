@@ -44,40 +44,21 @@ public sealed class FineTuneTransformerEstimator : IEstimator<FineTunedTextTrans
         var valid = o.ValidationSet is null ? null : LabeledTextReader.Read(o.ValidationSet, o.TextColumnName, o.SecondTextColumnName, 1, labels, names, false, "validation data");
         var task = new TaskSpec("task", _kind, names[0]?.Length ?? 1);
         var columns = new TaskColumns(o.ScoreColumnName, o.ProbabilityColumnName, o.PredictedLabelColumnName, names[0]);
-        var unlabelled = Unlabeled(o);
+        var unlabelled = UnlabeledTexts.From(o, SemiSupervisedApplies, $"this trainer is {_kind}");
         var model = TextFineTuning.Fit(o, [task], [columns], [o.LabelColumnName], train, valid, out var result, out var defaults, unlabelled: unlabelled);
         LastResult = result;
         LastDefaults = defaults;
         return model;
     }
 
-    /// <summary>The unlabelled texts and semi-supervised settings, or null; binary and multiclass only.</summary>
-    private UnlabeledTexts? Unlabeled(FineTuneTransformerOptions o)
-    {
-        if (o.UnlabeledData is null) return null;
-        CheckSemiSupervisedKind();
-        if (o.SymmetricPairs) throw new ArgumentException("Semi-supervised fine-tuning (UnlabeledData) reads single texts; it cannot be combined with SymmetricPairs.");
-        ArgumentNullException.ThrowIfNull(o.SemiSupervised, nameof(o.SemiSupervised));
-        o.SemiSupervised.Validate();
-        return new UnlabeledTexts(UnlabeledTextReader.Read(o.UnlabeledData, o.TextColumnName), o.SemiSupervised, o.SemiSupervisedProgress);
-    }
-
-    private void CheckSemiSupervisedKind()
-    {
-        if (_kind is not (TaskKind.Binary or TaskKind.Multiclass))
-            throw new ArgumentException($"Semi-supervised fine-tuning (UnlabeledData) needs a binary or multiclass task; this trainer is {_kind}.");
-    }
+    private bool SemiSupervisedApplies => _kind is TaskKind.Binary or TaskKind.Multiclass;
 
     /// <summary>Adds the prediction columns after checking the text and label columns (and the unlabelled data's text column).</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         var o = _options;
         SchemaShapes.RequireText(inputSchema, o.TextColumnName, "Text");
-        if (o.UnlabeledData is { } unlabelled)
-        {
-            CheckSemiSupervisedKind();
-            SchemaShapes.RequireText(SchemaShapes.FromSchema(unlabelled.Schema), o.TextColumnName, "Unlabelled text");
-        }
+        UnlabeledTexts.CheckSchema(o, SemiSupervisedApplies, $"this trainer is {_kind}");
         if (o.SecondTextColumnName is { } second) SchemaShapes.RequireText(inputSchema, second, "Second text");
         var label = SchemaShapes.Find(inputSchema, o.LabelColumnName, "Label");
         var columns = new TaskColumns(o.ScoreColumnName, o.ProbabilityColumnName, o.PredictedLabelColumnName, null);

@@ -1,6 +1,3 @@
-using Microsoft.ML;
-using MLNet.Transfer.Training.SemiSupervised;
-
 namespace MLNet.Transfer.MLNetIntegration;
 
 /// <summary>
@@ -21,18 +18,4 @@ public sealed class FineTuneTransformerOptions : TextFineTuningOptions
     public string ProbabilityColumnName { get; set; } = "Probability";
     /// <summary>Predicted label output column (classification). Default "PredictedLabel".</summary>
     public string PredictedLabelColumnName { get; set; } = "PredictedLabel";
-
-    /// <summary>
-    /// Unlabelled texts (a data view with the text column, <see cref="TextFineTuningOptions.TextColumnName"/>) for
-    /// semi-supervised fine-tuning of a binary or multiclass task; null (default) = supervised only. How they are used is
-    /// <see cref="SemiSupervised"/>.
-    /// </summary>
-    public IDataView? UnlabeledData { get; set; }
-    /// <summary>
-    /// The method (self-training or UDA-style consistency training) and its settings, used when <see cref="UnlabeledData"/>
-    /// is given. Default: self-training, one round, confidence 0.9, class-balanced hard pseudo-labels.
-    /// </summary>
-    public SemiSupervisedSettings SemiSupervised { get; set; } = new();
-    /// <summary>Self-training: receives one report per round (pseudo-labels per class, validation score, whether it is kept).</summary>
-    public IProgress<SemiSupervisedRound>? SemiSupervisedProgress { get; set; }
 }

@@ -65,12 +65,17 @@ public sealed class MultiTaskFineTuneEstimator : IEstimator<FineTunedTextTransfo
             Tagging = t.Kind == TaskKind.Tagging ? new TaggerSpec(names[i]!, t.Head ?? TokenClassifierOptions.DefaultHead(names[i]!), CasingFeatures: t.CasingFeatures) : null,
         }).ToArray();
         var columns = tasks.Select((t, i) => TaskColumns.ForTask(t.Name, names[i]) with { Tokens = t.Kind == TaskKind.Tagging ? t.TokensColumnName : null }).ToArray();
+        var unlabelled = UnlabeledTexts.From(o, HasClassificationTask, NoClassificationTask);
         var model = TextFineTuning.Fit(o, specs, columns, tasks.Select(t => t.LabelColumnName).ToArray(), train, valid, out var result, out var defaults,
-                                       new TaggedData(taggedTrain, taggedValid));
+                                       new TaggedData(taggedTrain, taggedValid), unlabelled);
         LastResult = result;
         LastDefaults = defaults;
         return model;
     }
+
+    private bool HasClassificationTask => _options.Tasks.Any(t => t.Kind is TaskKind.Binary or TaskKind.Multiclass);
+
+    private string NoClassificationTask => $"the tasks are {string.Join(", ", _options.Tasks.Select(t => $"{t.Name} ({t.Kind})"))}";
 
     /// <summary>A tagging task's sentences, with errors that name the task.</summary>
     private static List<TaggedSentence> TaggedSentences(TextTaskOptions task, IDataView data, string what)
@@ -126,6 +131,7 @@ public sealed class MultiTaskFineTuneEstimator : IEstimator<FineTunedTextTransfo
             SchemaShapes.RequireText(inputSchema, o.TextColumnName, "Text");
             if (o.SecondTextColumnName is { } second) SchemaShapes.RequireText(inputSchema, second, "Second text");
         }
+        UnlabeledTexts.CheckSchema(o, HasClassificationTask, NoClassificationTask);
         var added = new List<SchemaShape.Column>();
         foreach (var task in o.Tasks)
         {

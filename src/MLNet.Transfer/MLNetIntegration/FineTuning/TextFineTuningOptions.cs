@@ -4,6 +4,7 @@ using MLNet.Transfer.Models;
 using MLNet.Transfer.Models.Heads;
 using MLNet.Transfer.Text;
 using MLNet.Transfer.Training;
+using MLNet.Transfer.Training.SemiSupervised;
 
 namespace MLNet.Transfer.MLNetIntegration;
 
@@ -63,6 +64,21 @@ public abstract class TextFineTuningOptions
     /// it can run it (a BERT-family encoder on the CPU), else LibTorch; outputs agree to float rounding. Saved with the model.
     /// </summary>
     public InferenceEngine InferenceEngine { get; set; } = InferenceEngine.Auto;
+
+    /// <summary>
+    /// Unlabelled texts (a data view with the text column, <see cref="TextFineTuningOptions.TextColumnName"/>) for
+    /// semi-supervised fine-tuning of the binary and multiclass tasks (in a multi-task model, every such task; regression,
+    /// multi-label and tagging tasks learn from their labels only); null (default) = supervised only. How they are used is
+    /// <see cref="SemiSupervised"/>.
+    /// </summary>
+    public IDataView? UnlabeledData { get; set; }
+    /// <summary>
+    /// The method (self-training or UDA-style consistency training) and its settings, used when <see cref="UnlabeledData"/>
+    /// is given. Default: self-training, one round, confidence 0.9, class-balanced hard pseudo-labels.
+    /// </summary>
+    public SemiSupervisedSettings SemiSupervised { get; set; } = new();
+    /// <summary>Self-training: receives one report per round (pseudo-labels per class, validation score, whether it is kept).</summary>
+    public IProgress<SemiSupervisedRound>? SemiSupervisedProgress { get; set; }
 
     /// <summary>Called once before training with the settings chosen from the data (see <see cref="DataAwareDefaults"/>).</summary>
     public Action<DataAwareDefaults>? DefaultsChosen { get; set; }
@@ -156,6 +172,8 @@ public abstract class TextFineTuningOptions
             throw new ArgumentOutOfRangeException(nameof(AuxiliaryLanguageModelWeight), w, $"AuxiliaryLanguageModelWeight must be 0 (off) or a positive number; got {w}.");
         if (SymmetricPairs && SecondTextColumnName is null)
             throw new ArgumentException("SymmetricPairs scores a pair on both orderings: set SecondTextColumnName to the column of the pairs' second texts.", nameof(SymmetricPairs));
+        if (SymmetricPairs && UnlabeledData is not null)
+            throw new ArgumentException("Semi-supervised fine-tuning (UnlabeledData) reads single texts; it cannot be combined with SymmetricPairs.", nameof(SymmetricPairs));
         if (DecisionThreshold is { } p && !(p > 0 && p < 1))
             throw new ArgumentOutOfRangeException(nameof(DecisionThreshold), p, $"DecisionThreshold must be a probability strictly between 0 and 1; got {p}.");
     }

@@ -2,6 +2,7 @@ using Microsoft.ML;
 using MLNet.Transfer.Encoders;
 using MLNet.Transfer.Models.Tagging;
 using MLNet.Transfer.Training;
+using MLNet.Transfer.Training.SemiSupervised;
 
 namespace MLNet.Transfer.MLNetIntegration;
 
@@ -89,6 +90,27 @@ public sealed class TokenClassifierOptions
     public string? CheckpointDirectory { get; set; }
     /// <inheritdoc cref="FineTuneSettings.CheckpointEverySteps"/>
     public int CheckpointEverySteps { get; set; }
+    /// <summary>
+    /// Which runtime computes the trained tagger's forward passes (training always runs on LibTorch). Default
+    /// <see cref="InferenceEngine.Auto"/>: ONNX Runtime over the library's own export of the tagger up to its emission
+    /// scores when it can run it (a BERT-family encoder on the CPU), else LibTorch. Decoding is the same on every engine.
+    /// </summary>
+    public InferenceEngine InferenceEngine { get; set; } = InferenceEngine.Auto;
+    /// <summary>
+    /// Unlabelled sentences for self-training (a data view with the words column, <see cref="TokensColumnName"/>: a vector of
+    /// text as in the tagged data, or text split at white space); null (default) = supervised only. The teacher tags them,
+    /// sentences whose least confident word reaches <see cref="SemiSupervisedSettings.ConfidenceThreshold"/> (at most
+    /// <see cref="SemiSupervisedSettings.MaxPseudoLabelsPerClass"/> sentences) join the tagged ones, and the student trained on
+    /// both is kept when it raises the validation F1 (see <see cref="TaggerSelfTraining"/>).
+    /// </summary>
+    public IDataView? UnlabeledData { get; set; }
+    /// <summary>
+    /// Self-training's settings, used when <see cref="UnlabeledData"/> is given: <see cref="SemiSupervisedSettings.Method"/>
+    /// must be self-training; rounds, confidence (default 0.9), the sentence cap and student epochs apply. Default: one round.
+    /// </summary>
+    public SemiSupervisedSettings SemiSupervised { get; set; } = new();
+    /// <summary>Receives one report per self-training round (pseudo-labelled sentences, their words per tag, validation F1, kept).</summary>
+    public IProgress<SemiSupervisedRound>? SemiSupervisedProgress { get; set; }
     /// <summary>Receives a report after every step and evaluation (validation keys: Precision, Recall, F1Score, TokenAccuracy).</summary>
     public IProgress<TrainingProgress>? Progress { get; set; }
     /// <summary>Cancels training (an OperationCanceledException).</summary>

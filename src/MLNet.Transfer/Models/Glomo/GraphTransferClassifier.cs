@@ -37,6 +37,9 @@ public sealed class GraphTransferClassifier : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>The frozen token features [vocab, width] (not a parameter: never trained, not in the state dict).</summary>
+    public Tensor TokenFeatures => _embeddings;
+
     /// <summary>Whether graphs are applied.</summary>
     public bool UsesGraphs => mixing is not null;
 

@@ -18,24 +18,34 @@ public sealed class TagPredictor
 {
     private readonly TaggingModel _model;
     private readonly BertWordPieceTokenizer? _tokenizer;
-    private readonly int _padId;
+    private readonly Func<IReadOnlyList<TaggingWindow>, float[]> _forward;
     private readonly int _maxTokens;
     private readonly int _batchSize;
     private readonly Lazy<(float[] Start, float[] End, float[,] Transitions)?> _crf;
 
     /// <summary>Creates a predictor reading windows of at most <paramref name="maxTokens"/> tokens.</summary>
-    public TagPredictor(TaggingModel model, BertWordPieceTokenizer tokenizer, int maxTokens, int batchSize = 32) : this(model, tokenizer.PadId, batchSize)
+    public TagPredictor(TaggingModel model, BertWordPieceTokenizer tokenizer, int maxTokens, int batchSize = 32)
+        : this(model, tokenizer, maxTokens, batchSize, windows => TorchForward(model, tokenizer.PadId, windows))
     {
-        _tokenizer = tokenizer;
-        _maxTokens = maxTokens;
     }
 
     /// <summary>Creates a predictor of windows already cut (<see cref="PredictWindows"/> only); <paramref name="padId"/> is the tokenizer's [PAD] id.</summary>
-    public TagPredictor(TaggingModel model, int padId, int batchSize = 32)
+    public TagPredictor(TaggingModel model, int padId, int batchSize = 32) : this(model, null, 0, batchSize, windows => TorchForward(model, padId, windows))
+    {
+    }
+
+    /// <summary>
+    /// A predictor whose per-batch forward pass runs elsewhere: <paramref name="forward"/> maps one batch of windows to their
+    /// emission scores, flat row-major [windows × <see cref="TaggingBatches.WordWidth"/> × tags]. Windows, batching,
+    /// decoding (argmax, or constrained Viterbi with <paramref name="model"/>'s CRF scores) and stitching are the same on every runtime.
+    /// </summary>
+    internal TagPredictor(TaggingModel model, BertWordPieceTokenizer? tokenizer, int maxTokens, int batchSize, Func<IReadOnlyList<TaggingWindow>, float[]> forward)
     {
         _model = model;
-        _padId = padId;
+        _tokenizer = tokenizer;
+        _maxTokens = maxTokens;
         _batchSize = batchSize;
+        _forward = forward;
         _crf = new(() => model.Crf?.Scores());
     }
 
@@ -84,12 +94,9 @@ public sealed class TagPredictor
         int tags = _model.Spec.Tags.Length;
         foreach (var group in LengthBatching.Batches(windows.Select(w => w.Tokens.Length).ToArray(), _batchSize))
         {
-            using var scope = NewDisposeScope();
-            using var mode = inference_mode();
             var items = group.Select(i => windows[i]).ToArray();
-            var scores = _model.Emissions(items, _padId).to(ScalarType.Float32).cpu().contiguous();
-            var flat = scores.data<float>().ToArray();
-            int width = (int)scores.shape[1];
+            var flat = _forward(items);
+            int width = TaggingBatches.WordWidth(items);
             for (int r = 0; r < items.Length; r++)
             {
                 var rows = new float[items[r].OwnedWords][];
@@ -98,6 +105,14 @@ public sealed class TagPredictor
             }
         }
         return result;
+    }
+
+    /// <summary>The LibTorch forward pass of one batch of windows: emission scores, flat [windows × words × tags].</summary>
+    private static float[] TorchForward(TaggingModel model, int padId, IReadOnlyList<TaggingWindow> windows)
+    {
+        using var scope = NewDisposeScope();
+        using var mode = inference_mode();
+        return model.Emissions(windows, padId).to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
     }
 
     private (int[] Tags, float[] Scores) Decode(float[][] emissions)
@@ -118,26 +133,30 @@ public sealed class TagPredictor
     }
 }
 
-/// <summary>Tensors describing a batch of tagging windows beyond the token ids.</summary>
+/// <summary>Tensors (and flat arrays) describing a batch of tagging windows beyond the token ids.</summary>
 internal static class TaggingBatches
 {
+    /// <summary>Words per row of a batch: the most owned words of any window (at least 1).</summary>
+    public static int WordWidth(IReadOnlyList<TaggingWindow> windows) => Math.Max(1, windows.Max(w => w.OwnedWords));
+
     /// <summary>[batch, most owned words] int64 positions of each owned word's first piece (0, the [CLS] position, as padding).</summary>
-    public static Tensor WordPositions(IReadOnlyList<TaggingWindow> windows, Device device)
-    {
-        int width = Math.Max(1, windows.Max(w => w.OwnedWords));
-        var values = new long[windows.Count * width];
-        for (int r = 0; r < windows.Count; r++)
-            for (int w = 0; w < windows[r].OwnedWords; w++) values[r * width + w] = windows[r].FirstPieces[w];
-        return tensor(values, [windows.Count, width], device: device);
-    }
+    public static Tensor WordPositions(IReadOnlyList<TaggingWindow> windows, Device device) =>
+        tensor(PerWord(windows, w => w.FirstPieces), [windows.Count, WordWidth(windows)], device: device);
 
     /// <summary>[batch, most owned words] int64 <see cref="WordShape"/> of each owned word (0 as padding).</summary>
-    public static Tensor WordShapes(IReadOnlyList<TaggingWindow> windows, Device device)
+    public static Tensor WordShapes(IReadOnlyList<TaggingWindow> windows, Device device) =>
+        tensor(PerWord(windows, w => w.Shapes), [windows.Count, WordWidth(windows)], device: device);
+
+    /// <summary>Flat row-major [batch × <see cref="WordWidth"/>] int64 values of one per-word field of each window, 0 as padding.</summary>
+    public static long[] PerWord(IReadOnlyList<TaggingWindow> windows, Func<TaggingWindow, int[]> field)
     {
-        int width = Math.Max(1, windows.Max(w => w.OwnedWords));
+        int width = WordWidth(windows);
         var values = new long[windows.Count * width];
         for (int r = 0; r < windows.Count; r++)
-            for (int w = 0; w < windows[r].OwnedWords; w++) values[r * width + w] = windows[r].Shapes[w];
-        return tensor(values, [windows.Count, width], device: device);
+        {
+            var row = field(windows[r]);
+            for (int w = 0; w < windows[r].OwnedWords; w++) values[r * width + w] = row[w];
+        }
+        return values;
     }
 }

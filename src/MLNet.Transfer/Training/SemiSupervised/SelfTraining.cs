@@ -1,114 +1,91 @@
-using System.Diagnostics;
 using MLNet.Transfer.Models;
 using MLNet.Transfer.Models.Heads;
 using MLNet.Transfer.Text;
-using static TorchSharp.torch;
 
 namespace MLNet.Transfer.Training.SemiSupervised;
 
 /// <summary>
-/// Self-training rounds on a single binary / multiclass task: the teacher (fine-tuned on the labels) pseudo-labels the
-/// pool (<see cref="PseudoLabels.Select"/>); the student starts from the teacher's starting weights and learns labels +
-/// pseudo-labels with dropout and (optionally) TF-IDF-augmented inputs; it is the next round's teacher. With validation
-/// data a round that does not beat the one before is undone and ends training.
+/// Self-training rounds on a sentence model (<see cref="SelfTrainingRounds"/>): the teacher (fine-tuned on the labels)
+/// pseudo-labels the pool for every binary / multiclass task (<see cref="PseudoLabels.Select"/>, per task); the student
+/// starts from the teacher's starting weights and learns labels + pseudo-labels with dropout and (optionally)
+/// TF-IDF-augmented inputs; it is the next round's teacher. A pooled text carries a pseudo-label for each task whose
+/// teacher was confident about it and none for the others (regression, multi-label and tagging tasks get none).
 /// </summary>
 internal sealed class SelfTraining(TransferModel model, FineTuneSettings settings, SemiSupervisedSettings semi, int padId, TfIdfAugmenter augmenter,
                                     BertLmHead? languageModelHead)
 {
-    private readonly TaskSpec _task = model.Tasks[0];
+    private readonly int[] _classification = [.. Enumerable.Range(0, model.Tasks.Count).Where(t => model.Tasks[t].Kind is TaskKind.Binary or TaskKind.Multiclass)];
 
     public FineTuneResult Run(IReadOnlyList<TrainingExample> train, IReadOnlyList<TrainingExample>? validation, IReadOnlyList<EncodedText> unlabelled,
                               IProgress<TrainingProgress>? progress, IProgress<SemiSupervisedRound>? rounds, CancellationToken cancellation)
     {
-        if (_task.Kind is not (TaskKind.Binary or TaskKind.Multiclass))
-            throw new ArgumentException($"Self-training needs a binary or multiclass task; '{_task.Name}' is {_task.Kind}.");
-        var clock = Stopwatch.StartNew();
-        int classes = _task.Kind == TaskKind.Binary ? 2 : _task.Outputs;
-        var start = Snapshot();
-        Dictionary<string, Tensor>? bestWeights = null;
-        try
+        if (_classification.Length == 0) throw new ArgumentException("Self-training needs a binary or multiclass task.");
+        FineTuneResult Train(IReadOnlyList<TrainingExample> examples, int round, int epochs) =>
+            new FineTuner(model, SelfTrainingRounds.ForRound(settings, round, epochs), padId) { LanguageModelHead = languageModelHead }
+                .Train(examples, validation, progress, cancellation);
+        StudentRound Plan(int round)
         {
-            var best = new FineTuner(model, ForRound(0, settings.Epochs), padId) { LanguageModelHead = languageModelHead }.Train(train, validation, progress, cancellation);
-            double? bestScore = Score(validation);
-            rounds?.Report(new SemiSupervisedRound(0, semi.Rounds, 0, new int[classes], bestScore, true));
-            int teacherSteps = settings.Epochs * ((train.Count + settings.BatchSize - 1) / settings.BatchSize);
-            for (int round = 1; round <= semi.Rounds; round++)
+            var pseudo = PseudoLabel(unlabelled);
+            var perTask = _classification.ToDictionary(t => model.Tasks[t].Name,
+                t => (IReadOnlyList<int>)[.. Enumerable.Range(0, Classes(t)).Select(c => pseudo[t]!.Count(p => p.Class == c))]);
+            int count = _classification.Sum(t => pseudo[t]!.Count);
+            var student = count == 0 ? [] : StudentExamples(train, unlabelled, pseudo, round);
+            return new StudentRound(count, perTask[model.Tasks[_classification[0]].Name],
+                () => Train(student, round, SelfTrainingRounds.StudentEpochs(semi.StudentEpochs, settings, train.Count, student.Count)))
             {
-                cancellation.ThrowIfCancellationRequested();
-                var pseudo = PseudoLabel(unlabelled);
-                var perClass = Enumerable.Range(0, classes).Select(c => pseudo.Count(p => p.Class == c)).ToArray();
-                if (pseudo.Count == 0)
-                {
-                    rounds?.Report(new SemiSupervisedRound(round, semi.Rounds, 0, perClass, null, false));
-                    break;
-                }
-                var student = StudentExamples(train, unlabelled, pseudo, round);
-                int epochs = semi.StudentEpochs ?? Math.Max(1, (int)Math.Round((double)teacherSteps * settings.BatchSize / student.Count));
-                bestWeights?.Values.ToList().ForEach(t => t.Dispose());
-                bestWeights = validation is null ? null : Snapshot();
-                Restore(start);
-                var result = new FineTuner(model, ForRound(round, epochs), padId) { LanguageModelHead = languageModelHead }.Train(student, validation, progress, cancellation);
-                double? score = Score(validation);
-                bool kept = bestScore is null || score > bestScore;
-                rounds?.Report(new SemiSupervisedRound(round, semi.Rounds, pseudo.Count, perClass, score, kept));
-                if (!kept)
-                {
-                    Restore(bestWeights!);
-                    break;
-                }
-                (best, bestScore) = (result, score);
+                PerTask = _classification.Length > 1 ? perTask : null,
+            };
+        }
+        return SelfTrainingRounds.Run(model, semi.Rounds, () => Train(train, 0, settings.Epochs), () => Score(validation), Plan,
+                                      new int[Classes(_classification[0])], rounds, cancellation);
+    }
+
+    private int Classes(int task) => model.Tasks[task].Kind == TaskKind.Binary ? 2 : model.Tasks[task].Outputs;
+
+    /// <summary>The current model's confident, balanced pseudo-labels on the pool, per task (null for tasks that get none).</summary>
+    private List<PseudoLabel>?[] PseudoLabel(IReadOnlyList<EncodedText> unlabelled)
+    {
+        var logits = new TaskPredictor(model, padId, Math.Max(settings.BatchSize, 32)).Predict(unlabelled);
+        var result = new List<PseudoLabel>?[model.Tasks.Count];
+        foreach (int t in _classification)
+            result[t] = PseudoLabels.Select([.. logits[t].Select(l => PseudoLabels.Probabilities(model.Tasks[t].Kind, l))],
+                                            semi.Confidence, semi.MaxPseudoLabelsPerClass, semi.BalancePseudoLabels);
+        return result;
+    }
+
+    /// <summary>
+    /// The labels (one-hot where soft multiclass targets are mixed in) followed by every pseudo-labelled text, in pool
+    /// order, augmented when asked, with a target for each task that pseudo-labelled it.
+    /// </summary>
+    private List<TrainingExample> StudentExamples(IReadOnlyList<TrainingExample> train, IReadOnlyList<EncodedText> unlabelled, List<PseudoLabel>?[] pseudo, int round)
+    {
+        var examples = train.Select(OneHot).ToList();
+        var labels = new SortedDictionary<int, float[]?[]>();
+        foreach (int t in _classification)
+            foreach (var label in pseudo[t]!)
+            {
+                if (!labels.TryGetValue(label.Index, out var targets)) labels[label.Index] = targets = new float[]?[model.Tasks.Count];
+                targets[t] = label.Target(model.Tasks[t].Kind, semi.SoftLabels);
             }
-            return best with { Duration = clock.Elapsed };
-        }
-        finally
-        {
-            foreach (var t in start.Values) t.Dispose();
-            bestWeights?.Values.ToList().ForEach(t => t.Dispose());
-        }
-    }
-
-    /// <summary>The current model's confident, balanced pseudo-labels on the pool.</summary>
-    private List<PseudoLabel> PseudoLabel(IReadOnlyList<EncodedText> unlabelled)
-    {
-        var logits = new TaskPredictor(model, padId, Math.Max(settings.BatchSize, 32)).Predict(unlabelled)[0];
-        var probabilities = logits.Select(l => PseudoLabels.Probabilities(_task.Kind, l)).ToArray();
-        return PseudoLabels.Select(probabilities, semi.Confidence, semi.MaxPseudoLabelsPerClass, semi.BalancePseudoLabels);
-    }
-
-    /// <summary>The labels (one-hot when soft multiclass targets are mixed in) followed by the pseudo-labelled texts, augmented when asked.</summary>
-    private List<TrainingExample> StudentExamples(IReadOnlyList<TrainingExample> train, IReadOnlyList<EncodedText> unlabelled, List<PseudoLabel> pseudo, int round)
-    {
-        bool oneHot = semi.SoftLabels && _task.Kind == TaskKind.Multiclass;
-        var examples = train.Select(e => !oneHot || e.Targets[0] is not { Length: 1 } y ? e
-            : e with { Targets = [Enumerable.Range(0, _task.Outputs).Select(c => c == (int)y[0] ? 1f : 0f).ToArray()] }).ToList();
         var random = new Random(unchecked(settings.Seed * 31 + round));
-        foreach (var label in pseudo)
+        foreach (var (index, targets) in labels)
         {
-            var text = unlabelled[label.Index];
+            var text = unlabelled[index];
             if (semi.AugmentPseudoLabels) text = augmenter.Augment(text, semi.AugmentationRate, semi.DeletionShare, random);
-            examples.Add(new TrainingExample(text, [label.Target(_task.Kind, semi.SoftLabels)]));
+            examples.Add(new TrainingExample(text, targets));
         }
         return examples;
     }
 
-    private FineTuneSettings ForRound(int round, int epochs) => settings with
+    /// <summary>With soft labels, multiclass hard labels become one-hot distributions so labels and pseudo-labels share a loss.</summary>
+    private TrainingExample OneHot(TrainingExample example)
     {
-        Epochs = epochs, Seed = unchecked(settings.Seed + round),
-        CheckpointDirectory = settings.CheckpointDirectory is { } folder ? Path.Combine(folder, $"round-{round}") : null,
-    };
-
-    private double? Score(IReadOnlyList<TrainingExample>? validation)
-    {
-        if (validation is null) return null;
-        var outputs = new TaskPredictor(model, padId, Math.Max(settings.BatchSize, 32)).Predict(validation.Select(e => e.Tokens).ToArray());
-        return ValidationMetrics.Compute(model.Tasks, outputs, validation, settings.EarlyStoppingTask)["score"];
+        if (!semi.SoftLabels || !_classification.Any(t => model.Tasks[t].Kind == TaskKind.Multiclass && example.Targets[t] is { Length: 1 })) return example;
+        var targets = example.Targets.Select((y, t) => model.Tasks[t].Kind != TaskKind.Multiclass || y is not { Length: 1 } ? y
+            : Enumerable.Range(0, model.Tasks[t].Outputs).Select(c => c == (int)y[0] ? 1f : 0f).ToArray()).ToArray();
+        return example with { Targets = targets };
     }
 
-    private Dictionary<string, Tensor> Snapshot() => model.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone());
-
-    private void Restore(Dictionary<string, Tensor> weights)
-    {
-        using var _ = no_grad();
-        foreach (var (name, tensor) in model.state_dict()) tensor.copy_(weights[name]);
-    }
+    private double? Score(IReadOnlyList<TrainingExample>? validation) =>
+        validation is null ? null : new FineTuner(model, settings, padId).Evaluate(validation)["score"];
 }

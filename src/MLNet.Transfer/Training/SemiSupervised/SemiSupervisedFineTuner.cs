@@ -8,15 +8,24 @@ namespace MLNet.Transfer.Training.SemiSupervised;
 /// <param name="Round">0 = teacher, 1… = students.</param>
 /// <param name="Rounds">Student rounds planned.</param>
 /// <param name="PseudoLabels">Pseudo-labels the round's student learnt from (0 for the teacher).</param>
-/// <param name="PerClass">Pseudo-labels per class.</param>
+/// <param name="PerClass">Pseudo-labels per class (of the first binary / multiclass task; every task's: <see cref="PerTask"/>).</param>
 /// <param name="ValidationScore">The round's validation score (null without validation data).</param>
 /// <param name="Kept">Whether the round's weights are kept (false: no better than the round before, so training stops there).</param>
-public sealed record SemiSupervisedRound(int Round, int Rounds, int PseudoLabels, IReadOnlyList<int> PerClass, double? ValidationScore, bool Kept);
+public sealed record SemiSupervisedRound(int Round, int Rounds, int PseudoLabels, IReadOnlyList<int> PerClass, double? ValidationScore, bool Kept)
+{
+    /// <summary>
+    /// Multi-task models with several binary / multiclass tasks: the pseudo-labels per class of each such task, by task
+    /// name (<see cref="PseudoLabels"/> is their total); null otherwise.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<int>>? PerTask { get; init; }
+}
 
 /// <summary>
 /// Fine-tunes a <see cref="TransferModel"/> on labelled examples plus unlabelled texts: self-training (teacher →
 /// confident, class-balanced pseudo-labels → noisy student, several rounds, optional soft labels, early stopping across
-/// rounds on the validation score) or UDA-style consistency training (see <see cref="SemiSupervisedMethod"/>). Both use
+/// rounds on the validation score) or UDA-style consistency training (see <see cref="SemiSupervisedMethod"/>). With several
+/// tasks, both work on every binary / multiclass task (a pseudo-label per task, a consistency term per task); regression,
+/// multi-label and tagging tasks learn from their labels only. Both use
 /// <see cref="FineTuner"/> for every optimisation step, and are deterministic for <see cref="FineTuneSettings.Seed"/>.
 /// </summary>
 public sealed class SemiSupervisedFineTuner(TransferModel model, FineTuneSettings settings, SemiSupervisedSettings semiSupervised, int padId)
@@ -46,8 +55,6 @@ public sealed class SemiSupervisedFineTuner(TransferModel model, FineTuneSetting
             return new FineTuner(model, settings, padId) { Consistency = new ConsistencyObjective(unlabelled, augmented, _semi, settings.Seed), LanguageModelHead = LanguageModelHead }
                 .Train(train, validation, progress, cancellation);
         }
-        if (model.Tasks.Count != 1)
-            throw new ArgumentException($"Self-training pseudo-labels one task; the model has {model.Tasks.Count}.");
         return new SelfTraining(model, settings, _semi, padId, augmenter, LanguageModelHead).Run(train, validation, unlabelled, progress, rounds, cancellation);
     }
 }

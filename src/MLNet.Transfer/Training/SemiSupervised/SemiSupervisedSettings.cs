@@ -49,7 +49,7 @@ public sealed record SemiSupervisedSettings
 
     /// <summary>Self-training: teacher → student rounds. Default 1.</summary>
     public int Rounds { get; init; } = 1;
-    /// <summary>Self-training: at most this many pseudo-labels per class (the most confident). Default 1,000.</summary>
+    /// <summary>Self-training: at most this many pseudo-labels per class (the most confident; a tagger: this many sentences). Default 1,000.</summary>
     public int MaxPseudoLabelsPerClass { get; init; } = 1000;
     /// <summary>Self-training: take the same number of pseudo-labels of every class (the rarest class's count). Default true.</summary>
     public bool BalancePseudoLabels { get; init; } = true;
@@ -59,7 +59,7 @@ public sealed record SemiSupervisedSettings
     public bool AugmentPseudoLabels { get; init; } = true;
     /// <summary>
     /// Self-training: the student's epochs. Default null: as many as give the student the teacher's number of steps
-    /// (at least one pass over labels + pseudo-labels).
+    /// (at least one pass over labels + pseudo-labels); a tagger's student: the teacher's epochs.
     /// </summary>
     public int? StudentEpochs { get; init; }
 

@@ -1,0 +1,54 @@
+using MLNet.Transfer.Models.Tagging;
+using MLNet.Transfer.Onnx;
+using MLNet.Transfer.Text;
+using MLNet.Transfer.Text.Tagging;
+
+namespace MLNet.Transfer.Inference;
+
+/// <summary>
+/// A <see cref="TagPredictor"/> whose forward passes run on the engine resolved from the user's
+/// <see cref="InferenceEngine"/>: on ONNX Runtime, each padded batch of windows goes through our export of the tagger up
+/// to its emission scores (encoder, first-piece gather, scalar mix, casing vectors, BiLSTM, linear layer); decoding
+/// (argmax, or BIO-constrained Viterbi with the CRF's scores), the tag probabilities and the stitching of windows are the
+/// same C# code on both engines.
+/// </summary>
+internal sealed class EngineTagPredictor
+{
+    private static readonly string[] Outputs = [TaggerOnnxExport.Emissions];
+
+    /// <summary>Resolves the engine and builds the predictor (the ONNX Runtime session is built on first use).</summary>
+    /// <param name="model">The tagger (eval mode).</param>
+    /// <param name="tokenizer">Its tokenizer.</param>
+    /// <param name="maxTokens">Tokens per window.</param>
+    /// <param name="batchSize">Windows per forward pass.</param>
+    /// <param name="requested">The user's engine choice.</param>
+    /// <exception cref="NotSupportedException"><paramref name="requested"/> is OnnxRuntime and the model cannot run there.</exception>
+    public EngineTagPredictor(TaggingModel model, BertWordPieceTokenizer tokenizer, int maxTokens, int batchSize, InferenceEngine requested)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        Engine = InferenceEngines.Resolve(requested, model.Encoder, pooling: null,
+                                          model.SharesEncoder ? "a tagging head over a shared encoder is exported with the model that owns the encoder" : null);
+        if (Engine == InferenceEngine.LibTorch)
+        {
+            Predictor = new TagPredictor(model, tokenizer, maxTokens, batchSize);
+            return;
+        }
+        var export = InferenceEngines.ExportOptions(Engine);
+        var session = new LazyOnnxSession(stream => TaggerOnnxExport.WriteEmissions(model, stream, export), tokenizer.PadId);
+        bool casing = model.Spec.CasingFeatures;
+        Predictor = new TagPredictor(model, tokenizer, maxTokens, batchSize, windows =>
+        {
+            long[] shape = [windows.Count, TaggingBatches.WordWidth(windows)];
+            var inputs = new List<OnnxRuntimeSession.Int64Input> { new(TaggerOnnxExport.WordPositions, TaggingBatches.PerWord(windows, w => w.FirstPieces), shape) };
+            if (casing) inputs.Add(new(TaggerOnnxExport.WordShapes, TaggingBatches.PerWord(windows, w => w.Shapes), shape));
+            return session.Run(windows.Select(w => w.Tokens).ToArray(), Outputs, inputs)[0];
+        });
+    }
+
+    /// <summary>The predictor.</summary>
+    public TagPredictor Predictor { get; }
+
+    /// <summary>The engine that runs: <see cref="InferenceEngine.OnnxRuntime"/>, <see cref="InferenceEngine.OnnxRuntimeInt8"/> or <see cref="InferenceEngine.LibTorch"/>.</summary>
+    public InferenceEngine Engine { get; }
+}

@@ -1,0 +1,36 @@
+using MLNet.Transfer.Models.Tagging;
+
+namespace MLNet.Transfer.Training.SemiSupervised;
+
+/// <summary>A tagger teacher's tags for an unlabelled sentence.</summary>
+/// <param name="Index">Position of the sentence in the unlabelled pool.</param>
+/// <param name="Tags">The teacher's tag index for each word.</param>
+/// <param name="Confidence">The sentence's confidence: the probability of its least confident word's tag.</param>
+public sealed record TagPseudoLabel(int Index, int[] Tags, float Confidence);
+
+/// <summary>Self-training's choice of pseudo-labelled sentences for a tagger: whole sentences whose every word is confident.</summary>
+public static class TagPseudoLabels
+{
+    /// <summary>
+    /// The sentences whose least confident word's tag probability reaches <paramref name="threshold"/>, the most confident
+    /// first, at most <paramref name="maxSentences"/> (ties go to the earlier sentence); the result is in pool order. Empty
+    /// sentences are never chosen.
+    /// </summary>
+    /// <param name="predictions">The teacher's tags and per-word probabilities for each pooled sentence.</param>
+    /// <param name="threshold">Probability every word's tag needs.</param>
+    /// <param name="maxSentences">Cap on the sentences chosen.</param>
+    public static List<TagPseudoLabel> Select(IReadOnlyList<TagPrediction> predictions, double threshold, int maxSentences)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxSentences, 1);
+        var confident = new List<TagPseudoLabel>();
+        for (int i = 0; i < predictions.Count; i++)
+        {
+            var p = predictions[i];
+            if (p.Tags.Length != p.Scores.Length) throw new ArgumentException($"Prediction {i} has {p.Tags.Length} tags but {p.Scores.Length} scores.", nameof(predictions));
+            if (p.Scores.Length == 0) continue;
+            float least = p.Scores.Min();
+            if (least >= threshold) confident.Add(new TagPseudoLabel(i, p.Tags, least));
+        }
+        return confident.OrderByDescending(l => l.Confidence).ThenBy(l => l.Index).Take(maxSentences).OrderBy(l => l.Index).ToList();
+    }
+}
