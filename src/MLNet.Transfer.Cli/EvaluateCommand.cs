@@ -51,6 +51,7 @@ public static class EvaluateCommand
         var model = EngineOption.Apply(mlContext, DeviceOption.Apply(mlContext, loaded, device), engine);
         if (info.Tasks is { } tasks) return EvaluateTasks(args, mlContext, model, tasks, textCol ?? info.TextColumn, json, separator);
         if (info.Task == TaggingCommand.Task) return TaggingCommand.Evaluate(args, mlContext, model, info, modelPath, json);
+        if (info.Task == MultipleChoiceCommand.Task) return MultipleChoiceCommand.Evaluate(args, mlContext, model, info, modelPath, json, separator);
         string testPath = args.Required("test");
         args.RejectUnused();
         var test = TsvFile.Read(testPath, separator);

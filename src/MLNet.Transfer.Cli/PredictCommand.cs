@@ -67,6 +67,7 @@ public static class PredictCommand
         foreach (var batch in texts.Chunk(LinesPerBatch))
         {
             if (info.Task == TaggingCommand.Task) TaggingCommand.Predict(mlContext, model, batch, json, continuing: batchIndex > 0);
+            else if (info.Task == MultipleChoiceCommand.Task) MultipleChoiceCommand.Predict(mlContext, model, info, batch, json);
             else Predict(mlContext, model, info, batch, json, oneLinePerText: input is not null);
             batchIndex++;
         }

@@ -26,6 +26,10 @@ public static class TrainCommand
         mlnet-transfer train --task multitask --train name=path:labelcol:binary|multiclass|regression (once per task)
                              [--train name=file.conll:tagging] [--valid name=path (per task)]
                              [--task-sampling proportional|temperature] [--text-col Text] [--unlabelled corpus.txt ...] ...
+        mlnet-transfer train --task multiple-choice --train data.tsv [--valid data.tsv] --text-col Context
+                             --candidate-cols A,B,... --label-col Label [--model ...] [--epochs N] [--seed N]
+                             [--lr X] [--batch-size N] [--max-tokens N] [--aux-lm-weight W] [--checkpoint-dir DIR]
+                             [--separator C] [--device cpu|cuda[:N]] [--json] --output model.zip
         mlnet-transfer train --task tagging --train f.conll [--valid f.conll] [--approach finetune|features]
                              [--head linear|crf] [--model minilm|arctic-xs|<hf-dir>] [--epochs N] [--seed N] [--lr X]
                              [--batch-size N] [--max-tokens N] [--casing] [--checkpoint-dir DIR] [--device cpu|cuda[:N]]
@@ -33,9 +37,9 @@ public static class TrainCommand
                              [--code DIR] [--json] --output m.zip
         """,
         [
-            CliOption.OneOf("task", ["binary", "multiclass", "regression", "multitask", TaggingCommand.Task],
-                "What to train: a binary or multiclass classifier, a regressor, one shared encoder with a head per task (multitask), or "
-                + "a tagger on CoNLL files (tagging)."),
+            CliOption.OneOf("task", ["binary", "multiclass", "regression", "multitask", TaggingCommand.Task, MultipleChoiceCommand.Task],
+                "What to train: a binary or multiclass classifier, a regressor, one shared encoder with a head per task (multitask), "
+                + "a tagger on CoNLL files (tagging), or a model that picks the right candidate for a context (multiple-choice)."),
             CliOption.Value("train", "data.tsv",
                 "The training data (header row; columns named by --label-col and --text-col). multitask: name=path:labelcol:kind, once per "
                 + "task (a tagging task: name=f.conll:tagging); tagging: a CoNLL file (token<TAB>tag, a blank line between sentences)."),
@@ -43,7 +47,10 @@ public static class TrainCommand
                 "Validation data for the reported metrics (multitask: name=path, per task). Without it, 10% of --train (seeded, "
                 + "stratified by label; tagging: 10% of the sentences) is held out."),
             CliOption.Value("label-col", "Label", "The label column (binary labels: 0/1 or true/false).", "Label"),
-            CliOption.Value("text-col", "Text", "The text column.", "Text"),
+            CliOption.Value("text-col", "Text", "The text column (multiple-choice: the context).", "Text"),
+            CliOption.Value("candidate-cols", "A,B,...",
+                "multiple-choice: the candidate columns, at least 2; each is joined to the context and scored, and a softmax across them "
+                + "gives Score; --label-col holds the right one's 0-based position in this list."),
             CliOption.OneOf("approach", ["finetune", "features", "baseline"],
                 "finetune (default): fine-tune the encoder with a task head (ULMFiT/BERT recipe). features: contextual embeddings + an "
                 + "ML.NET linear trainer (L-BFGS logistic regression / maximum entropy, SDCA regression); a tagger: frozen encoder, a "
@@ -107,6 +114,9 @@ public static class TrainCommand
             + "predicts one class (or no better than chance) on the validation data is reported with what to try.",
             "tagging: each word is labelled on its first word piece; sentences longer than --max-tokens are read in overlapping windows. "
             + "evaluate --test f.conll gives entity-level metrics; predict prints each word with its tag.",
+            "multiple-choice (the OpenAI transformer's transformation): each candidate is joined to the context ([CLS] context [SEP] "
+            + "candidate [SEP]) and scored by one head, with a softmax across the candidates; reported with MicroAccuracy, MacroAccuracy "
+            + "and LogLoss. evaluate reads the same columns; predict takes the context and the candidates separated by tabs.",
             "Binary labels: 0/1 or true/false. The model file is a standard ML.NET zip.",
         ],
         Run);
@@ -114,8 +124,9 @@ public static class TrainCommand
     /// <summary>Runs the verb.</summary>
     public static int Run(CliArguments args)
     {
-        string task = args.Choice("task") ?? throw new CliException("Missing required option --task (binary, multiclass, regression, multitask or tagging).");
+        string task = args.Choice("task") ?? throw new CliException("Missing required option --task (binary, multiclass, regression, multitask, tagging or multiple-choice).");
         if (task == TaggingCommand.Task) return TaggingCommand.Train(args, SemiSupervisedOption.Read(args));
+        if (task == MultipleChoiceCommand.Task) return MultipleChoiceCommand.Train(args);
         string labelCol = args.Optional("label-col") ?? "Label", textCol = args.Optional("text-col") ?? "Text";
         string? approachGiven = args.Choice("approach");
         string approach = approachGiven ?? "finetune";

@@ -89,15 +89,23 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
         if (texts.Length > 0 && model.SentenceTasks.Any())
         {
             using var tokens = TokenBatch.Create(texts.Select(b => b.Tokens).ToArray(), padId, model.Encoder.Device);
+            using var reversed = texts[0].Reversed is null ? null : TokenBatch.Create(texts.Select(b => b.Reversed!.Value).ToArray(), padId, model.Encoder.Device);
             Dictionary<string, Tensor> logits;
-            if (AuxiliaryHead is { } head) // one forward pass feeds the heads and the language-model loss
+            if (AuxiliaryHead is { } head) // one forward pass (per ordering) feeds the heads and the language-model loss
             {
-                var states = model.Encoder.Forward(tokens.InputIds, tokens.TokenTypeIds, tokens.AttentionMask)[^1];
-                logits = model.HeadsOver(states, tokens.AttentionMask);
-                var languageModel = NextTokenLoss.Compute(head, states, tokens.InputIds, tokens.AttentionMask).Times(_settings.AuxiliaryLanguageModelWeight);
-                total = total is null ? languageModel : total.Plus(languageModel);
+                Tensor features = null!;
+                foreach (var batchTokens in reversed is null ? [tokens] : new[] { tokens, reversed })
+                {
+                    var states = model.Encoder.Forward(batchTokens.InputIds, batchTokens.TokenTypeIds, batchTokens.AttentionMask)[^1];
+                    var pooled = Pooling.Pool(states, batchTokens.AttentionMask, model.Pooling);
+                    features = features is null ? pooled : features.Plus(pooled);
+                    var languageModel = NextTokenLoss.Compute(head, states, batchTokens.InputIds, batchTokens.AttentionMask)
+                                                     .Times(_settings.AuxiliaryLanguageModelWeight / (reversed is null ? 1 : 2));
+                    total = total is null ? languageModel : total.Plus(languageModel);
+                }
+                logits = model.HeadsOn(features);
             }
-            else logits = model.Forward(tokens.InputIds, tokens.TokenTypeIds, tokens.AttentionMask);
+            else logits = reversed is null ? model.Forward(tokens.InputIds, tokens.TokenTypeIds, tokens.AttentionMask) : SymmetricPair.Forward(model, tokens, reversed);
             for (int t = 0; t < model.Tasks.Count; t++)
             {
                 if (model.Tasks[t].Kind == TaskKind.Tagging) continue;
@@ -131,7 +139,10 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
         {
             int batchSize = Math.Max(_settings.BatchSize, 32);
             var texts = Enumerable.Range(0, validation.Count).Where(i => validation[i].Window is null).ToArray();
-            var predicted = new TaskPredictor(model, padId, batchSize).Predict(texts.Select(i => validation[i].Tokens).ToArray());
+            var predictor = new TaskPredictor(model, padId, batchSize);
+            var predicted = texts.Length > 0 && validation[texts[0]].Reversed is not null
+                ? SymmetricPair.Predict(model, predictor, texts.Select(i => validation[i].Tokens).ToArray(), texts.Select(i => validation[i].Reversed!.Value).ToArray())
+                : predictor.Predict(texts.Select(i => validation[i].Tokens).ToArray());
             var outputs = model.Tasks.Select(_ => new float[validation.Count][]).ToArray();
             for (int t = 0; t < model.Tasks.Count; t++)
             {
@@ -169,6 +180,9 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
     private void CheckExamples(IReadOnlyList<TrainingExample> examples, string what)
     {
         if (examples.Count == 0) throw new ArgumentException($"The {what} set is empty.");
+        var sentences = examples.Where(e => e.Window is null).ToArray();
+        if (sentences.Any(e => e.Reversed is null) && sentences.Any(e => e.Reversed is not null))
+            throw new ArgumentException($"The {what} set mixes symmetric pairs (Reversed) with ordinary examples; either every sentence example has its reversed pair or none does.");
         for (int i = 0; i < examples.Count; i++)
         {
             var targets = examples[i].Targets;
@@ -198,6 +212,7 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
         var text = new System.Text.StringBuilder();
         text.Append(_settings with { CheckpointDirectory = null }).Append('|').Append(train.Count).Append('|').Append(Consistency);
         foreach (var t in model.Tasks) text.Append('|').Append(t).Append(t.Tagging is { } tagger ? $" {tagger.Head} {tagger.CasingFeatures} {string.Join(' ', tagger.Tags)}" : "");
+        if (train.Count > 0 && train[0].Reversed is not null) text.Append("|symmetric pairs");
         foreach (var e in train) text.Append(',').Append(e.Tokens.Length);
         return TrainingCheckpoint.Fingerprint(text.ToString());
     }

@@ -18,6 +18,13 @@ public sealed record TrainingExample(EncodedText Tokens, float[]?[] Targets)
     /// </summary>
     public TaggingWindow? Window { get; init; }
 
+    /// <summary>
+    /// Symmetric sentence pairs (GPT-1's similarity transformation): the same pair in the other order; the heads then see
+    /// the sum of both orderings' pooled vectors (<see cref="Models.Heads.SymmetricPair"/>). Null for an ordinary example.
+    /// In a training or validation set, either every sentence example has it or none does.
+    /// </summary>
+    public EncodedText? Reversed { get; init; }
+
     /// <summary>Tagging examples: which sentence of the task's data the window was cut from (windows of one sentence are stitched together for validation).</summary>
     public int Sentence { get; init; }
 

@@ -74,6 +74,7 @@ public class CliDefinitionTests
             ("train", ["--task", "binary", "--train", missing + ".tsv", "--output", output]),
             ("train", ["--task", "multitask", "--train", $"a={missing}.tsv:Label:binary", "--output", output]),
             ("train", ["--task", "tagging", "--train", missing + ".conll", "--output", output]),
+            ("train", ["--task", "multiple-choice", "--train", missing + ".tsv", "--candidate-cols", "A,B", "--output", output]),
             ("evaluate", ["--model-file", Path.Combine(Fixtures, "multiclass.zip"), "--test", missing + ".tsv"]),
             ("evaluate", ["--model-file", Path.Combine(Fixtures, "tagger.zip"), "--test", missing + ".conll"]),
             ("predict", ["--model-file", missing + ".zip", "--text", "hi"]),

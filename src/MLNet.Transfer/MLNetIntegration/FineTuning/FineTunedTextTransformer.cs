@@ -41,7 +41,14 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
     /// The text column(s) and how texts are tokenized; <paramref name="WindowStride"/> &gt; 0 averages the logits of
     /// overlapping windows. <paramref name="MaxTokens"/> is also the window size of tagging tasks.
     /// </summary>
-    internal sealed record TextInput(string Text, string? SecondText, int MaxTokens, TruncationStrategy Truncation, int WindowStride = 0);
+    internal sealed record TextInput(string Text, string? SecondText, int MaxTokens, TruncationStrategy Truncation, int WindowStride = 0)
+    {
+        /// <summary>Pairs are scored on both orderings, their pooled vectors summed (<see cref="SymmetricPair"/>).</summary>
+        public bool SymmetricPairs { get; init; }
+    }
+
+    /// <summary>Whether sentence pairs are scored on both orderings and summed (<see cref="TextFineTuningOptions.SymmetricPairs"/>), so the order of the two texts does not matter.</summary>
+    public bool SymmetricPairs => _input.SymmetricPairs;
 
     internal FineTunedTextTransformer(PretrainedEncoder encoder, TransferModel model, TextInput input, IReadOnlyList<TaskColumns> columns, int batchSize,
                                       InferenceEngine engine = InferenceEngine.Auto)
@@ -195,6 +202,8 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
                 items.Add(tokenizer.Encode(texts[i], _input.MaxTokens, _input.Truncation));
             if (owners.Count < items.Count) owners.Add(i);
         }
+        if (seconds is not null && _input.SymmetricPairs)
+            return SymmetricPair.Predict(_model.Model, _predictor, items, [.. texts.Select((t, i) => tokenizer.EncodePair(seconds[i], t, _input.MaxTokens))]);
         var outputs = _predictor.Predict(items);
         return items.Count > texts.Count ? outputs.Select(task => AverageByRow(task, owners, texts.Count)).ToArray() : outputs;
     }
@@ -245,13 +254,15 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
             if (task.Kind == TaskKind.Tagging) { w.Write((int)task.Tagging!.Head); w.Write(task.Tagging.CasingFeatures); w.Write(columns.Tokens!); }
         }
         w.Write((int)_requestedEngine);
+        w.Write(_input.SymmetricPairs);
         EncoderPayload.Write(model, _encoder, _model.WriteStateDict);
     });
 
+    // Version 5: whether pairs are scored on both orderings (after the engine; older files: one ordering).
     // Version 4: tagging tasks (after a tagging task's threshold: its head, casing features and words column) and the
     // inference engine choice (after the tasks; older files load with Auto). Version 3: a decision threshold per task.
     // Version 2: several task heads, each with its own columns, and prediction windows (version 1: exactly one head).
-    static PersistedModelInfo IPersistableModel<FineTunedTextTransformer>.ModelInfo { get; } = new("MLNTFTUN", "MLNetTransferFineTuned", 4, 4, 1);
+    static PersistedModelInfo IPersistableModel<FineTunedTextTransformer>.ModelInfo { get; } = new("MLNTFTUN", "MLNetTransferFineTuned", 5, 5, 1);
 
     static FineTunedTextTransformer IPersistableModel<FineTunedTextTransformer>.Load(PersistedModelReader model)
     {
@@ -282,6 +293,7 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
             }
         }
         var engine = model.VersionWritten >= 4 ? (InferenceEngine)r.ReadInt32() : InferenceEngine.Auto;
+        if (model.VersionWritten >= 5) input = input with { SymmetricPairs = r.ReadBoolean() };
         return Build(model, name, pooling, input, tasks, columns, batchSize, engine);
     }
 

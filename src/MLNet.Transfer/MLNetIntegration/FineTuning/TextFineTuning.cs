@@ -36,19 +36,10 @@ internal static class TextFineTuning
             var profile = Profile(encoder.Tokenizer, tasks, train, tagged);
             int? validCount = valid is null && tagged?.Valid.All(v => v is null) != false ? null
                 : (valid?.Texts.Count ?? 0) + (tagged?.Valid.Sum(v => v?.Count ?? 0) ?? 0);
-            defaults = TrainingDefaults.Resolve(profile, encoder.MaxTokens, options.Request(), tasks.Any(t => t.Kind == TaskKind.Binary), validCount);
-            TextFineTuningOptions.CheckWindowStride(defaults);
-            if (options.AuxiliaryLanguageModelWeight is null && NextTokenLoss.AppliesTo(encoder.Model))
-                defaults = defaults with
-                {
-                    Reasons = [.. defaults.Reasons, $"auxiliary language-model loss weight {TextFineTuningOptions.DefaultAuxiliaryLanguageModelWeight} (causal encoder: the OpenAI transformer's recipe; 0 turns it off)"],
-                };
-            options.DefaultsChosen?.Invoke(defaults);
-            var settings = (options.ToSettings(defaults) with { AuxiliaryLanguageModelWeight = options.AuxiliaryWeightFor(encoder.Model) }).Validate(encoder.MaxTokens, tasks);
-            manual_seed(settings.Seed);
+            var settings = Settings(options, encoder, profile, tasks, validCount, out defaults);
             var model = new TransferModel(encoder.Model, tasks.Select((t, i) => Standardised(t, i, train)).ToArray(), settings.Pooling, settings.HeadDropout);
-            var trainExamples = Examples(encoder.Tokenizer, train, defaults).Concat(TaggedExamples(encoder.Tokenizer, tasks, tagged?.Train, defaults)).ToList();
-            var validExamples = (valid is null ? [] : Examples(encoder.Tokenizer, valid, defaults)).Concat(TaggedExamples(encoder.Tokenizer, tasks, tagged?.Valid, defaults)).ToList();
+            var trainExamples = Examples(encoder.Tokenizer, train, defaults, options.SymmetricPairs).Concat(TaggedExamples(encoder.Tokenizer, tasks, tagged?.Train, defaults)).ToList();
+            var validExamples = (valid is null ? [] : Examples(encoder.Tokenizer, valid, defaults, options.SymmetricPairs)).Concat(TaggedExamples(encoder.Tokenizer, tasks, tagged?.Valid, defaults)).ToList();
             var validation = validExamples.Count == 0 ? null : validExamples;
             var (maxTokens, truncation) = (defaults.MaxTokens, defaults.Truncation);
             // GPT-1's auxiliary objective: the causal encoder's own language-model head, used in training only.
@@ -61,7 +52,10 @@ internal static class TextFineTuning
                     .Train(trainExamples, validation, [.. unlabelled.Texts.Select(t => encoder.Tokenizer.Encode(t, maxTokens, truncation))],
                            options.Progress, unlabelled.Rounds, options.CancellationToken);
             var input = new FineTunedTextTransformer.TextInput(options.TextColumnName, options.SecondTextColumnName, settings.MaxTokens, defaults.Truncation,
-                                                               options.SecondTextColumnName is null ? defaults.PredictionWindowStride : 0);
+                                                               options.SecondTextColumnName is null ? defaults.PredictionWindowStride : 0)
+            {
+                SymmetricPairs = options.SymmetricPairs,
+            };
             var transformer = new FineTunedTextTransformer(encoder, model, input, columns, Math.Max(settings.BatchSize, 32), options.InferenceEngine);
             return WithThresholds(transformer, options, defaults, train, valid);
         }
@@ -70,6 +64,27 @@ internal static class TextFineTuning
             encoder.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The data-aware choices (<paramref name="defaults"/>, reported to <see cref="TextFineTuningOptions.DefaultsChosen"/>) and
+    /// the validated training settings, with the auxiliary language-model weight for <paramref name="encoder"/>; seeds LibTorch.
+    /// <paramref name="request"/> replaces the options' own explicit choices (<see cref="TextFineTuningOptions.Request"/>).
+    /// </summary>
+    internal static FineTuneSettings Settings(TextFineTuningOptions options, PretrainedEncoder encoder, DataProfile profile, IReadOnlyList<TaskSpec> tasks,
+                                              int? validCount, out DataAwareDefaults defaults, TrainingRequest? request = null)
+    {
+        defaults = TrainingDefaults.Resolve(profile, encoder.MaxTokens, request ?? options.Request(), tasks.Any(t => t.Kind == TaskKind.Binary), validCount);
+        TextFineTuningOptions.CheckWindowStride(defaults);
+        if (options.AuxiliaryLanguageModelWeight is null && NextTokenLoss.AppliesTo(encoder.Model))
+            defaults = defaults with
+            {
+                Reasons = [.. defaults.Reasons, $"auxiliary language-model loss weight {TextFineTuningOptions.DefaultAuxiliaryLanguageModelWeight} (causal encoder: the OpenAI transformer's recipe; 0 turns it off)"],
+            };
+        options.DefaultsChosen?.Invoke(defaults);
+        var settings = (options.ToSettings(defaults) with { AuxiliaryLanguageModelWeight = options.AuxiliaryWeightFor(encoder.Model) }).Validate(encoder.MaxTokens, tasks);
+        manual_seed(settings.Seed);
+        return settings;
     }
 
     /// <summary>The windows of each tagging task's sentences as training examples labelled for that task only.</summary>
@@ -168,7 +183,8 @@ internal static class TextFineTuning
         return task with { TargetMean = mean, TargetStd = std > 1e-12 ? std : 1 };
     }
 
-    private static List<TrainingExample> Examples(BertWordPieceTokenizer tokenizer, LabeledTexts data, DataAwareDefaults defaults)
+    /// <summary>The labelled texts tokenized; with <paramref name="symmetric"/> each pair also in the other order (<see cref="TrainingExample.Reversed"/>).</summary>
+    private static List<TrainingExample> Examples(BertWordPieceTokenizer tokenizer, LabeledTexts data, DataAwareDefaults defaults, bool symmetric)
     {
         var examples = new List<TrainingExample>(data.Texts.Count);
         for (int i = 0; i < data.Texts.Count; i++)
@@ -176,7 +192,8 @@ internal static class TextFineTuning
             var tokens = data.Pairs is null
                 ? tokenizer.Encode(data.Texts[i], defaults.MaxTokens, defaults.Truncation)
                 : tokenizer.EncodePair(data.Texts[i], data.Pairs[i], defaults.MaxTokens);
-            examples.Add(new TrainingExample(tokens, data.Targets[i]));
+            var reversed = symmetric && data.Pairs is not null ? tokenizer.EncodePair(data.Pairs[i], data.Texts[i], defaults.MaxTokens) : (EncodedText?)null;
+            examples.Add(new TrainingExample(tokens, data.Targets[i]) { Reversed = reversed });
         }
         return examples;
     }

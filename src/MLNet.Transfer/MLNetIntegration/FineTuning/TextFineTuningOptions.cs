@@ -19,6 +19,13 @@ public abstract class TextFineTuningOptions
     public string TextColumnName { get; set; } = "Text";
     /// <summary>Optional second text column for sentence-pair tasks.</summary>
     public string? SecondTextColumnName { get; set; }
+    /// <summary>
+    /// Sentence pairs without a natural order (similarity, paraphrase): score each pair on both orderings, text + second text
+    /// and second text + text, and add the two pooled vectors before the heads — the OpenAI transformer's (GPT-1) input
+    /// transformation for similarity — in training and prediction, so a pair gets the same score in either order (at twice the
+    /// encoder work). Needs <see cref="SecondTextColumnName"/>; saved with the model. Default false (one ordering).
+    /// </summary>
+    public bool SymmetricPairs { get; set; }
     /// <summary>Embedded model name or Hugging Face directory to start from. Default "minilm".</summary>
     public string Model { get; set; } = "minilm";
     /// <summary>Start from this loaded encoder instead (it is copied, never changed).</summary>
@@ -163,6 +170,10 @@ public abstract class TextFineTuningOptions
             throw new ArgumentOutOfRangeException(nameof(BatchSize), b, $"BatchSize must be at least 1; got {b}.");
         if (AuxiliaryLanguageModelWeight is { } w && !(w >= 0 && double.IsFinite(w)))
             throw new ArgumentOutOfRangeException(nameof(AuxiliaryLanguageModelWeight), w, $"AuxiliaryLanguageModelWeight must be 0 (off) or a positive number; got {w}.");
+        if (SymmetricPairs && SecondTextColumnName is null)
+            throw new ArgumentException("SymmetricPairs scores a pair on both orderings: set SecondTextColumnName to the column of the pairs' second texts.", nameof(SymmetricPairs));
+        if (SymmetricPairs && UnlabeledData is not null)
+            throw new ArgumentException("Semi-supervised fine-tuning (UnlabeledData) reads single texts; it cannot be combined with SymmetricPairs.", nameof(SymmetricPairs));
         if (DecisionThreshold is { } p && !(p > 0 && p < 1))
             throw new ArgumentOutOfRangeException(nameof(DecisionThreshold), p, $"DecisionThreshold must be a probability strictly between 0 and 1; got {p}.");
     }

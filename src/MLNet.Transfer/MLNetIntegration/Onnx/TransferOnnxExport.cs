@@ -31,6 +31,9 @@ internal static class TransferOnnxExport
         if (transformer.Tasks.FirstOrDefault(t => t.Kind == TaskKind.Tagging) is { } tagging)
             throw new NotSupportedException($"Task '{tagging.Name}' is a tagging task: exporting a multi-task model with a tagging head to ONNX is not supported yet; " +
                                             "export a model without tagging tasks, or the tagger trained on its own.");
+        if (transformer.SymmetricPairs)
+            throw new NotSupportedException("This model scores sentence pairs on both orderings (SymmetricPairs), which the ONNX file's single forward pass does not do; " +
+                                            "predict through ML.NET (it runs on ONNX Runtime by default) instead.");
         var input = transformer.Input;
         var metadata = EncoderOnnxExport.TokenizerMetadata(transformer.Encoder, input.MaxTokens, input.Truncation);
         metadata["mlnet_transfer.text_columns"] = JsonSerializer.Serialize(input.SecondText is null ? [input.Text] : new[] { input.Text, input.SecondText });

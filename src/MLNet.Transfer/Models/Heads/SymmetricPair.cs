@@ -34,4 +34,37 @@ public static class SymmetricPair
         foreach (var l in logits.Values) l.MoveToOuterDisposeScope();
         return logits;
     }
+
+    /// <summary>
+    /// <see cref="Forward"/>'s outputs (in eval mode) from the two orderings' ordinary head outputs [task][pair][output], as
+    /// <see cref="TaskPredictor"/> returns them on any runtime: a head is linear, so head(f + g) = head(f) + head(g) − bias
+    /// (regression outputs, already in target units: y(f) + y(g) − mean − bias × std). Tagging tasks keep null rows.
+    /// </summary>
+    public static float[][][] Combine(TransferModel model, float[][][] forward, float[][][] backward)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var tasks = model.Tasks;
+        var combined = new float[tasks.Count][][];
+        for (int t = 0; t < tasks.Count; t++)
+        {
+            if (forward[t].Length != backward[t].Length)
+                throw new ArgumentException($"Task '{tasks[t].Name}': {forward[t].Length} and {backward[t].Length} pairs; the orderings must hold the same pairs.", nameof(backward));
+            combined[t] = new float[forward[t].Length][];
+            if (tasks[t].Kind == TaskKind.Tagging) continue;
+            var bias = model.Head(tasks[t].Name).Bias();
+            var offset = tasks[t].Kind == TaskKind.Regression
+                ? [(float)(bias[0] * tasks[t].TargetStd + tasks[t].TargetMean)]
+                : bias;
+            for (int r = 0; r < forward[t].Length; r++)
+                combined[t][r] = forward[t][r].Select((v, o) => v + backward[t][r][o] - offset[o]).ToArray();
+        }
+        return combined;
+    }
+
+    /// <summary>Each task's outputs [task][pair][output] of symmetric pairs, both orderings run by <paramref name="predictor"/> (any runtime).</summary>
+    public static float[][][] Predict(TransferModel model, TaskPredictor predictor, IReadOnlyList<EncodedText> forward, IReadOnlyList<EncodedText> backward)
+    {
+        ArgumentNullException.ThrowIfNull(predictor);
+        return Combine(model, predictor.Predict(forward), predictor.Predict(backward));
+    }
 }

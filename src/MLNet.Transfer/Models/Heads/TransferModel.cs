@@ -30,6 +30,13 @@ public sealed class TaskHead : nn.Module<Tensor, Tensor>
         using var dropped = dropout.call(features);
         return classifier.call(dropped);
     }
+
+    /// <summary>The linear layer's bias, one value per output (a copy, on the CPU).</summary>
+    public float[] Bias()
+    {
+        using var bias = classifier.bias!.detach().to(ScalarType.Float32).cpu();
+        return bias.data<float>().ToArray();
+    }
 }
 
 /// <summary>
