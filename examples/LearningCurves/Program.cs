@@ -2,11 +2,14 @@
 // ML.NET's FeaturizeText baseline, on a shared data set's test split. Every approach sees the same stratified,
 // nested samples. Usage:
 //   dotnet run -c Release --project examples/LearningCurves -- <sst2|irony|uci> [approach,approach,...] [--adapted <hf-dir>] [--seeds N] [--ks 8,16,...]
-//       [--first-seed N] [--unlabelled N]
+//       [--first-seed N] [--unlabelled N] [--pool train|rest|rt|imdb]
 // approaches: text (FeaturizeText + LR), embed (MiniLM embeddings + LR), setfit (SetFit: contrastive tuning + LR), finetune, frozen (fine-tune with the encoder
 // frozen for the first epoch), adapted / embed-adapted (fine-tune / embeddings + LR from a domain-adapted MiniLM directory given with --adapted), layers / layers-adapted
 // (every layer of MiniLM / of the adapted model averaged, frozen, + LR), self-training / uda (fine-tune MiniLM semi-supervised with
-// N unlabelled texts of the training pool, default 5,000, their labels dropped: noisy-student self-training or UDA consistency training).
+// N unlabelled texts, default 5,000: noisy-student self-training or UDA consistency training). --pool says where the unlabelled
+// texts come from: train (default; N texts of the training pool drawn at random, labels dropped), rest (the training pool
+// without the labelled sample), rt (N RT snippets minus the SST-2 dev sentences, ../shared/data/unlabelled), imdb (N sentences
+// of the 1,000 long IMDb reviews in ../shared/data/imdb-reviews, minus any that contain a UCI imdb test sentence).
 // Writes learning-curve-<set>.md, .csv and .png in the current folder. Data come from ../shared/data (not redistributed).
 using Microsoft.ML;
 using MLNet.Transfer;
@@ -19,6 +22,7 @@ var chosen = (args.Length > 1 && !args[1].StartsWith("--") ? args[1] : "text,emb
 string? adapted = Option("--adapted");
 int seeds = int.Parse(Option("--seeds") ?? "3"), firstSeed = int.Parse(Option("--first-seed") ?? "1");
 int unlabelledCount = int.Parse(Option("--unlabelled") ?? "5000");
+string pool = Option("--pool") ?? "train";
 int[] ks = (Option("--ks") ?? "8,16,32,64,128,256").Split(',').Select(int.Parse).ToArray();
 string? Option(string name) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
 
@@ -76,12 +80,23 @@ var all = new Dictionary<string, LearningApproach>
 ITransformer SemiSupervised(IDataView sample, int seed, SemiSupervisedMethod method)
 {
     var options = FewShot(sample, seed, "minilm", false);
-    options.UnlabeledData = SharedData.Unlabelled(mlContext, trainFiles, unlabelledCount);
+    options.UnlabeledData = UnlabelledPool(sample);
+    Console.WriteLine($"    unlabelled pool '{pool}': {options.UnlabeledData.GetRowCount():N0} texts");
     options.SemiSupervised = new SemiSupervisedSettings { Method = method };
     options.SemiSupervisedProgress = new Progress<SemiSupervisedRound>(r => Console.WriteLine(
         $"    round {r.Round}: {r.PseudoLabels} pseudo-labels ({string.Join("/", r.PerClass)})"));
     return mlContext.BinaryClassification.Trainers.FineTuneTransformer(options).Fit(sample);
 }
+IDataView UnlabelledPool(IDataView sample) => SharedData.ToDataView(mlContext, pool switch
+{
+    "train" => SharedData.Shuffled(SharedData.Texts(trainFiles)).Take(unlabelledCount),
+    "rest" => SharedData.Texts(trainFiles).Except(mlContext.Data.CreateEnumerable<LabeledText>(sample, reuseRowObject: false).Select(t => t.Text))
+                                         .Take(unlabelledCount),
+    "rt" => SharedData.Shuffled(File.ReadLines(Path.Combine(SharedData.Folder("unlabelled"), "rt-snippets-minus-sst2-dev.txt"))).Take(unlabelledCount),
+    "imdb" => SharedData.Shuffled(SharedData.ReviewSentences(Path.Combine(SharedData.Folder("imdb-reviews"), "train.tsv"), SharedData.Texts(testFiles)))
+                        .Take(unlabelledCount),
+    _ => throw new ArgumentException($"unknown --pool '{pool}' (known: train, rest, rt, imdb)"),
+});
 string AdaptedModel() => adapted ?? throw new ArgumentException("the approaches '*adapted' need --adapted <hf-dir>");
 // ELMo-style frozen features: MiniLM's six blocks averaged (embedding output excluded), then mean-pooled — to see
 // whether an adapted encoder's change shows below its top block.
@@ -121,13 +136,36 @@ static class SharedData
 {
     public static string Folder(string name) => DataFiles.Find(Path.Combine("shared", "data", name));
 
-    /// <summary><paramref name="count"/> texts of the files drawn at random (seed 0), without their labels.</summary>
-    public static IDataView Unlabelled(MLContext mlContext, string[] paths, int count)
+    /// <summary>The texts of the files, in file order, without their labels.</summary>
+    public static IEnumerable<string> Texts(string[] paths) => paths.SelectMany(path => File.ReadLines(path).Skip(1)).Select(line => line.Split('\t', 2)[1]);
+
+    /// <summary>The texts in a random order (seed 0, the same for every run).</summary>
+    public static string[] Shuffled(IEnumerable<string> texts)
     {
-        var texts = paths.SelectMany(path => File.ReadLines(path).Skip(1)).Select(line => line.Split('\t', 2)[1]).ToArray();
-        new Random(0).Shuffle(texts);
-        return mlContext.Data.LoadFromEnumerable(texts.Take(count).Select(t => new UnlabeledText { Text = t }).ToList());
+        var array = texts.ToArray();
+        new Random(0).Shuffle(array);
+        return array;
     }
+
+    /// <summary>
+    /// The sentences (at least 3 words) of long reviews in a labelled file, split at line breaks and at . ! ? followed by
+    /// a space. Lower-cased with punctuation ignored, a sentence equal to one of the <paramref name="heldOut"/> texts, or
+    /// containing one of at least 4 words, is dropped (shorter ones such as "awful" would drop ordinary sentences).
+    /// </summary>
+    public static IEnumerable<string> ReviewSentences(string path, IEnumerable<string> heldOut)
+    {
+        static string Normalise(string text) => System.Text.RegularExpressions.Regex.Replace(text.ToLowerInvariant(), @"\W+", " ").Trim();
+        var held = heldOut.Select(Normalise).Where(t => t.Length > 0).ToHashSet();
+        var longHeld = held.Where(t => t.Split(' ').Length >= 4).ToArray();
+        bool IsHeldOut(string sentence) { string n = Normalise(sentence); return held.Contains(n) || longHeld.Any(n.Contains); }
+        return Texts([path]).SelectMany(review => System.Text.RegularExpressions.Regex.Split(review, @"<br\s*/?>|(?<=[.!?])\s+"))
+            .Select(sentence => sentence.Trim()).Where(sentence => sentence.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length >= 3)
+            .Where(sentence => !IsHeldOut(sentence));
+    }
+
+    /// <summary>Texts as a data view with one Text column.</summary>
+    public static IDataView ToDataView(MLContext mlContext, IEnumerable<string> texts) =>
+        mlContext.Data.LoadFromEnumerable(texts.Select(t => new UnlabeledText { Text = t }).ToList());
 
     public static IDataView Load(MLContext mlContext, string[] paths) => mlContext.Data.LoadFromEnumerable(paths.SelectMany(path => File.ReadLines(path).Skip(1))
         .Select(line => line.Split('\t', 2)).Select(p => new LabeledText { Label = p[0] == "1", Text = p[1] }).ToList());
