@@ -82,6 +82,9 @@ internal sealed class DeferredBertWeights : IDisposable
     /// <summary>Every tensor of the file as a TorchSharp CPU tensor; the caller owns them.</summary>
     public Dictionary<string, Tensor> LoadTensors() => _file.LoadTensors();
 
+    /// <summary>One tensor of the file as little-endian float32 bytes, by its name in the file.</summary>
+    public byte[] ReadFloat32(string name) => _file.ReadFloat32(name);
+
     /// <summary>The file's name, for error messages.</summary>
     public string Source => _file.Source;
 

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using MLNet.Transfer.Checkpoints;
 using MLNet.Transfer.Encoders;
 using MLNet.Transfer.Models;
@@ -84,6 +85,11 @@ internal sealed class TaskModelSource
             foreach (var t in tensors.Values) t.Dispose();
         }
     }
+
+    /// <summary>The bias of <paramref name="task"/>'s sentence head (float32), read from the file while it is deferred.</summary>
+    public float[] HeadBias(string task) => DeferredEncoder is not null
+        ? MemoryMarshal.Cast<byte, float>(_weights!.ReadFloat32($"heads.{task}.classifier.bias")).ToArray()
+        : Model.Head(task).Bias();
 
     /// <summary>Writes the task model's ONNX export (see <see cref="OnnxExport.Write(TransferModel, Stream, OnnxExportOptions?)"/>), from the file while it is deferred.</summary>
     public void WriteOnnx(Stream stream, OnnxExportOptions? options)

@@ -203,7 +203,7 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
             if (owners.Count < items.Count) owners.Add(i);
         }
         if (seconds is not null && _input.SymmetricPairs)
-            return SymmetricPair.Predict(_model.Model, _predictor, items, [.. texts.Select((t, i) => tokenizer.EncodePair(seconds[i], t, _input.MaxTokens))]);
+            return SymmetricPair.Combine(_model.Tasks, _model.HeadBias, _predictor.Predict(items), _predictor.Predict([.. texts.Select((t, i) => tokenizer.EncodePair(seconds[i], t, _input.MaxTokens))]));
         var outputs = _predictor.Predict(items);
         return items.Count > texts.Count ? outputs.Select(task => AverageByRow(task, owners, texts.Count)).ToArray() : outputs;
     }

@@ -43,7 +43,14 @@ public static class SymmetricPair
     public static float[][][] Combine(TransferModel model, float[][][] forward, float[][][] backward)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var tasks = model.Tasks;
+        return Combine(model.Tasks, task => model.Head(task).Bias(), forward, backward);
+    }
+
+    /// <summary><see cref="Combine(TransferModel, float[][][], float[][][])"/> from the tasks and each sentence head's bias, by task name (no module needed).</summary>
+    public static float[][][] Combine(IReadOnlyList<TaskSpec> tasks, Func<string, float[]> headBias, float[][][] forward, float[][][] backward)
+    {
+        ArgumentNullException.ThrowIfNull(tasks);
+        ArgumentNullException.ThrowIfNull(headBias);
         var combined = new float[tasks.Count][][];
         for (int t = 0; t < tasks.Count; t++)
         {
@@ -51,7 +58,7 @@ public static class SymmetricPair
                 throw new ArgumentException($"Task '{tasks[t].Name}': {forward[t].Length} and {backward[t].Length} pairs; the orderings must hold the same pairs.", nameof(backward));
             combined[t] = new float[forward[t].Length][];
             if (tasks[t].Kind == TaskKind.Tagging) continue;
-            var bias = model.Head(tasks[t].Name).Bias();
+            var bias = headBias(tasks[t].Name);
             var offset = tasks[t].Kind == TaskKind.Regression
                 ? [(float)(bias[0] * tasks[t].TargetStd + tasks[t].TargetMean)]
                 : bias;
