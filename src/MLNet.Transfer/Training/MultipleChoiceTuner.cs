@@ -82,10 +82,7 @@ public sealed class MultipleChoiceTuner
         {
             var logits = scores.AsSpan(at, questions[q].Count).ToArray().Select(s => s[0]).ToArray();
             at += logits.Length;
-            float max = logits.Max();
-            var e = logits.Select(l => MathF.Exp(l - max)).ToArray();
-            float sum = e.Sum();
-            result[q] = [.. e.Select(v => v / sum)];
+            result[q] = HeadProbabilities.Softmax(logits);
         }
         return result;
     }

@@ -90,7 +90,7 @@ public sealed record TaskColumns(string Score, string Probability, string Predic
                 for (int i = 0; i < outputs.Length; i++)
                 {
                     score[i] = outputs[i][0] - Threshold;
-                    probability[i] = Sigmoid(score[i]);
+                    probability[i] = HeadProbabilities.Sigmoid(score[i]);
                     label[i] = score[i] > 0;
                 }
                 break;
@@ -101,7 +101,7 @@ public sealed record TaskColumns(string Score, string Probability, string Predic
                 var label = batch.Output<uint>(first + 1);
                 for (int i = 0; i < outputs.Length; i++)
                 {
-                    var probabilities = Softmax(outputs[i]);
+                    var probabilities = HeadProbabilities.Softmax(outputs[i]);
                     score[i] = new VBuffer<float>(probabilities.Length, probabilities);
                     label[i] = (uint)Array.IndexOf(probabilities, probabilities.Max()) + 1;
                 }
@@ -115,7 +115,7 @@ public sealed record TaskColumns(string Score, string Probability, string Predic
                 for (int i = 0; i < outputs.Length; i++)
                 {
                     score[i] = new VBuffer<float>(outputs[i].Length, outputs[i]);
-                    probability[i] = new VBuffer<float>(outputs[i].Length, outputs[i].Select(Sigmoid).ToArray());
+                    probability[i] = new VBuffer<float>(outputs[i].Length, outputs[i].Select(HeadProbabilities.Sigmoid).ToArray());
                     label[i] = new VBuffer<bool>(outputs[i].Length, outputs[i].Select(l => l > 0).ToArray());
                 }
                 break;
@@ -141,13 +141,4 @@ public sealed record TaskColumns(string Score, string Probability, string Predic
         return builder.ToAnnotations();
     }
 
-    private static float Sigmoid(float logit) => 1f / (1f + MathF.Exp(-logit));
-
-    private static float[] Softmax(float[] logits)
-    {
-        float max = logits.Max();
-        var e = logits.Select(l => MathF.Exp(l - max)).ToArray();
-        float sum = e.Sum();
-        return e.Select(v => v / sum).ToArray();
-    }
 }

@@ -24,14 +24,11 @@ public static class PseudoLabels
     {
         if (kind == TaskKind.Binary)
         {
-            float p = 1f / (1f + MathF.Exp(-logits[0]));
+            float p = HeadProbabilities.Sigmoid(logits[0]);
             return [1 - p, p];
         }
         if (kind != TaskKind.Multiclass) throw new ArgumentOutOfRangeException(nameof(kind), kind, "Pseudo-labels need a binary or multiclass task.");
-        float max = logits.Max();
-        var e = logits.Select(l => MathF.Exp(l - max)).ToArray();
-        float sum = e.Sum();
-        return e.Select(v => v / sum).ToArray();
+        return HeadProbabilities.Softmax(logits);
     }
 
     /// <summary>
