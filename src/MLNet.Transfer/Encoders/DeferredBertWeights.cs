@@ -85,6 +85,13 @@ internal sealed class DeferredBertWeights : IDisposable
     /// <summary>One tensor of the file as little-endian float32 bytes, by its name in the file.</summary>
     public byte[] ReadFloat32(string name) => _file.ReadFloat32(name);
 
+    /// <summary>One tensor of the file as float32 values, by its name in the file.</summary>
+    public float[] ReadFloats(string name) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(_file.ReadFloat32(name).AsSpan()).ToArray();
+
+    /// <summary>The scores of the CRF stored under <paramref name="prefix"/> ("crf." of a tagger), as <see cref="Models.Tagging.ConditionalRandomField.Scores()"/> gives them.</summary>
+    public (float[] Start, float[] End, float[,] Transitions) CrfScores(string prefix) =>
+        Models.Tagging.ConditionalRandomField.Scores(ReadFloats(prefix + "start_transitions"), ReadFloats(prefix + "end_transitions"), ReadFloats(prefix + "transitions"));
+
     /// <summary>The file's name, for error messages.</summary>
     public string Source => _file.Source;
 

@@ -14,8 +14,6 @@ namespace MLNet.Transfer.Inference;
 /// </summary>
 internal sealed class EngineTagPredictor
 {
-    private static readonly string[] Outputs = [TaggerOnnxExport.Emissions];
-
     /// <summary>Resolves the engine and builds the predictor (the ONNX Runtime session is built on first use).</summary>
     /// <param name="model">The tagger (eval mode).</param>
     /// <param name="tokenizer">Its tokenizer.</param>
@@ -36,13 +34,33 @@ internal sealed class EngineTagPredictor
         }
         var export = InferenceEngines.ExportOptions(Engine);
         var session = new LazyOnnxSession(stream => TaggerOnnxExport.WriteEmissions(model, stream, export), tokenizer.PadId);
-        bool casing = model.Spec.CasingFeatures;
-        Predictor = new TagPredictor(model, tokenizer, maxTokens, batchSize, windows =>
+        Predictor = OverSession(model.Spec, () => model.Crf?.Scores(), tokenizer, maxTokens, batchSize, session, TaggerOnnxExport.Emissions, model.Spec.CasingFeatures);
+    }
+
+    /// <summary>
+    /// A predictor of tagger <paramref name="spec"/> (windows of <paramref name="maxTokens"/> tokens from
+    /// <paramref name="tokenizer"/>, <paramref name="batchSize"/> per forward pass) whose forward pass runs
+    /// <paramref name="session"/> (an export whose <paramref name="output"/> is the tagger's emissions) on each padded batch
+    /// of windows; decoding uses <paramref name="crfScores"/> (null: argmax).
+    /// </summary>
+    /// <param name="spec">The tag set and head.</param>
+    /// <param name="crfScores">The CRF's scores, read on the first prediction.</param>
+    /// <param name="tokenizer">The tokenizer.</param>
+    /// <param name="maxTokens">Tokens per window.</param>
+    /// <param name="batchSize">Windows per forward pass.</param>
+    /// <param name="session">The session.</param>
+    /// <param name="output">Its emissions output.</param>
+    /// <param name="wordShapes">Whether the export takes <see cref="TaggerOnnxExport.WordShapes"/> (fed even for a head without casing features that shares the session).</param>
+    internal static TagPredictor OverSession(TaggerSpec spec, Func<(float[] Start, float[] End, float[,] Transitions)?> crfScores, BertWordPieceTokenizer tokenizer,
+                                             int maxTokens, int batchSize, LazyOnnxSession session, string output, bool wordShapes)
+    {
+        string[] outputs = [output];
+        return new TagPredictor(spec, crfScores, tokenizer, maxTokens, batchSize, windows =>
         {
             long[] shape = [windows.Count, TaggingBatches.WordWidth(windows)];
             var inputs = new List<OnnxRuntimeSession.Int64Input> { new(TaggerOnnxExport.WordPositions, TaggingBatches.PerWord(windows, w => w.FirstPieces), shape) };
-            if (casing) inputs.Add(new(TaggerOnnxExport.WordShapes, TaggingBatches.PerWord(windows, w => w.Shapes), shape));
-            return session.Run(windows.Select(w => w.Tokens).ToArray(), Outputs, inputs)[0];
+            if (wordShapes) inputs.Add(new(TaggerOnnxExport.WordShapes, TaggingBatches.PerWord(windows, w => w.Shapes), shape));
+            return session.Run(windows.Select(w => w.Tokens).ToArray(), outputs, inputs)[0];
         });
     }
 

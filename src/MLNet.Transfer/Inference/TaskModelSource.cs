@@ -3,12 +3,13 @@ using MLNet.Transfer.Checkpoints;
 using MLNet.Transfer.Encoders;
 using MLNet.Transfer.Models;
 using MLNet.Transfer.Models.Heads;
+using MLNet.Transfer.Models.Tagging;
 using MLNet.Transfer.Onnx;
 
 namespace MLNet.Transfer.Inference;
 
 /// <summary>
-/// A fine-tuned task model (a BERT with sentence heads) as inference and saving need it: either its TorchSharp module, or —
+/// A fine-tuned task model (a BERT with sentence and tagging heads) as inference and saving need it: either its TorchSharp module, or —
 /// for a model zip loaded on the CPU — the weights still in a private copy of the zip's weights entry, from which the ONNX
 /// Runtime engine exports and <c>Model.Save</c> copies without building the module. The module is built (around the
 /// encoder's own module, heads loaded from the file) when something needs it: LibTorch, an export, a device copy.
@@ -37,14 +38,16 @@ internal sealed class TaskModelSource
         Pooling = pooling;
     }
 
-    /// <summary>The sentence heads a task model over a BERT of <paramref name="config"/> stores for <paramref name="tasks"/>: names and shapes.</summary>
+    /// <summary>
+    /// The heads a task model over a BERT of <paramref name="config"/> stores for <paramref name="tasks"/>: names and shapes
+    /// of the sentence heads ("heads.&lt;task&gt;.*") and the tagging heads ("taggers.&lt;task&gt;.*").
+    /// </summary>
     public static IReadOnlyList<(string Name, long[] Shape)> HeadWeights(BertConfig config, IReadOnlyList<TaskSpec> tasks, PoolingMode pooling)
     {
         long width = Models.Pooling.Width(pooling, config.HiddenSize);
-        return tasks.SelectMany(t => new (string, long[])[]
-        {
-            ($"heads.{t.Name}.classifier.weight", [t.Outputs, width]), ($"heads.{t.Name}.classifier.bias", [t.Outputs]),
-        }).ToArray();
+        return tasks.SelectMany(t => t.Kind == TaskKind.Tagging
+            ? TaggingModel.HeadWeightShapes(t.Tagging!, config.HiddenSize, config.NumHiddenLayers).Select(w => ($"taggers.{t.Name}.{w.Name}", w.Shape))
+            : new (string, long[])[] { ($"heads.{t.Name}.classifier.weight", [t.Outputs, width]), ($"heads.{t.Name}.classifier.bias", [t.Outputs]) }).ToArray();
     }
 
     /// <summary>The tasks, in head order.</summary>
@@ -76,7 +79,11 @@ internal sealed class TaskModelSource
         try
         {
             // Only the heads come from the file: the encoder's module may have changed since it was built.
-            foreach (var task in Tasks) StateDictLoader.Load(model.Head(task.Name), StateDictLoader.Under(tensors, $"heads.{task.Name}."), _weights.Source);
+            foreach (var task in Tasks)
+            {
+                if (task.Kind == TaskKind.Tagging) StateDictLoader.Load(model.Tagger(task.Name), StateDictLoader.Under(tensors, $"taggers.{task.Name}."), _weights.Source);
+                else StateDictLoader.Load(model.Head(task.Name), StateDictLoader.Under(tensors, $"heads.{task.Name}."), _weights.Source);
+            }
             model.eval();
             return model;
         }
@@ -90,6 +97,14 @@ internal sealed class TaskModelSource
     public float[] HeadBias(string task) => DeferredEncoder is not null
         ? MemoryMarshal.Cast<byte, float>(_weights!.ReadFloat32($"heads.{task}.classifier.bias")).ToArray()
         : Model.Head(task).Bias();
+
+    /// <summary>The CRF scores of tagging task <paramref name="task"/> (null for a linear head), read from the file while it is deferred.</summary>
+    public (float[] Start, float[] End, float[,] Transitions)? CrfScores(string task)
+    {
+        var spec = Tasks.First(t => t.Name == task).Tagging ?? throw new ArgumentException($"Task '{task}' is not a tagging task.", nameof(task));
+        if (spec.Head != TaggingHead.Crf) return null;
+        return DeferredEncoder is not null ? _weights!.CrfScores($"taggers.{task}.crf.") : Model.Tagger(task).Crf!.Scores();
+    }
 
     /// <summary>Writes the task model's ONNX export (see <see cref="OnnxExport.Write(TransferModel, Stream, OnnxExportOptions?)"/>), from the file while it is deferred.</summary>
     public void WriteOnnx(Stream stream, OnnxExportOptions? options)

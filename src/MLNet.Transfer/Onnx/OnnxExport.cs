@@ -47,11 +47,21 @@ public static class OnnxExport
     /// </summary>
     public static string? ProbabilityOutputName(TaskSpec task, int taskCount) => task.Kind == TaskKind.Regression ? null : Prefix(task, taskCount) + "probabilities";
 
+    /// <summary>
+    /// The output holding the per-word tag scores of tagging <paramref name="task"/> (its head's emissions, float [batch,
+    /// words, tags], over the windows fed as <see cref="TaggerOnnxExport.WordPositions"/>): "emissions", or "&lt;task&gt;.emissions".
+    /// </summary>
+    public static string EmissionsOutputName(TaskSpec task, int taskCount) => Prefix(task, taskCount) + TaggerOnnxExport.Emissions;
+
     private static string Prefix(TaskSpec task, int taskCount) => taskCount == 1 ? "" : task.Name + ".";
 
     /// <summary>
-    /// Writes a task model (shared encoder, pooling, every head) to <paramref name="stream"/>: per task the outputs named by
-    /// <see cref="OutputName"/> and <see cref="ProbabilityOutputName"/>, each float [batch, outputs].
+    /// Writes a task model (shared encoder, pooling, every head) to <paramref name="stream"/>: per sentence task the outputs
+    /// named by <see cref="OutputName"/> and <see cref="ProbabilityOutputName"/>, each float [batch, outputs]; per tagging
+    /// task its emissions (<see cref="EmissionsOutputName"/>), for which the graph also takes
+    /// <see cref="TaggerOnnxExport.WordPositions"/> (and <see cref="TaggerOnnxExport.WordShapes"/> when a tagging head uses
+    /// casing features). One row of the inputs is a text for the sentence outputs and a word window for the emissions; an
+    /// output the caller does not read may be fed placeholder word inputs (e.g. zeros [batch, 1]).
     /// </summary>
     /// <exception cref="NotSupportedException">The encoder is a causal decoder, or the weights exceed 2 GiB.</exception>
     public static void Write(TransferModel model, Stream stream, OnnxExportOptions? options = null)
@@ -70,12 +80,21 @@ public static class OnnxExport
     {
         var g = new OnnxGraphBuilder();
         var (ids, mask, types) = Inputs(g);
+        var taggers = taskSpecs.Where(t => t.Kind == TaskKind.Tagging).ToArray();
+        var (positions, shapes) = taggers.Length > 0 ? TaggerOnnxExport.WordInputs(g, taggers.Any(t => t.Tagging!.CasingFeatures)) : ("", null);
         var states = new BertOnnxGraph(g, config, weights, "bert.", options?.Int8Weights == true).Emit(ids, types, mask);
         string features = new PoolingOnnxGraph(g, mask).Pool(states[^1], pooling);
         string Weight(string name) => g.Float32Weight(name, weights.Shape(name), s => weights.WriteFloat32(name, s));
         var tasks = new List<Dictionary<string, object?>>();
         foreach (var task in taskSpecs)
         {
+            if (task.Kind == TaskKind.Tagging)
+            {
+                string emissions = EmissionsOutputName(task, taskSpecs.Count);
+                TaggerOnnxExport.EmissionsOutput(g, new TaggerOnnxGraph(g, task.Tagging!, weights, $"taggers.{task.Name}.").Emissions(states, positions, shapes), emissions, task.Tagging!);
+                tasks.Add(new() { ["name"] = task.Name, ["kind"] = task.Kind.ToString(), ["outputs"] = task.Outputs, ["emissions"] = emissions, ["tags"] = task.Tagging!.Tags });
+                continue;
+            }
             string head = $"heads.{task.Name}.classifier.";
             string output = g.Op("Gemm", [features, Weight(head + "weight"), Weight(head + "bias")], OnnxProto.IntAttribute("transB", 1));
             if (task.Kind == TaskKind.Regression && (task.TargetStd != 1 || task.TargetMean != 0))

@@ -48,8 +48,10 @@ public static class TaggerOnnxExport
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(stream);
-        var (g, config, weights, states, positions, emissions) = EmitEmissions(model, options);
         var spec = model.Spec;
+        var config = OnnxExport.RequireBert(model.Encoder).Config;
+        var weights = ExportWeights.Of(model.state_dict());
+        var (g, states, positions, emissions) = EmitEmissions(spec, config, weights, model.EncoderPrefix, options);
         int tags = spec.Tags.Length;
         g.Output(g.Op("Softmax", [emissions], OnnxProto.IntAttribute("axis", -1)), Probabilities, OnnxProto.Float, OnnxExport.Batch, Words, tags);
         var metadata = new Dictionary<string, string>
@@ -71,7 +73,7 @@ public static class TaggerOnnxExport
             var scores = new Dictionary<string, string>();
             foreach (var (name, key) in new[] { (CrfStartTransitions, "crf.start_transitions"), (CrfEndTransitions, "crf.end_transitions"), (CrfTransitions, "crf.transitions") })
             {
-                scores[name] = g.Weight(key, weights[key]);
+                scores[name] = g.Float32Weight(key, weights.Shape(key), s => weights.WriteFloat32(key, s));
                 g.Output(scores[name], name, OnnxProto.Float, name == CrfTransitions ? new OnnxProto.Dim[] { tags, tags } : new OnnxProto.Dim[] { tags });
             }
             string real = g.Op("Cast", [g.Op("Greater", positions, g.Int64Constant("zero", [0], scalar: true))], OnnxProto.IntAttribute("to", OnnxProto.Int64));
@@ -100,29 +102,40 @@ public static class TaggerOnnxExport
     /// Writes the graph the ONNX Runtime inference engine runs: the same inputs, and <see cref="Emissions"/> as the only
     /// output (decoding and scores are computed from them by <see cref="TagPredictor"/>, as on LibTorch).
     /// </summary>
-    internal static void WriteEmissions(TaggingModel model, Stream stream, OnnxExportOptions? options = null)
+    internal static void WriteEmissions(TaggingModel model, Stream stream, OnnxExportOptions? options = null) =>
+        WriteEmissions(model.Spec, OnnxExport.RequireBert(model.Encoder).Config, ExportWeights.Of(model.state_dict()), model.EncoderPrefix, stream, options);
+
+    /// <summary>
+    /// <see cref="WriteEmissions(TaggingModel, Stream, OnnxExportOptions?)"/> from a tagger's weights (a state dict or its
+    /// weight file): the encoder under <paramref name="encoderPrefix"/>, the head's state-dict names at the top level.
+    /// </summary>
+    internal static void WriteEmissions(TaggerSpec spec, BertConfig config, ExportWeights weights, string encoderPrefix, Stream stream, OnnxExportOptions? options)
     {
-        var (g, config, _, _, _, _) = EmitEmissions(model, options);
+        var (g, _, _, _) = EmitEmissions(spec, config, weights, encoderPrefix, options);
         OnnxExport.WriteModel(g, "mlnet_transfer_tagger_emissions", new() { ["mlnet_transfer.kind"] = "tagger_emissions", ["mlnet_transfer.config"] = config.ToJson() },
                               options, stream);
     }
 
     /// <summary>The inputs, the encoder and the layers above it up to the <see cref="Emissions"/> output, which is declared.</summary>
-    private static (OnnxGraphBuilder G, BertConfig Config, Dictionary<string, Tensor> Weights, IReadOnlyList<string> States, string Positions, string Emissions)
-        EmitEmissions(TaggingModel model, OnnxExportOptions? options)
+    private static (OnnxGraphBuilder G, IReadOnlyList<string> States, string Positions, string Emissions)
+        EmitEmissions(TaggerSpec spec, BertConfig config, ExportWeights weights, string encoderPrefix, OnnxExportOptions? options)
     {
-        var config = OnnxExport.RequireBert(model.Encoder).Config;
-        var spec = model.Spec;
         var g = new OnnxGraphBuilder();
         var (ids, mask, types) = OnnxExport.Inputs(g);
-        string positions = g.Input(WordPositions, OnnxProto.Int64, OnnxExport.Batch, Words);
-        string? shapes = spec.CasingFeatures ? g.Input(WordShapes, OnnxProto.Int64, OnnxExport.Batch, Words) : null;
-        var weights = model.state_dict();
-        var states = new BertOnnxGraph(g, config, weights, model.EncoderPrefix, options?.Int8Weights == true).Emit(ids, types, mask);
-        string emissions = new TaggerOnnxGraph(g, model, weights).Emissions(states, positions, shapes);
-        g.Output(emissions, Emissions, OnnxProto.Float, OnnxExport.Batch, Words, spec.Tags.Length);
-        return (g, config, weights, states, positions, emissions);
+        var (positions, shapes) = WordInputs(g, spec.CasingFeatures);
+        var states = new BertOnnxGraph(g, config, weights, encoderPrefix, options?.Int8Weights == true).Emit(ids, types, mask);
+        string emissions = new TaggerOnnxGraph(g, spec, weights).Emissions(states, positions, shapes);
+        EmissionsOutput(g, emissions, Emissions, spec);
+        return (g, states, positions, emissions);
     }
+
+    /// <summary>Declares <see cref="WordPositions"/> and, with <paramref name="casing"/>, <see cref="WordShapes"/>: the inputs a tagging head adds to the token inputs.</summary>
+    internal static (string Positions, string? Shapes) WordInputs(OnnxGraphBuilder g, bool casing) =>
+        (g.Input(WordPositions, OnnxProto.Int64, OnnxExport.Batch, Words), casing ? g.Input(WordShapes, OnnxProto.Int64, OnnxExport.Batch, Words) : null);
+
+    /// <summary>Declares tagging head <paramref name="spec"/>'s <see cref="Emissions"/> output under <paramref name="name"/>.</summary>
+    internal static void EmissionsOutput(OnnxGraphBuilder g, string value, string name, TaggerSpec spec) =>
+        g.Output(value, name, OnnxProto.Float, OnnxExport.Batch, Words, spec.Tags.Length);
 
     /// <summary>Writes <paramref name="model"/> to <paramref name="path"/> atomically (temp file, then rename): see <see cref="Write"/>.</summary>
     public static void Save(TaggingModel model, string path, OnnxExportOptions? options = null)

@@ -1,28 +1,32 @@
 using MLNet.Transfer.Models.Tagging;
-using static TorchSharp.torch;
 
 namespace MLNet.Transfer.Onnx;
 
 /// <summary>
 /// Emits the part of a <see cref="TaggingModel"/> (eval mode: no dropout) above the encoder as ONNX nodes, in the order of
-/// <see cref="TaggingModel.Emissions(Tensor, Tensor, Tensor, Tensor, Tensor?)"/>: the top layer or (features route) the
-/// scalar mix softmax(w)·layers·γ, each word's first-piece state (GatherND), the casing vectors, the BiLSTM, and the linear
-/// layer giving one score per tag. Weights keep their state-dict names (matrices stored [in, out]).
+/// <see cref="TaggingModel.Emissions(TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor?)"/>:
+/// the top layer or (features route) the scalar mix softmax(w)·layers·γ, each word's first-piece state (GatherND), the
+/// casing vectors, the BiLSTM, and the linear layer giving one score per tag. Weights keep their state-dict names under a
+/// prefix (matrices stored [in, out]); they come from a state dict or a weight file (<see cref="ExportWeights"/>), so a
+/// tagger whose weights are still in their file exports without LibTorch.
 /// </summary>
 internal sealed class TaggerOnnxGraph
 {
     private readonly OnnxGraphBuilder _g;
-    private readonly TaggingModel _model;
-    private readonly IReadOnlyDictionary<string, Tensor> _weights;
+    private readonly TaggerSpec _spec;
+    private readonly ExportWeights _weights;
+    private readonly string _prefix;
 
     /// <param name="graph">Where nodes go.</param>
-    /// <param name="model">The tagger (its <see cref="TaggingModel.Spec"/> says which parts exist).</param>
-    /// <param name="weights">The tagger's state dict.</param>
-    public TaggerOnnxGraph(OnnxGraphBuilder graph, TaggingModel model, IReadOnlyDictionary<string, Tensor> weights)
+    /// <param name="spec">The tagger's spec (which parts exist).</param>
+    /// <param name="weights">Weights holding the head's state dict (classifier.*, crf.*, casing.*, scalar_mix.*, bilstm.*) under <paramref name="prefix"/>.</param>
+    /// <param name="prefix">"" for a token classifier, "taggers.&lt;task&gt;." for a tagging task of a multi-task model.</param>
+    public TaggerOnnxGraph(OnnxGraphBuilder graph, TaggerSpec spec, ExportWeights weights, string prefix = "")
     {
         _g = graph;
-        _model = model;
+        _spec = spec;
         _weights = weights;
+        _prefix = prefix;
     }
 
     /// <summary>
@@ -32,24 +36,26 @@ internal sealed class TaggerOnnxGraph
     /// </summary>
     public string Emissions(IReadOnlyList<string> states, string wordPositions, string? wordShapes)
     {
-        var spec = _model.Spec;
-        string hidden = spec.FeaturesOnly ? ScalarMix(states) : states[^1];
+        string hidden = _spec.FeaturesOnly ? ScalarMix(states) : states[^1];
         string index = _g.Op("Unsqueeze", wordPositions, _g.Int64Constant("last_axis", [-1]));                     // [batch, words, 1]
         string words = _g.Op("GatherND", [hidden, index], OnnxProto.IntAttribute("batch_dims", 1));                 // [batch, words, hidden]
-        if (spec.CasingFeatures)
+        if (_spec.CasingFeatures)
         {
             string shapes = wordShapes ?? throw new ArgumentNullException(nameof(wordShapes), "This tagger uses casing features: the graph needs word shapes.");
             words = _g.Op("Concat", [words, _g.Op("Gather", Weight("casing.weight"), shapes)], OnnxProto.IntAttribute("axis", 2));
         }
-        if (spec.BiLstmHidden > 0)
+        if (_spec.BiLstmHidden > 0)
         {
             // Row lengths as TorchSharp counts them: positions > 0 (padding points at [CLS], position 0).
             string real = _g.Op("Cast", [_g.Op("Greater", wordPositions, _g.Int64Constant("zero", [0], scalar: true))], OnnxProto.IntAttribute("to", OnnxProto.Int32));
             string lengths = _g.Op("ReduceSum", [real, _g.Int64Constant("word_axis", [1])], OnnxProto.IntAttribute("keepdims", 0));
-            words = new WordBiLstmOnnxGraph(_g, _weights, "bilstm.").Emit(words, lengths);
+            words = new WordBiLstmOnnxGraph(_g, _weights, _prefix + "bilstm.").Emit(words, lengths);
         }
-        using var transposed = Find("classifier.weight").t();
-        return _g.Op("Add", _g.Op("MatMul", words, _g.Weight("classifier.weight", transposed)), Weight("classifier.bias"));
+        string key = Name("classifier.weight");
+        var shape = _weights.Shape(key);
+        int outputs = (int)shape[0], inputs = (int)shape[1];
+        string weight = _g.Float32Weight(key, [inputs, outputs], s => s.Write(ExportWeights.Transpose(_weights.Float32(key).Bytes, outputs, inputs)));
+        return _g.Op("Add", _g.Op("MatMul", words, weight), Weight("classifier.bias"));
     }
 
     /// <summary>γ · Σ_k softmax(w)_k · h_k, summed in the order <see cref="Models.ScalarMix"/> sums.</summary>
@@ -62,9 +68,14 @@ internal sealed class TaggerOnnxGraph
         return _g.Op("Mul", mixed, Weight("scalar_mix.gamma"));
     }
 
-    private string Weight(string key) => _g.Weight(key, Find(key));
+    /// <summary>An initializer holding weight <paramref name="key"/> (under the prefix) as it is.</summary>
+    public string Weight(string key)
+    {
+        string name = Name(key);
+        return _g.Float32Weight(name, _weights.Shape(name), s => _weights.WriteFloat32(name, s));
+    }
 
-    private Tensor Find(string key) => _weights.TryGetValue(key, out var tensor)
-        ? tensor
-        : throw new InvalidOperationException($"The tagger has no weight '{key}' to export.");
+    private string Name(string key) => _weights.Contains(_prefix + key)
+        ? _prefix + key
+        : throw new InvalidOperationException($"The tagger has no weight '{_prefix + key}' to export.");
 }

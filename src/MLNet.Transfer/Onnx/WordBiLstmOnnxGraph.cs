@@ -1,5 +1,5 @@
+using System.Runtime.InteropServices;
 using MLNet.Transfer.Models.Tagging;
-using static TorchSharp.torch;
 
 namespace MLNet.Transfer.Onnx;
 
@@ -12,14 +12,15 @@ namespace MLNet.Transfer.Onnx;
 /// </summary>
 internal sealed class WordBiLstmOnnxGraph
 {
+    private static readonly string[] Directions = ["forward_lstm.", "backward_lstm."];
     private readonly OnnxGraphBuilder _g;
-    private readonly IReadOnlyDictionary<string, Tensor> _weights;
+    private readonly ExportWeights _weights;
     private readonly string _prefix;
 
     /// <param name="graph">Where nodes go.</param>
-    /// <param name="weights">A state dict holding "forward_lstm.*" and "backward_lstm.*" under <paramref name="prefix"/>.</param>
+    /// <param name="weights">Weights holding "forward_lstm.*" and "backward_lstm.*" under <paramref name="prefix"/> (a state dict or a weight file).</param>
     /// <param name="prefix">The module's key prefix with the dot, e.g. "bilstm.".</param>
-    public WordBiLstmOnnxGraph(OnnxGraphBuilder graph, IReadOnlyDictionary<string, Tensor> weights, string prefix)
+    public WordBiLstmOnnxGraph(OnnxGraphBuilder graph, ExportWeights weights, string prefix)
     {
         _g = graph;
         _weights = weights;
@@ -29,17 +30,12 @@ internal sealed class WordBiLstmOnnxGraph
     /// <summary>States [batch, words, 2·hidden] of <paramref name="words"/> [batch, words, input] whose rows hold <paramref name="lengths"/> (int32 [batch]) real words.</summary>
     public string Emit(string words, string lengths)
     {
-        long hidden = Find("forward_lstm.weight_hh_l0").shape[1];
+        long hidden = Shape("forward_lstm.weight_hh_l0")[1];
         string w = Stacked("weight_ih_l0", "W");
         string r = Stacked("weight_hh_l0", "R");
-        string b;
-        using (var scope = NewDisposeScope())
-        {
-            var biases = new[] { "forward_lstm.", "backward_lstm." }
-                .Select(d => cat([OnnxGateOrder(Find(d + "bias_ih_l0")), OnnxGateOrder(Find(d + "bias_hh_l0"))], 0))
-                .ToArray();
-            b = _g.Weight(_prefix + "B", stack(biases, 0)); // [2, 8·hidden]: Wb then Rb per direction
-        }
+        // [2, 8·hidden]: Wb then Rb per direction.
+        var biases = Directions.SelectMany(d => OnnxGateOrder(Floats(d + "bias_ih_l0")).Concat(OnnxGateOrder(Floats(d + "bias_hh_l0")))).ToArray();
+        string b = _g.FloatWeight(_prefix + "B", biases, [2, 8 * hidden]);
         string timeMajor = _g.Op("Transpose", [words], OnnxProto.IntsAttribute("perm", [1, 0, 2]));
         string states = _g.Op("LSTM", [timeMajor, w, r, b, lengths],
                               OnnxProto.IntAttribute("hidden_size", hidden), OnnxProto.StringAttribute("direction", "bidirectional"));
@@ -51,19 +47,26 @@ internal sealed class WordBiLstmOnnxGraph
     /// <summary>The forward and backward LSTMs' <paramref name="name"/> matrices in ONNX gate order, stacked as [2, 4·hidden, in].</summary>
     private string Stacked(string name, string onnxName)
     {
-        using var scope = NewDisposeScope();
-        var matrices = new[] { "forward_lstm.", "backward_lstm." }.Select(d => OnnxGateOrder(Find(d + name))).ToArray();
-        return _g.Weight(_prefix + onnxName, stack(matrices, 0));
+        var shape = Shape(Directions[0] + name);
+        var values = Directions.SelectMany(d => OnnxGateOrder(Floats(d + name))).ToArray();
+        return _g.FloatWeight(_prefix + onnxName, values, [2, shape[0], shape[1]]);
     }
 
-    /// <summary>PyTorch's gate blocks (i, f, g, o) along dimension 0 reordered to ONNX's (i, o, f, c).</summary>
-    private static Tensor OnnxGateOrder(Tensor t)
+    /// <summary>PyTorch's gate blocks (i, f, g, o) of a row-major [4·hidden, ...] weight (whole rows per gate) reordered to ONNX's (i, o, f, c).</summary>
+    private static float[] OnnxGateOrder(float[] values)
     {
-        var gates = t.detach().chunk(4, 0);
-        return cat([gates[0], gates[3], gates[1], gates[2]], 0);
+        int block = values.Length / 4;
+        var result = new float[values.Length];
+        int[] order = [0, 3, 1, 2];
+        for (int k = 0; k < 4; k++) Array.Copy(values, order[k] * block, result, k * block, block);
+        return result;
     }
 
-    private Tensor Find(string key) => _weights.TryGetValue(_prefix + key, out var tensor)
-        ? tensor
+    private float[] Floats(string key) => MemoryMarshal.Cast<byte, float>(_weights.Float32(Name(key)).Bytes.AsSpan()).ToArray();
+
+    private long[] Shape(string key) => _weights.Shape(Name(key));
+
+    private string Name(string key) => _weights.Contains(_prefix + key)
+        ? _prefix + key
         : throw new InvalidOperationException($"The tagger has no weight '{_prefix + key}' to export.");
 }

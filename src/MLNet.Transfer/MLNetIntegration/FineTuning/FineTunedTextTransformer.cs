@@ -21,9 +21,9 @@ namespace MLNet.Transfer.MLNetIntegration;
 /// tag names as KeyValues) and "&lt;task&gt;.Score", as the token classifier does; the encoder then also runs over the words'
 /// windows. Data with only some of the input columns (e.g. a CoNLL view with words but no text) gets the columns of the
 /// tasks it can feed. Saved with <c>mlContext.Model.Save</c> (weights, vocabulary and label names inside the zip); call
-/// <c>mlContext.RegisterTransferComponents()</c> before <c>mlContext.Model.Load</c>. The sentence heads' forward passes run
-/// on <see cref="InferenceEngine"/> (by default ONNX Runtime over our export of the model, built on first use); tagging
-/// tasks run on LibTorch.
+/// <c>mlContext.RegisterTransferComponents()</c> before <c>mlContext.Model.Load</c>. The forward passes of every head run
+/// on <see cref="InferenceEngine"/> (by default ONNX Runtime over our export of the model, built on first use, whose tagging
+/// heads output their emission scores); decoding tags — argmax, or the CRF's constrained Viterbi — is the same code on every engine.
 /// </summary>
 public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersistableModel<FineTunedTextTransformer>
 {
@@ -68,7 +68,7 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
         _requestedEngine = engine;
         _engine = new EngineTaskPredictor(model, encoder.Tokenizer.PadId, batchSize, engine);
         _predictor = _engine.Predictor;
-        _taggers = model.Tasks.Select(t => t.Kind == TaskKind.Tagging ? new TagPredictor(model.Model.Tagger(t.Name), encoder.Tokenizer, input.MaxTokens, batchSize) : null).ToArray();
+        _taggers = model.Tasks.Select(t => t.Kind == TaskKind.Tagging ? _engine.Tagger(t, encoder.Tokenizer, input.MaxTokens, batchSize) : null).ToArray();
         _inputsOf = model.Tasks.Select((t, i) => InputsOf(input, model.Tasks, columns, i)).ToArray();
     }
 

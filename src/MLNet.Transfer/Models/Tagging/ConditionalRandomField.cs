@@ -94,9 +94,21 @@ public sealed class ConditionalRandomField : nn.Module
     public (float[] Start, float[] End, float[,] Transitions) Scores()
     {
         using var _ = no_grad();
-        var flat = transitions.detach().cpu().data<float>().ToArray();
-        var matrix = new float[Tags, Tags];
-        Buffer.BlockCopy(flat, 0, matrix, 0, flat.Length * sizeof(float));
-        return (start_transitions.detach().cpu().data<float>().ToArray(), end_transitions.detach().cpu().data<float>().ToArray(), matrix);
+        return Scores(start_transitions.detach().cpu().data<float>().ToArray(), end_transitions.detach().cpu().data<float>().ToArray(),
+                      transitions.detach().cpu().data<float>().ToArray());
+    }
+
+    /// <summary>
+    /// <see cref="Scores()"/> of a CRF whose parameters are <paramref name="start"/>, <paramref name="end"/> and the
+    /// row-major <paramref name="transitions"/> (e.g. read from a weight file without building the module).
+    /// </summary>
+    public static (float[] Start, float[] End, float[,] Transitions) Scores(float[] start, float[] end, float[] transitions)
+    {
+        int tags = start.Length;
+        if (end.Length != tags || transitions.Length != tags * tags)
+            throw new ArgumentException($"CRF scores of {tags} tags need {tags} end scores and {tags}×{tags} transitions (got {end.Length} and {transitions.Length}).");
+        var matrix = new float[tags, tags];
+        Buffer.BlockCopy(transitions, 0, matrix, 0, transitions.Length * sizeof(float));
+        return (start, end, matrix);
     }
 }

@@ -16,7 +16,9 @@ public sealed record TagPrediction(int[] Tags, float[] Scores);
 /// </summary>
 public sealed class TagPredictor
 {
-    private readonly TaggingModel _model;
+    private readonly TaggerSpec _spec;
+    private readonly bool[,] _allowedTransitions;
+    private readonly bool[] _allowedStarts;
     private readonly BertWordPieceTokenizer? _tokenizer;
     private readonly Func<IReadOnlyList<TaggingWindow>, float[]> _forward;
     private readonly int _maxTokens;
@@ -40,13 +42,25 @@ public sealed class TagPredictor
     /// decoding (argmax, or constrained Viterbi with <paramref name="model"/>'s CRF scores) and stitching are the same on every runtime.
     /// </summary>
     internal TagPredictor(TaggingModel model, BertWordPieceTokenizer? tokenizer, int maxTokens, int batchSize, Func<IReadOnlyList<TaggingWindow>, float[]> forward)
+        : this(model.Spec, () => model.Crf?.Scores(), tokenizer, maxTokens, batchSize, forward)
     {
-        _model = model;
+    }
+
+    /// <summary>
+    /// The same for a tagger known by its <paramref name="spec"/> and CRF scores (<paramref name="crfScores"/>, read on the
+    /// first prediction; null for a linear head), e.g. one whose weights are still in their file.
+    /// </summary>
+    internal TagPredictor(TaggerSpec spec, Func<(float[] Start, float[] End, float[,] Transitions)?> crfScores, BertWordPieceTokenizer? tokenizer, int maxTokens,
+                          int batchSize, Func<IReadOnlyList<TaggingWindow>, float[]> forward)
+    {
+        _spec = spec;
+        _allowedTransitions = TagConstraints.Transitions(spec.Tags);
+        _allowedStarts = TagConstraints.Starts(spec.Tags);
         _tokenizer = tokenizer;
         _maxTokens = maxTokens;
         _batchSize = batchSize;
         _forward = forward;
-        _crf = new(() => model.Crf?.Scores());
+        _crf = new(crfScores);
     }
 
     /// <summary>
@@ -91,7 +105,7 @@ public sealed class TagPredictor
     internal float[][][] Emissions(IReadOnlyList<TaggingWindow> windows)
     {
         var result = new float[windows.Count][][];
-        int tags = _model.Spec.Tags.Length;
+        int tags = _spec.Tags.Length;
         foreach (var group in LengthBatching.Batches(windows.Select(w => w.Tokens.Length).ToArray(), _batchSize))
         {
             var items = group.Select(i => windows[i]).ToArray();
@@ -119,7 +133,7 @@ public sealed class TagPredictor
     {
         int[] path;
         if (_crf.Value is { } crf)
-            path = Viterbi.Decode(emissions, crf.Start, crf.End, crf.Transitions, _model.AllowedTransitions, _model.AllowedStarts).Path;
+            path = Viterbi.Decode(emissions, crf.Start, crf.End, crf.Transitions, _allowedTransitions, _allowedStarts).Path;
         else
             path = emissions.Select(e => Array.IndexOf(e, e.Max())).ToArray();
         var scores = new float[path.Length];

@@ -78,6 +78,35 @@ public sealed class TaggingModel : nn.Module
         AllowedStarts = TagConstraints.Starts(spec.Tags);
     }
 
+    /// <summary>
+    /// The names (without the encoder, in state-dict order) and shapes of the head of a tagger for <paramref name="spec"/>
+    /// over an encoder <paramref name="hiddenSize"/> wide with <paramref name="layerCount"/> layers: what its state dict holds
+    /// besides the encoder, computed without building the module (e.g. to check a weight file before deferring it).
+    /// </summary>
+    public static IReadOnlyList<(string Name, long[] Shape)> HeadWeightShapes(TaggerSpec spec, int hiddenSize, int layerCount)
+    {
+        var result = new List<(string, long[])>();
+        if (spec.FeaturesOnly) result.AddRange([("scalar_mix.scalar_parameters", [layerCount + 1]), ("scalar_mix.gamma", [1])]);
+        long width = hiddenSize;
+        if (spec.CasingFeatures)
+        {
+            result.Add(("casing.weight", [WordShape.Count, CasingWidth]));
+            width += CasingWidth;
+        }
+        if (spec.BiLstmHidden > 0)
+        {
+            long gates = 4L * spec.BiLstmHidden;
+            foreach (var direction in new[] { "bilstm.forward_lstm.", "bilstm.backward_lstm." })
+                result.AddRange([(direction + "weight_ih_l0", [gates, width]), (direction + "weight_hh_l0", [gates, spec.BiLstmHidden]),
+                                 (direction + "bias_ih_l0", [gates]), (direction + "bias_hh_l0", [gates])]);
+            width = 2L * spec.BiLstmHidden;
+        }
+        long tags = spec.Tags.Length;
+        result.AddRange([("classifier.weight", [tags, width]), ("classifier.bias", [tags])]);
+        if (spec.Head == TaggingHead.Crf) result.AddRange([("crf.start_transitions", [tags]), ("crf.end_transitions", [tags]), ("crf.transitions", [tags, tags])]);
+        return result;
+    }
+
     /// <summary>Width of the learned casing vector (<see cref="TaggerSpec.CasingFeatures"/>).</summary>
     public const int CasingWidth = 16;
 
