@@ -22,19 +22,30 @@ internal sealed class EngineTagPredictor
     /// <param name="requested">The user's engine choice.</param>
     /// <exception cref="NotSupportedException"><paramref name="requested"/> is OnnxRuntime and the model cannot run there.</exception>
     public EngineTagPredictor(TaggingModel model, BertWordPieceTokenizer tokenizer, int maxTokens, int batchSize, InferenceEngine requested)
+        : this(new TaggerModelSource(model), tokenizer, maxTokens, batchSize, requested)
+    {
+    }
+
+    /// <summary>
+    /// The same for a tagger that may still be in its weights file: ONNX Runtime then exports from the file and decoding
+    /// reads the CRF's scores from it, and only LibTorch builds the TorchSharp module.
+    /// </summary>
+    public EngineTagPredictor(TaggerModelSource model, BertWordPieceTokenizer tokenizer, int maxTokens, int batchSize, InferenceEngine requested)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokenizer);
-        Engine = InferenceEngines.Resolve(requested, model.Encoder, pooling: null,
-                                          model.SharesEncoder ? "a tagging head over a shared encoder is exported with the model that owns the encoder" : null);
+        Engine = model.DeferredEncoder is { } encoder
+            ? InferenceEngines.Resolve(requested, encoder, pooling: null)
+            : InferenceEngines.Resolve(requested, model.Model.Encoder, pooling: null,
+                                       model.Model.SharesEncoder ? "a tagging head over a shared encoder is exported with the model that owns the encoder" : null);
         if (Engine == InferenceEngine.LibTorch)
         {
-            Predictor = new TagPredictor(model, tokenizer, maxTokens, batchSize);
+            Predictor = new TagPredictor(model.Model, tokenizer, maxTokens, batchSize);
             return;
         }
         var export = InferenceEngines.ExportOptions(Engine);
-        var session = new LazyOnnxSession(stream => TaggerOnnxExport.WriteEmissions(model, stream, export), tokenizer.PadId);
-        Predictor = OverSession(model.Spec, () => model.Crf?.Scores(), tokenizer, maxTokens, batchSize, session, TaggerOnnxExport.Emissions, model.Spec.CasingFeatures);
+        var session = new LazyOnnxSession(stream => model.WriteEmissionsOnnx(stream, export), tokenizer.PadId);
+        Predictor = OverSession(model.Spec, model.CrfScores, tokenizer, maxTokens, batchSize, session, TaggerOnnxExport.Emissions, model.Spec.CasingFeatures);
     }
 
     /// <summary>

@@ -147,7 +147,7 @@ public class OnnxOnlyLoadTests
         Assert.That(error!.Message, Does.Contain("intermediate.dense.weight"));
     }
 
-    private static byte[] Entry(string zip, string suffix)
+    internal static byte[] Entry(string zip, string suffix)
     {
         using var archive = ZipFile.OpenRead(zip);
         var entry = archive.Entries.Single(e => e.FullName.EndsWith(suffix, StringComparison.Ordinal));

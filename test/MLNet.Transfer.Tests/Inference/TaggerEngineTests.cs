@@ -33,7 +33,7 @@ public class TaggerEngineTests
     ];
 
     /// <summary>A tagger transformer over a tiny random BERT with every weight perturbed (CRF scores scaled up), windows of <see cref="MaxTokens"/>.</summary>
-    private static TokenClassificationTransformer Tagger(TaggerSpec spec, InferenceEngine engine = InferenceEngine.Auto, int seed = 13)
+    internal static TokenClassificationTransformer Tagger(TaggerSpec spec, InferenceEngine engine = InferenceEngine.Auto, int seed = 13)
     {
         var bert = TinyBert(seed);
         var encoder = PretrainedEncoder.FromModel("tiny", bert, Vocabulary, CPU);
@@ -44,10 +44,10 @@ public class TaggerEngineTests
     private static TaggerSpec Spec(TaggingHead head, bool featuresOnly = false, int biLstm = 0, bool casing = false) =>
         new(OnnxTaggerExportTests.BioTags, head, featuresOnly, biLstm, casing);
 
-    private static IDataView Rows(MLContext mlContext) =>
+    internal static IDataView Rows(MLContext mlContext) =>
         mlContext.Data.LoadFromEnumerable(Sentences.Select(s => new TokenClassifierTests.WordsRow { Tokens = s }).ToList());
 
-    private static (uint[][] Tags, float[][] Scores) Tagged(IDataView scored) =>
+    internal static (uint[][] Tags, float[][] Scores) Tagged(IDataView scored) =>
         (scored.GetColumn<uint[]>("PredictedLabel").ToArray(), scored.GetColumn<float[]>("Score").ToArray());
 
     /// <summary>Largest |Δ| between two sentences' per-word scores (the sentences' lengths must agree; an empty sentence has none).</summary>

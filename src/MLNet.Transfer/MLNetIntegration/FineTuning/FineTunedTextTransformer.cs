@@ -316,9 +316,8 @@ public sealed class FineTunedTextTransformer : BatchedTransformerBase, IPersista
                                                   TaskSpec[] tasks, TaskColumns[] columns, int batchSize, InferenceEngine engine)
     {
         var description = EncoderPayload.ReadDescription(model);
-        // A BERT with sentence heads keeps its weights in the file until LibTorch or an export needs the module.
-        if (tasks.All(t => t.Kind != TaskKind.Tagging) &&
-            EncoderPayload.TryReadDeferred(model, description, name, config => TaskModelSource.HeadWeights(config, tasks, pooling)) is var (deferredEncoder, deferred))
+        // A BERT with sentence and tagging heads keeps its weights in the file until LibTorch or an export needs the module.
+        if (EncoderPayload.TryReadDeferred(model, description, name, config => TaskModelSource.HeadWeights(config, tasks, pooling)) is var (deferredEncoder, deferred))
             return new FineTunedTextTransformer(deferredEncoder, new TaskModelSource(deferredEncoder, deferred, tasks, pooling), input, columns, batchSize, engine);
         var (network, vocabulary, tokenizerOptions, weights) = EncoderPayload.Read(model, description);
         try

@@ -21,7 +21,7 @@ namespace MLNet.Transfer.MLNetIntegration;
 public sealed class TokenClassificationTransformer : BatchedTransformerBase, IPersistableModel<TokenClassificationTransformer>
 {
     private readonly PretrainedEncoder _encoder;
-    private readonly TaggingModel _model;
+    private readonly TaggerModelSource _model;
     private readonly Columns _columns;
     private readonly InferenceEngine _requestedEngine;
     private readonly EngineTagPredictor _engine;
@@ -32,6 +32,12 @@ public sealed class TokenClassificationTransformer : BatchedTransformerBase, IPe
 
     internal TokenClassificationTransformer(PretrainedEncoder encoder, TaggingModel model, Columns columns, int batchSize,
                                             InferenceEngine engine = InferenceEngine.Auto)
+        : this(encoder, new TaggerModelSource(model), columns, batchSize, engine)
+    {
+    }
+
+    // model: built, or (loaded from a zip) still in its weights file until LibTorch or an export needs the module.
+    private TokenClassificationTransformer(PretrainedEncoder encoder, TaggerModelSource model, Columns columns, int batchSize, InferenceEngine engine)
         : base([new BatchInputColumn(columns.Tokens, new VectorDataViewType(TextDataViewType.Instance))], Outputs(columns, model.Spec.Tags),
                batchSize * ContextualEmbeddingTransformer.ReadAhead)
     {
@@ -62,7 +68,7 @@ public sealed class TokenClassificationTransformer : BatchedTransformerBase, IPe
     /// <summary>The same tagger with its own copy of the weights on <paramref name="device"/> (see <see cref="DeviceCatalog.WithDevice"/>).</summary>
     internal TokenClassificationTransformer CopyTo(Device device)
     {
-        var (encoder, model) = EncoderWithHeads.CopyTo(_encoder, _model, network => new TaggingModel(network, _model.Spec, 0), device);
+        var (encoder, model) = EncoderWithHeads.CopyTo(_encoder, _model.Model, network => new TaggingModel(network, _model.Spec, 0), device);
         return new TokenClassificationTransformer(encoder, model, _columns, BatchSize / ContextualEmbeddingTransformer.ReadAhead, _requestedEngine);
     }
 
@@ -78,8 +84,8 @@ public sealed class TokenClassificationTransformer : BatchedTransformerBase, IPe
     /// <summary>The (fine-tuned) encoder.</summary>
     public PretrainedEncoder Encoder => _encoder;
 
-    /// <summary>The tagging network (for ONNX export).</summary>
-    internal TaggingModel Model => _model;
+    /// <summary>The tagging network (for ONNX export); a tagger loaded with its weights still in the file builds it now.</summary>
+    internal TaggingModel Model => _model.Model;
 
     /// <summary>The words column this transformer reads.</summary>
     internal string TokensColumn => _columns.Tokens;
@@ -105,7 +111,7 @@ public sealed class TokenClassificationTransformer : BatchedTransformerBase, IPe
         foreach (var t in Tags) w.Write(t);
         w.Write(_encoder.Name);
         w.Write((int)_requestedEngine);
-        EncoderPayload.Write(model, _encoder, _model.state_dict());
+        EncoderPayload.Write(model, _encoder, _model.WriteStateDict);
     });
 
     static PersistedModelInfo IPersistableModel<TokenClassificationTransformer>.ModelInfo { get; } = new("MLNTTAGR", "MLNetTransferTagger", 3, 3, 1); // v2: the features route's BiLSTM, casing features; v3: the inference engine
@@ -126,10 +132,16 @@ public sealed class TokenClassificationTransformer : BatchedTransformerBase, IPe
         if (!Enum.IsDefined(engine)) throw new ModelFormatException($"{model.Info.LoaderSignature}: unknown inference engine {(int)engine}.");
         if (!Enum.IsDefined(head) || tags.Length < 2 || columns.MaxTokens < 3 || batchSize < 1 || biLstmHidden < 0)
             throw new ModelFormatException($"{model.Info.LoaderSignature}: invalid header (head {head}, {tags.Length} tags, MaxTokens {columns.MaxTokens}).");
-        var (network, vocabulary, tokenizerOptions, weights) = EncoderPayload.Read(model);
+        var spec = new TaggerSpec(tags, head, featuresOnly, biLstmHidden, casing);
+        var description = EncoderPayload.ReadDescription(model);
+        // A BERT tagger that may run on ONNX Runtime keeps its weights in the file until LibTorch or an export needs the module.
+        if (engine != InferenceEngine.LibTorch &&
+            EncoderPayload.TryReadDeferred(model, description, name, config => TaggerModelSource.HeadWeights(config, spec)) is var (deferredEncoder, deferred))
+            return new TokenClassificationTransformer(deferredEncoder, new TaggerModelSource(deferredEncoder, deferred, spec), columns, batchSize, engine);
+        var (network, vocabulary, tokenizerOptions, weights) = EncoderPayload.Read(model, description);
         try
         {
-            var (encoder, tagger) = EncoderWithHeads.Assemble(network, n => new TaggingModel(n, new TaggerSpec(tags, head, featuresOnly, biLstmHidden, casing), 0),
+            var (encoder, tagger) = EncoderWithHeads.Assemble(network, n => new TaggingModel(n, spec, 0),
                                                               weights, name, vocabulary, tokenizerOptions, CPU, "model zip Weights.safetensors");
             return new TokenClassificationTransformer(encoder, tagger, columns, batchSize, engine);
         }
