@@ -5,6 +5,7 @@ using MLNet.Transfer.Models;
 using MLNet.Transfer.Models.Heads;
 using MLNet.Transfer.Models.Tagging;
 using MLNet.Transfer.Onnx;
+using static TorchSharp.torch;
 
 namespace MLNet.Transfer.Inference;
 
@@ -14,26 +15,18 @@ namespace MLNet.Transfer.Inference;
 /// Runtime engine exports and <c>Model.Save</c> copies without building the module. The module is built (around the
 /// encoder's own module, heads loaded from the file) when something needs it: LibTorch, an export, a device copy.
 /// </summary>
-internal sealed class TaskModelSource
+internal sealed class TaskModelSource : DeferredModelSource<TransferModel>
 {
-    private readonly object _buildLock = new();
-    private readonly PretrainedEncoder? _encoder;
-    private readonly DeferredBertWeights? _weights;
-    private TransferModel? _model;
-
     /// <summary>A built model.</summary>
-    public TaskModelSource(TransferModel model)
+    public TaskModelSource(TransferModel model) : base(model)
     {
-        _model = model;
         Tasks = model.Tasks;
         Pooling = model.Pooling;
     }
 
     /// <summary>A model whose encoder is <paramref name="encoder"/> (deferred over <paramref name="weights"/>, which also hold the heads).</summary>
-    public TaskModelSource(PretrainedEncoder encoder, DeferredBertWeights weights, IReadOnlyList<TaskSpec> tasks, PoolingMode pooling)
+    public TaskModelSource(PretrainedEncoder encoder, DeferredBertWeights weights, IReadOnlyList<TaskSpec> tasks, PoolingMode pooling) : base(encoder, weights)
     {
-        _encoder = encoder;
-        _weights = weights;
         Tasks = tasks;
         Pooling = pooling;
     }
@@ -56,46 +49,21 @@ internal sealed class TaskModelSource
     /// <summary>How token states are pooled for the heads.</summary>
     public PoolingMode Pooling { get; }
 
-    /// <summary>
-    /// The encoder whose weights are still in the file, while neither it nor the task model has been built (then the
-    /// file is what the model is); null otherwise.
-    /// </summary>
-    public PretrainedEncoder? DeferredEncoder => Volatile.Read(ref _model) is null && _encoder is { IsMaterialized: false } ? _encoder : null;
-
-    /// <summary>The TorchSharp module, built on first use from the encoder's module and the heads in the file.</summary>
-    public TransferModel Model
+    /// <inheritdoc/>
+    protected override TransferModel Build(TextEncoder encoder, IReadOnlyDictionary<string, Tensor> tensors)
     {
-        get
+        var model = new TransferModel(encoder, Tasks, Pooling, 0);
+        foreach (var task in Tasks)
         {
-            if (Volatile.Read(ref _model) is { } model) return model;
-            lock (_buildLock) return _model ??= DeferredBertWeights.OnOwnThread(Build);
+            if (task.Kind == TaskKind.Tagging) StateDictLoader.Load(model.Tagger(task.Name), StateDictLoader.Under(tensors, $"taggers.{task.Name}."), Weights!.Source);
+            else StateDictLoader.Load(model.Head(task.Name), StateDictLoader.Under(tensors, $"heads.{task.Name}."), Weights!.Source);
         }
-    }
-
-    private TransferModel Build()
-    {
-        var model = new TransferModel(_encoder!.Model, Tasks, Pooling, 0);
-        var tensors = _weights!.LoadTensors();
-        try
-        {
-            // Only the heads come from the file: the encoder's module may have changed since it was built.
-            foreach (var task in Tasks)
-            {
-                if (task.Kind == TaskKind.Tagging) StateDictLoader.Load(model.Tagger(task.Name), StateDictLoader.Under(tensors, $"taggers.{task.Name}."), _weights.Source);
-                else StateDictLoader.Load(model.Head(task.Name), StateDictLoader.Under(tensors, $"heads.{task.Name}."), _weights.Source);
-            }
-            model.eval();
-            return model;
-        }
-        finally
-        {
-            foreach (var t in tensors.Values) t.Dispose();
-        }
+        return model;
     }
 
     /// <summary>The bias of <paramref name="task"/>'s sentence head (float32), read from the file while it is deferred.</summary>
     public float[] HeadBias(string task) => DeferredEncoder is not null
-        ? MemoryMarshal.Cast<byte, float>(_weights!.ReadFloat32($"heads.{task}.classifier.bias")).ToArray()
+        ? MemoryMarshal.Cast<byte, float>(Weights!.ReadFloat32($"heads.{task}.classifier.bias")).ToArray()
         : Model.Head(task).Bias();
 
     /// <summary>The CRF scores of tagging task <paramref name="task"/> (null for a linear head), read from the file while it is deferred.</summary>
@@ -103,20 +71,14 @@ internal sealed class TaskModelSource
     {
         var spec = Tasks.First(t => t.Name == task).Tagging ?? throw new ArgumentException($"Task '{task}' is not a tagging task.", nameof(task));
         if (spec.Head != TaggingHead.Crf) return null;
-        return DeferredEncoder is not null ? _weights!.CrfScores($"taggers.{task}.crf.") : Model.Tagger(task).Crf!.Scores();
+        return DeferredEncoder is not null ? Weights!.CrfScores($"taggers.{task}.crf.") : Model.Tagger(task).Crf!.Scores();
     }
 
     /// <summary>Writes the task model's ONNX export (see <see cref="OnnxExport.Write(TransferModel, Stream, OnnxExportOptions?)"/>), from the file while it is deferred.</summary>
     public void WriteOnnx(Stream stream, OnnxExportOptions? options)
     {
-        if (DeferredEncoder is not null) OnnxExport.WriteTaskModel(_weights!.Config, _weights.AllForExport(), Pooling, Tasks, stream, options);
+        if (DeferredEncoder is not null) OnnxExport.WriteTaskModel(Weights!.Config, Weights.AllForExport(), Pooling, Tasks, stream, options);
         else OnnxExport.Write(Model, stream, options);
     }
 
-    /// <summary>Writes the task model's state dict in safetensors form, copied from the file while it is deferred (the same bytes).</summary>
-    public void WriteStateDict(Stream stream)
-    {
-        if (DeferredEncoder is not null) _weights!.WriteTaskModelStateDict(stream);
-        else Safetensors.Save(stream, Model.state_dict());
-    }
 }

@@ -30,12 +30,8 @@ public class MultiTaskTaggingEngineTests
         public string[] Tokens { get; set; } = [];
     }
 
-    /// <summary>Sentences of multi-piece words, one that needs windows, an empty one, paired with texts of 0 to 60 words.</summary>
-    private static readonly string[][] Sentences =
-    [
-        .. OnnxTaggerExportTests.Sentences, [],
-        [.. Enumerable.Repeat<string[]>(["the", "Food", "was", "warmly", "good", "but", "the", "films", "were", "slow"], 4).SelectMany(w => w)],
-    ];
+    /// <summary>The tagger tests' sentences (multi-piece words, one that needs windows, an empty one), paired with texts of 0 to 60 words.</summary>
+    private static string[][] Sentences => TaggerEngineTests.Sentences;
 
     internal static IDataView Rows(MLContext mlContext)
     {

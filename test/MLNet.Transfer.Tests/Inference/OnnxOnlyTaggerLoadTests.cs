@@ -1,7 +1,7 @@
 using Microsoft.ML;
+using MLNet.Transfer.Encoders;
 using MLNet.Transfer.Inference;
 using MLNet.Transfer.MLNetIntegration;
-using MLNet.Transfer.Models;
 using MLNet.Transfer.Models.Heads;
 using MLNet.Transfer.Models.Tagging;
 using MLNet.Transfer.Tests.Onnx;
@@ -61,13 +61,7 @@ public class OnnxOnlyTaggerLoadTests
         Assert.That(tagged.Scores, Is.EqualTo(expected.Scores));
         Assert.That(loaded.Predict([OnnxTaggerExportTests.Sentences[0]]), Is.EqualTo(original.Predict([OnnxTaggerExportTests.Sentences[0]])));
         Assert.That(loaded.Encoder.IsMaterialized, Is.False, "predicting on ONNX Runtime (CRF scores included) leaves the weights in the file");
-        fresh.Model.Save(loaded, schema, second);
-        Assert.That(loaded.Encoder.IsMaterialized, Is.False, "saving copies the weights from the file");
-        Assert.That(OnnxOnlyLoadTests.Entry(second, "Weights.safetensors"), Is.EqualTo(OnnxOnlyLoadTests.Entry(first, "Weights.safetensors")),
-                    "the saved weights are byte for byte the same");
-
-        var onTorch = loaded.WithInferenceEngine(InferenceEngine.LibTorch);
-        Assert.That(loaded.Encoder.IsMaterialized, Is.True, "LibTorch builds the module when asked");
+        var onTorch = SaveStillDeferredThenSwitchToLibTorch(fresh, loaded, loaded.Encoder, schema, first, second, e => loaded.WithInferenceEngine(e));
         var torchTagged = TaggerEngineTests.Tagged(onTorch.Transform(TaggerEngineTests.Rows(fresh)));
         Assert.That(torchTagged.Tags, Is.EqualTo(expectedTorch.Tags), "LibTorch after a deferred load vs the original model");
         Assert.That(torchTagged.Scores, Is.EqualTo(expectedTorch.Scores));
@@ -77,6 +71,22 @@ public class OnnxOnlyTaggerLoadTests
 
         var again = (TokenClassificationTransformer)new MLContext(3).RegisterTransferComponents().Model.Load(second, out _);
         Assert.That(TaggerEngineTests.Tagged(again.Transform(TaggerEngineTests.Rows(fresh))).Scores, Is.EqualTo(expected.Scores));
+    }
+
+    /// <summary>
+    /// Saves <paramref name="loaded"/> (loaded from <paramref name="first"/>, weights still deferred) to <paramref name="second"/>
+    /// and asserts the weights were copied unchanged without building the module; then switches it to LibTorch, which builds it.
+    /// </summary>
+    private static T SaveStillDeferredThenSwitchToLibTorch<T>(MLContext fresh, T loaded, PretrainedEncoder encoder, DataViewSchema schema, string first,
+                                                              string second, Func<InferenceEngine, T> withEngine) where T : ITransformer
+    {
+        fresh.Model.Save(loaded, schema, second);
+        Assert.That(encoder.IsMaterialized, Is.False, "saving copies the weights from the file");
+        Assert.That(OnnxOnlyLoadTests.Entry(second, "Weights.safetensors"), Is.EqualTo(OnnxOnlyLoadTests.Entry(first, "Weights.safetensors")),
+                    "the saved weights are byte for byte the same");
+        var onTorch = withEngine(InferenceEngine.LibTorch);
+        Assert.That(encoder.IsMaterialized, Is.True, "LibTorch builds the module when asked");
+        return onTorch;
     }
 
     [Test]
@@ -111,13 +121,7 @@ public class OnnxOnlyTaggerLoadTests
         MultiTaskTaggingEngineTests.Outputs.Of(loaded.Transform(MultiTaskTaggingEngineTests.Rows(fresh))).AssertMatches(expected, 0, "ORT from the file vs ORT from the module");
         Assert.That(loaded.PredictTags("ner", [OnnxTaggerExportTests.Sentences[0]]), Is.EqualTo(original.PredictTags("ner", [OnnxTaggerExportTests.Sentences[0]])));
         Assert.That(loaded.Encoder.IsMaterialized, Is.False, "predicting every task on ONNX Runtime leaves the weights in the file");
-        fresh.Model.Save(loaded, schema, second);
-        Assert.That(loaded.Encoder.IsMaterialized, Is.False, "saving copies the weights from the file");
-        Assert.That(OnnxOnlyLoadTests.Entry(second, "Weights.safetensors"), Is.EqualTo(OnnxOnlyLoadTests.Entry(first, "Weights.safetensors")),
-                    "the saved weights are byte for byte the same");
-
-        var onTorch = loaded.WithInferenceEngine(InferenceEngine.LibTorch);
-        Assert.That(loaded.Encoder.IsMaterialized, Is.True, "LibTorch builds the module when asked");
+        var onTorch = SaveStillDeferredThenSwitchToLibTorch(fresh, loaded, loaded.Encoder, schema, first, second, e => loaded.WithInferenceEngine(e));
         MultiTaskTaggingEngineTests.Outputs.Of(onTorch.Transform(MultiTaskTaggingEngineTests.Rows(fresh))).AssertMatches(expectedTorch, 0, "LibTorch after a deferred load vs the original");
         var built = loaded.Model.state_dict();
         foreach (var (name, tensor) in original.Model.state_dict())

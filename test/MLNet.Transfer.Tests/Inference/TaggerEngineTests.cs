@@ -26,7 +26,7 @@ public class TaggerEngineTests
     private const int MaxTokens = 12;
 
     /// <summary>The export tests' sentences (multi-piece and unknown words, one that needs windows, one word alone), an empty one and a 40-word one.</summary>
-    private static readonly string[][] Sentences =
+    internal static readonly string[][] Sentences =
     [
         .. OnnxTaggerExportTests.Sentences, [],
         [.. Enumerable.Repeat<string[]>(["the", "Food", "was", "warmly", "good", "but", "the", "films", "were", "slow"], 4).SelectMany(w => w)],
