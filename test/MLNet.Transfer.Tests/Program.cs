@@ -18,6 +18,7 @@ public static class Program
                 ChildCommands.ScoreModel => ChildCommands.RunScoreModel(args[1], args[2]),
                 ChildCommands.ScoreTexts => ChildCommands.RunScoreTexts(args[1], args[2], args[3]),
                 ChildCommands.ScoreSentences => ChildCommands.RunScoreSentences(args[1], args[2], args[3]),
+                ChildCommands.ScoreSentencesReportingLibTorch => ChildCommands.RunScoreSentencesReportingLibTorch(args[1], args[2], args[3]),
                 CheckpointChildCommands.FineTune => CheckpointChildCommands.RunFineTune(args[1], args[2]),
                 CheckpointChildCommands.SaveLoop => CheckpointChildCommands.RunSaveLoop(args[1]),
                 _ => Usage(),

@@ -4,6 +4,7 @@ using MLNet.Transfer.Inference;
 using MLNet.Transfer.MLNetIntegration;
 using MLNet.Transfer.Models.Heads;
 using MLNet.Transfer.Models.Tagging;
+using MLNet.Transfer.Tests.MLNetIntegration;
 using MLNet.Transfer.Tests.Onnx;
 using static MLNet.Transfer.Tests.Onnx.OnnxTestModels;
 
@@ -71,6 +72,26 @@ public class OnnxOnlyTaggerLoadTests
 
         var again = (TokenClassificationTransformer)new MLContext(3).RegisterTransferComponents().Model.Load(second, out _);
         Assert.That(TaggerEngineTests.Tagged(again.Transform(TaggerEngineTests.Rows(fresh))).Scores, Is.EqualTo(expected.Scores));
+    }
+
+    [Test]
+    public void AFreshProcessTagsWithASavedTaggerOrMultiTaskModelWithoutLoadingLibTorch()
+    {
+        using var temp = TestModels.TempDir();
+        var mlContext = new MLContext(1);
+        var words = ChildCommands.TaggedSample(mlContext);
+        foreach (var (name, model, column) in new (string, ITransformer, string)[]
+                 {
+                     ("tagger.zip", TaggerEngineTests.Tagger(Spec(TaggingHead.Crf, casing: true)), "Score"),
+                     ("multitask.zip", MultiTaskTaggingEngineTests.MultiTask(), "ner.Score"),
+                 })
+        {
+            string zip = Path.Combine(temp.Path, name);
+            mlContext.Model.Save(model, words.Schema, zip);
+            var expected = TextRows.Column(model.Transform(words), column);
+            Assert.That(expected.SelectMany(l => l.Split(' ')).Distinct().Count(), Is.GreaterThan(10), $"{name}: scores vary, so equality means something");
+            ChildCommands.AssertFreshProcessTagsWithoutLibTorch(zip, column, expected);
+        }
     }
 
     /// <summary>

@@ -9,6 +9,7 @@ internal static class ChildCommands
     public const string ScoreModel = "score-model";
     public const string ScoreTexts = "score-texts";
     public const string ScoreSentences = "score-sentences";
+    public const string ScoreSentencesReportingLibTorch = "score-sentences-report-libtorch";
 
     /// <summary>Scores <see cref="TextRows.Sample"/> with <paramref name="modelPath"/> in a fresh process and checks <paramref name="column"/> equals <paramref name="expected"/>.</summary>
     public static void AssertFreshProcessScores(string modelPath, string column, IReadOnlyList<string> expected)
@@ -47,6 +48,27 @@ internal static class ChildCommands
         ITransformer model = mlContext.Model.Load(modelPath, out _);
         File.WriteAllLines(outputPath, TextRows.Column(model.Transform(TaggedSample(mlContext)), column));
         return 0;
+    }
+
+    /// <summary>
+    /// Scores <see cref="TaggedSample"/> with <paramref name="modelPath"/> in a fresh process, checks <paramref name="column"/>
+    /// equals <paramref name="expected"/> and that the process never loaded LibTorch.
+    /// </summary>
+    public static void AssertFreshProcessTagsWithoutLibTorch(string modelPath, string column, IReadOnlyList<string> expected)
+    {
+        string output = modelPath + ".child-tags.txt";
+        var child = ChildProcess.Run(ScoreSentencesReportingLibTorch, modelPath, column, output);
+        Assert.That(child.ExitCode, Is.EqualTo(0), child.StandardError);
+        Assert.That(File.ReadAllLines(output), Is.EqualTo(expected));
+        Assert.That(child.StandardOutput.Trim(), Is.EqualTo("LibTorch not loaded"), "a model loaded for ONNX Runtime tags without LibTorch");
+    }
+
+    /// <summary><see cref="RunScoreSentences"/>, then prints whether the process has loaded LibTorch.</summary>
+    public static int RunScoreSentencesReportingLibTorch(string modelPath, string column, string outputPath)
+    {
+        int code = RunScoreSentences(modelPath, column, outputPath);
+        Console.WriteLine(global::MLNet.Transfer.Inference.LibTorchThreads.IsLoaded() ? "LibTorch loaded" : "LibTorch not loaded");
+        return code;
     }
 
     /// <summary>Loads <paramref name="modelPath"/> in a fresh MLContext, scores <see cref="SyntheticData.Rows"/> and writes the fingerprint.</summary>
