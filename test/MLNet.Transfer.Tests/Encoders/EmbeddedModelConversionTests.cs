@@ -56,6 +56,34 @@ public class EmbeddedModelConversionTests
         Assert.That(new FileInfo(Path.Combine(converted, ModelDirectory.WeightsFile)).Length, Is.GreaterThan(80_000_000));
     }
 
+    [Test]
+    [Category("Integration")]
+    public void TheFirstLoadOfAnEmbeddedModelIntoACleanCacheEmbedsOnOnnxRuntimeWithoutLoadingLibTorch()
+    {
+        using var temp = TestModels.TempDir();
+        var child = ChildProcess.RunProgram(ChildProcess.DotnetHost(), [typeof(Program).Assembly.Location, FirstLoad], null, TimeSpan.FromMinutes(2),
+                                            new Dictionary<string, string> { ["MLNET_TRANSFER_CACHE"] = temp.Path });
+        Assert.That(child.ExitCode, Is.EqualTo(0), child.StandardError);
+        string[] lines = child.StandardOutput.Trim().Split('\n');
+        Assert.That(lines[^2].Split(' ').Select(v => float.Parse(v, System.Globalization.CultureInfo.InvariantCulture)),
+            Is.EqualTo(new[] { 0.0677f, 0.0635f, 0.0487f, 0.0793f, 0.0374f }).Within(1e-4f), "sentence-transformers' reference (DESIGN.md)");
+        Assert.That(lines[^1], Is.EqualTo("LibTorch loaded: False"));
+        Assert.That(File.Exists(Path.Combine(temp.Path, $"minilm-{EmbeddedModelFiles.PackageVersion}", ModelDirectory.WeightsFile)), "the first load wrote the cache");
+    }
+
+    /// <summary>The child command of <see cref="TheFirstLoadOfAnEmbeddedModelIntoACleanCacheEmbedsOnOnnxRuntimeWithoutLoadingLibTorch"/>.</summary>
+    internal const string FirstLoad = "first-load";
+
+    /// <summary>Embeds the reference sentence with "minilm" through <c>TransferEmbeddingGenerator</c> (ONNX Runtime) and says whether LibTorch got loaded.</summary>
+    internal static int RunFirstLoad()
+    {
+        using var generator = MLNet.Transfer.AI.TransferEmbeddingGenerator.Load("minilm");
+        var vector = generator.GenerateAsync(["This is an example sentence"]).GetAwaiter().GetResult()[0].Vector.ToArray();
+        Console.WriteLine(string.Join(" ", vector[..5].Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))));
+        Console.WriteLine($"LibTorch loaded: {MLNet.Transfer.Inference.LibTorchThreads.IsLoaded()}");
+        return 0;
+    }
+
     /// <summary>What the conversion did before it was TorchSharp-free: tensors from the importer, written by <see cref="HuggingFaceDirectory.Write(string, BertConfig, IReadOnlyDictionary{string, TorchSharp.torch.Tensor}, IEnumerable{string}, IReadOnlyDictionary{string, string}?, Text.BertWordPieceOptions?)"/>.</summary>
     private static void WriteThroughTensors(byte[] onnx, byte[] vocab, string source, string directory)
     {
