@@ -21,6 +21,7 @@ public static class Program
                 ChildCommands.ScoreSentencesReportingLibTorch => ChildCommands.RunScoreSentencesReportingLibTorch(args[1], args[2], args[3]),
                 CheckpointChildCommands.FineTune => CheckpointChildCommands.RunFineTune(args[1], args[2]),
                 CheckpointChildCommands.SaveLoop => CheckpointChildCommands.RunSaveLoop(args[1]),
+                Encoders.EmbeddedModelConversionTests.FirstLoad => Encoders.EmbeddedModelConversionTests.RunFirstLoad(),
                 _ => Usage(),
             };
         }

@@ -25,6 +25,18 @@ public sealed record BertWeightDimensions(
     public static BertWeightDimensions Infer(IReadOnlyDictionary<string, torch.Tensor> weights)
     {
         ArgumentNullException.ThrowIfNull(weights);
+        return Infer(weights.ToDictionary(w => w.Key, w => w.Value.shape));
+    }
+
+    /// <summary>
+    /// <see cref="Infer(IReadOnlyDictionary{string, torch.Tensor})"/> from the tensors' shapes alone (no TorchSharp: e.g.
+    /// weights still in an ONNX or safetensors file).
+    /// </summary>
+    /// <param name="weights">Each weight's shape, by Hugging Face BertModel name.</param>
+    /// <exception cref="InvalidDataException">A tensor is missing or has the wrong shape; the message names it.</exception>
+    internal static BertWeightDimensions Infer(IReadOnlyDictionary<string, long[]> weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
         long[] word = Shape(weights, BertWeightNames.WordEmbeddings, rank: 2);
         long vocab = word[0], hidden = word[1];
         long positions = Shape(weights, BertWeightNames.PositionEmbeddings, rank: 2)[0];
@@ -76,11 +88,10 @@ public sealed record BertWeightDimensions(
         return new BertWeightDimensions(layers, (int)hidden, (int)intermediate, (int)vocab, (int)positions, (int)types, hasPooler);
     }
 
-    private static long[] Shape(IReadOnlyDictionary<string, torch.Tensor> weights, string name, int rank)
+    private static long[] Shape(IReadOnlyDictionary<string, long[]> weights, string name, int rank)
     {
-        if (!weights.TryGetValue(name, out var tensor))
+        if (!weights.TryGetValue(name, out var shape))
             throw new InvalidDataException($"BERT weight '{name}' is missing.");
-        long[] shape = tensor.shape;
         if (shape.Length != rank)
             throw new InvalidDataException($"BERT weight '{name}' has shape [{string.Join(", ", shape)}], expected rank {rank}.");
         return shape;

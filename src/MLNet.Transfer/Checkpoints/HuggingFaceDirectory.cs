@@ -37,4 +37,13 @@ public static class HuggingFaceDirectory
                              IReadOnlyDictionary<string, string>? metadata = null, BertWordPieceOptions? tokenizer = null) =>
         ModelDirectory.Write(directory, config.ToJson(), tokenizer ?? new BertWordPieceOptions { LowerCase = config.DoLowerCase },
                              config.MaxPositionEmbeddings, weights, vocabulary, metadata);
+
+    /// <summary>
+    /// <see cref="Write(string, BertConfig, IReadOnlyDictionary{string, Tensor}, IEnumerable{string}, IReadOnlyDictionary{string, string}?, BertWordPieceOptions?)"/>
+    /// with weights given as safetensors entries, without TorchSharp: the same files, byte for byte, for the same values.
+    /// </summary>
+    internal static void Write(string directory, BertConfig config, IEnumerable<Safetensors.RawTensor> weights, IEnumerable<string> vocabulary,
+                               IReadOnlyDictionary<string, string>? metadata = null) =>
+        ModelDirectory.Write(directory, config.ToJson(), new BertWordPieceOptions { LowerCase = config.DoLowerCase },
+                             config.MaxPositionEmbeddings, weights, vocabulary, metadata);
 }

@@ -45,7 +45,19 @@ public static class ModelDirectory
     /// <param name="vocabulary">WordPiece vocabulary by id.</param>
     /// <param name="metadata">Extra safetensors header entries ("format": "pt" is always written).</param>
     public static void Write(string directory, string configJson, BertWordPieceOptions tokenizer, int maxTokens, IReadOnlyDictionary<string, Tensor> weights,
-                             IEnumerable<string> vocabulary, IReadOnlyDictionary<string, string>? metadata = null)
+                             IEnumerable<string> vocabulary, IReadOnlyDictionary<string, string>? metadata = null) =>
+        Write(directory, configJson, tokenizer, maxTokens, vocabulary, metadata, (path, meta) => Safetensors.Save(path, weights, meta));
+
+    /// <summary>
+    /// <see cref="Write(string, string, BertWordPieceOptions, int, IReadOnlyDictionary{string, Tensor}, IEnumerable{string}, IReadOnlyDictionary{string, string}?)"/>
+    /// with weights given as safetensors entries (no TorchSharp): the same files, byte for byte, for the same values.
+    /// </summary>
+    internal static void Write(string directory, string configJson, BertWordPieceOptions tokenizer, int maxTokens, IEnumerable<Safetensors.RawTensor> weights,
+                               IEnumerable<string> vocabulary, IReadOnlyDictionary<string, string>? metadata = null) =>
+        Write(directory, configJson, tokenizer, maxTokens, vocabulary, metadata, (path, meta) => Safetensors.Save(path, weights, meta));
+
+    private static void Write(string directory, string configJson, BertWordPieceOptions tokenizer, int maxTokens, IEnumerable<string> vocabulary,
+                              IReadOnlyDictionary<string, string>? metadata, Action<string, IReadOnlyDictionary<string, string>> writeWeights)
     {
         Directory.CreateDirectory(directory);
         AtomicFile.WriteAllText(Path.Combine(directory, ConfigFile), configJson);
@@ -54,7 +66,7 @@ public static class ModelDirectory
                                 HuggingFaceTokenizerFiles.ToTokenizerConfig(tokenizer, maxTokens).ToJsonString(new() { WriteIndented = true }));
         var meta = new Dictionary<string, string> { ["format"] = "pt" };
         if (metadata is not null) foreach (var (k, v) in metadata) meta[k] = v;
-        Safetensors.Save(Path.Combine(directory, WeightsFile), weights, meta);
+        writeWeights(Path.Combine(directory, WeightsFile), meta);
     }
 
     /// <summary>The path of <paramref name="directory"/>'s config.json, after checking that both exist.</summary>

@@ -119,6 +119,12 @@ public static class Safetensors
         AtomicFile.Write(path, stream => Save(stream, tensors, metadata));
     }
 
+    /// <summary>Writes <paramref name="tensors"/> (sorted by name) to <paramref name="path"/> atomically, as <see cref="Save(string, IReadOnlyDictionary{string, Tensor}, IReadOnlyDictionary{string, string}?)"/> does.</summary>
+    internal static void Save(string path, IEnumerable<RawTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        AtomicFile.Write(path, stream => Save(stream, tensors, metadata));
+    }
+
     /// <summary>Writes <paramref name="tensors"/> in safetensors form to <paramref name="stream"/>.</summary>
     public static void Save(Stream stream, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {

@@ -76,8 +76,15 @@ public sealed class PretrainedEncoder : IDisposable
         get
         {
             if (Volatile.Read(ref _model) is { } model) return model;
-            lock (_materializeLock) return _model ??= _deferred!.Materialize();
+            lock (_materializeLock) return _model ??= Materialize();
         }
+    }
+
+    private TextEncoder Materialize()
+    {
+        LibTorchRequirement.Ensure($"Building the TorchSharp module of '{Name}' (for training, InferenceEngine.LibTorch, token-level output, " +
+                                   "bf16 inference, PretrainedEncoder.Embed, Save, Clone or Model)");
+        return _deferred!.Materialize();
     }
 
     /// <summary>Whether <see cref="Model"/> has been built (always, unless the weights were deferred and nothing needed it yet).</summary>
@@ -147,7 +154,10 @@ public sealed class PretrainedEncoder : IDisposable
         Func<Device> torchDevice = TorchDevice.IsCpu(device) ? () => CPU : Resolved(TorchDevice.Resolve(device));
         string directory = LocalDirectory(nameOrDirectory);
         if (RecurrentDirectory.IsRecurrentModel(directory))
+        {
+            LibTorchRequirement.Ensure($"Loading the recurrent model '{nameOrDirectory}'");
             return FromRecurrentCheckpoint(RecurrentDirectory.Read(directory), nameOrDirectory, torchDevice());
+        }
         if (SentenceTransformersLayout.IsPresent(directory))
             return FromSentenceTransformers(SentenceTransformersLayout.Read(directory), nameOrDirectory, device, torchDevice);
         if (Directory.Exists(directory))
@@ -180,6 +190,7 @@ public sealed class PretrainedEncoder : IDisposable
         if (TorchDevice.IsCpu(device) &&
             DeferredBertWeights.TryCreate(checkpoint.Config, SafetensorsFile.Open(ModelDirectory.WeightsPath(directory))) is { } deferred)
             return FromDeferred(deferred, checkpoint.Vocabulary, name, checkpoint.TokenizerOptions);
+        LibTorchRequirement.Ensure($"Loading '{name}' (its weights are not exactly a BERT encoder's on the CPU, so they go into a TorchSharp module at once)");
         var full = checkpoint with { Weights = Safetensors.Load(ModelDirectory.WeightsPath(directory)) };
         try { return FromCheckpoint(full, name, torchDevice()); }
         finally { foreach (var w in full.Weights.Values) w.Dispose(); }
@@ -266,6 +277,7 @@ public sealed class PretrainedEncoder : IDisposable
     {
         if (vocabulary.Count == 0 || vocabulary.Count > config.VocabSize)
             throw new InvalidDataException($"{source}: the vocabulary has {vocabulary.Count} tokens but vocab_size is {config.VocabSize}.");
+        LibTorchRequirement.Ensure("PretrainedEncoder.FromParts");
         return FromModel(new BertModel(config), vocabulary, weights, name, device, source, tokenizerOptions);
     }
 
@@ -309,6 +321,7 @@ public sealed class PretrainedEncoder : IDisposable
     public PretrainedEncoder WithRandomWeights(int seed = 42)
     {
         string configJson = ConfigJson; // without building this encoder's module, whose weights are not needed
+        LibTorchRequirement.Ensure("PretrainedEncoder.WithRandomWeights");
         manual_seed(seed);
         var model = EncoderFactory.Create(configJson, Tokenizer.LowerCase, Name);
         model.to(Device);
@@ -338,8 +351,12 @@ public sealed class PretrainedEncoder : IDisposable
     /// Embeds <paramref name="texts"/> (and optional second segments <paramref name="pairs"/>) into one vector each,
     /// in input order. See <see cref="EmbeddingSettings"/> for pooling, layers, normalisation and long texts.
     /// </summary>
-    public float[][] Embed(IReadOnlyList<string> texts, EmbeddingSettings? settings = null, IReadOnlyList<string>? pairs = null) =>
-        new SentenceEmbedder(this, settings ?? new EmbeddingSettings()).Embed(texts, pairs);
+    /// <exception cref="InvalidOperationException">The application has no LibTorch (this runs on LibTorch; <c>TransferEmbeddingGenerator</c> and <c>ApplyContextualEmbeddings</c> embed on ONNX Runtime).</exception>
+    public float[][] Embed(IReadOnlyList<string> texts, EmbeddingSettings? settings = null, IReadOnlyList<string>? pairs = null)
+    {
+        LibTorchRequirement.Ensure("PretrainedEncoder.Embed (TransferEmbeddingGenerator and ApplyContextualEmbeddings embed on ONNX Runtime instead)");
+        return new SentenceEmbedder(this, settings ?? new EmbeddingSettings()).Embed(texts, pairs);
+    }
 
     /// <summary>Wraps an in-memory model (e.g. one built from scratch for pretraining) with its vocabulary; takes ownership of it.</summary>
     internal static PretrainedEncoder FromModel(string name, TextEncoder model, IReadOnlyList<string> vocabulary, Device device,

@@ -2,6 +2,7 @@ using MLNet.Transfer.Encoders;
 using MLNet.Transfer.Models;
 using MLNet.Transfer.Models.Bert;
 using MLNet.Transfer.Onnx;
+using MLNet.Transfer.Runtime;
 using TorchSharp;
 
 namespace MLNet.Transfer.Inference;
@@ -39,11 +40,16 @@ internal static class InferenceEngines
     {
         if (!Enum.IsDefined(requested))
             throw new ArgumentOutOfRangeException(nameof(requested), requested, $"InferenceEngine must be one of {string.Join(", ", Enum.GetNames<InferenceEngine>())}.");
-        if (requested == InferenceEngine.LibTorch) return InferenceEngine.LibTorch;
+        if (requested == InferenceEngine.LibTorch)
+        {
+            LibTorchRequirement.Ensure("InferenceEngine.LibTorch");
+            return InferenceEngine.LibTorch;
+        }
         obstacle ??= modelObstacle();
         if (obstacle is null) return requested == InferenceEngine.Auto ? InferenceEngine.OnnxRuntime : requested;
         if (requested != InferenceEngine.Auto)
             throw new NotSupportedException($"InferenceEngine.{requested} cannot run this model: {obstacle}. Use InferenceEngine.Auto (which falls back to LibTorch) or InferenceEngine.LibTorch.");
+        LibTorchRequirement.Ensure($"InferenceEngine.Auto for this model (it falls back to LibTorch: {obstacle})");
         return InferenceEngine.LibTorch;
     }
 

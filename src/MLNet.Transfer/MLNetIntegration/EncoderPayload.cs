@@ -2,6 +2,7 @@ using System.Text;
 using MLNet.Transfer.Checkpoints;
 using MLNet.Transfer.Encoders;
 using MLNet.Transfer.Models;
+using MLNet.Transfer.Runtime;
 using MLNet.Transfer.Text;
 using static TorchSharp.torch;
 
@@ -60,6 +61,7 @@ internal static class EncoderPayload
     public static (TextEncoder Encoder, string[] Vocabulary, BertWordPieceOptions TokenizerOptions, Dictionary<string, Tensor> Weights) Read(
         PersistedModelReader model, Description d)
     {
+        LibTorchRequirement.Ensure($"Loading {d.Source} (not a BERT encoder that can stay in its weights file: e.g. a recurrent or causal encoder, or a tagger)");
         var encoder = EncoderFactory.Create(d.ConfigJson, d.LowerCase, $"{d.Source} {ConfigStream}");
         try
         {

@@ -54,6 +54,7 @@ public sealed class GlomoLanguageModel : IDisposable, ITrainableLanguageModel
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(tokenizer);
+        LibTorchRequirement.Ensure("A language model (GlomoLanguageModel.FromScratch)");
         config = config with { VocabSize = Math.Max(config.VocabSize, tokenizer.VocabSize), PadTokenId = tokenizer.PadId, DoLowerCase = tokenizer.LowerCase };
         manual_seed(seed);
         var network = new GlomoNetwork(config);
@@ -68,6 +69,7 @@ public sealed class GlomoLanguageModel : IDisposable, ITrainableLanguageModel
     public static GlomoLanguageModel Load(string directory, string? device = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        LibTorchRequirement.Ensure("A language model (GlomoLanguageModel.Load)");
         string configPath = ModelDirectory.ConfigPath(directory, "a GLoMo-style model directory");
         var (vocabulary, options) = HuggingFaceTokenizerFiles.ReadDirectory(directory);
         var config = GlomoConfig.FromJson(File.ReadAllText(configPath), configPath);
@@ -91,6 +93,7 @@ public sealed class GlomoLanguageModel : IDisposable, ITrainableLanguageModel
                                                IReadOnlyDictionary<string, Tensor> weights, string source, string? device = null)
     {
         ArgumentNullException.ThrowIfNull(config);
+        LibTorchRequirement.Ensure("A GLoMo-style model (GlomoLanguageModel.FromParts)");
         ArgumentNullException.ThrowIfNull(vocabulary);
         ArgumentNullException.ThrowIfNull(tokenizerOptions);
         ArgumentNullException.ThrowIfNull(weights);

@@ -63,6 +63,7 @@ public sealed class RecurrentLanguageModel : IDisposable, ITrainableLanguageMode
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(tokenizer);
+        LibTorchRequirement.Ensure("A language model (RecurrentLanguageModel.FromScratch)");
         config = config with { VocabSize = Math.Max(config.VocabSize, tokenizer.VocabSize), PadTokenId = tokenizer.PadId, DoLowerCase = tokenizer.LowerCase };
         var torchDevice = TorchDevice.Resolve(device);
         manual_seed(seed);
@@ -77,6 +78,7 @@ public sealed class RecurrentLanguageModel : IDisposable, ITrainableLanguageMode
     public static RecurrentLanguageModel FromEncoder(PretrainedEncoder encoder, int seed = 42)
     {
         ArgumentNullException.ThrowIfNull(encoder);
+        LibTorchRequirement.Ensure("A language model (RecurrentLanguageModel.FromEncoder)");
         return new RecurrentLanguageModel(encoder, ownsEncoder: false, seed);
     }
 
@@ -87,6 +89,7 @@ public sealed class RecurrentLanguageModel : IDisposable, ITrainableLanguageMode
     public static RecurrentLanguageModel Load(string directory, string? device = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        LibTorchRequirement.Ensure("A language model (RecurrentLanguageModel.Load)");
         var checkpoint = RecurrentDirectory.Read(directory);
         try
         {

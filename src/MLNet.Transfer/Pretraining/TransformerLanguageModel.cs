@@ -66,6 +66,7 @@ public sealed class TransformerLanguageModel : IDisposable, ITrainableLanguageMo
     public static TransformerLanguageModel FromEncoder(PretrainedEncoder encoder, LanguageModelObjective objective = LanguageModelObjective.MaskedLm, int seed = 42)
     {
         ArgumentNullException.ThrowIfNull(encoder);
+        LibTorchRequirement.Ensure("A language model (TransformerLanguageModel.FromEncoder)");
         return new TransformerLanguageModel(encoder, objective, ownsEncoder: false, seed);
     }
 
@@ -82,6 +83,7 @@ public sealed class TransformerLanguageModel : IDisposable, ITrainableLanguageMo
     public static TransformerLanguageModel Load(string nameOrDirectory, LanguageModelObjective? objective = null, string? device = null, int seed = 42)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(nameOrDirectory);
+        LibTorchRequirement.Ensure("A language model (TransformerLanguageModel.Load)");
         nameOrDirectory = PretrainedEncoder.LocalDirectory(nameOrDirectory);
         if (!Directory.Exists(nameOrDirectory))
         {
@@ -166,6 +168,7 @@ public sealed class TransformerLanguageModel : IDisposable, ITrainableLanguageMo
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(tokenizer);
+        LibTorchRequirement.Ensure("A language model (TransformerLanguageModel.FromScratch)");
         config = config with
         {
             VocabSize = Math.Max(config.VocabSize, tokenizer.VocabSize),

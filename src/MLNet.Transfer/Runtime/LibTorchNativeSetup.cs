@@ -112,7 +112,7 @@ internal static class LibTorchNativeSetup
     }
 
     /// <summary>The LibTorch package version TorchSharp was built against ("2.10.0"), read without initialising TorchSharp.</summary>
-    private static string? LibTorchPackageVersion()
+    internal static string? LibTorchPackageVersion()
     {
         var field = typeof(torch).GetField("libtorchPackageVersion", BindingFlags.NonPublic | BindingFlags.Static);
         if (field?.GetRawConstantValue() is not string version) return null;

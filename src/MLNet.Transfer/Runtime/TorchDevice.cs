@@ -12,6 +12,7 @@ public static class TorchDevice
     /// <param name="name">"cpu", "cuda" or "cuda:N"; null or empty means cpu.</param>
     public static torch.Device Resolve(string? name)
     {
+        LibTorchRequirement.Ensure($"A model on device '{(IsCpu(name) ? "cpu" : name)}'");
         if (IsCpu(name)) return torch.CPU;
         return ResolveOther(name!);
     }

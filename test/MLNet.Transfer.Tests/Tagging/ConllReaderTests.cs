@@ -29,11 +29,44 @@ public class ConllReaderTests
     }
 
     [Test]
-    public void TwoTabsAnEmptyTokenOrAnEmptyTagAreErrorsWithTheLine()
+    public void OtherColumnsThanTheFirstWordLineAnEmptyTokenOrAnEmptyTagAreErrorsWithTheLine()
     {
-        Assert.That(() => Parse("a\tO\tX\n"), Throws.TypeOf<InvalidDataException>().With.Message.StartsWith("f.conll:1:").And.Message.Contains("more than one tab"));
+        Assert.That(() => Parse("a\tO\nb\tO\tX\n"), Throws.TypeOf<InvalidDataException>().With.Message.StartsWith("f.conll:2:").And.Message.Contains("3 columns").And.Message.Contains("(1) has 2"));
+        Assert.That(() => Parse("a\n"), Throws.TypeOf<InvalidDataException>().With.Message.StartsWith("f.conll:1:").And.Message.Contains("only one column"));
         Assert.That(() => Parse("a\tO\n\tO\n"), Throws.TypeOf<InvalidDataException>().With.Message.StartsWith("f.conll:2:").And.Message.Contains("token"));
         Assert.That(() => Parse("a\t\n"), Throws.TypeOf<InvalidDataException>().With.Message.StartsWith("f.conll:1:").And.Message.Contains("tag"));
+    }
+
+    [Test]
+    public void Conll2003ColumnsTabOrSpaceSeparatedTakeTheFirstAsWordAndTheLastAsTag()
+    {
+        const string text = "-DOCSTART- -X- -X- O\n\nEU NNP B-NP B-ORG\nrejects VBZ B-VP O\n-DOCSTART- -X- -X- O\nPeter NNP B-NP B-PER\n";
+        foreach (var variant in new[] { text, text.Replace(' ', '\t') })
+        {
+            var sentences = Parse(variant);
+            Assert.That(sentences.Select(s => string.Join(" ", s.Tokens) + "|" + string.Join(" ", s.Tags)),
+                        Is.EqualTo(new[] { "EU rejects|B-ORG O", "Peter|B-PER" }), "-DOCSTART- ends a sentence and is not a word");
+            Assert.That(sentences.Select(s => s.Line), Is.EqualTo(new[] { 3, 6 }));
+        }
+    }
+
+    [Test]
+    public void ConllUTakesFormAndUposAndSkipsCommentsRangesAndEmptyNodes()
+    {
+        const string text = "# sent_id = 1\n# text = I don't\n1\tI\tI\tPRON\tPRP\t_\t2\tnsubj\t_\t_\n2-3\tdon't\t_\t_\t_\t_\t_\t_\t_\t_\n" +
+                            "2\tdo\tdo\tAUX\tVBP\t_\t0\troot\t_\t_\n2.1\tgo\tgo\tVERB\t_\t_\t_\t_\t0:root\t_\n3\tn't\tnot\tPART\tRB\t_\t2\tadvmod\t_\tSpaceAfter=No\n\n" +
+                            "# sent_id = 2\n1\tHi\thi\tINTJ\tUH\t_\t0\troot\t_\t_\n";
+        var sentences = Parse(text);
+        Assert.That(sentences.Select(s => string.Join(" ", s.Tokens) + "|" + string.Join(" ", s.Tags)),
+                    Is.EqualTo(new[] { "I do n't|PRON AUX PART", "Hi|INTJ" }));
+        Assert.That(sentences[0].Line, Is.EqualTo(3));
+    }
+
+    [Test]
+    public void AHashIsAWordOutsideConllU()
+    {
+        var sentences = Parse("#\tO\nfun\tO\n");
+        Assert.That(sentences.Single().Tokens, Is.EqualTo(new[] { "#", "fun" }));
     }
 
     [Test]

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using MLNet.Transfer.Onnx;
 using TorchSharp;
 
 namespace MLNet.Transfer.Checkpoints.OnnxImport;
@@ -21,13 +22,43 @@ public static class OnnxBertImporter
     /// <summary>Reads the weights of an ONNX BERT model held in memory.</summary>
     /// <returns>
     /// float32 CPU tensors keyed by <see cref="BertWeightNames"/> names, validated with
-    /// <see cref="BertWeightDimensions.Infer"/>. The caller owns them: they belong to no dispose scope.
+    /// <see cref="BertWeightDimensions.Infer(IReadOnlyDictionary{string, torch.Tensor})"/>. The caller owns them: they belong to no dispose scope.
     /// </returns>
     /// <exception cref="InvalidDataException">
     /// The bytes are not a well-formed ONNX model, a weight matrix cannot be named, or a BERT weight is
     /// missing or misshapen; the message names the tensor.
     /// </exception>
     public static Dictionary<string, torch.Tensor> ReadWeights(ReadOnlySpan<byte> onnx)
+    {
+        var mapped = Map(onnx);
+        using var scope = torch.NewDisposeScope();
+        var weights = new Dictionary<string, torch.Tensor>(StringComparer.Ordinal);
+        foreach (var weight in mapped) weights[weight.Name] = ToTensor(onnx, weight);
+        foreach (var tensor in weights.Values) tensor.DetachFromDisposeScope();
+        return weights;
+    }
+
+    /// <summary>
+    /// Reads the weights of an ONNX BERT model held in memory without TorchSharp (LibTorch is never loaded): each weight's
+    /// name, shape and float32 data as a safetensors entry, exactly what <see cref="Safetensors"/> writes for the tensors
+    /// <see cref="ReadWeights(ReadOnlySpan{byte})"/> returns. The entries read <paramref name="onnx"/> when written.
+    /// </summary>
+    /// <inheritdoc cref="ReadWeights(ReadOnlySpan{byte})"/>
+    internal static IReadOnlyList<Safetensors.RawTensor> ReadRawWeights(byte[] onnx) =>
+        Map(onnx).Select(w => new Safetensors.RawTensor(w.Name, "F32", w.Shape, w.Initializer.ElementCount * sizeof(float),
+                                                         stream => Write(stream, onnx, w))).ToList();
+
+    /// <summary>
+    /// One BERT weight of an ONNX model: its BertModel name, the initializer holding it, and whether it is stored [in, out]
+    /// (then transposed to nn.Linear's [out, in]).
+    /// </summary>
+    private sealed record MappedWeight(string Name, OnnxTensor Initializer, bool Transpose)
+    {
+        public long[] Shape => Transpose ? [Initializer.Dims[1], Initializer.Dims[0]] : [.. Initializer.Dims];
+    }
+
+    /// <summary>Names every float initializer that is a BERT weight and checks them with <see cref="BertWeightDimensions.Infer(IReadOnlyDictionary{string, long[]})"/>.</summary>
+    private static List<MappedWeight> Map(ReadOnlySpan<byte> onnx)
     {
         if (!BitConverter.IsLittleEndian)
             throw new PlatformNotSupportedException("ONNX raw tensor data is little-endian; big-endian hosts are not supported.");
@@ -44,8 +75,8 @@ public static class OnnxBertImporter
         var floatInitializers = graph.Initializers.Where(t => t.DataType == OnnxTensor.Float)
             .Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
 
-        using var scope = torch.NewDisposeScope();
-        var weights = new Dictionary<string, torch.Tensor>(StringComparer.Ordinal);
+        var weights = new List<MappedWeight>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var initializer in graph.Initializers)
         {
             if (initializer.DataType != OnnxTensor.Float) continue;
@@ -61,13 +92,12 @@ public static class OnnxBertImporter
                         "but no named '*.bias' is added to its output, so its BERT name is unknown.");
                 name = bias[..^".bias".Length] + ".weight";
             }
-            if (weights.ContainsKey(name))
+            if (!names.Add(name))
                 throw new InvalidDataException($"ONNX model maps two tensors to BERT weight '{name}' (the second is '{initializer.Name}').");
-            weights[name] = ToTensor(onnx, initializer, use.IsLinear && use.Transpose);
+            weights.Add(new MappedWeight(name, initializer, use.IsLinear && use.Transpose));
         }
 
-        BertWeightDimensions.Infer(weights);
-        foreach (var tensor in weights.Values) tensor.DetachFromDisposeScope();
+        BertWeightDimensions.Infer(weights.ToDictionary(w => w.Name, w => w.Shape, StringComparer.Ordinal));
         return weights;
     }
 
@@ -137,18 +167,26 @@ public static class OnnxBertImporter
         return found ?? default;
     }
 
-    /// <summary>Copies the initializer's data into a new float32 CPU tensor (one memcpy), transposing 2-D [in, out] data.</summary>
-    private static torch.Tensor ToTensor(ReadOnlySpan<byte> onnx, OnnxTensor initializer, bool transpose)
+    /// <summary>Writes the weight's values as row-major float32 bytes in nn.Linear's layout (a 2-D [in, out] matrix transposed).</summary>
+    private static void Write(Stream stream, byte[] onnx, MappedWeight weight)
     {
-        var tensor = torch.empty(initializer.Dims.ToArray(), torch.ScalarType.Float32);
-        if (initializer.ElementCount > 0)
-        {
-            ReadOnlySpan<byte> data = initializer.RawStart >= 0
-                ? onnx.Slice(initializer.RawStart, initializer.RawLength)
-                : MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan(initializer.FloatData));
-            data.CopyTo(tensor.bytes);
-        }
-        if (!transpose) return tensor;
+        var data = Data(onnx, weight.Initializer);
+        if (!weight.Transpose) stream.Write(data);
+        else stream.Write(ExportWeights.Transpose(data.ToArray(), (int)weight.Initializer.Dims[0], (int)weight.Initializer.Dims[1]));
+    }
+
+    /// <summary>The initializer's data as stored (raw_data in the model buffer, or its decoded float_data).</summary>
+    private static ReadOnlySpan<byte> Data(ReadOnlySpan<byte> onnx, OnnxTensor initializer) =>
+        initializer.ElementCount == 0 ? []
+        : initializer.RawStart >= 0 ? onnx.Slice(initializer.RawStart, initializer.RawLength)
+        : MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan(initializer.FloatData));
+
+    /// <summary>Copies the weight's data into a new float32 CPU tensor (one memcpy), transposing 2-D [in, out] data.</summary>
+    private static torch.Tensor ToTensor(ReadOnlySpan<byte> onnx, MappedWeight weight)
+    {
+        var tensor = torch.empty(weight.Initializer.Dims.ToArray(), torch.ScalarType.Float32);
+        if (weight.Initializer.ElementCount > 0) Data(onnx, weight.Initializer).CopyTo(tensor.bytes);
+        if (!weight.Transpose) return tensor;
         using (tensor)
         using (var view = tensor.t())
             return view.contiguous();

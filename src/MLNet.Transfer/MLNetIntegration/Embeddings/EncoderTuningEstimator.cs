@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using MLNet.Transfer.Encoders;
+using MLNet.Transfer.Runtime;
 
 namespace MLNet.Transfer.MLNetIntegration;
 
@@ -25,6 +26,7 @@ public abstract class EncoderTuningEstimator : IEstimator<ContextualEmbeddingTra
     public ContextualEmbeddingTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        LibTorchRequirement.Ensure("Tuning the encoder (EncoderTuningEstimator.Fit)");
         SchemaShapes.RequireText(input.Schema, Embeddings.InputColumnName, "Input");
         var encoder = Embeddings.Encoder?.Clone() ?? PretrainedEncoder.Load(Embeddings.Model, Embeddings.Device);
         try

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using MLNet.Transfer.Models.Heads;
 using MLNet.Transfer.Training;
+using MLNet.Transfer.Runtime;
 
 namespace MLNet.Transfer.MLNetIntegration;
 
@@ -36,6 +37,7 @@ public sealed class FineTuneTransformerEstimator : IEstimator<FineTunedTextTrans
     public FineTunedTextTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        LibTorchRequirement.Ensure("Fine-tuning (FineTuneTransformerEstimator.Fit)");
         var o = _options;
         o.CheckChoices();
         string[]?[] names = [LabeledTextReader.Names(input, o.LabelColumnName, _kind)];

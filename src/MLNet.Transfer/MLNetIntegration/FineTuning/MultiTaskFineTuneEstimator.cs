@@ -3,6 +3,7 @@ using MLNet.Transfer.Models.Heads;
 using MLNet.Transfer.Models.Tagging;
 using MLNet.Transfer.Text.Tagging;
 using MLNet.Transfer.Training;
+using MLNet.Transfer.Runtime;
 
 namespace MLNet.Transfer.MLNetIntegration;
 
@@ -49,6 +50,7 @@ public sealed class MultiTaskFineTuneEstimator : IEstimator<FineTunedTextTransfo
     public FineTunedTextTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        LibTorchRequirement.Ensure("Fine-tuning (MultiTaskFineTuneEstimator.Fit)");
         var o = _options;
         o.CheckChoices();
         var tasks = o.Tasks;

@@ -4,6 +4,7 @@ using MLNet.Transfer.Models;
 using MLNet.Transfer.Models.Glomo;
 using MLNet.Transfer.Pretraining;
 using MLNet.Transfer.Training;
+using MLNet.Transfer.Runtime;
 
 namespace MLNet.Transfer.MLNetIntegration;
 
@@ -40,6 +41,7 @@ public sealed class GraphTransferEstimator : IEstimator<GraphTransferTransformer
     public GraphTransferTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        LibTorchRequirement.Ensure("Training with graph transfer (GraphTransferEstimator.Fit)");
         var o = _options;
         var settings = o.ToSettings();
         string directory = o.RequireGraphModelDirectory();

@@ -5,6 +5,7 @@ using MLNet.Transfer.Models.Heads;
 using MLNet.Transfer.Pretraining;
 using MLNet.Transfer.Text;
 using MLNet.Transfer.Training;
+using MLNet.Transfer.Runtime;
 
 namespace MLNet.Transfer.MLNetIntegration;
 
@@ -35,6 +36,7 @@ public sealed class FineTuneMultipleChoiceEstimator : IEstimator<MultipleChoiceT
     public MultipleChoiceTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        LibTorchRequirement.Ensure("Fine-tuning a multiple-choice model (FineTuneMultipleChoiceEstimator.Fit)");
         var o = _options;
         o.CheckMultipleChoice();
         int candidates = MultipleChoiceReader.CandidateCount(input.Schema, o);

@@ -5,6 +5,7 @@ using MLNet.Transfer.Models.Tagging;
 using MLNet.Transfer.Training;
 using MLNet.Transfer.Training.SemiSupervised;
 using MLNet.Transfer.Training.Tagging;
+using MLNet.Transfer.Runtime;
 using static TorchSharp.torch;
 
 namespace MLNet.Transfer.MLNetIntegration;
@@ -34,6 +35,7 @@ public sealed class TokenClassifierEstimator : IEstimator<TokenClassificationTra
     public TokenClassificationTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        LibTorchRequirement.Ensure("Training a tagger (TokenClassifierEstimator.Fit)");
         var o = _options;
         var train = TagSequenceColumns.ReadSentences(input, o.TokensColumnName, o.LabelColumnName, "training data");
         var valid = o.ValidationSet is null ? null : TagSequenceColumns.ReadSentences(o.ValidationSet, o.TokensColumnName, o.LabelColumnName, "validation data");
