@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using MLNet.Transfer.Benchmarks.Comparisons;
 using MLNet.Transfer.Benchmarks.Quick;
 using MLNet.Transfer.Benchmarks.Support;
+using MLNet.Transfer.Models;
 using MLNet.Transfer.Models.Bert;
 using MLNet.Transfer.Training;
 using TorchSharp;
@@ -30,6 +31,8 @@ internal static class TrainingOpsProfile
         double peakBefore = MatmulPeak.MeasureGflops(threads);
         Console.Error.WriteLine($"matmul peak {peakBefore:F0} GFLOP/s; measuring the step ({batch} × {tokens} tokens, fp32, {threads} thread(s))…");
         var measured = TrainingProfile.Measure(context, batch, tokens, TrainingPrecision.Float32);
+        Console.Error.WriteLine("measuring the step again with LibTorch's own dropout…");
+        double libTorchDropoutStep = MeasureWithLibTorchDropout(context, batch, tokens);
         var shape = new TrainingShape(batch, tokens, ((BertModel)context.Encoder.Model).Config);
         using var scope = NewDisposeScope();
         using var _ = torch.enable_grad();
@@ -50,13 +53,33 @@ internal static class TrainingOpsProfile
             ops.Add(new("per step (measured)", name, "step", "", 1, ms));
         var variants = TrainingVariants.WholeLayer(shape).Concat(TrainingVariants.DropoutMasks(shape)).Concat(TrainingVariants.QueryKeyValue(shape)).Concat(TrainingVariants.Attention(shape)).ToList();
         double peak = Math.Max(peakBefore, MatmulPeak.MeasureGflops(threads));
+        double squareMedian = SquareMatmulMedianGflops();
 
         double measuredStep = measured.Sum(m => m.MedianMs);
         double measuredPasses = measured.Where(m => m.Name is "forward + loss" or "backward").Sum(m => m.MedianMs);
         var summary = Summarize(ops, variants, peak, measuredStep, measuredPasses, shape);
+        summary.Add(("gemm-vs-square-matmul-median", summary.Single(r => r.Name == "gemm-vs-matmul-peak").Ours, squareMedian, "GFLOP/s"));
+        summary.Add(("step-cpudropout-vs-libtorch-dropout", shape.Rows / measuredStep * 1000, shape.Rows / libTorchDropoutStep * 1000, "tokens/s"));
         if (json) WriteJson(ops, variants, summary, peak, measuredStep);
         else WriteMarkdown(ops, variants, summary, peak, peakBefore, measured, measuredStep, shape, threads);
         return 0;
+    }
+
+    /// <summary>The step's median ms (all parts) with <c>CpuDropout.UseLibTorch</c>: the masks from LibTorch's serial bernoulli_.</summary>
+    private static double MeasureWithLibTorchDropout(BenchContext context, int batch, int tokens)
+    {
+        CpuDropout.UseLibTorch = true;
+        try { return TrainingProfile.Measure(context, batch, tokens, TrainingPrecision.Float32).Sum(p => p.MedianMs); }
+        finally { CpuDropout.UseLibTorch = false; }
+    }
+
+    /// <summary>The peak's own 1024² matmul timed like every op here (median, not best): the load-robust yardstick.</summary>
+    private static double SquareMatmulMedianGflops()
+    {
+        using var scope = NewDisposeScope();
+        var a = randn(1024, 1024);
+        var b = randn(1024, 1024);
+        return 2.0 * 1024 * 1024 * 1024 / OpClock.MedianMs(() => a.mm(b)) / 1e6;
     }
 
     /// <summary>Headline figures: (name, ours, reference, unit).</summary>
@@ -88,7 +111,7 @@ internal static class TrainingOpsProfile
     {
         Console.WriteLine($"# fp32 fine-tuning step by op: all-MiniLM-L6-v2 + binary head, {shape.Batch} × {shape.Sequence} tokens, {threads} thread(s)");
         Console.WriteLine();
-        Console.WriteLine($"matmul peak (1024² fp32): {peakBefore:F0} GFLOP/s before, {peak:F0} best of before and after (used)");
+        Console.WriteLine($"matmul peak (1024² fp32): {peakBefore:F0} GFLOP/s before, {peak:F0} best of before and after (used); ops are medians, so is gemm-vs-square-matmul-median");
         double flops = ops.Where(o => o.FlopsPerCall > 0).Sum(o => o.FlopsPerCall * o.CallsPerStep);
         Console.WriteLine($"GEMM work per step: {flops / 1e9:F1} GFLOP ({flops / shape.Rows / 1e6:F1} MFLOP per token; the row's count without the 384→1 head)");
         Console.WriteLine($"measured step (median of 6): {string.Join(", ", measured.Select(m => $"{m.Name} {m.MedianMs:F1} ms"))}; total {measuredStep:F1} ms");
