@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MLNet.Transfer.Models;
@@ -8,11 +9,12 @@ namespace MLNet.Transfer.Models;
 /// <summary>
 /// Dropout with exactly LibTorch's result and random-number consumption, faster on the CPU. LibTorch's CPU dropout
 /// draws its mask with <c>bernoulli_(1 - p)</c>, a serial loop of two MT19937 outputs and a double comparison per
-/// element (about 8 ns each, on one thread whatever the thread count: a fifth of an fp32 fine-tuning step of
-/// all-MiniLM-L6-v2 on two threads). Here the same numbers come from <see cref="LibTorchMersenneTwister"/> in SIMD, the
+/// element (about 10 ns each, on one thread whatever the thread count; an fp32 fine-tuning step of all-MiniLM-L6-v2 at
+/// 32 × 64 tokens masks 19.7 M elements: see docs/performance.md). Here the same numbers come from <see cref="LibTorchMersenneTwister"/> in SIMD, the
 /// generator is left where LibTorch's would be, and the rest is LibTorch's own arithmetic (mask ÷ (1 − p), input ×
 /// mask), so outputs, gradients and every later random number are bit-identical to <c>nn.functional.dropout</c>.
-/// Other devices, dtypes and layouts use LibTorch's dropout.
+/// Other devices, dtypes and layouts use LibTorch's dropout. The generator state is read and written back around each
+/// mask under a lock of our own: a thread drawing from LibTorch's default generator meanwhile can see the same numbers.
 /// </summary>
 internal static class CpuDropout
 {
@@ -30,12 +32,13 @@ internal static class CpuDropout
     public static Tensor Apply(Tensor x, double p, bool training)
     {
         if (!training || p == 0) return x;
-        if (UseLibTorch || p is < 0 or >= 1 || x.device_type != TorchSharp.DeviceType.CPU || x.dtype != ScalarType.Float32 || !x.is_contiguous() || x.numel() == 0)
+        if (UseLibTorch || p is < 0 or >= 1 || x.device_type != TorchSharp.DeviceType.CPU || x.dtype != ScalarType.Float32 || !x.is_contiguous()
+            || x.numel() is 0 or > int.MaxValue / sizeof(float))
             return nn.functional.dropout(x, p, training: true);
         using var scope = NewDisposeScope();
         var noise = empty_like(x);
         FillBernoulli(MemoryMarshal.Cast<byte, float>(noise.bytes), 1 - p);
-        noise.div_(1 - p);
+        using (var keep = (1 - p).ToScalar()) noise.div_(keep); // a Scalar held through the call (Models/Scalars explains why)
         return x.mul(noise).MoveToOuterDisposeScope();
     }
 

@@ -151,7 +151,8 @@ internal static class TrainingOpTimings
     {
         var mask = empty_like(like);
         CpuDropout.FillBernoulli(MemoryMarshal.Cast<byte, float>(mask.bytes), 1 - p);
-        return mask.div_(1 - p);
+        using var keep = (1 - p).ToScalar();
+        return mask.div_(keep);
     }
 
     /// <summary>
