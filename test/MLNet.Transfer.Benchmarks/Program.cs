@@ -20,6 +20,8 @@ internal static class Program
               --long adds the comparisons that take minutes (streaming 100k rows), which --filter can also name
           --profile [--threads N]   where one embedding call spends its time (batch 1 and 32, ~40 tokens)
           --profile-training [--threads N]   where one fine-tuning step spends its time (short and 64-token texts, fp32 and bf16)
+          --profile-training-ops [--threads N] [--json]   the fp32 finetune row's step (32 × 64 tokens) op by op: each GEMM's
+              GFLOP/s vs the matmul peak, elementwise work, a modelled step vs the measured one, alternatives
           --int8-accuracy [--threads N]   accuracy cost of InferenceEngine.OnnxRuntimeInt8 (MiniLM vectors, a UCI classifier)
           --bdn [BenchmarkDotNet arguments]   BenchmarkDotNet classes (in-process toolchain), e.g. --bdn --filter '*'
         """;
@@ -39,6 +41,7 @@ internal static class Program
             if (list.Remove("--quick")) return QuickRunner.Run(ParseQuick(list));
             if (list.Remove("--int8-accuracy")) return Int8Accuracy.Run(TakeInt(list, "--threads") ?? 2);
             if (list.Remove("--profile")) return InferenceProfile.Run(TakeInt(list, "--threads") ?? 2);
+            if (list.Remove("--profile-training-ops")) return TrainingOpsProfile.Run(TakeInt(list, "--threads") ?? 2, list.Remove("--json"));
             if (list.Remove("--profile-training")) return TrainingProfile.Run(TakeInt(list, "--threads") ?? 2);
             list.Remove("--bdn");
             return BdnRunner.Run([.. list]);

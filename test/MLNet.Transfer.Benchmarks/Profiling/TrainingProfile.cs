@@ -33,6 +33,20 @@ internal static class TrainingProfile
 
     private static void Profile(BenchContext context, int rows, int tokens, TrainingPrecision precision)
     {
+        var parts = Measure(context, rows, tokens, precision);
+        double total = parts.Sum(p => p.MedianMs);
+        Console.WriteLine();
+        Console.WriteLine($"## {rows} × {tokens} tokens, {precision}, {torch.get_num_threads()} thread(s): {total:F0} ms per step, {rows * tokens / total * 1000:F0} tokens/s");
+        foreach (var (name, ms) in parts)
+            Console.WriteLine($"  {name,-20} {ms,8:F1} ms  {ms / total,6:P1}");
+    }
+
+    /// <summary>
+    /// Median milliseconds of each part of a fine-tuning step (batch tensors, forward + loss, backward, clipping, optimizer
+    /// step, zeroing gradients) over <see cref="Timed"/> steps of <paramref name="rows"/> texts of <paramref name="tokens"/> tokens.
+    /// </summary>
+    public static (string Name, double MedianMs)[] Measure(BenchContext context, int rows, int tokens, TrainingPrecision precision)
+    {
         using var encoder = PretrainedEncoder.Load(BenchContext.ModelName);
         var items = FineTuneRun.Texts(context, tokens, rows, steps: 1);
         using var model = new TransferModel(encoder.Model, [new TaskSpec("task", TaskKind.Binary, 1)], PoolingMode.Mean, headDropout: 0.1);
@@ -73,11 +87,7 @@ internal static class TrainingProfile
             if (step >= Warmup)
                 for (int p = 0; p < names.Length; p++) samples[p].Add(times[p]);
         }
-        double total = samples.Sum(Median);
-        Console.WriteLine();
-        Console.WriteLine($"## {rows} × {tokens} tokens, {precision}, {torch.get_num_threads()} thread(s): {total:F0} ms per step, {rows * tokens / total * 1000:F0} tokens/s");
-        for (int p = 0; p < names.Length; p++)
-            Console.WriteLine($"  {names[p],-20} {Median(samples[p]),8:F1} ms  {Median(samples[p]) / total,6:P1}");
+        return names.Select((name, p) => (name, Median(samples[p]))).ToArray();
     }
 
     private static double Median(List<double> values) => FineTuneRun.Typical(values, useMedian: true);

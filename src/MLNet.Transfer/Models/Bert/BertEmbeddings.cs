@@ -50,6 +50,6 @@ public sealed class BertEmbeddings : nn.Module<Tensor, Tensor, Tensor>
         long seqLength = inputIds.shape[1];
         var positions = Scalars.Range(seqLength, inputIds.device).unsqueeze(0);
         var sum = word_embeddings.call(inputIds).Plus(position_embeddings.call(positions)).Plus(token_type_embeddings.call(tokenTypeIds));
-        return dropout.call(LayerNorm.call(sum)).MoveToOuterDisposeScope();
+        return CpuDropout.Apply(LayerNorm.call(sum), dropout.p, training).MoveToOuterDisposeScope();
     }
 }

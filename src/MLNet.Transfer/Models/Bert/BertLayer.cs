@@ -26,7 +26,7 @@ public sealed class BertResidualOutput : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor x, Tensor residual)
     {
         using var scope = NewDisposeScope();
-        return LayerNorm.call(dropout.call(BFloat16Linear.Apply(dense, _dense16, x)).Plus(residual)).MoveToOuterDisposeScope();
+        return LayerNorm.call(CpuDropout.Apply(BFloat16Linear.Apply(dense, _dense16, x), dropout.p, training).Plus(residual)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Makes (or drops) a bf16 copy of the projection for <see cref="BertModel.UseBFloat16Inference"/>.</summary>

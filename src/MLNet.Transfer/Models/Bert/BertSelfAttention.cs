@@ -59,7 +59,7 @@ public sealed class BertSelfAttention : nn.Module<Tensor, Tensor?, Tensor>
         var scores = q.matmul(k.transpose(-1, -2)).TimesInPlace(1 / Math.Sqrt(_headSize));
         if (additiveMask is not null) scores.PlusInPlace(additiveMask);
         var probabilities = scores.softmax(-1);
-        if (training && _dropout > 0) probabilities = nn.functional.dropout(probabilities, _dropout, training: true);
+        probabilities = CpuDropout.Apply(probabilities, _dropout, training);
         return probabilities.matmul(v);
     }
 

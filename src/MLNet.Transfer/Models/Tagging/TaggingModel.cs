@@ -165,8 +165,8 @@ public sealed class TaggingModel : nn.Module
         var index = wordPositions.unsqueeze(2).expand(wordPositions.shape[0], wordPositions.shape[1], hidden);
         var words = states.gather(1, index);
         if (casing is not null) words = cat([words, casing.call(wordShapes ?? throw new ArgumentNullException(nameof(wordShapes), "This tagger uses casing features: give the words' shapes."))], 2);
-        if (bilstm is not null) words = bilstm.call(dropout.call(words), wordPositions.GreaterThan(0).sum(1)); // padding points at [CLS] (0)
-        return classifier.call(dropout.call(words)).MoveToOuterDisposeScope();
+        if (bilstm is not null) words = bilstm.call(CpuDropout.Apply(words, dropout.p, training), wordPositions.GreaterThan(0).sum(1)); // padding points at [CLS] (0)
+        return classifier.call(CpuDropout.Apply(words, dropout.p, training)).MoveToOuterDisposeScope();
     }
 
     /// <summary>The parameters that train: all of them, or (features route) everything but the encoder.</summary>
