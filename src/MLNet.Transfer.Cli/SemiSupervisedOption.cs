@@ -23,14 +23,15 @@ public sealed class SemiSupervisedOption
             "With --unlabelled. self-training: the model fine-tuned on the labels pseudo-labels the texts it is at least 90% sure of "
             + "(as many per class, at most 1,000 per class; multitask: per binary/multiclass task; tagging: sentences whose every "
             + "word is that sure, at most 1,000), and a student trained from the same start on labels + pseudo-labels (TF-IDF word-piece "
-            + "noise, dropout; tagging: dropout) is kept when it scores better on the validation data. uda (not tagging): every step "
+            + "noise, dropout; tagging: dropout) is kept when it scores better on the validation data. uda: every step "
             + "adds the KL divergence between the predictions on unlabelled texts (sharpened, confident ones only) and on "
-            + "TF-IDF-augmented copies of them, with training-signal annealing of the labelled loss. Both print a line per round or "
+            + "TF-IDF-augmented copies of them (tagging: per word, on copies that keep every word's first piece), with "
+            + "training-signal annealing of the labelled loss (tagging: linear head). Both print a line per round or "
             + "validation; same --seed, same model.", "self-training"),
         CliOption.Value("self-training-rounds", "N", "With --unlabelled, self-training: teacher → student rounds, 1-20.", "1"),
         CliOption.Value("pseudo-label-threshold", "P",
             "With --unlabelled: the confidence (top class's probability, 0-1) a pseudo-label needs (tagging: every word of the "
-            + "sentence); uda: the confidence below which a text's consistency loss is masked.", "0.9; uda: 0.8"),
+            + "sentence); uda: the confidence below which a text's (tagging: a word's) consistency loss is masked.", "0.9; uda: 0.8"),
     ];
 
     private SemiSupervisedOption(string path, SemiSupervisedSettings settings) => (Path, Settings) = (path, settings);
@@ -62,11 +63,7 @@ public sealed class SemiSupervisedOption
     /// <summary>Rejects combinations it does not apply to.</summary>
     public void Check(string task, string approach)
     {
-        if (task == TaggingCommand.Task)
-        {
-            if (Method != SemiSupervisedMethod.SelfTraining) throw new CliException("--task tagging learns from --unlabelled by self-training; --semi-supervised uda is for sentence tasks.");
-            return;
-        }
+        if (task == TaggingCommand.Task) return; // self-training or uda, either approach
         if (approach != "finetune") throw new CliException("--unlabelled applies to --approach finetune (the default).");
         if (task is not ("binary" or "multiclass" or "multitask")) throw new CliException($"--unlabelled applies to --task binary, multiclass, multitask or tagging, not {task}.");
     }

@@ -33,8 +33,8 @@ public static class TrainCommand
         mlnet-transfer train --task tagging --train f.conll [--valid f.conll] [--approach finetune|features]
                              [--head linear|crf] [--model minilm|arctic-xs|<hf-dir>] [--epochs N] [--seed N] [--lr X]
                              [--batch-size N] [--max-tokens N] [--casing] [--checkpoint-dir DIR] [--device cpu|cuda[:N]]
-                             [--unlabelled sentences.txt [--self-training-rounds N] [--pseudo-label-threshold P]]
-                             [--code DIR] [--json] --output m.zip
+                             [--unlabelled sentences.txt [--semi-supervised self-training|uda]
+                             [--self-training-rounds N] [--pseudo-label-threshold P]] [--code DIR] [--json] --output m.zip
         """,
         [
             CliOption.OneOf("task", ["binary", "multiclass", "regression", "multitask", TaggingCommand.Task, MultipleChoiceCommand.Task],

@@ -90,8 +90,6 @@ public class SemiSupervisedTrainerTests
         Fails([.. train, "--unlabelled", blank, "--semi-supervised", "uda", "--self-training-rounds", "2"], "--self-training-rounds applies to --semi-supervised self-training");
         Fails([.. train, "--unlabelled", blank, "--pseudo-label-threshold", "1.5"], "--pseudo-label-threshold must be a number between 0 and");
         Fails([.. train, "--unlabelled", blank, "--self-training-rounds", "0"], "--self-training-rounds must be an integer between 1 and 20");
-        Fails(["train", "--task", "tagging", "--train", "f.conll", "--output", zip, "--unlabelled", blank, "--semi-supervised", "uda"],
-              "--task tagging learns from --unlabelled by self-training");
     }
 
     [Test]

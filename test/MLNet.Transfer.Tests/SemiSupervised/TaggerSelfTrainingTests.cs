@@ -130,8 +130,6 @@ public class TaggerSelfTrainingTests
             Throws.InstanceOf<InvalidDataException>().With.Message.Contain("unlabelled data is empty"));
 
         var lines = mlContext.Data.LoadFromEnumerable(new[] { new TokensLine { Tokens = "alice went to paris" } });
-        Assert.That(() => mlContext.MulticlassClassification.Trainers.FineTuneTokenClassifier(With(lines, new() { Method = SemiSupervisedMethod.Consistency })).Fit(train),
-            Throws.ArgumentException.With.Message.Contain("self-training"));
         Assert.That(() => mlContext.MulticlassClassification.Trainers.FineTuneTokenClassifier(With(lines, new() { SoftLabels = true })).Fit(train),
             Throws.ArgumentException.With.Message.Contain("SoftLabels"));
 
@@ -139,6 +137,8 @@ public class TaggerSelfTrainingTests
         using var model = new TaggingModel(encoder.Model, new TaggerSpec(TinyTagging.Tags, TaggingHead.Linear), 0);
         Assert.That(() => new TaggerSelfTraining(model, encoder.Tokenizer, Settings, new()).Train(TinyTagging.Sentences(8, 1), null, [[]]),
             Throws.ArgumentException.With.Message.Contain("unlabelled set is empty"));
+        Assert.That(() => new TaggerSelfTraining(model, encoder.Tokenizer, Settings, new() { Method = SemiSupervisedMethod.Consistency }),
+            Throws.ArgumentException.With.Message.Contain("TaggerSemiSupervisedTrainer"), "consistency training has its own entry point");
     }
 
     private sealed class TokensLine

@@ -13,7 +13,8 @@ namespace MLNet.Transfer.MLNetIntegration;
 /// <summary>
 /// Trains a tagger (named entities, part-of-speech, ...) from a pretrained encoder: each word is labelled on its first
 /// word piece, long sentences are read in windows, the head is linear softmax or a CRF, and validation entity F1 drives
-/// early stopping; with <see cref="TokenClassifierOptions.UnlabeledData"/> it self-trains on unlabelled sentences. Returns
+/// early stopping; with <see cref="TokenClassifierOptions.UnlabeledData"/> it also learns from unlabelled sentences (self-training or
+/// consistency training, <see cref="TokenClassifierOptions.SemiSupervised"/>). Returns
 /// a <see cref="TokenClassificationTransformer"/>. Reach it through
 /// <c>mlContext.MulticlassClassification.Trainers.FineTuneTokenClassifier</c> (tagging is multiclass classification per word).
 /// </summary>
@@ -39,7 +40,7 @@ public sealed class TokenClassifierEstimator : IEstimator<TokenClassificationTra
         var o = _options;
         var train = TagSequenceColumns.ReadSentences(input, o.TokensColumnName, o.LabelColumnName, "training data");
         var valid = o.ValidationSet is null ? null : TagSequenceColumns.ReadSentences(o.ValidationSet, o.TokensColumnName, o.LabelColumnName, "validation data");
-        var semi = o.UnlabeledData is null ? null : TaggerSelfTraining.Checked(o.SemiSupervised);
+        var semi = o.UnlabeledData is null ? null : TaggerSemiSupervisedTrainer.Checked(o.SemiSupervised);
         var unlabelled = o.UnlabeledData is null ? null : UnlabeledTextReader.ReadSentences(o.UnlabeledData, o.TokensColumnName);
         var tags = TagSequenceColumns.TagSet(input.Schema[o.LabelColumnName], train);
         if (tags.Length < 2) throw new InvalidDataException($"Tags column '{o.LabelColumnName}' has only one tag ('{tags[0]}') in the training data; a tagger needs at least two.");
@@ -51,7 +52,7 @@ public sealed class TokenClassifierEstimator : IEstimator<TokenClassificationTra
             var model = new TaggingModel(encoder.Model, new TaggerSpec(tags, o.HeadFor(tags), o.FreezeEncoder, o.FreezeEncoder ? o.BiLstmHiddenSize : 0, o.CasingFeatures), settings.HeadDropout);
             LastResult = unlabelled is null
                 ? new TaggerTrainer(model, encoder.Tokenizer, settings, o.CrfLearningRate).Train(train, valid, o.Progress, o.CancellationToken)
-                : new TaggerSelfTraining(model, encoder.Tokenizer, settings, semi!, o.CrfLearningRate)
+                : new TaggerSemiSupervisedTrainer(model, encoder.Tokenizer, settings, semi!, o.CrfLearningRate)
                     .Train(train, valid, unlabelled, o.Progress, o.SemiSupervisedProgress, o.CancellationToken);
             var columns = new TokenClassificationTransformer.Columns(o.TokensColumnName, o.PredictedLabelColumnName, o.ScoreColumnName, settings.MaxTokens);
             return new TokenClassificationTransformer(encoder, model, columns, Math.Max(settings.BatchSize, 32), o.InferenceEngine);

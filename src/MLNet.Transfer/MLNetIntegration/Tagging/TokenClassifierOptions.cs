@@ -97,16 +97,20 @@ public sealed class TokenClassifierOptions
     /// </summary>
     public InferenceEngine InferenceEngine { get; set; } = InferenceEngine.Auto;
     /// <summary>
-    /// Unlabelled sentences for self-training (a data view with the words column, <see cref="TokensColumnName"/>: a vector of
-    /// text as in the tagged data, or text split at white space); null (default) = supervised only. The teacher tags them,
-    /// sentences whose least confident word reaches <see cref="SemiSupervisedSettings.ConfidenceThreshold"/> (at most
-    /// <see cref="SemiSupervisedSettings.MaxPseudoLabelsPerClass"/> sentences) join the tagged ones, and the student trained on
-    /// both is kept when it raises the validation F1 (see <see cref="TaggerSelfTraining"/>).
+    /// Unlabelled sentences (a data view with the words column, <see cref="TokensColumnName"/>: a vector of text as in the
+    /// tagged data, or text split at white space); null (default) = supervised only. Self-training (the default method): the
+    /// teacher tags them, sentences whose least confident word reaches <see cref="SemiSupervisedSettings.ConfidenceThreshold"/>
+    /// (at most <see cref="SemiSupervisedSettings.MaxPseudoLabelsPerClass"/> sentences) join the tagged ones, and the student
+    /// trained on both is kept when it raises the validation F1 (see <see cref="TaggerSelfTraining"/>). Consistency training:
+    /// every step adds the per-word KL divergence between the tags predicted for unlabelled sentences and for word-aligned
+    /// TF-IDF-augmented copies (see <see cref="TaggerConsistencyObjective"/>).
     /// </summary>
     public IDataView? UnlabeledData { get; set; }
     /// <summary>
-    /// Self-training's settings, used when <see cref="UnlabeledData"/> is given: <see cref="SemiSupervisedSettings.Method"/>
-    /// must be self-training; rounds, confidence (default 0.9), the sentence cap and student epochs apply. Default: one round.
+    /// Semi-supervised settings, used when <see cref="UnlabeledData"/> is given. <see cref="SemiSupervisedSettings.Method"/>:
+    /// self-training (default; rounds, confidence — default 0.9 —, the sentence cap and student epochs apply) or consistency
+    /// (confidence — default 0.8, per word —, sharpening, weight, annealing of the labelled word loss with a linear head,
+    /// unlabelled batch ratio and augmentation rates apply). Soft labels are refused.
     /// </summary>
     public SemiSupervisedSettings SemiSupervised { get; set; } = new();
     /// <summary>Receives one report per self-training round (pseudo-labelled sentences, their words per tag, validation F1, kept).</summary>

@@ -55,12 +55,18 @@ public sealed class ConsistencyObjective(IReadOnlyList<EncodedText> unlabelled, 
     }
 
     /// <summary>The unlabelled rows of a step: distinct, drawn with a generator seeded by the seed and the step.</summary>
-    internal int[] Draw(int count, int step)
+    internal int[] Draw(int count, int step) => Draw(count, unlabelled.Count, seed, step);
+
+    /// <summary>
+    /// <paramref name="count"/> distinct rows of <paramref name="total"/> (all of them when there are no more), in order,
+    /// drawn with a generator seeded by <paramref name="seed"/> and <paramref name="step"/>: a step's unlabelled batch.
+    /// </summary>
+    internal static int[] Draw(int count, int total, int seed, int step)
     {
         var random = new Random(unchecked(seed * 1_000_003 + step * 7919 + 17));
-        if (count >= unlabelled.Count) return [.. Enumerable.Range(0, unlabelled.Count)];
+        if (count >= total) return [.. Enumerable.Range(0, total)];
         var chosen = new HashSet<int>();
-        while (chosen.Count < count) chosen.Add(random.Next(unlabelled.Count));
+        while (chosen.Count < count) chosen.Add(random.Next(total));
         return [.. chosen.Order()];
     }
 

@@ -12,8 +12,8 @@ namespace MLNet.Transfer.Training.SemiSupervised;
 /// sentences) join the tagged ones, and a student trained from the teacher's starting weights on both, with dropout, for
 /// as many epochs as the teacher (so it sees every tagged sentence as often; <see cref="SemiSupervisedSettings.StudentEpochs"/>
 /// overrides), is the next round's teacher. A round that does not raise the validation entity F1 is undone and ends training.
-/// Deterministic for <see cref="FineTuneSettings.Seed"/>. Consistency training, soft labels and class balancing are
-/// sentence-task options and are refused here; the student's only noise is dropout.
+/// Deterministic for <see cref="FineTuneSettings.Seed"/>. Soft labels and class balancing are sentence-task options (soft
+/// labels are refused); the student's only noise is dropout. Consistency training: <see cref="TaggerSemiSupervisedTrainer"/>.
 /// </summary>
 public sealed class TaggerSelfTraining
 {
@@ -32,14 +32,12 @@ public sealed class TaggerSelfTraining
         (_model, _tokenizer, _settings, _crfLearningRate) = (model, tokenizer, settings, crfLearningRate);
     }
 
-    /// <summary>The settings, validated, if a tagger can use them (self-training, hard labels); else an <see cref="ArgumentException"/>.</summary>
+    /// <summary>The settings, validated, if tagger self-training can use them (self-training, hard labels); else an <see cref="ArgumentException"/>.</summary>
     public static SemiSupervisedSettings Checked(SemiSupervisedSettings semiSupervised)
     {
-        ArgumentNullException.ThrowIfNull(semiSupervised);
-        semiSupervised.Validate();
+        TaggerSemiSupervisedTrainer.Checked(semiSupervised);
         if (semiSupervised.Method != SemiSupervisedMethod.SelfTraining)
-            throw new ArgumentException($"A tagger learns from unlabelled sentences by self-training; {semiSupervised.Method} training is available for sentence tasks only.", nameof(semiSupervised));
-        if (semiSupervised.SoftLabels) throw new ArgumentException("SoftLabels applies to sentence tasks; a tagger's pseudo-labels are its decoded tags.", nameof(semiSupervised));
+            throw new ArgumentException($"TaggerSelfTraining does self-training; {semiSupervised.Method} training of a tagger is TaggerSemiSupervisedTrainer's.", nameof(semiSupervised));
         return semiSupervised;
     }
 

@@ -39,35 +39,49 @@ public sealed class TfIdfAugmenter
     /// </summary>
     public EncodedText Augment(EncodedText text, double rate, double deletionShare, Random random)
     {
+        var changes = Changes(text, rate, deletionShare, random);
+        var ids = new List<int>(text.Length);
+        var types = new List<int>(text.Length);
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (changes[i] == Deleted) continue;
+            ids.Add(changes[i] == Kept ? text.InputIds[i] : changes[i]);
+            types.Add(text.TokenTypeIds[i]);
+        }
+        var free = Enumerable.Range(0, text.Length).Where(i => !_special.Contains(text.InputIds[i])).ToArray();
+        if (free.Length > 0 && free.All(i => changes[i] == Deleted))
+        { // everything was deleted: keep the specials and the text's first piece
+            var keep = Enumerable.Range(0, text.Length).Where(i => _special.Contains(text.InputIds[i]) || i == free[0]).ToArray();
+            return new EncodedText([.. keep.Select(i => text.InputIds[i])], [.. keep.Select(i => text.TokenTypeIds[i])]);
+        }
+        return new EncodedText([.. ids], [.. types]);
+    }
+
+    /// <summary><see cref="Changes"/>: the piece stays.</summary>
+    internal const int Kept = -1;
+    /// <summary><see cref="Changes"/>: the piece is deleted.</summary>
+    internal const int Deleted = -2;
+
+    /// <summary>
+    /// What <see cref="Augment"/> does to each piece of <paramref name="text"/>: <see cref="Kept"/>, <see cref="Deleted"/>,
+    /// or the id of its replacement (the specials are always kept). Callers that must keep some pieces in place (a tagger's
+    /// first word pieces) apply the decisions themselves.
+    /// </summary>
+    internal int[] Changes(EncodedText text, double rate, double deletionShare, Random random)
+    {
+        var changes = Enumerable.Repeat(Kept, text.Length).ToArray();
         var positions = Enumerable.Range(0, text.Length).Where(i => !_special.Contains(text.InputIds[i])).ToArray();
-        if (positions.Length == 0 || rate <= 0 || _replacements.Length == 0) return text;
+        if (positions.Length == 0 || rate <= 0 || _replacements.Length == 0) return changes;
         var score = Scores(text).ToDictionary(s => s.Id, s => s.Score);
         double max = positions.Max(i => score[text.InputIds[i]]);
         var weights = positions.Select(i => max - score[text.InputIds[i]]).ToArray();
         double sum = weights.Sum();
-        var ids = new List<int>(text.Length);
-        var types = new List<int>(text.Length);
-        int kept = 0, position = 0;
-        for (int i = 0; i < text.Length; i++)
+        for (int k = 0; k < positions.Length; k++)
         {
-            bool free = position < positions.Length && positions[position] == i;
-            double p = !free ? 0 : sum > 0 ? Math.Min(1, rate * positions.Length * weights[position] / sum) : rate;
-            if (free) position++;
-            if (p > 0 && random.NextDouble() < p)
-            {
-                if (random.NextDouble() < deletionShare) continue;
-                ids.Add(Draw(random));
-            }
-            else ids.Add(text.InputIds[i]);
-            types.Add(text.TokenTypeIds[i]);
-            if (free) kept++;
+            double p = sum > 0 ? Math.Min(1, rate * positions.Length * weights[k] / sum) : rate;
+            if (p > 0 && random.NextDouble() < p) changes[positions[k]] = random.NextDouble() < deletionShare ? Deleted : Draw(random);
         }
-        if (kept == 0) // everything was deleted: keep the specials and the text's first piece
-        {
-            var keep = Enumerable.Range(0, text.Length).Where(i => _special.Contains(text.InputIds[i]) || i == positions[0]).ToArray();
-            return new EncodedText([.. keep.Select(i => text.InputIds[i])], [.. keep.Select(i => text.TokenTypeIds[i])]);
-        }
-        return new EncodedText([.. ids], [.. types]);
+        return changes;
     }
 
     /// <summary>Augmented copies of every text, reproducible for a seed.</summary>

@@ -2,6 +2,7 @@ using MLNet.Transfer.Models;
 using MLNet.Transfer.Models.Tagging;
 using MLNet.Transfer.Text;
 using MLNet.Transfer.Text.Tagging;
+using MLNet.Transfer.Training.SemiSupervised;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -22,6 +23,13 @@ public sealed class TaggerTrainer
     private readonly BertWordPieceTokenizer _tokenizer;
     private readonly FineTuneSettings _settings;
     private readonly double _crfLearningRate;
+    private int _totalSteps = 1;
+
+    /// <summary>
+    /// UDA-style consistency training on unlabelled sentences (null = supervised only): every step adds its loss and anneals
+    /// the labelled word loss (<see cref="TaggerConsistencyObjective"/>).
+    /// </summary>
+    public TaggerConsistencyObjective? Consistency { get; init; }
 
     /// <summary>Creates a trainer; <paramref name="settings"/> are validated against the encoder (pooling and class weights are not used).</summary>
     public TaggerTrainer(TaggingModel model, BertWordPieceTokenizer tokenizer, FineTuneSettings settings, double crfLearningRate = DefaultCrfLearningRate)
@@ -51,6 +59,7 @@ public sealed class TaggerTrainer
                 return (TrainStep(batch, optimizer, step), batch.Sum(b => (long)b.Window.Tokens.Length));
             },
             validation is null ? null : () => Evaluate(validation), "F1Score");
+        _totalSteps = plan.TotalSteps;
         var loop = new TrainingLoop(_model, optimizer, groups, plan with { EnterTraining = SetTrainingMode });
         loop.ResumeOrSeed(Fingerprint(examples), _settings.Seed);
         return loop.Run(progress, cancellation).ToFineTuneResult();
@@ -88,7 +97,9 @@ public sealed class TaggerTrainer
     {
         using var scope = NewDisposeScope();
         var emissions = _model.Emissions(batch.Select(b => b.Window).ToArray(), _tokenizer.PadId);
-        var loss = TaggingLoss.Compute(_model, emissions, batch.Select(b => b.Tags).ToArray());
+        double annealing = Consistency?.AnnealingThreshold(step, _totalSteps, _model.Spec.Tags.Length) ?? 1;
+        var loss = TaggingLoss.Compute(_model, emissions, batch.Select(b => b.Tags).ToArray(), annealing);
+        if (Consistency is not null) loss = loss + Consistency.Loss(_model, _tokenizer.PadId, batch.Length, step);
         return GuardedStep.Run(loss, optimizer, _model, _settings.MaxGradNorm, step, "Training",
                                "Lower the learning rate or check the tags.", "Lower the learning rate.");
     }
@@ -99,6 +110,7 @@ public sealed class TaggerTrainer
         var text = new System.Text.StringBuilder();
         text.Append(_settings with { CheckpointDirectory = null }).Append('|').Append(_crfLearningRate).Append('|').Append(_model.Spec.Head)
             .Append('|').Append(_model.Spec.FeaturesOnly).Append('|').Append(_model.Spec.BiLstmHidden).Append('|').Append(_model.Spec.CasingFeatures).Append('|').Append(string.Join(' ', _model.Spec.Tags));
+        if (Consistency is not null) text.Append('|').Append(Consistency); // supervised runs keep their earlier fingerprint
         foreach (var e in examples) text.Append(',').Append(e.Window.Tokens.Length);
         return TrainingCheckpoint.Fingerprint(text.ToString());
     }
