@@ -26,7 +26,7 @@ public sealed class SemiSupervisedOption
             + "noise, dropout; tagging: dropout) is kept when it scores better on the validation data. uda: every step "
             + "adds the KL divergence between the predictions on unlabelled texts (sharpened, confident ones only) and on "
             + "TF-IDF-augmented copies of them (tagging: per word, on copies that keep every word's first piece), with "
-            + "training-signal annealing of the labelled loss (tagging: linear head). Both print a line per round or "
+            + "training-signal annealing of the labelled loss (not for tagging). Both print a line per round or "
             + "validation; same --seed, same model.", "self-training"),
         CliOption.Value("self-training-rounds", "N", "With --unlabelled, self-training: teacher → student rounds, 1-20.", "1"),
         CliOption.Value("pseudo-label-threshold", "P",

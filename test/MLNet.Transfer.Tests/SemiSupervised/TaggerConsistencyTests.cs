@@ -146,6 +146,19 @@ public class TaggerConsistencyTests
             "a CRF's sentence likelihood is not annealed");
     }
 
+    [Test]
+    public void ATaggerAnnealsOnlyWhenAskedWhileSentenceClassifiersAnnealByDefault()
+    {
+        using var encoder = TinyPipelines.NewEncoder();
+        var windows = Windows(encoder.Tokenizer, Pool(8, 4));
+        var uda = new SemiSupervisedSettings { Method = SemiSupervisedMethod.Consistency };
+        int tags = TinyTagging.Tags.Length;
+        Assert.That(new TaggerConsistencyObjective(windows, uda, seed: 1).AnnealingThreshold(0, 100, tags), Is.EqualTo(1), "tagger default: no annealing");
+        Assert.That(new TaggerConsistencyObjective(windows, uda with { Annealing = AnnealingSchedule.Exp }, seed: 1).AnnealingThreshold(0, 100, tags),
+                    Is.EqualTo(TrainingSignalAnnealing.Threshold(AnnealingSchedule.Exp, 0, 100, tags)), "an explicit schedule is honoured");
+        Assert.That(uda.AnnealingOr(AnnealingSchedule.Exp), Is.EqualTo(AnnealingSchedule.Exp), "sentence classifiers keep UDA's exp default");
+    }
+
     [TestCase(TaggingHead.Linear)]
     [TestCase(TaggingHead.Crf)]
     public void ConsistencyTrainingIsBitIdenticalForASeedAndDiffersFromSupervised(TaggingHead head)

@@ -25,9 +25,10 @@ public sealed class ConsistencyObjective(IReadOnlyList<EncodedText> unlabelled, 
     /// <summary>The supervised targets of a task with the rows annealing leaves out at this step set to null.</summary>
     public float[]?[] AnnealedTargets(TaskSpec task, Tensor logits, IReadOnlyList<float[]?> targets, int step, int totalSteps)
     {
-        if (_settings.Annealing == AnnealingSchedule.None || task.Kind is not (TaskKind.Binary or TaskKind.Multiclass)) return targets.ToArray();
+        var annealing = _settings.AnnealingOr(AnnealingSchedule.Exp);
+        if (annealing == AnnealingSchedule.None || task.Kind is not (TaskKind.Binary or TaskKind.Multiclass)) return targets.ToArray();
         int classes = task.Kind == TaskKind.Binary ? 2 : task.Outputs;
-        return ConsistencyLoss.Anneal(task.Kind, logits, targets, TrainingSignalAnnealing.Threshold(_settings.Annealing, step, totalSteps, classes));
+        return ConsistencyLoss.Anneal(task.Kind, logits, targets, TrainingSignalAnnealing.Threshold(annealing, step, totalSteps, classes));
     }
 
     /// <summary>λ × the consistency loss of this step's unlabelled draw (null when the model has no classification task).</summary>

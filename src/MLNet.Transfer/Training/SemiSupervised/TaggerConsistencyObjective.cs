@@ -58,7 +58,8 @@ public sealed class TaggerConsistencyObjective
 
     /// <summary>Training-signal annealing's threshold η_t at <paramref name="step"/> of <paramref name="totalSteps"/> for <paramref name="tags"/> tags (1 = none).</summary>
     public double AnnealingThreshold(int step, int totalSteps, int tags) =>
-        _settings.Annealing == AnnealingSchedule.None ? 1 : TrainingSignalAnnealing.Threshold(_settings.Annealing, step, totalSteps, tags);
+        _settings.AnnealingOr(AnnealingSchedule.None) is var schedule and not AnnealingSchedule.None
+            ? TrainingSignalAnnealing.Threshold(schedule, step, totalSteps, tags) : 1;
 
     /// <summary>λ × the consistency loss of this step's unlabelled draw of 
     /// <see cref="SemiSupervisedSettings.UnlabelledBatchRatio"/> × <paramref name="batchSize"/> windows.</summary>
