@@ -2,7 +2,8 @@
 // ML.NET's FeaturizeText baseline, on a shared data set's test split. Every approach sees the same stratified,
 // nested samples. Usage:
 //   dotnet run -c Release --project examples/LearningCurves -- <sst2|irony|uci> [approach,approach,...] [--adapted <hf-dir>] [--seeds N] [--ks 8,16,...]
-//       [--first-seed N] [--unlabelled N] [--pool train|rest|rt|imdb]
+//       [--first-seed N] [--unlabelled N|all] [--pool train|rest|rt|imdb] [--rounds N] [--cap N | --cap-per-label R] [--threshold P]
+//       [--soft] [--student-epochs N] [--random-pseudo-labels]
 // approaches: text (FeaturizeText + LR), embed (MiniLM embeddings + LR), setfit (SetFit: contrastive tuning + LR), finetune, frozen (fine-tune with the encoder
 // frozen for the first epoch), adapted / embed-adapted (fine-tune / embeddings + LR from a domain-adapted MiniLM directory given with --adapted), layers / layers-adapted
 // (every layer of MiniLM / of the adapted model averaged, frozen, + LR), self-training / uda (fine-tune MiniLM semi-supervised with
@@ -10,6 +11,10 @@
 // texts come from: train (default; N texts of the training pool drawn at random, labels dropped), rest (the training pool
 // without the labelled sample), rt (N RT snippets minus the SST-2 dev sentences, ../shared/data/unlabelled), imdb (N sentences
 // of the 1,000 long IMDb reviews in ../shared/data/imdb-reviews, minus any that contain a UCI imdb test sentence).
+// Self-training settings (default: SemiSupervisedSettings'): --rounds, --cap (pseudo-labels per class), --cap-per-label (cap =
+// R × the labelled examples per class), --threshold, --soft (soft labels), --student-epochs, --random-pseudo-labels (drawn at
+// random among the confident texts instead of the most confident). Where the pool's texts have
+// labels (train, rest), each round prints how many of its pseudo-labels are right.
 // Writes learning-curve-<set>.md, .csv and .png in the current folder. Data come from ../shared/data (not redistributed).
 using Microsoft.ML;
 using MLNet.Transfer;
@@ -21,9 +26,17 @@ string set = args.Length > 0 ? args[0] : "sst2";
 var chosen = (args.Length > 1 && !args[1].StartsWith("--") ? args[1] : "text,embed,finetune").Split(',');
 string? adapted = Option("--adapted");
 int seeds = int.Parse(Option("--seeds") ?? "3"), firstSeed = int.Parse(Option("--first-seed") ?? "1");
-int unlabelledCount = int.Parse(Option("--unlabelled") ?? "5000");
+int unlabelledCount = Option("--unlabelled") is "all" ? int.MaxValue : int.Parse(Option("--unlabelled") ?? "5000");
 string pool = Option("--pool") ?? "train";
 int[] ks = (Option("--ks") ?? "8,16,32,64,128,256").Split(',').Select(int.Parse).ToArray();
+var selfTrainingDefaults = new SemiSupervisedSettings();
+int rounds = int.Parse(Option("--rounds") ?? $"{selfTrainingDefaults.Rounds}");
+int? cap = Option("--cap") is { } capText ? int.Parse(capText) : null;
+double? capPerLabel = Option("--cap-per-label") is { } ratio ? double.Parse(ratio, System.Globalization.CultureInfo.InvariantCulture) : null;
+double? threshold = Option("--threshold") is { } thresholdText ? double.Parse(thresholdText, System.Globalization.CultureInfo.InvariantCulture) : null;
+int? studentEpochs = Option("--student-epochs") is { } epochsText ? int.Parse(epochsText) : null;
+bool soft = args.Contains("--soft");
+var selection = args.Contains("--random-pseudo-labels") ? PseudoLabelSelection.Random : selfTrainingDefaults.Selection;
 string? Option(string name) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
 
 var mlContext = new MLContext(seed: 1);
@@ -80,23 +93,43 @@ var all = new Dictionary<string, LearningApproach>
 ITransformer SemiSupervised(IDataView sample, int seed, SemiSupervisedMethod method)
 {
     var options = FewShot(sample, seed, "minilm", false);
-    options.UnlabeledData = UnlabelledPool(sample);
-    Console.WriteLine($"    unlabelled pool '{pool}': {options.UnlabeledData.GetRowCount():N0} texts");
-    options.SemiSupervised = new SemiSupervisedSettings { Method = method };
+    var unlabelled = UnlabelledPool(sample).Where(t => !string.IsNullOrWhiteSpace(t.Text)).ToList();
+    options.UnlabeledData = SharedData.ToDataView(mlContext, unlabelled.Select(t => t.Text));
+    Console.WriteLine($"    unlabelled pool '{pool}': {unlabelled.Count:N0} texts");
+    int labelsPerClass = (int)((sample.GetRowCount() ?? 0) / 2);
+    options.SemiSupervised = selfTrainingDefaults with
+    {
+        Method = method, Rounds = rounds, ConfidenceThreshold = threshold, SoftLabels = soft, StudentEpochs = studentEpochs, Selection = selection,
+        MaxPseudoLabelsPerClass = capPerLabel is { } r ? Math.Max(1, (int)Math.Round(r * labelsPerClass)) : cap ?? selfTrainingDefaults.MaxPseudoLabelsPerClass,
+    };
     options.SemiSupervisedProgress = new Progress<SemiSupervisedRound>(r => Console.WriteLine(
-        $"    round {r.Round}: {r.PseudoLabels} pseudo-labels ({string.Join("/", r.PerClass)})"));
+        $"    round {r.Round}: {r.PseudoLabels} pseudo-labels ({string.Join("/", r.PerClass)}){PseudoLabelAccuracy(r, unlabelled)}"));
     return mlContext.BinaryClassification.Trainers.FineTuneTransformer(options).Fit(sample);
 }
-IDataView UnlabelledPool(IDataView sample) => SharedData.ToDataView(mlContext, pool switch
+// How many of a round's pseudo-labels agree with the pool's own labels (where the pool has them).
+static string PseudoLabelAccuracy(SemiSupervisedRound round, IReadOnlyList<PoolText> pool)
 {
-    "train" => SharedData.Shuffled(SharedData.Texts(trainFiles)).Take(unlabelledCount),
-    "rest" => SharedData.Texts(trainFiles).Except(mlContext.Data.CreateEnumerable<LabeledText>(sample, reuseRowObject: false).Select(t => t.Text))
-                                         .Take(unlabelledCount),
-    "rt" => SharedData.Shuffled(File.ReadLines(Path.Combine(SharedData.Folder("unlabelled"), "rt-snippets-minus-sst2-dev.txt"))).Take(unlabelledCount),
-    "imdb" => SharedData.Shuffled(SharedData.ReviewSentences(Path.Combine(SharedData.Folder("imdb-reviews"), "train.tsv"), SharedData.Texts(testFiles)))
-                        .Take(unlabelledCount),
+    if (round.Labels is not { Count: > 0 } labels || pool.Any(t => t.Label is null)) return "";
+    int right = labels.Count(l => (l.Class == 1) == pool[l.Index].Label);
+    var perClass = Enumerable.Range(0, 2).Select(c => labels.Where(l => l.Class == c).ToList())
+        .Select(g => g.Count == 0 ? "-" : $"{(double)g.Count(l => (l.Class == 1) == pool[l.Index].Label) / g.Count:P1}");
+    // The same among the most confident n per class, for smaller caps.
+    var ranked = Enumerable.Range(0, 2).Select(c => labels.Where(l => l.Class == c).OrderByDescending(l => l.Confidence).ToList()).ToList();
+    var smaller = new[] { 32, 64, 128, 256, 500, 1000, 2000, 4000, 8000 }.Where(n => n < ranked.Min(g => g.Count))
+        .Select(n => $"{n}: {(double)ranked.Sum(g => g.Take(n).Count(l => (l.Class == 1) == pool[l.Index].Label)) / (2 * n):P1}");
+    return $", {(double)right / labels.Count:P1} right (per class {string.Join(" / ", perClass)}; top n per class {string.Join(", ", smaller)}), lowest confidence {labels.Min(l => l.Confidence):F3}";
+}
+List<PoolText> UnlabelledPool(IDataView sample) => pool switch
+{
+    "train" => SharedData.Shuffled(SharedData.Labelled(trainFiles)).Take(unlabelledCount).ToList(),
+    "rest" => RestOfTrain(mlContext.Data.CreateEnumerable<LabeledText>(sample, reuseRowObject: false).Select(t => t.Text).ToHashSet()),
+    "rt" => Unlabelled(SharedData.Shuffled(File.ReadLines(Path.Combine(SharedData.Folder("unlabelled"), "rt-snippets-minus-sst2-dev.txt")))),
+    "imdb" => Unlabelled(SharedData.Shuffled(SharedData.ReviewSentences(Path.Combine(SharedData.Folder("imdb-reviews"), "train.tsv"), SharedData.Texts(testFiles)))),
     _ => throw new ArgumentException($"unknown --pool '{pool}' (known: train, rest, rt, imdb)"),
-});
+};
+// The training texts without the labelled sample, each distinct text once (its first label), in file order.
+List<PoolText> RestOfTrain(HashSet<string> sample) => SharedData.Labelled(trainFiles).DistinctBy(t => t.Text).Where(t => !sample.Contains(t.Text)).Take(unlabelledCount).ToList();
+List<PoolText> Unlabelled(IEnumerable<string> texts) => texts.Take(unlabelledCount).Select(t => new PoolText(t, null)).ToList();
 string AdaptedModel() => adapted ?? throw new ArgumentException("the approaches '*adapted' need --adapted <hf-dir>");
 // ELMo-style frozen features: MiniLM's six blocks averaged (embedding output excluded), then mean-pooled — to see
 // whether an adapted encoder's change shows below its top block.
@@ -137,10 +170,14 @@ static class SharedData
     public static string Folder(string name) => DataFiles.Find(Path.Combine("shared", "data", name));
 
     /// <summary>The texts of the files, in file order, without their labels.</summary>
-    public static IEnumerable<string> Texts(string[] paths) => paths.SelectMany(path => File.ReadLines(path).Skip(1)).Select(line => line.Split('\t', 2)[1]);
+    public static IEnumerable<string> Texts(string[] paths) => Labelled(paths).Select(t => t.Text);
 
-    /// <summary>The texts in a random order (seed 0, the same for every run).</summary>
-    public static string[] Shuffled(IEnumerable<string> texts)
+    /// <summary>The texts of the files with their labels, in file order.</summary>
+    public static IEnumerable<PoolText> Labelled(string[] paths) => paths.SelectMany(path => File.ReadLines(path).Skip(1))
+        .Select(line => line.Split('\t', 2)).Select(p => new PoolText(p[1], p[0] == "1"));
+
+    /// <summary>The items in a random order (seed 0, the same for every run of the same count).</summary>
+    public static T[] Shuffled<T>(IEnumerable<T> texts)
     {
         var array = texts.ToArray();
         new Random(0).Shuffle(array);
@@ -167,9 +204,12 @@ static class SharedData
     public static IDataView ToDataView(MLContext mlContext, IEnumerable<string> texts) =>
         mlContext.Data.LoadFromEnumerable(texts.Select(t => new UnlabeledText { Text = t }).ToList());
 
-    public static IDataView Load(MLContext mlContext, string[] paths) => mlContext.Data.LoadFromEnumerable(paths.SelectMany(path => File.ReadLines(path).Skip(1))
-        .Select(line => line.Split('\t', 2)).Select(p => new LabeledText { Label = p[0] == "1", Text = p[1] }).ToList());
+    public static IDataView Load(MLContext mlContext, string[] paths) =>
+        mlContext.Data.LoadFromEnumerable(Labelled(paths).Select(t => new LabeledText { Label = t.Label == true, Text = t.Text }).ToList());
 }
+
+/// <summary>A text of the unlabelled pool and, where the pool has one, its label (true = positive / ironic), used only to score pseudo-labels.</summary>
+public sealed record PoolText(string Text, bool? Label);
 
 /// <summary>One unlabelled text.</summary>
 public sealed class UnlabeledText

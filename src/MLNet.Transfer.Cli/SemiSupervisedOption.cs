@@ -8,7 +8,7 @@ namespace MLNet.Transfer.Cli;
 
 /// <summary>
 /// <c>train ... --unlabelled corpus.txt [--semi-supervised self-training|uda] [--self-training-rounds N]
-/// [--pseudo-label-threshold P]</c> (fine-tuning binary / multiclass tasks, multi-task models, taggers): unlabelled texts,
+/// [--pseudo-label-threshold P] [--pseudo-label-selection most-confident|random]</c> (fine-tuning binary / multiclass tasks, multi-task models, taggers): unlabelled texts,
 /// one per line, used by self-training (default) or UDA-style consistency training.
 /// </summary>
 public sealed class SemiSupervisedOption
@@ -32,6 +32,10 @@ public sealed class SemiSupervisedOption
         CliOption.Value("pseudo-label-threshold", "P",
             "With --unlabelled: the confidence (top class's probability, 0-1) a pseudo-label needs (tagging: every word of the "
             + "sentence); uda: the confidence below which a text's (tagging: a word's) consistency loss is masked.", "0.9; uda: 0.8"),
+        CliOption.OneOf("pseudo-label-selection", ["most-confident", "random"],
+            "With --unlabelled, self-training of binary/multiclass/multitask: which confident texts become pseudo-labels when a class "
+            + "has more than the cap — the most confident, or drawn at random among all that reach the threshold (more varied; "
+            + "tagging: always the most confident).", "most-confident"),
     ];
 
     private SemiSupervisedOption(string path, SemiSupervisedSettings settings) => (Path, Settings) = (path, settings);
@@ -42,6 +46,8 @@ public sealed class SemiSupervisedOption
     public SemiSupervisedSettings Settings { get; }
     /// <summary>The method.</summary>
     public SemiSupervisedMethod Method => Settings.Method;
+    /// <summary>True when --pseudo-label-selection was given (taggers refuse it).</summary>
+    private bool SelectionGiven { get; init; }
 
     /// <summary>The options given (null without --unlabelled); the others alone are an error.</summary>
     public static SemiSupervisedOption? Read(CliArguments args)
@@ -50,20 +56,32 @@ public sealed class SemiSupervisedOption
         string? method = args.Choice("semi-supervised");
         int? rounds = args.Int("self-training-rounds", 1, 20);
         double? threshold = args.Double("pseudo-label-threshold", 0, 1 - 1e-9);
+        string? selection = args.Choice("pseudo-label-selection");
         if (path is null)
         {
-            string? alone = method is not null ? "--semi-supervised" : rounds is not null ? "--self-training-rounds" : threshold is not null ? "--pseudo-label-threshold" : null;
+            string? alone = method is not null ? "--semi-supervised" : rounds is not null ? "--self-training-rounds" : threshold is not null ? "--pseudo-label-threshold"
+                : selection is not null ? "--pseudo-label-selection" : null;
             return alone is null ? null : throw new CliException($"{alone} needs --unlabelled FILE (unlabelled texts, one per line).");
         }
         var kind = method == "uda" ? SemiSupervisedMethod.Consistency : SemiSupervisedMethod.SelfTraining;
         if (rounds is not null && kind != SemiSupervisedMethod.SelfTraining) throw new CliException("--self-training-rounds applies to --semi-supervised self-training.");
-        return new SemiSupervisedOption(path, new SemiSupervisedSettings { Method = kind, Rounds = rounds ?? 1, ConfidenceThreshold = threshold });
+        if (selection is not null && kind != SemiSupervisedMethod.SelfTraining) throw new CliException("--pseudo-label-selection applies to --semi-supervised self-training.");
+        var settings = new SemiSupervisedSettings { Method = kind, Rounds = rounds ?? 1, ConfidenceThreshold = threshold };
+        return new SemiSupervisedOption(path, selection is null ? settings
+            : settings with { Selection = selection == "random" ? PseudoLabelSelection.Random : PseudoLabelSelection.MostConfident })
+        {
+            SelectionGiven = selection is not null,
+        };
     }
 
     /// <summary>Rejects combinations it does not apply to.</summary>
     public void Check(string task, string approach)
     {
-        if (task == TaggingCommand.Task) return; // self-training or uda, either approach
+        if (task == TaggingCommand.Task)
+        {
+            if (SelectionGiven) throw new CliException("--pseudo-label-selection is for sentence tasks; a tagger pseudo-labels its most confident sentences.");
+            return; // self-training or uda, either approach
+        }
         if (approach != "finetune") throw new CliException("--unlabelled applies to --approach finetune (the default).");
         if (task is not ("binary" or "multiclass" or "multitask")) throw new CliException($"--unlabelled applies to --task binary, multiclass, multitask or tagging, not {task}.");
     }
@@ -92,7 +110,7 @@ public sealed class SemiSupervisedOption
         if (lines.Count == 0) throw new CliException($"--unlabelled: {Path} has no text (one text per line expected).");
         var schema = SchemaDefinition.Create(typeof(UnlabelledLine));
         schema[nameof(UnlabelledLine.Text)].ColumnName = column;
-        Console.WriteLine($"Unlabelled: {lines.Count:N0} texts from {Path} ({(Method == SemiSupervisedMethod.Consistency ? "UDA consistency training" : $"self-training, {Settings.Rounds} round(s), confidence {Settings.Confidence:0.###}")}).");
+        Console.WriteLine($"Unlabelled: {lines.Count:N0} texts from {Path} ({(Method == SemiSupervisedMethod.Consistency ? "UDA consistency training" : $"self-training, {Settings.Rounds} round(s), confidence {Settings.Confidence:0.###}{(Settings.Selection == PseudoLabelSelection.Random ? ", random pseudo-labels" : "")}")}).");
         return mlContext.Data.LoadFromEnumerable(lines, schema);
     }
 

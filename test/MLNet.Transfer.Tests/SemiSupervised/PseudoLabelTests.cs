@@ -35,6 +35,26 @@ public class PseudoLabelTests
     }
 
     [Test]
+    public void ARandomSelectionDrawsAmongEveryConfidentTextReproducibly()
+    {
+        // 200 confident positives (confidence rising with the index) and 200 confident negatives; cap 20 per class.
+        float[][] pool = [.. Enumerable.Range(0, 400).Select(i => i % 2 == 0 ? new[] { 0.05f, 0.91f + i * 1e-4f } : new[] { 0.91f + i * 1e-4f, 0.05f })];
+        var top = PseudoLabels.Select(pool, 0.9, maxPerClass: 20, balance: true);
+        Assert.That(top.Select(l => l.Index).Min(), Is.EqualTo(360), "the most confident: the last 20 of each class");
+
+        var drawn = PseudoLabels.Select(pool, 0.9, maxPerClass: 20, balance: true, sample: new Random(3));
+        Assert.That(drawn, Has.Count.EqualTo(40));
+        Assert.That(drawn.Count(l => l.Class == 1), Is.EqualTo(20), "still balanced");
+        Assert.That(drawn.Select(l => l.Index), Is.Ordered.Ascending.And.Unique, "pool order");
+        Assert.That(drawn.Count(l => l.Index < 200), Is.InRange(10, 30), "drawn from the whole confident range, not its top (expected 20 of 40 below 200)");
+        Assert.That(PseudoLabels.Select(pool, 0.9, 20, true, new Random(3)).Select(l => l.Index), Is.EqualTo(drawn.Select(l => l.Index)), "same generator seed, same draw");
+        Assert.That(PseudoLabels.Select(pool, 0.9, 1000, true, new Random(3)), Has.Count.EqualTo(400), "under the cap every confident text is taken");
+        Assert.That(new SemiSupervisedSettings().Selection, Is.EqualTo(PseudoLabelSelection.MostConfident));
+        Assert.That(() => new SemiSupervisedSettings { Selection = (PseudoLabelSelection)7 }.Validate(),
+                    Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contain("Selection"));
+    }
+
+    [Test]
     public void AClassWithNoConfidentTextMeansNoBalancedPseudoLabels()
     {
         float[][] onlyPositive = [[0.02f, 0.98f], [0.5f, 0.5f]];

@@ -28,6 +28,11 @@ public class SemiSupervisedFineTunerTests
         Assert.That(student.PseudoLabels, Is.GreaterThan(0).And.EqualTo(student.PerClass.Sum()));
         Assert.That(student.PerClass[0], Is.EqualTo(student.PerClass[1]), "class-balanced");
         Assert.That(student.PerClass[0], Is.LessThanOrEqualTo(40));
+        Assert.That(reports[0].Labels, Is.Null, "the teacher's report has no pseudo-labels");
+        Assert.That(student.Labels, Has.Count.EqualTo(student.PseudoLabels), "the report lists the round's pseudo-labels");
+        Assert.That(student.Labels!.Count(l => l.Class == 1), Is.EqualTo(student.PerClass[1]));
+        Assert.That(student.Labels!.Select(l => l.Index), Is.Ordered.Ascending.And.Unique.And.All.InRange(0, 199), "pool positions, in pool order");
+        Assert.That(student.Labels!.Select(l => (double)l.Confidence), Is.All.GreaterThanOrEqualTo(0.6));
         Assert.That(reports.Count, Is.InRange(2, 3), "a round that is not better stops the rounds");
         Assert.That(reports.Where(r => r.Kept).Max(r => r.ValidationScore), Is.EqualTo(Score(model)).Within(1e-9), "the kept round's weights are the model's");
         Assert.That(result.Steps, Is.GreaterThan(0));

@@ -90,6 +90,11 @@ public class SemiSupervisedTrainerTests
         Fails([.. train, "--unlabelled", blank, "--semi-supervised", "uda", "--self-training-rounds", "2"], "--self-training-rounds applies to --semi-supervised self-training");
         Fails([.. train, "--unlabelled", blank, "--pseudo-label-threshold", "1.5"], "--pseudo-label-threshold must be a number between 0 and");
         Fails([.. train, "--unlabelled", blank, "--self-training-rounds", "0"], "--self-training-rounds must be an integer between 1 and 20");
+        Fails([.. train, "--pseudo-label-selection", "random"], "--pseudo-label-selection needs --unlabelled");
+        Fails([.. train, "--unlabelled", blank, "--pseudo-label-selection", "newest"], "--pseudo-label-selection must be one of most-confident, random");
+        Fails([.. train, "--unlabelled", blank, "--semi-supervised", "uda", "--pseudo-label-selection", "random"], "--pseudo-label-selection applies to --semi-supervised self-training");
+        Fails(["train", "--task", "tagging", "--train", "f.conll", "--output", zip, "--unlabelled", blank, "--pseudo-label-selection", "random"],
+              "--pseudo-label-selection is for sentence tasks");
     }
 
     [Test]
@@ -109,8 +114,10 @@ public class SemiSupervisedTrainerTests
         File.WriteAllLines(texts, Enumerable.Range(0, 30).Select(i => i % 2 == 0 ? $"a good one {i}" : $"a bad one {i}"));
         string yelp = RepoData.Uci("yelp");
         var multi = InProcessCli.Run("train", "--task", "multitask", "--train", $"yelp={yelp}:Label:binary", "--train", $"tags={conll}:tagging", "--model", model,
-                                     "--epochs", "1", "--max-tokens", "16", "--unlabelled", texts, "--pseudo-label-threshold", "0.5", "--output", zip);
+                                     "--epochs", "1", "--max-tokens", "16", "--unlabelled", texts, "--pseudo-label-threshold", "0.5",
+                                     "--pseudo-label-selection", "random", "--output", zip);
         Assert.That(multi.Code, Is.EqualTo(0), multi.Out + multi.Err);
+        Assert.That(multi.Out, Does.Contain("confidence 0.5, random pseudo-labels"));
         Assert.That(multi.Out, Does.Contain("self-training round 0").And.Match(@"self-training round 1/1: \d+ pseudo-labels \(\d+ / \d+ per class\)"));
     }
 }

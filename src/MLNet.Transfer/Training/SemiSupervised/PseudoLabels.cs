@@ -33,15 +33,16 @@ public static class PseudoLabels
 
     /// <summary>
     /// The texts whose top class's probability reaches <paramref name="threshold"/>, the most confident first within each
-    /// class, at most <paramref name="maxPerClass"/> per class; with <paramref name="balance"/> every class gets as many as
-    /// the class with the fewest confident texts (none at all when a class has none). Ties go to the earlier text; the
-    /// result is in pool order.
+    /// class (or, with <paramref name="sample"/>, drawn at random among them), at most <paramref name="maxPerClass"/> per
+    /// class; with <paramref name="balance"/> every class gets as many as the class with the fewest confident texts (none at
+    /// all when a class has none). Ties go to the earlier text; the result is in pool order.
     /// </summary>
     /// <param name="probabilities">Per unlabelled text, the probability of each class (all of one length, at least 2).</param>
     /// <param name="threshold">Top-class probability a pseudo-label needs.</param>
     /// <param name="maxPerClass">Cap per class.</param>
     /// <param name="balance">Same count for every class.</param>
-    public static List<PseudoLabel> Select(IReadOnlyList<float[]> probabilities, double threshold, int maxPerClass, bool balance)
+    /// <param name="sample">Null: the most confident. Otherwise the generator that draws the pseudo-labels of each class uniformly among its confident texts.</param>
+    public static List<PseudoLabel> Select(IReadOnlyList<float[]> probabilities, double threshold, int maxPerClass, bool balance, Random? sample = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxPerClass, 1);
         if (probabilities.Count == 0) return [];
@@ -58,7 +59,14 @@ public static class PseudoLabels
             if (p[top] >= threshold) confident[top].Add(new PseudoLabel(i, top, p));
         }
         int take = balance ? Math.Min(maxPerClass, confident.Min(c => c.Count)) : maxPerClass;
-        return confident.SelectMany(c => c.OrderByDescending(l => l.Confidence).ThenBy(l => l.Index).Take(take))
-                        .OrderBy(l => l.Index).ToList();
+        return confident.SelectMany(c => Order(c, sample).Take(take)).OrderBy(l => l.Index).ToList();
+    }
+
+    private static IEnumerable<PseudoLabel> Order(List<PseudoLabel> confident, Random? sample)
+    {
+        if (sample is null) return confident.OrderByDescending(l => l.Confidence).ThenBy(l => l.Index);
+        var shuffled = confident.ToArray();
+        sample.Shuffle(shuffled);
+        return shuffled;
     }
 }

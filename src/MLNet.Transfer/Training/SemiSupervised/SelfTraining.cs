@@ -25,7 +25,7 @@ internal sealed class SelfTraining(TransferModel model, FineTuneSettings setting
                 .Train(examples, validation, progress, cancellation);
         StudentRound Plan(int round)
         {
-            var pseudo = PseudoLabel(unlabelled);
+            var pseudo = PseudoLabel(unlabelled, round);
             var perTask = _classification.ToDictionary(t => model.Tasks[t].Name,
                 t => (IReadOnlyList<int>)[.. Enumerable.Range(0, Classes(t)).Select(c => pseudo[t]!.Count(p => p.Class == c))]);
             int count = _classification.Sum(t => pseudo[t]!.Count);
@@ -33,7 +33,7 @@ internal sealed class SelfTraining(TransferModel model, FineTuneSettings setting
             return new StudentRound(count, perTask[model.Tasks[_classification[0]].Name],
                 () => Train(student, round, SelfTrainingRounds.StudentEpochs(semi.StudentEpochs, settings, train.Count, student.Count)))
             {
-                PerTask = _classification.Length > 1 ? perTask : null,
+                PerTask = _classification.Length > 1 ? perTask : null, Labels = pseudo[_classification[0]],
             };
         }
         return SelfTrainingRounds.Run(model, semi.Rounds, () => Train(train, 0, settings.Epochs), () => Score(validation), Plan,
@@ -43,13 +43,14 @@ internal sealed class SelfTraining(TransferModel model, FineTuneSettings setting
     private int Classes(int task) => model.Tasks[task].Kind == TaskKind.Binary ? 2 : model.Tasks[task].Outputs;
 
     /// <summary>The current model's confident, balanced pseudo-labels on the pool, per task (null for tasks that get none).</summary>
-    private List<PseudoLabel>?[] PseudoLabel(IReadOnlyList<EncodedText> unlabelled)
+    private List<PseudoLabel>?[] PseudoLabel(IReadOnlyList<EncodedText> unlabelled, int round)
     {
         var logits = new TaskPredictor(model, padId, Math.Max(settings.BatchSize, 32)).Predict(unlabelled);
         var result = new List<PseudoLabel>?[model.Tasks.Count];
         foreach (int t in _classification)
             result[t] = PseudoLabels.Select([.. logits[t].Select(l => PseudoLabels.Probabilities(model.Tasks[t].Kind, l))],
-                                            semi.Confidence, semi.MaxPseudoLabelsPerClass, semi.BalancePseudoLabels);
+                                            semi.Confidence, semi.MaxPseudoLabelsPerClass, semi.BalancePseudoLabels,
+                                            semi.Selection == PseudoLabelSelection.Random ? new Random(unchecked(settings.Seed * 7919 + round * 31 + t)) : null);
         return result;
     }
 

@@ -11,6 +11,8 @@ internal sealed record StudentRound(int PseudoLabels, IReadOnlyList<int> PerClas
 {
     /// <summary>Per task, the pseudo-labels per class (sentence models with several classification tasks), or null.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<int>>? PerTask { get; init; }
+    /// <summary>The pseudo-labels of the first pseudo-labelled task (the round report's <see cref="SemiSupervisedRound.Labels"/>), or null.</summary>
+    public IReadOnlyList<PseudoLabel>? Labels { get; init; }
 }
 
 /// <summary>
@@ -44,7 +46,7 @@ internal static class SelfTrainingRounds
                 var student = plan(round);
                 if (student.PseudoLabels == 0)
                 {
-                    progress?.Report(new SemiSupervisedRound(round, rounds, 0, student.PerClass, null, false) { PerTask = student.PerTask });
+                    progress?.Report(new SemiSupervisedRound(round, rounds, 0, student.PerClass, null, false) { PerTask = student.PerTask, Labels = student.Labels });
                     break;
                 }
                 bestWeights?.Values.ToList().ForEach(t => t.Dispose());
@@ -53,7 +55,7 @@ internal static class SelfTrainingRounds
                 var result = student.Train();
                 double? current = Score();
                 bool kept = bestScore is null || current > bestScore;
-                progress?.Report(new SemiSupervisedRound(round, rounds, student.PseudoLabels, student.PerClass, current, kept) { PerTask = student.PerTask });
+                progress?.Report(new SemiSupervisedRound(round, rounds, student.PseudoLabels, student.PerClass, current, kept) { PerTask = student.PerTask, Labels = student.Labels });
                 if (!kept)
                 {
                     Restore(model, bestWeights!);

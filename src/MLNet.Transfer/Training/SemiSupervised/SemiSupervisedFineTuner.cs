@@ -18,6 +18,12 @@ public sealed record SemiSupervisedRound(int Round, int Rounds, int PseudoLabels
     /// name (<see cref="PseudoLabels"/> is their total); null otherwise.
     /// </summary>
     public IReadOnlyDictionary<string, IReadOnlyList<int>>? PerTask { get; init; }
+
+    /// <summary>
+    /// Sentence models: the round's pseudo-labels of the first binary / multiclass task (pool index, class, the teacher's
+    /// probabilities), in pool order — to check them against labels known elsewhere; null for the teacher's report and taggers.
+    /// </summary>
+    public IReadOnlyList<PseudoLabel>? Labels { get; init; }
 }
 
 /// <summary>

@@ -16,6 +16,15 @@ public enum SemiSupervisedMethod
     Consistency,
 }
 
+/// <summary>Self-training: which of the texts the teacher is confident about become pseudo-labels when there are more than the cap.</summary>
+public enum PseudoLabelSelection
+{
+    /// <summary>The most confident first.</summary>
+    MostConfident,
+    /// <summary>Drawn at random among every text that reaches the confidence threshold (harder, more varied texts than the top ones).</summary>
+    Random,
+}
+
 /// <summary>
 /// Training-signal annealing (UDA): a labelled example whose correct-class probability is above a threshold η_t leaves
 /// the supervised loss, with η_t = α_t (1 − 1/K) + 1/K rising from chance (1/K) to 1 over training.
@@ -51,6 +60,11 @@ public sealed record SemiSupervisedSettings
     public int Rounds { get; init; } = 1;
     /// <summary>Self-training: at most this many pseudo-labels per class (the most confident; a tagger: this many sentences). Default 1,000.</summary>
     public int MaxPseudoLabelsPerClass { get; init; } = 1000;
+    /// <summary>
+    /// Self-training: which confident texts become pseudo-labels when a class has more than the cap — the most confident
+    /// (default) or a random draw among them (seeded by <see cref="FineTuneSettings.Seed"/> and the round).
+    /// </summary>
+    public PseudoLabelSelection Selection { get; init; } = PseudoLabelSelection.MostConfident;
     /// <summary>Self-training: take the same number of pseudo-labels of every class (the rarest class's count). Default true.</summary>
     public bool BalancePseudoLabels { get; init; } = true;
     /// <summary>Self-training: the student learns the teacher's probabilities instead of its top class. Default false.</summary>
@@ -92,6 +106,7 @@ public sealed record SemiSupervisedSettings
     public SemiSupervisedSettings Validate()
     {
         Check(Enum.IsDefined(Method), nameof(Method), Method, $"must be one of {string.Join(", ", Enum.GetNames<SemiSupervisedMethod>())}");
+        Check(Enum.IsDefined(Selection), nameof(Selection), Selection, $"must be one of {string.Join(", ", Enum.GetNames<PseudoLabelSelection>())}");
         Check(Annealing is null || Enum.IsDefined(Annealing.Value), nameof(Annealing), Annealing!, $"must be one of {string.Join(", ", Enum.GetNames<AnnealingSchedule>())}");
         Check(Confidence is >= 0 and < 1, nameof(ConfidenceThreshold), Confidence, "must be in [0, 1)");
         Check(Rounds >= 1, nameof(Rounds), Rounds, "must be at least 1");
