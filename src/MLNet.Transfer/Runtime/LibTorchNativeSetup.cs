@@ -22,7 +22,6 @@ internal static class LibTorchNativeSetup
 {
     internal const string LibraryFile = "libLibTorchSharp.so";
     private const string NativeRid = "linux-x64";
-    private const string CpuPackage = "libtorch-cpu-linux-x64";
 
     /// <summary>The native files TorchSharp would load: its bridge library and the folder of LibTorch's libraries.</summary>
     internal sealed record NativeFiles(string LibTorchSharp, string LibTorchDirectory);
@@ -81,7 +80,7 @@ internal static class LibTorchNativeSetup
         string? packages = packageVersionFolder?.Parent?.Parent?.FullName;
         if (packageVersionFolder is null || packages is null) return null;
         string lib = Path.Combine(packageVersionFolder.FullName, "runtimes", NativeRid, "native", LibraryFile);
-        string libTorchPackage = Path.Combine(packages, CpuPackage);
+        string libTorchPackage = Path.Combine(packages, LibTorchRequirement.CpuPackage);
         if (!File.Exists(lib) || !Directory.Exists(libTorchPackage)) return null;
         var versions = Directory.GetDirectories(libTorchPackage)
             .Where(v => File.Exists(Path.Combine(v, "runtimes", NativeRid, "native", "libtorch.so")))
