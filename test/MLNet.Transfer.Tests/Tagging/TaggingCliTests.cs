@@ -96,7 +96,7 @@ public class TaggingCliTests
     }
 
     [Test]
-    public void MalformedConllAndUnknownTagsExitWith2NamingFileAndLine()
+    public void MalformedConllExitsWith2NamingFileAndLineAndUnknownTagsAreAWarning()
     {
         string bad = Path.Combine(_temp.Path, "bad.conll");
         File.WriteAllText(bad, "a\tO\n\nb O\n");
@@ -104,10 +104,15 @@ public class TaggingCliTests
         Assert.That(code, Is.EqualTo(2));
         Assert.That(error, Does.Contain($"{bad}:3:").And.Not.Contain(" at "));
 
-        File.WriteAllText(bad, "a\tO\nb\tB-weapon\n");
-        (code, _, error) = InProcessCli.Run("evaluate", "--model-file", _zip, "--test", bad, "--json");
-        Assert.That(code, Is.EqualTo(2));
-        Assert.That(error, Does.Contain($"{bad}:2:").And.Contain("'B-weapon'"));
+        File.WriteAllText(bad, "a\tO\nb\tB-weapon\n\nc\tB-weapon\n");
+        (code, var output, error) = InProcessCli.Run("evaluate", "--model-file", _zip, "--test", bad, "--json");
+        Assert.That(code, Is.EqualTo(0), "a tag the model never saw is a warning, not an error");
+        Assert.That(error, Does.Contain("warning:").And.Contain(bad).And.Contain("'B-weapon' (2 words, first at line 2)"));
+        using (var metrics = System.Text.Json.JsonDocument.Parse(output.Trim()))
+        {
+            Assert.That(metrics.RootElement.GetProperty("Recall").GetDouble(), Is.EqualTo(0), "two gold entities, neither predictable");
+            Assert.That(metrics.RootElement.GetProperty("TokenAccuracy").GetDouble(), Is.LessThanOrEqualTo(1.0 / 3 + 1e-9), "the two weapon words are errors");
+        }
 
         File.WriteAllText(bad, "\n\n");
         string zip = Path.Combine(_temp.Path, "never.zip");
@@ -149,7 +154,7 @@ public class TaggingCliTests
         string bad = Path.Combine(_temp.Path, "unknown-tag.conll");
         File.WriteAllText(bad, "bob\tB-person\nrome\tB-city\n");
         (code, _, error) = InProcessCli.Run("evaluate", "--model-file", zip, "--test", $"ner={bad}");
-        Assert.That(code, Is.EqualTo(2));
-        Assert.That(error, Does.Contain($"{bad}:2").And.Contain("B-city"));
+        Assert.That(code, Is.EqualTo(0), "a tag the model never saw is a warning, not an error");
+        Assert.That(error, Does.Contain("warning:").And.Contain("'B-city' (1 word, first at line 2)"));
     }
 }
