@@ -109,7 +109,7 @@ public sealed class TokenClassifierOptions
     /// <summary>
     /// Semi-supervised settings, used when <see cref="UnlabeledData"/> is given. <see cref="SemiSupervisedSettings.Method"/>:
     /// self-training (default; rounds, confidence — default 0.9 —, the sentence cap and student epochs apply) or consistency
-    /// (confidence — default 0.8, per word —, sharpening, weight, annealing of the labelled word loss with a linear head,
+    /// (confidence — default 0.8, per word —, sharpening, weight, annealing of the labelled word loss with a linear head — off unless set —,
     /// unlabelled batch ratio and augmentation rates apply). Soft labels are refused.
     /// </summary>
     public SemiSupervisedSettings SemiSupervised { get; set; } = new();

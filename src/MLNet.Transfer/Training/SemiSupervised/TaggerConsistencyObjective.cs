@@ -15,7 +15,8 @@ namespace MLNet.Transfer.Training.SemiSupervised;
 /// was replaced is another word and leaves the loss), and the encoder's dropout adds noise to both sides. The mean is over
 /// the words the augmentation kept, words the model tags below the confidence threshold counting 0 — the sentence
 /// objective's rule (and UDA's) with words as the examples, so the term grows as the model becomes sure of more words.
-/// It also gives the annealing threshold of the labelled word loss (<see cref="TaggingLoss.Compute"/>).
+/// It also gives the annealing threshold of the labelled word loss (<see cref="TaggingLoss.Compute"/>; none unless
+/// <see cref="SemiSupervisedSettings.Annealing"/> is set).
 /// </summary>
 /// <remarks>
 /// A CRF head's probabilities here are the per-word softmax of its emission scores — what <see cref="TagPredictor"/>

@@ -9,7 +9,7 @@ namespace MLNet.Transfer.Training.SemiSupervised;
 /// Trains a tagger on tagged plus unlabelled sentences by <see cref="SemiSupervisedSettings.Method"/>: self-training
 /// (<see cref="TaggerSelfTraining"/>) or UDA-style consistency training (<see cref="TaggerTrainer"/> with a
 /// <see cref="TaggerConsistencyObjective"/>: every step adds the per-word consistency loss on unlabelled sentences and
-/// their word-aligned TF-IDF copies, and anneals the labelled word loss). Deterministic for <see cref="FineTuneSettings.Seed"/>.
+/// their word-aligned TF-IDF copies, and anneals the labelled word loss when <see cref="SemiSupervisedSettings.Annealing"/> is set). Deterministic for <see cref="FineTuneSettings.Seed"/>.
 /// </summary>
 /// <param name="model">The tagger, trained in place.</param>
 /// <param name="tokenizer">Its tokenizer.</param>
