@@ -105,9 +105,9 @@ public sealed record SemiSupervisedSettings
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first bad value.</summary>
     public SemiSupervisedSettings Validate()
     {
-        Check(Enum.IsDefined(Method), nameof(Method), Method, $"must be one of {string.Join(", ", Enum.GetNames<SemiSupervisedMethod>())}");
-        Check(Enum.IsDefined(Selection), nameof(Selection), Selection, $"must be one of {string.Join(", ", Enum.GetNames<PseudoLabelSelection>())}");
-        Check(Annealing is null || Enum.IsDefined(Annealing.Value), nameof(Annealing), Annealing!, $"must be one of {string.Join(", ", Enum.GetNames<AnnealingSchedule>())}");
+        CheckDefined<SemiSupervisedMethod>(Method, nameof(Method));
+        CheckDefined<PseudoLabelSelection>(Selection, nameof(Selection));
+        CheckDefined(Annealing, nameof(Annealing));
         Check(Confidence is >= 0 and < 1, nameof(ConfidenceThreshold), Confidence, "must be in [0, 1)");
         Check(Rounds >= 1, nameof(Rounds), Rounds, "must be at least 1");
         Check(MaxPseudoLabelsPerClass >= 1, nameof(MaxPseudoLabelsPerClass), MaxPseudoLabelsPerClass, "must be at least 1");
@@ -119,6 +119,10 @@ public sealed record SemiSupervisedSettings
         Check(DeletionShare is >= 0 and <= 1, nameof(DeletionShare), DeletionShare, "must be in [0, 1]");
         return this;
     }
+
+    /// <summary>Throws unless <paramref name="value"/> is null or one of <typeparamref name="T"/>'s named values.</summary>
+    private static void CheckDefined<T>(T? value, string name) where T : struct, Enum =>
+        Check(value is not { } v || Enum.IsDefined(v), name, value!, $"must be one of {string.Join(", ", Enum.GetNames<T>())}");
 
     private static void Check(bool ok, string name, object value, string rule)
     {
