@@ -41,8 +41,8 @@ public static partial class ConllReader
         var sentences = new List<TaggedSentence>();
         var tokens = new List<string>();
         var tags = new List<string>();
-        int first = 0, columns = 0, columnsLine = 0;
-        bool? tabs = null;
+        int first = 0, columns = 0, columnsLine = 0; // columns 0: no word line yet
+        bool tabs = false;
         void Flush()
         {
             if (tokens.Count > 0) sentences.Add(new TaggedSentence(tokens.ToArray(), tags.ToArray(), first));
@@ -55,10 +55,10 @@ public static partial class ConllReader
             int lineNumber = index + 1;
             if (string.IsNullOrWhiteSpace(line) || line.StartsWith("-DOCSTART-", StringComparison.Ordinal)) { Flush(); continue; }
             if (conllU && line.StartsWith('#')) continue;
-            tabs ??= line.Contains('\t');
-            if (tabs == true && !line.Contains('\t'))
+            if (columns == 0) tabs = line.Contains('\t'); // the file's first word line decides the separator
+            if (tabs && !line.Contains('\t'))
                 throw new InvalidDataException($"{source}:{lineNumber}: expected 'token<TAB>tag' but the line has no tab: '{Shorten(line)}'.");
-            string[] fields = tabs == true ? line.Split('\t') : line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            string[] fields = tabs ? line.Split('\t') : line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
             if (fields.Length < 2)
                 throw new InvalidDataException($"{source}:{lineNumber}: expected 'token<TAB>tag' but the line has only one column: '{Shorten(line)}'.");
             if (columns == 0) (columns, columnsLine) = (fields.Length, lineNumber);
@@ -71,7 +71,7 @@ public static partial class ConllReader
                 (token, tag) = (fields[1], fields[3].Trim());
             }
             else (token, tag) = (fields[0], fields[^1].Trim());
-            if (token.Length == 0) throw new InvalidDataException($"{source}:{lineNumber}: the token (the first column) is empty.");
+            if (token.Length == 0) throw new InvalidDataException($"{source}:{lineNumber}: the token ({(conllU ? "FORM, the second column" : "the first column")}) is empty.");
             if (tag.Length == 0) throw new InvalidDataException($"{source}:{lineNumber}: the tag ({(conllU ? "UPOS, the fourth column" : "the last column")}) is empty.");
             if (tokens.Count == 0) first = lineNumber;
             tokens.Add(token);
