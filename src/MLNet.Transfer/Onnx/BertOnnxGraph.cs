@@ -162,7 +162,7 @@ internal sealed class BertOnnxGraph
     private string Weight(string key)
     {
         string name = Name(key);
-        return _g.Float32Weight(name, _weights.Shape(name), s => _weights.WriteFloat32(name, s));
+        return _g.Float32Weight(name, _weights);
     }
 
     /// <summary>The full name of weight <paramref name="key"/>, checked to exist.</summary>

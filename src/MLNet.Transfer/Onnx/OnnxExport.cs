@@ -84,7 +84,7 @@ public static class OnnxExport
         var (positions, shapes) = taggers.Length > 0 ? TaggerOnnxExport.WordInputs(g, taggers.Any(t => t.Tagging!.CasingFeatures)) : ("", null);
         var states = new BertOnnxGraph(g, config, weights, "bert.", options?.Int8Weights == true).Emit(ids, types, mask);
         string features = new PoolingOnnxGraph(g, mask).Pool(states[^1], pooling);
-        string Weight(string name) => g.Float32Weight(name, weights.Shape(name), s => weights.WriteFloat32(name, s));
+        string Weight(string name) => g.Float32Weight(name, weights);
         var tasks = new List<Dictionary<string, object?>>();
         foreach (var task in taskSpecs)
         {

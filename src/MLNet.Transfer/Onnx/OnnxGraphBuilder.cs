@@ -64,6 +64,9 @@ internal sealed class OnnxGraphBuilder
         return name;
     }
 
+    /// <summary>Adds weight <paramref name="name"/> of <paramref name="weights"/> as a float32 initializer of the same name and shape, streamed when the model is written.</summary>
+    public string Float32Weight(string name, ExportWeights weights) => Float32Weight(name, weights.Shape(name), s => weights.WriteFloat32(name, s));
+
     /// <summary>Adds a float32 constant [dims] (a scalar when <paramref name="dims"/> is empty); returns its name.</summary>
     public string FloatConstant(string hint, float[] values, long[] dims) => FloatInitializer(UniqueName(hint), values, dims);
 

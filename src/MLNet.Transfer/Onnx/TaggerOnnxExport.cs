@@ -73,7 +73,7 @@ public static class TaggerOnnxExport
             var scores = new Dictionary<string, string>();
             foreach (var (name, key) in new[] { (CrfStartTransitions, "crf.start_transitions"), (CrfEndTransitions, "crf.end_transitions"), (CrfTransitions, "crf.transitions") })
             {
-                scores[name] = g.Float32Weight(key, weights.Shape(key), s => weights.WriteFloat32(key, s));
+                scores[name] = g.Float32Weight(key, weights);
                 g.Output(scores[name], name, OnnxProto.Float, name == CrfTransitions ? new OnnxProto.Dim[] { tags, tags } : new OnnxProto.Dim[] { tags });
             }
             string real = g.Op("Cast", [g.Op("Greater", positions, g.Int64Constant("zero", [0], scalar: true))], OnnxProto.IntAttribute("to", OnnxProto.Int64));

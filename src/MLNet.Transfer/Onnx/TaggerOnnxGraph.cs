@@ -72,7 +72,7 @@ internal sealed class TaggerOnnxGraph
     public string Weight(string key)
     {
         string name = Name(key);
-        return _g.Float32Weight(name, _weights.Shape(name), s => _weights.WriteFloat32(name, s));
+        return _g.Float32Weight(name, _weights);
     }
 
     private string Name(string key) => _weights.Contains(_prefix + key)
