@@ -82,9 +82,6 @@ internal sealed class DeferredBertWeights : IDisposable
     /// <summary>Every tensor of the file as a TorchSharp CPU tensor; the caller owns them.</summary>
     public Dictionary<string, Tensor> LoadTensors() => _file.LoadTensors();
 
-    /// <summary>One tensor of the file as little-endian float32 bytes, by its name in the file.</summary>
-    public byte[] ReadFloat32(string name) => _file.ReadFloat32(name);
-
     /// <summary>One tensor of the file as float32 values, by its name in the file.</summary>
     public float[] ReadFloats(string name) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(_file.ReadFloat32(name).AsSpan()).ToArray();
 
@@ -96,7 +93,7 @@ internal sealed class DeferredBertWeights : IDisposable
     public string Source => _file.Source;
 
     /// <summary>Bytes of the encoder's float32 weights.</summary>
-    public long WeightBytes => Expected(Config).Sum(e => e.Shape.Aggregate(4L, (p, d) => p * d));
+    public long WeightBytes => Expected(Config).Sum(e => Float32Bytes(e.Shape));
 
     /// <summary>
     /// Runs <paramref name="build"/> on a thread of its own and returns its result: a module built on first use must not be
@@ -138,8 +135,7 @@ internal sealed class DeferredBertWeights : IDisposable
     /// Writes the encoder's state dict in safetensors form, byte for byte what <see cref="Safetensors.Save(Stream, IReadOnlyDictionary{string, Tensor}, IReadOnlyDictionary{string, string}?)"/>
     /// writes for the materialised module's <c>state_dict()</c> (the module's names, float32), without building it.
     /// </summary>
-    public void WriteStateDict(Stream stream) => Safetensors.Save(stream, Expected(Config).Select(e =>
-        new Safetensors.RawTensor(e.Name, "F32", e.Shape, e.Shape.Aggregate(4L, (p, d) => p * d), s => s.Write(_file.ReadFloat32(_prefix + e.Name)))));
+    public void WriteStateDict(Stream stream) => Safetensors.Save(stream, Expected(Config).Select(e => Entry(e.Name, e.Shape, _prefix + e.Name)));
 
     /// <summary>
     /// Writes the state dict of a task model around this encoder (stored under "bert.") with the extras (its heads), as
@@ -148,7 +144,13 @@ internal sealed class DeferredBertWeights : IDisposable
     public void WriteTaskModelStateDict(Stream stream) => Safetensors.Save(stream, Expected(Config)
         .Select(e => (Name: "bert." + e.Name, Key: _prefix + e.Name, e.Shape))
         .Concat(_extras.Select(e => (e.Name, Key: e.Name, e.Shape)))
-        .Select(e => new Safetensors.RawTensor(e.Name, "F32", e.Shape, e.Shape.Aggregate(4L, (p, d) => p * d), s => s.Write(_file.ReadFloat32(e.Key)))));
+        .Select(e => Entry(e.Name, e.Shape, e.Key)));
+
+    /// <summary>A float32 safetensors entry <paramref name="name"/> [<paramref name="shape"/>] whose data is tensor <paramref name="key"/> of the file.</summary>
+    private Safetensors.RawTensor Entry(string name, long[] shape, string key) =>
+        new(name, "F32", shape, Float32Bytes(shape), s => s.Write(_file.ReadFloat32(key)));
+
+    private static long Float32Bytes(long[] shape) => shape.Aggregate(4L, (p, d) => p * d);
 
     /// <summary>Closes the file.</summary>
     public void Dispose() => _file.Dispose();

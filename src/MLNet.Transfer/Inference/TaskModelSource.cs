@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using MLNet.Transfer.Checkpoints;
 using MLNet.Transfer.Encoders;
 using MLNet.Transfer.Models;
@@ -63,7 +62,7 @@ internal sealed class TaskModelSource : DeferredModelSource<TransferModel>
 
     /// <summary>The bias of <paramref name="task"/>'s sentence head (float32), read from the file while it is deferred.</summary>
     public float[] HeadBias(string task) => DeferredEncoder is not null
-        ? MemoryMarshal.Cast<byte, float>(Weights!.ReadFloat32($"heads.{task}.classifier.bias")).ToArray()
+        ? Weights!.ReadFloats($"heads.{task}.classifier.bias")
         : Model.Head(task).Bias();
 
     /// <summary>The CRF scores of tagging task <paramref name="task"/> (null for a linear head), read from the file while it is deferred.</summary>
@@ -80,5 +79,4 @@ internal sealed class TaskModelSource : DeferredModelSource<TransferModel>
         if (DeferredEncoder is not null) OnnxExport.WriteTaskModel(Weights!.Config, Weights.AllForExport(), Pooling, Tasks, stream, options);
         else OnnxExport.Write(Model, stream, options);
     }
-
 }
