@@ -35,7 +35,7 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
 
     /// <summary>
     /// UDA-style consistency training on unlabelled texts (null = supervised only): every step adds its loss and anneals
-    /// the supervised one (<see cref="ConsistencyObjective"/>).
+    /// the supervised one (<see cref="ConsistencyObjective"/>; tagging tasks' word loss through its <see cref="ConsistencyObjective.Tagging"/> part).
     /// </summary>
     public ConsistencyObjective? Consistency { get; init; }
 
@@ -123,7 +123,8 @@ public sealed class FineTuner(TransferModel model, FineTuneSettings settings, in
             if (windows.Length == 0) continue;
             var tagger = model.Tagger(model.Tasks[t].Name);
             var emissions = tagger.Emissions(windows.Select(w => w.Window!).ToArray(), padId);
-            Add(model.Tasks[t], TaggingLoss.Compute(tagger, emissions, windows.Select(w => w.Targets[t]!.Select(i => (int)i).ToArray()).ToArray()));
+            double annealing = Consistency?.Tagging?.AnnealingThreshold(step, _totalSteps, tagger.Spec.Tags.Length) ?? 1;
+            Add(model.Tasks[t], TaggingLoss.Compute(tagger, emissions, windows.Select(w => w.Targets[t]!.Select(i => (int)i).ToArray()).ToArray(), annealing));
         }
         if (total is null) return 0; // no labels in this batch for any task
         return GuardedStep.Run(total, optimizer, clipped, _settings.MaxGradNorm, step, "Training",

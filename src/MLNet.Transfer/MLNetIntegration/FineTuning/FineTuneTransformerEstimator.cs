@@ -46,7 +46,7 @@ public sealed class FineTuneTransformerEstimator : IEstimator<FineTunedTextTrans
         var valid = o.ValidationSet is null ? null : LabeledTextReader.Read(o.ValidationSet, o.TextColumnName, o.SecondTextColumnName, 1, labels, names, false, "validation data");
         var task = new TaskSpec("task", _kind, names[0]?.Length ?? 1);
         var columns = new TaskColumns(o.ScoreColumnName, o.ProbabilityColumnName, o.PredictedLabelColumnName, names[0]);
-        var unlabelled = UnlabeledTexts.From(o, SemiSupervisedApplies, $"this trainer is {_kind}");
+        var unlabelled = UnlabeledTexts.From(o, SemiSupervisedApplies, $"a binary or multiclass task; this trainer is {_kind}");
         var model = TextFineTuning.Fit(o, [task], [columns], [o.LabelColumnName], train, valid, out var result, out var defaults, unlabelled: unlabelled);
         LastResult = result;
         LastDefaults = defaults;
@@ -60,7 +60,7 @@ public sealed class FineTuneTransformerEstimator : IEstimator<FineTunedTextTrans
     {
         var o = _options;
         SchemaShapes.RequireText(inputSchema, o.TextColumnName, "Text");
-        UnlabeledTexts.CheckSchema(o, SemiSupervisedApplies, $"this trainer is {_kind}");
+        UnlabeledTexts.CheckSchema(o, SemiSupervisedApplies, $"a binary or multiclass task; this trainer is {_kind}");
         if (o.SecondTextColumnName is { } second) SchemaShapes.RequireText(inputSchema, second, "Second text");
         var label = SchemaShapes.Find(inputSchema, o.LabelColumnName, "Label");
         var columns = new TaskColumns(o.ScoreColumnName, o.ProbabilityColumnName, o.PredictedLabelColumnName, null);

@@ -67,7 +67,7 @@ public sealed class MultiTaskFineTuneEstimator : IEstimator<FineTunedTextTransfo
             Tagging = t.Kind == TaskKind.Tagging ? new TaggerSpec(names[i]!, t.Head ?? TokenClassifierOptions.DefaultHead(names[i]!), CasingFeatures: t.CasingFeatures) : null,
         }).ToArray();
         var columns = tasks.Select((t, i) => TaskColumns.ForTask(t.Name, names[i]) with { Tokens = t.Kind == TaskKind.Tagging ? t.TokensColumnName : null }).ToArray();
-        var unlabelled = UnlabeledTexts.From(o, HasClassificationTask, NoClassificationTask);
+        var unlabelled = UnlabeledTexts.From(o, SemiSupervisedApplies, NoSemiSupervisedTask);
         var model = TextFineTuning.Fit(o, specs, columns, tasks.Select(t => t.LabelColumnName).ToArray(), train, valid, out var result, out var defaults,
                                        new TaggedData(taggedTrain, taggedValid), unlabelled);
         LastResult = result;
@@ -75,9 +75,10 @@ public sealed class MultiTaskFineTuneEstimator : IEstimator<FineTunedTextTransfo
         return model;
     }
 
-    private bool HasClassificationTask => _options.Tasks.Any(t => t.Kind is TaskKind.Binary or TaskKind.Multiclass);
+    /// <summary>Whether some task learns from unlabelled texts: binary, multiclass and tagging tasks do (regression and multi-label ones have no confidence to threshold).</summary>
+    private bool SemiSupervisedApplies => _options.Tasks.Any(t => t.Kind is TaskKind.Binary or TaskKind.Multiclass or TaskKind.Tagging);
 
-    private string NoClassificationTask => $"the tasks are {string.Join(", ", _options.Tasks.Select(t => $"{t.Name} ({t.Kind})"))}";
+    private string NoSemiSupervisedTask => $"a binary, multiclass or tagging task; the tasks are {string.Join(", ", _options.Tasks.Select(t => $"{t.Name} ({t.Kind})"))}";
 
     /// <summary>A tagging task's sentences, with errors that name the task.</summary>
     private static List<TaggedSentence> TaggedSentences(TextTaskOptions task, IDataView data, string what)
@@ -133,7 +134,7 @@ public sealed class MultiTaskFineTuneEstimator : IEstimator<FineTunedTextTransfo
             SchemaShapes.RequireText(inputSchema, o.TextColumnName, "Text");
             if (o.SecondTextColumnName is { } second) SchemaShapes.RequireText(inputSchema, second, "Second text");
         }
-        UnlabeledTexts.CheckSchema(o, HasClassificationTask, NoClassificationTask);
+        UnlabeledTexts.CheckSchema(o, SemiSupervisedApplies, NoSemiSupervisedTask);
         var added = new List<SchemaShape.Column>();
         foreach (var task in o.Tasks)
         {

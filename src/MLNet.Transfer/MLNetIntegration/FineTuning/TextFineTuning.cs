@@ -22,7 +22,7 @@ internal static class TextFineTuning
     /// <paramref name="valid"/> where asked, and wraps the result. <paramref name="labelColumns"/> name each task's label
     /// column for error messages. Tagging tasks learn from <paramref name="tagged"/>: sentence windows of MaxTokens tokens,
     /// which also count in the data-aware MaxTokens. With <paramref name="unlabelled"/> texts, training is semi-supervised
-    /// (<see cref="SemiSupervisedFineTuner"/>).
+    /// (<see cref="SemiSupervisedFineTuner"/>); tagging tasks read them split at white space (<see cref="UnlabelledSentences"/>).
     /// </summary>
     public static FineTunedTextTransformer Fit(TextFineTuningOptions options, IReadOnlyList<TaskSpec> tasks, IReadOnlyList<TaskColumns> columns,
                                                IReadOnlyList<string> labelColumns, LabeledTexts train, LabeledTexts? valid,
@@ -48,7 +48,11 @@ internal static class TextFineTuning
             result = unlabelled is null
                 ? new FineTuner(model, settings, encoder.Tokenizer.PadId) { LanguageModelHead = languageModel?.Module.Head }
                     .Train(trainExamples, validation, options.Progress, options.CancellationToken)
-                : new SemiSupervisedFineTuner(model, settings, unlabelled.Settings, encoder.Tokenizer.PadId) { LanguageModelHead = languageModel?.Module.Head }
+                : new SemiSupervisedFineTuner(model, settings, unlabelled.Settings, encoder.Tokenizer.PadId)
+                {
+                    LanguageModelHead = languageModel?.Module.Head,
+                    Sentences = tasks.Any(t => t.Kind == TaskKind.Tagging) ? UnlabelledSentences.SplitAtWhiteSpace(unlabelled.Texts, encoder.Tokenizer) : null,
+                }
                     .Train(trainExamples, validation, [.. unlabelled.Texts.Select(t => encoder.Tokenizer.Encode(t, maxTokens, truncation))],
                            options.Progress, unlabelled.Rounds, options.CancellationToken);
             var input = new FineTunedTextTransformer.TextInput(options.TextColumnName, options.SecondTextColumnName, settings.MaxTokens, defaults.Truncation,

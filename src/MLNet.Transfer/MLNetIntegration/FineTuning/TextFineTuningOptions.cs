@@ -67,9 +67,10 @@ public abstract class TextFineTuningOptions
 
     /// <summary>
     /// Unlabelled texts (a data view with the text column, <see cref="TextFineTuningOptions.TextColumnName"/>) for
-    /// semi-supervised fine-tuning of the binary and multiclass tasks (in a multi-task model, every such task; regression,
-    /// multi-label and tagging tasks learn from their labels only); null (default) = supervised only. How they are used is
-    /// <see cref="SemiSupervised"/>.
+    /// semi-supervised fine-tuning of the binary and multiclass tasks (in a multi-task model, every such task, and every
+    /// tagging task, which reads each text split at white space into words, as the token classifier reads unlabelled
+    /// plain text; regression and multi-label tasks learn from their labels only); null (default) = supervised only. How
+    /// they are used is <see cref="SemiSupervised"/>.
     /// </summary>
     public IDataView? UnlabeledData { get; set; }
     /// <summary>

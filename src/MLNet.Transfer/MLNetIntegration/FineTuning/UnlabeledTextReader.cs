@@ -9,29 +9,29 @@ internal sealed record UnlabeledTexts(IReadOnlyList<string> Texts, SemiSupervise
 {
     /// <summary>
     /// The options' unlabelled texts (null without <see cref="TextFineTuningOptions.UnlabeledData"/>), after checking the
-    /// settings; <paramref name="trainer"/> names what is trained in the error when <paramref name="hasClassificationTask"/> is false.
+    /// settings; when <paramref name="applies"/> is false (no task takes part) the error says what is needed and what is
+    /// trained (<paramref name="needs"/>, e.g. "a binary or multiclass task; this trainer is Regression").
     /// </summary>
-    public static UnlabeledTexts? From(TextFineTuningOptions o, bool hasClassificationTask, string trainer)
+    public static UnlabeledTexts? From(TextFineTuningOptions o, bool applies, string needs)
     {
         if (o.UnlabeledData is null) return null;
-        CheckTasks(hasClassificationTask, trainer);
+        CheckTasks(applies, needs);
         ArgumentNullException.ThrowIfNull(o.SemiSupervised, nameof(o.SemiSupervised));
         o.SemiSupervised.Validate();
         return new UnlabeledTexts(UnlabeledTextReader.Read(o.UnlabeledData, o.TextColumnName), o.SemiSupervised, o.SemiSupervisedProgress);
     }
 
     /// <summary>GetOutputSchema's part: the tasks, and the unlabelled data's text column.</summary>
-    public static void CheckSchema(TextFineTuningOptions o, bool hasClassificationTask, string trainer)
+    public static void CheckSchema(TextFineTuningOptions o, bool applies, string needs)
     {
         if (o.UnlabeledData is not { } unlabelled) return;
-        CheckTasks(hasClassificationTask, trainer);
+        CheckTasks(applies, needs);
         SchemaShapes.RequireText(SchemaShapes.FromSchema(unlabelled.Schema), o.TextColumnName, "Unlabelled text");
     }
 
-    private static void CheckTasks(bool hasClassificationTask, string trainer)
+    private static void CheckTasks(bool applies, string needs)
     {
-        if (!hasClassificationTask)
-            throw new ArgumentException($"Semi-supervised fine-tuning (UnlabeledData) needs a binary or multiclass task; {trainer}.");
+        if (!applies) throw new ArgumentException($"Semi-supervised fine-tuning (UnlabeledData) needs {needs}.");
     }
 }
 
@@ -57,7 +57,7 @@ internal static class UnlabeledTextReader
             ?? throw new ArgumentOutOfRangeException(nameof(tokensColumn),
                 $"Unlabelled words column '{tokensColumn}' was not found in the unlabelled data (columns: {string.Join(", ", data.Schema.Select(c => c.Name))}).");
         var sentences = column.Type is TextDataViewType
-            ? TextColumnReader.NonBlank(data, tokensColumn).Select(t => (IReadOnlyList<string>)t.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).ToList()
+            ? TextColumnReader.NonBlank(data, tokensColumn).Select(t => (IReadOnlyList<string>)UnlabelledSentences.WhiteSpaceWords(t)).ToList()
             : TagSequenceColumns.IsTextVector(column.Type)
                 ? TagSequenceColumns.Read(data, tokensColumn, "Unlabelled words").Select(w => (IReadOnlyList<string>)w.Where(x => !string.IsNullOrWhiteSpace(x)).ToArray()).ToList()
                 : throw new ArgumentOutOfRangeException(nameof(tokensColumn), $"Unlabelled words column '{tokensColumn}' must be a vector of text (or text), but it is {column.Type}.");

@@ -9,7 +9,8 @@ namespace MLNet.Transfer.Training.SemiSupervised;
 /// The unlabelled half of a UDA step, plugged into <see cref="FineTuner"/> (<see cref="FineTuner.Consistency"/>): each
 /// step draws <see cref="SemiSupervisedSettings.UnlabelledBatchRatio"/> × batch-size unlabelled texts (reproducibly from
 /// the seed and the step), and adds λ × <see cref="ConsistencyLoss"/> between the model's outputs on them and on their
-/// augmented copies for every binary / multiclass task; it also anneals the supervised loss.
+/// augmented copies for every binary / multiclass task, and — with <see cref="Tagging"/> — every tagging task's per-word
+/// term (<see cref="TaggerConsistencyObjective"/>, on the tagging task's head); it also anneals the supervised loss.
 /// </summary>
 /// <param name="unlabelled">The unlabelled texts.</param>
 /// <param name="augmented">One augmented copy of each (e.g. <see cref="TfIdfAugmenter.AugmentAll"/>).</param>
@@ -19,8 +20,15 @@ public sealed class ConsistencyObjective(IReadOnlyList<EncodedText> unlabelled, 
 {
     private readonly SemiSupervisedSettings _settings = Checked(unlabelled, augmented, settings);
 
+    /// <summary>
+    /// Multi-task models with tagging tasks: the per-word consistency term of the unlabelled texts as sentences of words
+    /// (<see cref="TaggerConsistencyObjective.For"/>), added for every tagging task, whose labelled word loss it also
+    /// anneals when <see cref="SemiSupervisedSettings.Annealing"/> is set (the tagger's rule). Null: tagging tasks learn from their labels only.
+    /// </summary>
+    public TaggerConsistencyObjective? Tagging { get; init; }
+
     /// <summary>What the objective depends on, for checkpoint fingerprints.</summary>
-    public override string ToString() => $"consistency {unlabelled.Count} {_settings} {seed}";
+    public override string ToString() => $"consistency {unlabelled.Count} {_settings} {seed}" + (Tagging is null ? "" : $" + {Tagging}");
 
     /// <summary>The supervised targets of a task with the rows annealing leaves out at this step set to null.</summary>
     public float[]?[] AnnealedTargets(TaskSpec task, Tensor logits, IReadOnlyList<float[]?> targets, int step, int totalSteps)
@@ -31,8 +39,24 @@ public sealed class ConsistencyObjective(IReadOnlyList<EncodedText> unlabelled, 
         return ConsistencyLoss.Anneal(task.Kind, logits, targets, TrainingSignalAnnealing.Threshold(annealing, step, totalSteps, classes));
     }
 
-    /// <summary>λ × the consistency loss of this step's unlabelled draw (null when the model has no classification task).</summary>
+    /// <summary>
+    /// λ × the consistency loss of this step's unlabelled draw: the sentence term plus, with <see cref="Tagging"/>, each
+    /// tagging task's (null when no task of the model takes part).
+    /// </summary>
     public Tensor? Loss(TransferModel model, int padId, int batchSize, int step)
+    {
+        var total = SentenceLoss(model, padId, batchSize, step);
+        if (Tagging is null) return total;
+        foreach (var task in model.Tasks.Where(t => t.Kind == TaskKind.Tagging))
+        {
+            var loss = Tagging.Loss(model.Tagger(task.Name), padId, batchSize, step);
+            total = total is null ? loss : total.Plus(loss);
+        }
+        return total;
+    }
+
+    /// <summary>λ × the binary / multiclass tasks' consistency loss of this step's unlabelled draw (null when the model has none).</summary>
+    private Tensor? SentenceLoss(TransferModel model, int padId, int batchSize, int step)
     {
         var tasks = model.Tasks.Where(t => t.Kind is TaskKind.Binary or TaskKind.Multiclass).ToArray();
         if (tasks.Length == 0) return null;

@@ -59,12 +59,13 @@ public static class PseudoLabels
             if (p[top] >= threshold) confident[top].Add(new PseudoLabel(i, top, p));
         }
         int take = balance ? Math.Min(maxPerClass, confident.Min(c => c.Count)) : maxPerClass;
-        return confident.SelectMany(c => Order(c, sample).Take(take)).OrderBy(l => l.Index).ToList();
+        return confident.SelectMany(c => Order(c, l => l.Confidence, sample).Take(take)).OrderBy(l => l.Index).ToList();
     }
 
-    private static IEnumerable<PseudoLabel> Order(List<PseudoLabel> confident, Random? sample)
+    /// <summary>Pseudo-label candidates (in pool order) the most confident first, ties in pool order; or, with <paramref name="sample"/>, shuffled by it.</summary>
+    internal static IEnumerable<T> Order<T>(List<T> confident, Func<T, float> confidence, Random? sample)
     {
-        if (sample is null) return confident.OrderByDescending(l => l.Confidence).ThenBy(l => l.Index);
+        if (sample is null) return confident.OrderByDescending(confidence); // a stable sort: ties keep pool order
         var shuffled = confident.ToArray();
         sample.Shuffle(shuffled);
         return shuffled;

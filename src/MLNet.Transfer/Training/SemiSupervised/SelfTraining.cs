@@ -5,52 +5,66 @@ using MLNet.Transfer.Text;
 namespace MLNet.Transfer.Training.SemiSupervised;
 
 /// <summary>
-/// Self-training rounds on a sentence model (<see cref="SelfTrainingRounds"/>): the teacher (fine-tuned on the labels)
-/// pseudo-labels the pool for every binary / multiclass task (<see cref="PseudoLabels.Select"/>, per task); the student
+/// Self-training rounds on a sentence or multi-task model (<see cref="SelfTrainingRounds"/>): the teacher (fine-tuned on
+/// the labels) pseudo-labels the pool for every binary / multiclass task (<see cref="PseudoLabels.Select"/>, per task) and,
+/// given the pool as words, pseudo-tags it for every tagging task (<see cref="TaggingTaskPseudoTags"/>); the student
 /// starts from the teacher's starting weights and learns labels + pseudo-labels with dropout and (optionally)
-/// TF-IDF-augmented inputs; it is the next round's teacher. A pooled text carries a pseudo-label for each task whose
-/// teacher was confident about it and none for the others (regression, multi-label and tagging tasks get none).
+/// TF-IDF-augmented inputs for the sentence tasks; it is the next round's teacher. A pooled text carries a pseudo-label
+/// for each sentence task whose teacher was confident about it and none for the others (regression and multi-label tasks
+/// get none), and joins a tagging task as a separate pseudo-tagged sentence (a tagging example carries one task's tags).
 /// </summary>
 internal sealed class SelfTraining(TransferModel model, FineTuneSettings settings, SemiSupervisedSettings semi, int padId, TfIdfAugmenter augmenter,
-                                    BertLmHead? languageModelHead)
+                                    BertLmHead? languageModelHead, UnlabelledSentences? sentences = null)
 {
     private readonly int[] _classification = [.. Enumerable.Range(0, model.Tasks.Count).Where(t => model.Tasks[t].Kind is TaskKind.Binary or TaskKind.Multiclass)];
+    private readonly TaggingTaskPseudoTags? _tagging = sentences is null ? null
+        : new TaggingTaskPseudoTags(model, sentences, semi, settings.MaxTokens, Math.Max(settings.BatchSize, 32));
 
     public FineTuneResult Run(IReadOnlyList<TrainingExample> train, IReadOnlyList<TrainingExample>? validation, IReadOnlyList<EncodedText> unlabelled,
                               IProgress<TrainingProgress>? progress, IProgress<SemiSupervisedRound>? rounds, CancellationToken cancellation)
     {
-        if (_classification.Length == 0) throw new ArgumentException("Self-training needs a binary or multiclass task.");
+        int[] tagging = _tagging?.Tasks ?? [];
+        if (_classification.Length + tagging.Length == 0) throw new ArgumentException("Self-training needs a binary or multiclass task, or a tagging task and the pool as words.");
+        int first = _classification.Length > 0 ? _classification[0] : tagging[0]; // the task whose counts are the report's PerClass
         FineTuneResult Train(IReadOnlyList<TrainingExample> examples, int round, int epochs) =>
             new FineTuner(model, SelfTrainingRounds.ForRound(settings, round, epochs), padId) { LanguageModelHead = languageModelHead }
                 .Train(examples, validation, progress, cancellation);
         StudentRound Plan(int round)
         {
             var pseudo = PseudoLabel(unlabelled, round);
-            var perTask = _classification.ToDictionary(t => model.Tasks[t].Name,
-                t => (IReadOnlyList<int>)[.. Enumerable.Range(0, Classes(t)).Select(c => pseudo[t]!.Count(p => p.Class == c))]);
-            int count = _classification.Sum(t => pseudo[t]!.Count);
-            var student = count == 0 ? [] : StudentExamples(train, unlabelled, pseudo, round);
-            return new StudentRound(count, perTask[model.Tasks[_classification[0]].Name],
+            var tags = tagging.ToDictionary(t => t, t => _tagging!.Select(t, Sampler(round, t)));
+            var perTask = Enumerable.Range(0, model.Tasks.Count).Where(t => pseudo[t] is not null || tags.ContainsKey(t)).ToDictionary(t => model.Tasks[t].Name,
+                t => pseudo[t] is { } labels ? (IReadOnlyList<int>)[.. Enumerable.Range(0, Classes(t)).Select(c => labels.Count(p => p.Class == c))]
+                                             : _tagging!.PerTag(t, tags[t]));
+            int count = _classification.Sum(t => pseudo[t]!.Count) + tags.Values.Sum(l => l.Count);
+            var student = count == 0 ? []
+                : StudentExamples(train, unlabelled, pseudo, round).Concat(tags.SelectMany(p => _tagging!.Examples(p.Key, p.Value))).ToList();
+            return new StudentRound(count, perTask[model.Tasks[first].Name],
                 () => Train(student, round, SelfTrainingRounds.StudentEpochs(semi.StudentEpochs, settings, train.Count, student.Count)))
             {
-                PerTask = _classification.Length > 1 ? perTask : null, Labels = pseudo[_classification[0]],
+                PerTask = perTask.Count > 1 ? perTask : null, Labels = _classification.Length > 0 ? pseudo[_classification[0]] : null,
             };
         }
+        var emptyPerClass = new int[model.Tasks[first].Kind == TaskKind.Tagging ? model.Tasks[first].Tagging!.Tags.Length : Classes(first)];
         return SelfTrainingRounds.Run(model, semi.Rounds, () => Train(train, 0, settings.Epochs), () => Score(validation), Plan,
-                                      new int[Classes(_classification[0])], rounds, cancellation);
+                                      emptyPerClass, rounds, cancellation);
     }
+
+    /// <summary>Random selection's generator for task <paramref name="task"/> in <paramref name="round"/> (null for the most confident).</summary>
+    private Random? Sampler(int round, int task) =>
+        semi.Selection == PseudoLabelSelection.Random ? new Random(unchecked(settings.Seed * 7919 + round * 31 + task)) : null;
 
     private int Classes(int task) => model.Tasks[task].Kind == TaskKind.Binary ? 2 : model.Tasks[task].Outputs;
 
     /// <summary>The current model's confident, balanced pseudo-labels on the pool, per task (null for tasks that get none).</summary>
     private List<PseudoLabel>?[] PseudoLabel(IReadOnlyList<EncodedText> unlabelled, int round)
     {
-        var logits = new TaskPredictor(model, padId, Math.Max(settings.BatchSize, 32)).Predict(unlabelled);
         var result = new List<PseudoLabel>?[model.Tasks.Count];
+        if (_classification.Length == 0) return result;
+        var logits = new TaskPredictor(model, padId, Math.Max(settings.BatchSize, 32)).Predict(unlabelled);
         foreach (int t in _classification)
             result[t] = PseudoLabels.Select([.. logits[t].Select(l => PseudoLabels.Probabilities(model.Tasks[t].Kind, l))],
-                                            semi.Confidence, semi.MaxPseudoLabelsPerClass, semi.BalancePseudoLabels,
-                                            semi.Selection == PseudoLabelSelection.Random ? new Random(unchecked(settings.Seed * 7919 + round * 31 + t)) : null);
+                                            semi.Confidence, semi.MaxPseudoLabelsPerClass, semi.BalancePseudoLabels, Sampler(round, t));
         return result;
     }
 

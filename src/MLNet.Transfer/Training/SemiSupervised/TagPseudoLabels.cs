@@ -13,13 +13,14 @@ public static class TagPseudoLabels
 {
     /// <summary>
     /// The sentences whose least confident word's tag probability reaches <paramref name="threshold"/>, the most confident
-    /// first, at most <paramref name="maxSentences"/> (ties go to the earlier sentence); the result is in pool order. Empty
-    /// sentences are never chosen.
+    /// first (or, with <paramref name="sample"/>, drawn at random among them), at most <paramref name="maxSentences"/> (ties
+    /// go to the earlier sentence); the result is in pool order. Empty sentences are never chosen.
     /// </summary>
     /// <param name="predictions">The teacher's tags and per-word probabilities for each pooled sentence.</param>
     /// <param name="threshold">Probability every word's tag needs.</param>
     /// <param name="maxSentences">Cap on the sentences chosen.</param>
-    public static List<TagPseudoLabel> Select(IReadOnlyList<TagPrediction> predictions, double threshold, int maxSentences)
+    /// <param name="sample">Null: the most confident. Otherwise the generator that draws the sentences uniformly among the confident ones.</param>
+    public static List<TagPseudoLabel> Select(IReadOnlyList<TagPrediction> predictions, double threshold, int maxSentences, Random? sample = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSentences, 1);
         var confident = new List<TagPseudoLabel>();
@@ -31,6 +32,6 @@ public static class TagPseudoLabels
             float least = p.Scores.Min();
             if (least >= threshold) confident.Add(new TagPseudoLabel(i, p.Tags, least));
         }
-        return confident.OrderByDescending(l => l.Confidence).ThenBy(l => l.Index).Take(maxSentences).OrderBy(l => l.Index).ToList();
+        return PseudoLabels.Order(confident, l => l.Confidence, sample).Take(maxSentences).OrderBy(l => l.Index).ToList();
     }
 }
