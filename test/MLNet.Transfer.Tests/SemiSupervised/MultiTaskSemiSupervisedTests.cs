@@ -93,7 +93,7 @@ public class MultiTaskSemiSupervisedTests
     }
 
     [Test]
-    public void MissingTextColumnEmptyDataOrNoClassificationTaskAreClearErrors()
+    public void MissingTextColumnEmptyDataOrNoTaskThatLearnsFromUnlabelledTextAreClearErrors()
     {
         var mlContext = new MLContext(seed: 1);
         var data = Reviews(mlContext, 8);
@@ -114,6 +114,6 @@ public class MultiTaskSemiSupervisedTests
         };
         var rated = mlContext.Data.LoadFromEnumerable(new[] { new RatedRow { Text = "a", Stars = 1 }, new RatedRow { Text = "b", Stars = 2 } });
         Assert.That(() => mlContext.Transforms.Text.FineTuneMultiTask(regressionOnly).Fit(rated),
-            Throws.ArgumentException.With.Message.Contain("needs a binary or multiclass task; the tasks are stars (Regression)"));
+            Throws.ArgumentException.With.Message.Contain("needs a binary, multiclass or tagging task; the tasks are stars (Regression)"));
     }
 }
