@@ -17,11 +17,11 @@ public sealed class SemiSupervisedOption
     public static IReadOnlyList<CliOption> Options { get; } =
     [
         CliOption.Value("unlabelled", "FILE",
-            "binary/multiclass (finetune), multitask (its binary/multiclass tasks), tagging: unlabelled texts from the same source, "
-            + "one per line (blank lines skipped; tagging: words split at white space), used semi-supervised (--semi-supervised)."),
+            "binary/multiclass (finetune), multitask (its binary/multiclass and tagging tasks), tagging: unlabelled texts from the same source, "
+            + "one per line (blank lines skipped; tagging tasks: words split at white space), used semi-supervised (--semi-supervised)."),
         CliOption.OneOf("semi-supervised", ["self-training", "uda"],
             "With --unlabelled. self-training: the model fine-tuned on the labels pseudo-labels the texts it is at least 90% sure of "
-            + "(as many per class, at most 1,000 per class; multitask: per binary/multiclass task; tagging: sentences whose every "
+            + "(as many per class, at most 1,000 per class; multitask: per binary/multiclass/tagging task; tagging: sentences whose every "
             + "word is that sure, at most 1,000), and a student trained from the same start on labels + pseudo-labels (TF-IDF word-piece "
             + "noise, dropout; tagging: dropout) is kept when it scores better on the validation data. uda: every step "
             + "adds the KL divergence between the predictions on unlabelled texts (sharpened, confident ones only) and on "
@@ -35,7 +35,7 @@ public sealed class SemiSupervisedOption
         CliOption.OneOf("pseudo-label-selection", ["most-confident", "random"],
             "With --unlabelled, self-training of binary/multiclass/multitask: which confident texts become pseudo-labels when a class "
             + "has more than the cap — the most confident, or drawn at random among all that reach the threshold (more varied; "
-            + "tagging: always the most confident).", "most-confident"),
+            + "--task tagging: always the most confident).", "most-confident"),
     ];
 
     private SemiSupervisedOption(string path, SemiSupervisedSettings settings) => (Path, Settings) = (path, settings);

@@ -160,4 +160,25 @@ public class MultiTaskTaggingSemiSupervisedTests
         Assert.That(student.PerClass, Is.EqualTo(student.PerTask["sentiment"]), "PerClass stays the first classification task's");
         Assert.That(model.Tasks.Select(t => t.Name), Is.EqualTo(new[] { "sentiment", "ner" }));
     }
+
+    [Test]
+    public void AMultiTaskModelWhoseOnlyTaskIsTaggingMayLearnFromUnlabelledText()
+    {
+        var ml = new MLContext(seed: 1);
+        var rounds = new List<SemiSupervisedRound>();
+        var options = new MultiTaskFineTuneOptions
+        {
+            Encoder = TinyPipelines.NewEncoder(), Epochs = 2, BatchSize = 8, MaxTokens = 32, LearningRate = 2e-3, Seed = 5,
+            UnlabeledData = ml.Data.LoadFromEnumerable(TinyTagging.Sentences(80, 3).Select(s => new UnlabelledRow { Text = string.Join(' ', s.Tokens) }).ToList()),
+            SemiSupervisedProgress = new SyncRounds(rounds.Add),
+            SemiSupervised = new SemiSupervisedSettings { ConfidenceThreshold = 0.3, MaxPseudoLabelsPerClass = 4 },
+            Tasks = [new TextTaskOptions { Name = "ner", Kind = TaskKind.Tagging, LabelColumnName = "Tags" }],
+        };
+        var estimator = ml.Transforms.Text.FineTuneMultiTask(options);
+        var data = ml.Data.LoadFromTaggedSentences(TinyTagging.Sentences(64, 1));
+        Assert.That(() => estimator.GetOutputSchema(SchemaShapes.FromSchema(data.Schema)), Throws.Nothing, "no binary / multiclass task is needed any more");
+        estimator.Fit(data);
+        Assert.That(rounds.Select(r => r.PseudoLabels), Is.EqualTo(new[] { 0, 4 }), "teacher, then a student with the cap of pseudo-tagged sentences");
+        Assert.That(rounds[1].PerClass, Has.Count.EqualTo(TinyTagging.Tags.Length));
+    }
 }

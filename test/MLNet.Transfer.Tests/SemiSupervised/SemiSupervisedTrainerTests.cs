@@ -118,6 +118,7 @@ public class SemiSupervisedTrainerTests
                                      "--pseudo-label-selection", "random", "--output", zip);
         Assert.That(multi.Code, Is.EqualTo(0), multi.Out + multi.Err);
         Assert.That(multi.Out, Does.Contain("confidence 0.5, random pseudo-labels"));
-        Assert.That(multi.Out, Does.Contain("self-training round 0").And.Match(@"self-training round 1/1: \d+ pseudo-labels \(\d+ / \d+ per class\)"));
+        Assert.That(multi.Out, Does.Contain("self-training round 0").And.Match(@"self-training round 1/1: \d+ pseudo-labels \(yelp: \d+ / \d+; tags: \d+( / \d+){4} per class\)"),
+                    "the tagging task takes part too: its pseudo-tagged words per tag");
     }
 }
