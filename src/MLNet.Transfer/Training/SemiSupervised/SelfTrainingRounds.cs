@@ -9,7 +9,7 @@ namespace MLNet.Transfer.Training.SemiSupervised;
 /// <param name="Train">Trains the student, starting from the weights the model had before the teacher was trained.</param>
 internal sealed record StudentRound(int PseudoLabels, IReadOnlyList<int> PerClass, Func<FineTuneResult> Train)
 {
-    /// <summary>Per task, the pseudo-labels per class (sentence models with several classification tasks), or null.</summary>
+    /// <summary>Per task, the pseudo-labels per class (multi-task models with several pseudo-labelled tasks; a tagging task: words per tag), or null.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<int>>? PerTask { get; init; }
     /// <summary>The pseudo-labels of the first pseudo-labelled task (the round report's <see cref="SemiSupervisedRound.Labels"/>), or null.</summary>
     public IReadOnlyList<PseudoLabel>? Labels { get; init; }
