@@ -26,9 +26,6 @@ public class MultiTaskTaggingSemiSupervisedTests
 
     private static TaskSpec Ner(TaggerSpec spec) => new("ner", TaskKind.Tagging, spec.Tags.Length) { Tagging = spec };
 
-    /// <summary>The pool as sentences of words (white-space split, as the estimator gives it).</summary>
-    private static IReadOnlyList<string>[] Pool(int count, int seed) => [.. TinyTagging.Sentences(count, seed).Select(s => (IReadOnlyList<string>)s.Tokens)];
-
     [Test]
     public void ATaggingTasksPseudoTagsFollowTheLeastConfidentWordRuleTheThresholdAndTheCap()
     {
@@ -89,7 +86,7 @@ public class MultiTaskTaggingSemiSupervisedTests
             manual_seed(1);
             using var model = new TransferModel(encoder.Model, [Ner(spec)], PoolingMode.Mean, Settings.HeadDropout);
             var examples = TrainingExample.FromTaggedWindows(TaggedWindow.From(encoder.Tokenizer, train, spec.Tags, Settings.MaxTokens), 0, 1);
-            var pool = Pool(80, 3);
+            var pool = TinyTagging.Words(80, 3);
             var semi = new SemiSupervisedSettings { Method = method, ConfidenceThreshold = 0.3, MaxPseudoLabelsPerClass = 6 };
             if (!unlabelled) new FineTuner(model, Settings, encoder.Tokenizer.PadId).Train(examples);
             else new SemiSupervisedFineTuner(model, Settings, semi, encoder.Tokenizer.PadId) { Sentences = new UnlabelledSentences(pool, encoder.Tokenizer) }

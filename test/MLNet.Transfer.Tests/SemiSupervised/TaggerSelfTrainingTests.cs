@@ -19,7 +19,7 @@ public class TaggerSelfTrainingTests
 {
     private static readonly FineTuneSettings Settings = new() { LearningRate = 2e-3, Epochs = 2, BatchSize = 8, MaxTokens = 32, HeadDropout = 0.1, Seed = 5 };
 
-    private static IReadOnlyList<string>[] Pool(int count, int seed) => [.. TinyTagging.Sentences(count, seed).Select(s => (IReadOnlyList<string>)s.Tokens)];
+    private static IReadOnlyList<string>[] Pool(int count, int seed) => TinyTagging.Words(count, seed);
 
     [Test]
     public void ASentenceIsChosenOnlyWhenItsLeastConfidentWordReachesTheThresholdAndTheCapKeepsTheMostConfident()

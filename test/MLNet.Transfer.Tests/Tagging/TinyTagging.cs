@@ -36,6 +36,9 @@ internal static class TinyTagging
         return result;
     }
 
+    /// <summary>The words of <see cref="Sentences"/>(<paramref name="count"/>, <paramref name="seed"/>): an unlabelled pool of sentences.</summary>
+    public static IReadOnlyList<string>[] Words(int count, int seed) => [.. Sentences(count, seed).Select(s => (IReadOnlyList<string>)s.Tokens)];
+
     /// <summary>
     /// Sentences whose only entity cue is capitalisation: the same words are a person ("Bob") or not ("bob") by case
     /// alone, so an uncased encoder cannot tell them apart without casing features.
