@@ -112,6 +112,30 @@ public class MultiTaskTaggingSemiSupervisedTests
     }
 
     [Test]
+    public void TheMultiTaskConsistencyLossAddsEachTaggingTasksPerWordTermToTheSentenceTerm()
+    {
+        using var encoder = TinyPipelines.NewEncoder();
+        var spec = new TaggerSpec(TinyTagging.Tags, TaggingHead.Linear);
+        using var model = new TransferModel(encoder.Model, [new TaskSpec("sentiment", TaskKind.Binary, 1), Ner(spec)], PoolingMode.Mean, 0);
+        model.eval(); // no dropout: the three losses are computed on the same outputs
+        var words = TinyTagging.Words(12, 3);
+        var texts = words.Select(w => encoder.Tokenizer.Encode(string.Join(' ', w), 32)).ToArray();
+        var semi = new SemiSupervisedSettings { Method = SemiSupervisedMethod.Consistency, ConfidenceThreshold = 0.2, ConsistencyWeight = 0.5 };
+        var augmented = new TfIdfAugmenter(texts).AugmentAll(texts, semi.AugmentationRate, semi.DeletionShare, 5);
+        var tagging = TaggerConsistencyObjective.For(encoder.Tokenizer, words, 32, semi, 5);
+        var sentencesOnly = new ConsistencyObjective(texts, augmented, semi, 5);
+        var both = new ConsistencyObjective(texts, augmented, semi, 5) { Tagging = tagging };
+        using var _ = no_grad();
+        float sentence = sentencesOnly.Loss(model, encoder.Tokenizer.PadId, 4, 2)!.item<float>();
+        float word = tagging.Loss(model.Tagger("ner"), encoder.Tokenizer.PadId, 4, 2).item<float>();
+        Assert.That(sentence, Is.GreaterThan(0));
+        Assert.That(word, Is.GreaterThan(0), "the tagging task's term on this step's draw of windows");
+        Assert.That(both.Loss(model, encoder.Tokenizer.PadId, 4, 2)!.item<float>(), Is.EqualTo(sentence + word).Within(1e-5));
+        Assert.That(both.ToString(), Does.StartWith(sentencesOnly.ToString()).And.Contain("tagger consistency"), "the checkpoint fingerprint names the tagging term");
+        Assert.That(both.Tagging!.AnnealingThreshold(1, 10, TinyTagging.Tags.Length), Is.EqualTo(1), "the tagging word loss is not annealed unless Annealing is set");
+    }
+
+    [Test]
     public void SentencesMustMatchTheUnlabelledTexts()
     {
         using var encoder = TinyPipelines.NewEncoder();
