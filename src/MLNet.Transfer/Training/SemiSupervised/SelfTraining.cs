@@ -45,15 +45,15 @@ internal sealed class SelfTraining(TransferModel model, FineTuneSettings setting
                 PerTask = perTask.Count > 1 ? perTask : null, Labels = _classification.Length > 0 ? pseudo[_classification[0]] : null,
             };
         }
-        var emptyPerClass = new int[model.Tasks[first].Kind == TaskKind.Tagging ? model.Tasks[first].Tagging!.Tags.Length : Classes(first)];
         return SelfTrainingRounds.Run(model, semi.Rounds, () => Train(train, 0, settings.Epochs), () => Score(validation), Plan,
-                                      emptyPerClass, rounds, cancellation);
+                                      new int[Classes(first)], rounds, cancellation);
     }
 
     /// <summary>Random selection's generator for task <paramref name="task"/> in <paramref name="round"/> (null for the most confident).</summary>
     private Random? Sampler(int round, int task) =>
         semi.Selection == PseudoLabelSelection.Random ? new Random(unchecked(settings.Seed * 7919 + round * 31 + task)) : null;
 
+    /// <summary>A task's classes (a tagging task's: its tags).</summary>
     private int Classes(int task) => model.Tasks[task].Kind == TaskKind.Binary ? 2 : model.Tasks[task].Outputs;
 
     /// <summary>The current model's confident, balanced pseudo-labels on the pool, per task (null for tasks that get none).</summary>
