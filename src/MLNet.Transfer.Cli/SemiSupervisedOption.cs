@@ -33,9 +33,9 @@ public sealed class SemiSupervisedOption
             "With --unlabelled: the confidence (top class's probability, 0-1) a pseudo-label needs (tagging: every word of the "
             + "sentence); uda: the confidence below which a text's (tagging: a word's) consistency loss is masked.", "0.9; uda: 0.8"),
         CliOption.OneOf("pseudo-label-selection", ["most-confident", "random"],
-            "With --unlabelled, self-training of binary/multiclass/multitask: which confident texts become pseudo-labels when a class "
-            + "has more than the cap — the most confident, or drawn at random among all that reach the threshold (more varied; "
-            + "--task tagging: always the most confident).", "most-confident"),
+            "With --unlabelled, self-training: which confident texts (tagging: sentences) become pseudo-labels when a class "
+            + "(tagging: the pool) has more than the cap — the most confident, or drawn at random among all that reach the "
+            + "threshold (more varied).", "most-confident"),
     ];
 
     private SemiSupervisedOption(string path, SemiSupervisedSettings settings) => (Path, Settings) = (path, settings);
@@ -46,8 +46,6 @@ public sealed class SemiSupervisedOption
     public SemiSupervisedSettings Settings { get; }
     /// <summary>The method.</summary>
     public SemiSupervisedMethod Method => Settings.Method;
-    /// <summary>True when --pseudo-label-selection was given (taggers refuse it).</summary>
-    private bool SelectionGiven { get; init; }
 
     /// <summary>The options given (null without --unlabelled); the others alone are an error.</summary>
     public static SemiSupervisedOption? Read(CliArguments args)
@@ -68,10 +66,7 @@ public sealed class SemiSupervisedOption
         if (selection is not null && kind != SemiSupervisedMethod.SelfTraining) throw new CliException("--pseudo-label-selection applies to --semi-supervised self-training.");
         var settings = new SemiSupervisedSettings { Method = kind, Rounds = rounds ?? 1, ConfidenceThreshold = threshold };
         return new SemiSupervisedOption(path, selection is null ? settings
-            : settings with { Selection = selection == "random" ? PseudoLabelSelection.Random : PseudoLabelSelection.MostConfident })
-        {
-            SelectionGiven = selection is not null,
-        };
+            : settings with { Selection = selection == "random" ? PseudoLabelSelection.Random : PseudoLabelSelection.MostConfident });
     }
 
     /// <summary>Rejects combinations it does not apply to.</summary>
@@ -79,7 +74,6 @@ public sealed class SemiSupervisedOption
     {
         if (task == TaggingCommand.Task)
         {
-            if (SelectionGiven) throw new CliException("--pseudo-label-selection is for sentence tasks; a tagger pseudo-labels its most confident sentences.");
             return; // self-training or uda, either approach
         }
         if (approach != "finetune") throw new CliException("--unlabelled applies to --approach finetune (the default).");

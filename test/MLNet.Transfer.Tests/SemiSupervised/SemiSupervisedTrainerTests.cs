@@ -93,8 +93,6 @@ public class SemiSupervisedTrainerTests
         Fails([.. train, "--pseudo-label-selection", "random"], "--pseudo-label-selection needs --unlabelled");
         Fails([.. train, "--unlabelled", blank, "--pseudo-label-selection", "newest"], "--pseudo-label-selection must be one of most-confident, random");
         Fails([.. train, "--unlabelled", blank, "--semi-supervised", "uda", "--pseudo-label-selection", "random"], "--pseudo-label-selection applies to --semi-supervised self-training");
-        Fails(["train", "--task", "tagging", "--train", "f.conll", "--output", zip, "--unlabelled", blank, "--pseudo-label-selection", "random"],
-              "--pseudo-label-selection is for sentence tasks");
     }
 
     [Test]

@@ -61,6 +61,28 @@ public class TaggerSelfTrainingTests
     }
 
     [Test]
+    public void RandomSelectionDrawsOtherConfidentSentencesReproducibly()
+    {
+        (float[] Weights, IReadOnlyList<int> PerTag) Run(PseudoLabelSelection selection)
+        {
+            var reports = new List<SemiSupervisedRound>();
+            using var encoder = TinyPipelines.NewEncoder();
+            manual_seed(1);
+            using var model = new TaggingModel(encoder.Model, new TaggerSpec(TinyTagging.Tags, TaggingHead.Linear), Settings.HeadDropout);
+            var semi = new SemiSupervisedSettings { ConfidenceThreshold = 0.3, MaxPseudoLabelsPerClass = 6, Selection = selection };
+            new TaggerSelfTraining(model, encoder.Tokenizer, Settings, semi)
+                .Train(TinyTagging.Sentences(64, 1), null, Pool(80, 3), rounds: new SyncRounds(reports.Add));
+            Assert.That(reports[1].PseudoLabels, Is.EqualTo(6), $"{selection}: the cap");
+            return (TinyTask.Weights(model), reports[1].PerClass);
+        }
+        var random = Run(PseudoLabelSelection.Random);
+        var mostConfident = Run(PseudoLabelSelection.MostConfident);
+        Assert.That(random.PerTag, Is.Not.EqualTo(mostConfident.PerTag), "other sentences, so other words per tag");
+        Assert.That(random.Weights, Is.Not.EqualTo(mostConfident.Weights));
+        Assert.That(Run(PseudoLabelSelection.Random).Weights, Is.EqualTo(random.Weights), "the draw is seeded");
+    }
+
+    [Test]
     public void WithNoSentenceConfidentEnoughTheTaggerIsTheSupervisedOne()
     {
         var valid = TinyTagging.Sentences(16, 2);

@@ -49,9 +49,7 @@ internal sealed class SelfTraining(TransferModel model, FineTuneSettings setting
                                       new int[Classes(first)], rounds, cancellation);
     }
 
-    /// <summary>Random selection's generator for task <paramref name="task"/> in <paramref name="round"/> (null for the most confident).</summary>
-    private Random? Sampler(int round, int task) =>
-        semi.Selection == PseudoLabelSelection.Random ? new Random(unchecked(settings.Seed * 7919 + round * 31 + task)) : null;
+    private Random? Sampler(int round, int task) => semi.Sampler(settings.Seed, round, task);
 
     /// <summary>A task's classes (a tagging task's: its tags).</summary>
     private int Classes(int task) => model.Tasks[task].Kind == TaskKind.Binary ? 2 : model.Tasks[task].Outputs;

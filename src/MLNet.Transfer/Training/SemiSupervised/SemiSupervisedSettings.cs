@@ -61,8 +61,8 @@ public sealed record SemiSupervisedSettings
     /// <summary>Self-training: at most this many pseudo-labels per class (the most confident; a tagger: this many sentences). Default 1,000.</summary>
     public int MaxPseudoLabelsPerClass { get; init; } = 1000;
     /// <summary>
-    /// Self-training: which confident texts become pseudo-labels when a class has more than the cap — the most confident
-    /// (default) or a random draw among them (seeded by <see cref="FineTuneSettings.Seed"/> and the round).
+    /// Self-training: which confident texts (taggers: sentences) become pseudo-labels when a class (taggers: the pool) has
+    /// more than the cap — the most confident (default) or a random draw among them (seeded by <see cref="FineTuneSettings.Seed"/> and the round).
     /// </summary>
     public PseudoLabelSelection Selection { get; init; } = PseudoLabelSelection.MostConfident;
     /// <summary>Self-training: take the same number of pseudo-labels of every class (the rarest class's count). Default true.</summary>
@@ -90,6 +90,10 @@ public sealed record SemiSupervisedSettings
     /// docs/multi-task-and-few-labels.md).
     /// </summary>
     public AnnealingSchedule? Annealing { get; init; }
+
+    /// <summary>The generator of a random selection in <paramref name="round"/> for task <paramref name="task"/> (null: the most confident).</summary>
+    internal Random? Sampler(int seed, int round, int task = 0) =>
+        Selection == PseudoLabelSelection.Random ? new Random(unchecked(seed * 7919 + round * 31 + task)) : null;
 
     /// <summary>The annealing schedule in effect: <see cref="Annealing"/>, else <paramref name="trainerDefault"/>.</summary>
     internal AnnealingSchedule AnnealingOr(AnnealingSchedule trainerDefault) => Annealing ?? trainerDefault;

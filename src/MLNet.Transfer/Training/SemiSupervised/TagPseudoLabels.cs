@@ -34,4 +34,14 @@ public static class TagPseudoLabels
         }
         return PseudoLabels.Order(confident, l => l.Confidence, sample).Take(maxSentences).OrderBy(l => l.Index).ToList();
     }
+
+    /// <summary>Pseudo-tagged words per tag (the round report's per-class counts of a tagger or tagging task).</summary>
+    /// <param name="labels">Pseudo-tagged sentences.</param>
+    /// <param name="tagCount">The tagger's number of tags.</param>
+    public static int[] PerTag(IEnumerable<TagPseudoLabel> labels, int tagCount)
+    {
+        var perTag = new int[tagCount];
+        foreach (var label in labels) foreach (int t in label.Tags) perTag[t]++;
+        return perTag;
+    }
 }

@@ -9,7 +9,7 @@ namespace MLNet.Transfer.Training.SemiSupervised;
 /// Self-training for a tagger (<see cref="SelfTrainingRounds"/>): the teacher (trained on the tagged sentences by
 /// <see cref="TaggerTrainer"/>) tags the unlabelled sentences; those whose least confident word reaches the confidence
 /// threshold (<see cref="TagPseudoLabels.Select"/>, at most <see cref="SemiSupervisedSettings.MaxPseudoLabelsPerClass"/>
-/// sentences) join the tagged ones, and a student trained from the teacher's starting weights on both, with dropout, for
+/// sentences, the most confident or — <see cref="SemiSupervisedSettings.Selection"/> — drawn at random among them) join the tagged ones, and a student trained from the teacher's starting weights on both, with dropout, for
 /// as many epochs as the teacher (so it sees every tagged sentence as often; <see cref="SemiSupervisedSettings.StudentEpochs"/>
 /// overrides), is the next round's teacher. A round that does not raise the validation entity F1 is undone and ends training.
 /// Deterministic for <see cref="FineTuneSettings.Seed"/>. Soft labels and class balancing are sentence-task options (soft
@@ -61,11 +61,9 @@ public sealed class TaggerSelfTraining
             new TaggerTrainer(_model, _tokenizer, SelfTrainingRounds.ForRound(_settings, round, epochs), _crfLearningRate).Train(sentences, validation, progress, cancellation);
         StudentRound Plan(int round)
         {
-            var pseudo = TagPseudoLabels.Select(Predict(pool), _semi.Confidence, _semi.MaxPseudoLabelsPerClass);
-            var perTag = new int[tags.Length];
-            foreach (var label in pseudo) foreach (int t in label.Tags) perTag[t]++;
+            var pseudo = TagPseudoLabels.Select(Predict(pool), _semi.Confidence, _semi.MaxPseudoLabelsPerClass, _semi.Sampler(_settings.Seed, round));
             var student = train.Concat(pseudo.Select(l => new TaggedSentence([.. pool[l.Index]], [.. l.Tags.Select(t => tags[t])]))).ToList();
-            return new StudentRound(pseudo.Count, perTag,
+            return new StudentRound(pseudo.Count, TagPseudoLabels.PerTag(pseudo, tags.Length),
                 () => Train(student, round, _semi.StudentEpochs ?? _settings.Epochs));
         }
         double? Score() => validation is null ? null : new TaggerTrainer(_model, _tokenizer, _settings, _crfLearningRate).Evaluate(validation)["F1Score"];

@@ -29,12 +29,7 @@ internal sealed class TaggingTaskPseudoTags(TransferModel model, UnlabelledSente
     }
 
     /// <summary>Pseudo-tagged words per tag, in the task's tag order (the round report's per-class counts of a tagging task).</summary>
-    public int[] PerTag(int task, IEnumerable<TagPseudoLabel> labels)
-    {
-        var perTag = new int[Tagger(task).Spec.Tags.Length];
-        foreach (var label in labels) foreach (int t in label.Tags) perTag[t]++;
-        return perTag;
-    }
+    public int[] PerTag(int task, IEnumerable<TagPseudoLabel> labels) => TagPseudoLabels.PerTag(labels, Tagger(task).Spec.Tags.Length);
 
     /// <summary>The pseudo-tagged sentences' windows as training examples of tagging task <paramref name="task"/>, cut as its labelled sentences are.</summary>
     public List<TrainingExample> Examples(int task, IReadOnlyList<TagPseudoLabel> labels)
