@@ -116,10 +116,12 @@ public static class TrainingDefaults
         int budget = request.TokensPerBatch ?? 0; // opt-in: measured to cost accuracy at the same learning rate (docs/performance.md)
         bool imbalanced = profile.ImbalanceRatio >= ImbalancedRatio;
         string balance = imbalanced ? $"classes imbalanced {profile.ImbalanceRatio:F1}:1" : "classes balanced";
-        bool weights = Pick(request.BalanceClasses, imbalanced, imbalanced ? $"class-weighted loss: {balance}" : "plain loss: " + balance);
+        bool classes = profile.ClassCounts is not null; // regression and tagging have no classes to weigh or threshold to tune
+        bool weights = classes ? Pick(request.BalanceClasses, imbalanced, imbalanced ? $"class-weighted loss: {balance}" : "plain loss: " + balance)
+                               : request.BalanceClasses ?? false;
         bool tooFewToChoose = validationExamples < MinimumValidationExamples;
         string tooFew = $"{validationExamples} validation examples are too few to choose by (fewer than {MinimumValidationExamples})";
-        bool threshold = Pick(request.TuneThreshold, imbalanced && binary && !tooFewToChoose,
+        bool threshold = !classes ? request.TuneThreshold ?? false : Pick(request.TuneThreshold, imbalanced && binary && !tooFewToChoose,
             !(imbalanced && binary) ? "decision threshold 0.5"
             : tooFewToChoose ? $"decision threshold 0.5: {tooFew}" : "decision threshold tuned on validation data for the minority class's F1");
         bool restore = request.RestoreBestWeights ?? !tooFewToChoose;

@@ -77,6 +77,9 @@ public class TrainingDefaultsTests
         Assert.That((mild.BalanceClasses, mild.TuneThreshold), Is.EqualTo((false, false)));
         var regression = TrainingDefaults.Resolve(Profile(3000, 30, 60), 512, new TrainingRequest(), binary: false);
         Assert.That((regression.BalanceClasses, regression.TuneThreshold), Is.EqualTo((false, false)));
+        Assert.That(regression.Reasons, Has.None.Contains("loss").And.None.Contains("threshold"),
+            "no classes (regression, tagging): nothing about class weights or a threshold is reported");
+        Assert.That(mild.Reasons, Has.Some.EqualTo("plain loss: classes balanced").And.Some.EqualTo("decision threshold 0.5"));
     }
 
     [Test]
