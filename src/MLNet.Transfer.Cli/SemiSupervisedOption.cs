@@ -72,10 +72,7 @@ public sealed class SemiSupervisedOption
     /// <summary>Rejects combinations it does not apply to.</summary>
     public void Check(string task, string approach)
     {
-        if (task == TaggingCommand.Task)
-        {
-            return; // self-training or uda, either approach
-        }
+        if (task == TaggingCommand.Task) return; // self-training or uda, either approach
         if (approach != "finetune") throw new CliException("--unlabelled applies to --approach finetune (the default).");
         if (task is not ("binary" or "multiclass" or "multitask")) throw new CliException($"--unlabelled applies to --task binary, multiclass, multitask or tagging, not {task}.");
     }
