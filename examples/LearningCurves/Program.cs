@@ -3,7 +3,7 @@
 // nested samples. Usage:
 //   dotnet run -c Release --project examples/LearningCurves -- <sst2|irony|uci> [approach,approach,...] [--adapted <hf-dir>] [--seeds N] [--ks 8,16,...]
 //       [--first-seed N] [--unlabelled N|all] [--pool train|rest|rt|imdb] [--rounds N] [--cap N | --cap-per-label R] [--threshold P]
-//       [--soft] [--student-epochs N] [--random-pseudo-labels]
+//       [--soft] [--student-epochs N] [--random-pseudo-labels] [--annealing none|linear|log|exp]
 // approaches: text (FeaturizeText + LR), embed (MiniLM embeddings + LR), setfit (SetFit: contrastive tuning + LR), finetune, frozen (fine-tune with the encoder
 // frozen for the first epoch), adapted / embed-adapted (fine-tune / embeddings + LR from a domain-adapted MiniLM directory given with --adapted), layers / layers-adapted
 // (every layer of MiniLM / of the adapted model averaged, frozen, + LR), self-training / uda (fine-tune MiniLM semi-supervised with
@@ -13,7 +13,8 @@
 // of the 1,000 long IMDb reviews in ../shared/data/imdb-reviews, minus any that contain a UCI imdb test sentence).
 // Self-training settings (default: SemiSupervisedSettings'): --rounds, --cap (pseudo-labels per class), --cap-per-label (cap =
 // R × the labelled examples per class), --threshold, --soft (soft labels), --student-epochs, --random-pseudo-labels (drawn at
-// random among the confident texts instead of the most confident). Where the pool's texts have
+// random among the confident texts instead of the most confident); UDA: --annealing (training-signal annealing;
+// default the trainer's, exp). Where the pool's texts have
 // labels (train, rest), each round prints how many of its pseudo-labels are right.
 // Writes learning-curve-<set>.md, .csv and .png in the current folder. Data come from ../shared/data (not redistributed).
 using Microsoft.ML;
@@ -36,6 +37,7 @@ double? capPerLabel = Option("--cap-per-label") is { } ratio ? double.Parse(rati
 double? threshold = Option("--threshold") is { } thresholdText ? double.Parse(thresholdText, System.Globalization.CultureInfo.InvariantCulture) : null;
 int? studentEpochs = Option("--student-epochs") is { } epochsText ? int.Parse(epochsText) : null;
 bool soft = args.Contains("--soft");
+AnnealingSchedule? annealing = Option("--annealing") is { } schedule ? Enum.Parse<AnnealingSchedule>(schedule, ignoreCase: true) : null;
 var selection = args.Contains("--random-pseudo-labels") ? PseudoLabelSelection.Random : selfTrainingDefaults.Selection;
 string? Option(string name) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
 
@@ -99,7 +101,7 @@ ITransformer SemiSupervised(IDataView sample, int seed, SemiSupervisedMethod met
     int labelsPerClass = (int)((sample.GetRowCount() ?? 0) / 2);
     options.SemiSupervised = selfTrainingDefaults with
     {
-        Method = method, Rounds = rounds, ConfidenceThreshold = threshold, SoftLabels = soft, StudentEpochs = studentEpochs, Selection = selection,
+        Method = method, Rounds = rounds, ConfidenceThreshold = threshold, SoftLabels = soft, StudentEpochs = studentEpochs, Selection = selection, Annealing = annealing,
         MaxPseudoLabelsPerClass = capPerLabel is { } r ? Math.Max(1, (int)Math.Round(r * labelsPerClass)) : cap ?? selfTrainingDefaults.MaxPseudoLabelsPerClass,
     };
     options.SemiSupervisedProgress = new Progress<SemiSupervisedRound>(r => Console.WriteLine(
