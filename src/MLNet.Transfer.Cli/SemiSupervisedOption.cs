@@ -38,6 +38,8 @@ public sealed class SemiSupervisedOption
             + "threshold (more varied).", "most-confident"),
     ];
 
+    private RoundLines? _roundLines;
+
     private SemiSupervisedOption(string path, SemiSupervisedSettings settings) => (Path, Settings) = (path, settings);
 
     /// <summary>The unlabelled file.</summary>
@@ -90,7 +92,17 @@ public sealed class SemiSupervisedOption
     {
         options.UnlabeledData = Load(mlContext, options.TokensColumnName);
         options.SemiSupervised = Settings;
-        options.SemiSupervisedProgress = new RoundLines(tagging: true);
+        options.SemiSupervisedProgress = _roundLines = new RoundLines(tagging: true);
+    }
+
+    /// <summary>
+    /// After a tagger's self-training: each round's pseudo-labelled words per tag (<see cref="PseudoTagCounts"/>), named with
+    /// the trained model's <paramref name="tags"/> (known only once training ends). Nothing without tagging self-training rounds.
+    /// </summary>
+    public void WriteTagCounts(IReadOnlyList<string> tags)
+    {
+        foreach (var r in _roundLines?.Reports.Where(r => r.Round > 0 && r.PseudoLabels > 0 && r.PerClass.Count == tags.Count) ?? [])
+            Console.WriteLine(PseudoTagCounts.Line(r.Round, r.PerClass, tags));
     }
 
     /// <summary>The non-blank lines as a one-column view (the column named <paramref name="column"/>).</summary>
@@ -112,8 +124,11 @@ public sealed class SemiSupervisedOption
 
     private sealed class RoundLines(bool tagging) : IProgress<SemiSupervisedRound>
     {
+        public List<SemiSupervisedRound> Reports { get; } = [];
+
         public void Report(SemiSupervisedRound r)
         {
+            Reports.Add(r);
             string line = Line(r);
             if (Console.IsOutputRedirected) Console.WriteLine(line); // Spectre would wrap it at 80 columns
             else AnsiConsole.WriteLine(line);

@@ -58,6 +58,7 @@ public static class TaggingCommand
         var estimator = mlContext.MulticlassClassification.Trainers.FineTuneTokenClassifier(options);
         var trained = TrainingDisplay.Run(progress => { options.Progress = progress; return estimator.Fit(trainData); });
         Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F1} s ({estimator.LastResult?.TokensPerSecond:F0} tokens/s).");
+        semiSupervised?.WriteTagCounts(trained.Tags.ToArray());
 
         var info = new ModelInfo(Task, approach, "Tags", "Tokens", trained.Tags.ToArray(), model);
         ModelFile.Save(mlContext, trained, trainData.Schema, info, output);
