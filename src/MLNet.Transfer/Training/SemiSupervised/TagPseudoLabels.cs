@@ -1,4 +1,6 @@
 using MLNet.Transfer.Models.Tagging;
+using MLNet.Transfer.Text;
+using MLNet.Transfer.Text.Tagging;
 
 namespace MLNet.Transfer.Training.SemiSupervised;
 
@@ -34,6 +36,22 @@ public static class TagPseudoLabels
         }
         return PseudoLabels.Order(confident, l => l.Confidence, sample).Take(maxSentences).OrderBy(l => l.Index).ToList();
     }
+
+    /// <summary>
+    /// A self-training round's choice for <paramref name="tagger"/>: it tags the <paramref name="pool"/> in inference mode
+    /// (the trainer switches training mode back on when the student starts) and <see cref="Select"/> keeps the sentences
+    /// <paramref name="semi"/>'s confidence and cap allow.
+    /// </summary>
+    internal static List<TagPseudoLabel> Choose(TaggingModel tagger, BertWordPieceTokenizer tokenizer, IReadOnlyList<IReadOnlyList<string>> pool,
+                                                int maxTokens, int batchSize, SemiSupervisedSettings semi, Random? sample)
+    {
+        tagger.eval();
+        return Select(new TagPredictor(tagger, tokenizer, maxTokens, batchSize).Predict(pool), semi.Confidence, semi.MaxPseudoLabelsPerClass, sample);
+    }
+
+    /// <summary>The pseudo-labelled sentences of <paramref name="pool"/> with their tags by name, to train a student on.</summary>
+    internal static IEnumerable<TaggedSentence> Sentences(IEnumerable<TagPseudoLabel> labels, IReadOnlyList<IReadOnlyList<string>> pool, IReadOnlyList<string> tags) =>
+        labels.Select(l => new TaggedSentence([.. pool[l.Index]], [.. l.Tags.Select(t => tags[t])]));
 
     /// <summary>Pseudo-tagged words per tag (the round report's per-class counts of a tagger or tagging task).</summary>
     /// <param name="labels">Pseudo-tagged sentences.</param>

@@ -61,19 +61,12 @@ public sealed class TaggerSelfTraining
             new TaggerTrainer(_model, _tokenizer, SelfTrainingRounds.ForRound(_settings, round, epochs), _crfLearningRate).Train(sentences, validation, progress, cancellation);
         StudentRound Plan(int round)
         {
-            var pseudo = TagPseudoLabels.Select(Predict(pool), _semi.Confidence, _semi.MaxPseudoLabelsPerClass, _semi.Sampler(_settings.Seed, round));
-            var student = train.Concat(pseudo.Select(l => new TaggedSentence([.. pool[l.Index]], [.. l.Tags.Select(t => tags[t])]))).ToList();
+            var pseudo = TagPseudoLabels.Choose(_model, _tokenizer, pool, _settings.MaxTokens, Math.Max(_settings.BatchSize, 32), _semi, _semi.Sampler(_settings.Seed, round));
+            var student = train.Concat(TagPseudoLabels.Sentences(pseudo, pool, tags)).ToList();
             return new StudentRound(pseudo.Count, TagPseudoLabels.PerTag(pseudo, tags.Length),
                 () => Train(student, round, _semi.StudentEpochs ?? _settings.Epochs));
         }
         double? Score() => validation is null ? null : new TaggerTrainer(_model, _tokenizer, _settings, _crfLearningRate).Evaluate(validation)["F1Score"];
         return SelfTrainingRounds.Run(_model, _semi.Rounds, () => Train(train, 0, _settings.Epochs), Score, Plan, new int[tags.Length], rounds, cancellation);
-    }
-
-    /// <summary>The current model's tags and per-word probabilities for the pool (inference mode, no dropout).</summary>
-    private TagPrediction[] Predict(IReadOnlyList<IReadOnlyList<string>> pool)
-    {
-        _model.eval(); // the trainer switches training mode back on when the student starts
-        return new TagPredictor(_model, _tokenizer, _settings.MaxTokens, Math.Max(_settings.BatchSize, 32)).Predict(pool);
     }
 }

@@ -21,12 +21,8 @@ internal sealed class TaggingTaskPseudoTags(TransferModel model, UnlabelledSente
     /// <summary>The current model's pseudo-tagged sentences for tagging task <paramref name="task"/> (inference mode).</summary>
     /// <param name="task">Index of a tagging task.</param>
     /// <param name="sample">Null: the most confident sentences. Otherwise the generator that draws them among the confident ones.</param>
-    public List<TagPseudoLabel> Select(int task, Random? sample)
-    {
-        model.eval(); // the fine-tuner switches training mode back on when the student starts
-        var predictions = new TagPredictor(Tagger(task), pool.Tokenizer, maxTokens, batchSize).Predict(pool.Words);
-        return TagPseudoLabels.Select(predictions, semi.Confidence, semi.MaxPseudoLabelsPerClass, sample);
-    }
+    public List<TagPseudoLabel> Select(int task, Random? sample) =>
+        TagPseudoLabels.Choose(Tagger(task), pool.Tokenizer, pool.Words, maxTokens, batchSize, semi, sample);
 
     /// <summary>Pseudo-tagged words per tag, in the task's tag order (the round report's per-class counts of a tagging task).</summary>
     public int[] PerTag(int task, IEnumerable<TagPseudoLabel> labels) => TagPseudoLabels.PerTag(labels, Tagger(task).Spec.Tags.Length);
@@ -35,7 +31,7 @@ internal sealed class TaggingTaskPseudoTags(TransferModel model, UnlabelledSente
     public List<TrainingExample> Examples(int task, IReadOnlyList<TagPseudoLabel> labels)
     {
         var tags = Tagger(task).Spec.Tags;
-        var sentences = labels.Select(l => new TaggedSentence([.. pool.Words[l.Index]], [.. l.Tags.Select(t => tags[t])])).ToArray();
+        var sentences = TagPseudoLabels.Sentences(labels, pool.Words, tags).ToArray();
         return TrainingExample.FromTaggedWindows(TaggedWindow.From(pool.Tokenizer, sentences, tags, maxTokens), task, model.Tasks.Count);
     }
 
